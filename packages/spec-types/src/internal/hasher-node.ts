@@ -1,0 +1,19 @@
+// Node: node:crypto runs at ~1.5 GB/s here, about 4x hash-wasm (reference/toolchain.md §7). This is the one file
+// of spec-types that may import a Node builtin; package.json "imports" picks it under the "node" condition.
+import { createHash as nodeCreateHash } from "node:crypto";
+import type { HashAlgorithm, Hasher } from "../hasher.js";
+
+export async function createHasher(algorithm: HashAlgorithm): Promise<Hasher> {
+  const hash = nodeCreateHash(algorithm);
+  return {
+    algorithm,
+    update(chunk) {
+      hash.update(chunk);
+    },
+    digest() {
+      return `${algorithm}:${hash.digest("hex")}`;
+    },
+  };
+}
+
+export const hasherImplementation = "node:crypto";

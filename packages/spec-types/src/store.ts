@@ -1,0 +1,183 @@
+// The Store contract (DESIGN.md §2): content-addressed blobs plus named roots. Small interfaces with one verb each
+// (aesthetics principle 1), composed into Store; optional abilities are separate interfaces with a guard.
+// Stores report failures by throwing an OciError (STORE, NOT_FOUND, DIGEST_MISMATCH, SIZE_MISMATCH, ...); the client
+// turns them into its no-throw results.
+import type { Descriptor } from "./descriptor.js";
+import type { Digest } from "./digest.js";
+
+/** Tells whether a blob is present (committed and visible). */
+export interface BlobChecker {
+  exists(descriptor: Descriptor): Promise<boolean>;
+}
+
+/** Options for {@link BlobFetcher.fetch}. */
+export interface FetchOptions {
+  /** Cancels the read; the stream errors with `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads a blob. The stream is verified against the descriptor's size and digest as it flows and errors with
+ * `SIZE_MISMATCH` or `DIGEST_MISMATCH` rather than end cleanly on corrupt content. Throws `NOT_FOUND` when absent.
+ */
+export interface BlobFetcher {
+  fetch(descriptor: Descriptor, options?: FetchOptions): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** Options for {@link BlobIngester.ingest}. */
+export interface IngestOptions {
+  /**
+   * Whether to continue a partial write of the same digest left by an earlier, interrupted ingest. When false,
+   * any partial is discarded and the ingest starts at offset 0.
+   * @default true
+   */
+  resume?: boolean;
+}
+
+/**
+ * A writer for one blob. Bytes are appended from {@link offset}; {@link commit} verifies and publishes them.
+ * A blob that failed verification is never visible.
+ */
+export interface Ingest {
+  /** The blob being written. */
+  readonly descriptor: Descriptor;
+  /**
+   * How many bytes this writer already holds: 0 for a fresh ingest; the length of a partial write when one was
+   * resumed (its bytes were re-hashed on open, not trusted); the full size when the blob is already present,
+   * in which case {@link commit} does nothing. Grows with every write.
+   */
+  readonly offset: number;
+  /** Appends bytes. Throws `SIZE_MISMATCH` as soon as more bytes arrive than the descriptor's size. */
+  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Verifies size and digest of everything written and makes the blob visible atomically. On a mismatch throws
+   * `SIZE_MISMATCH` or `DIGEST_MISMATCH` and discards the partial: nothing becomes visible.
+   */
+  commit(): Promise<void>;
+  /** Discards what was written; nothing is left behind. Safe to call after commit (then it does nothing). */
+  abort(): Promise<void>;
+  /**
+   * Releases the writer but keeps what was written, so that a later ingest of the same digest resumes from it
+   * (a pull cut by a network failure or a process exit). Safe to call after commit or abort.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens writers for blobs. Concurrent ingests of the same digest are safe: each may be given a writer, all may
+ * commit, and the blob ends up visible once with the right content.
+ */
+export interface BlobIngester {
+  ingest(descriptor: Descriptor, options?: IngestOptions): Promise<Ingest>;
+}
+
+/**
+ * Finds a root. `reference` is a tag (`v1`), a full reference (`registry/repo:v1`, matched against
+ * `io.containerd.image.name`, then `org.opencontainers.image.ref.name`), a digest (`sha256:…`) or a reference
+ * with a digest; a predicate picks the first root it accepts. Resolving a digest that no root names returns a
+ * descriptor of the stored blob when it is a manifest or index.
+ */
+export interface Resolver {
+  resolve(reference: string | RootPredicate): Promise<Descriptor | undefined>;
+}
+
+/** Chooses a root, given its descriptor as `index.json` holds it (annotations included). */
+export type RootPredicate = (root: Descriptor) => boolean;
+
+/**
+ * Names a root. `reference` is a tag or a full reference with a tag; the root records the tag as
+ * `org.opencontainers.image.ref.name` and a full reference as `io.containerd.image.name`. An existing root of the
+ * same name is replaced. Concurrent tag updates never lose one another.
+ */
+export interface Tagger {
+  tag(descriptor: Descriptor, reference: string): Promise<void>;
+}
+
+/** Removes a root's name. Resolves true when a root was removed. The content stays until gc(). */
+export interface Untagger {
+  untag(reference: string): Promise<boolean>;
+}
+
+/** Lists the roots (the manifests of `index.json`), with their annotations, in order. */
+export interface RootLister {
+  list(): Promise<Descriptor[]>;
+}
+
+/**
+ * Removes one blob, and every root that points at it. Children are left for gc(). Resolves true when something
+ * was removed, false when it was absent.
+ */
+export interface Remover {
+  remove(descriptor: Descriptor): Promise<boolean>;
+}
+
+/**
+ * Deletes every blob that is not reachable from a root (through manifests and indexes, OCI and Docker, nested
+ * indexes, and the referrers of reachable manifests) and every abandoned partial ingest. Returns what it removed.
+ */
+export interface GarbageCollector {
+  gc(): Promise<Digest[]>;
+}
+
+/** Everything the client reads from a store. */
+export interface ReadOnlyStore extends BlobChecker, BlobFetcher, Resolver, RootLister {}
+
+/** The whole Store contract. */
+export interface Store extends ReadOnlyStore, BlobIngester, Tagger, Untagger, Remover, GarbageCollector {}
+
+/** A store that holds resources (file handles, database connections) and can release them. */
+export interface ClosableStore extends Store {
+  close(): Promise<void>;
+}
+
+/** Whether a store can be closed. */
+export function isClosableStore(store: Store): store is ClosableStore {
+  return typeof (store as Partial<ClosableStore>).close === "function";
+}
+
+/** Where an unfinished blob upload stands, so a push can resume after a restart (DESIGN.md §4). */
+export interface UploadState {
+  /** The upload session URL (the last `Location` the registry returned). */
+  location: string;
+  /** Bytes the registry acknowledged. */
+  offset: number;
+  /** When the state was written (ms since the epoch); stale sessions are dropped by the client. */
+  updatedAt: number;
+}
+
+/**
+ * Optional ability: keeps upload sessions across process restarts, keyed by a string the client chooses (the
+ * registry, repository and digest). Without it, the client keeps them in memory only.
+ */
+export interface UploadStateKeeper {
+  getUpload(key: string): Promise<UploadState | undefined>;
+  setUpload(key: string, state: UploadState): Promise<void>;
+  deleteUpload(key: string): Promise<void>;
+}
+
+/** Whether a store keeps upload state across restarts. */
+export function isUploadStateKeeper(store: unknown): store is UploadStateKeeper {
+  const s = store as Partial<UploadStateKeeper> | null;
+  return (
+    typeof s === "object" &&
+    s !== null &&
+    typeof s.getUpload === "function" &&
+    typeof s.setUpload === "function" &&
+    typeof s.deleteUpload === "function"
+  );
+}
+
+/**
+ * Optional ability: remembers which repositories a blob came from (`registry/repository`), so that a push to
+ * another repository of the same registry can mount it instead of uploading it.
+ */
+export interface SourceRecorder {
+  recordSource(digest: Digest, repository: string): Promise<void>;
+  sources(digest: Digest): Promise<string[]>;
+}
+
+/** Whether a store remembers where blobs came from. */
+export function isSourceRecorder(store: unknown): store is SourceRecorder {
+  const s = store as Partial<SourceRecorder> | null;
+  return typeof s === "object" && s !== null && typeof s.recordSource === "function" && typeof s.sources === "function";
+}

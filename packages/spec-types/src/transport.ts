@@ -1,0 +1,60 @@
+// The Transport contract (DESIGN.md §2): one HTTP exchange, streaming both ways. A transport owns connection
+// reuse, timeouts and the retry of idempotent requests; it knows nothing of OCI, auth or scopes, and it never
+// carries an Authorization header across origins on a redirect.
+
+/** HTTP methods the OCI distribution protocol uses. */
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/**
+ * A request body. Bytes, strings and Blobs can be re-sent, so a request carrying them may be retried; a stream
+ * can be read once, so a request with a stream body is never retried by the transport.
+ */
+export type TransportBody = Uint8Array | ArrayBuffer | Blob | string | ReadableStream<Uint8Array>;
+
+/** One HTTP request. */
+export interface TransportRequest {
+  method: HttpMethod;
+  /** An absolute http: or https: URL. */
+  url: string;
+  /** Request headers; names are case-insensitive. */
+  headers?: Record<string, string>;
+  /** The body, for POST, PUT and PATCH. */
+  body?: TransportBody | null;
+  /** Cancels the request, including a response body still being read. */
+  signal?: AbortSignal;
+  /**
+   * Whether a redirect may be followed. A transport follows redirects by default, dropping `Authorization`
+   * whenever the target's origin (scheme, host or port) differs from the request's.
+   * @default true
+   */
+  followRedirects?: boolean;
+}
+
+/** One HTTP response. The body must be consumed or cancelled, or the connection is not reused. */
+export interface TransportResponse {
+  status: number;
+  headers: Headers;
+  /** The body; null for HEAD, 204 and 304. */
+  body: ReadableStream<Uint8Array> | null;
+  /** The URL that answered, after redirects. */
+  url: string;
+}
+
+/**
+ * Sends HTTP requests. Failures to exchange (refused, reset, DNS, TLS, timeouts, abort) reject with an OciError
+ * (`NETWORK`, `TIMEOUT`, `ABORTED`); any HTTP status, 4xx and 5xx included, resolves as a response once retries
+ * are exhausted.
+ */
+export interface Transport {
+  request(request: TransportRequest): Promise<TransportResponse>;
+}
+
+/** A transport that holds resources (sockets, agents) and can release them. */
+export interface ClosableTransport extends Transport {
+  close(): Promise<void>;
+}
+
+/** Whether a transport can be closed. */
+export function isClosableTransport(transport: Transport): transport is ClosableTransport {
+  return typeof (transport as Partial<ClosableTransport>).close === "function";
+}
