@@ -2,7 +2,7 @@
 // conflates progress (a slow consumer sees the latest state, not a backlog), keeps percent and bytes monotonic,
 // holds `progress 100` back until the work has really finished (koci could send it before index.json was written),
 // and ends with exactly one terminal event. Leaving the loop early cancels the work.
-import { OciError, type OciErrorCode, type TransferEvent, toOciError } from "@toci/spec-types";
+import { isOciError, OciError, type OciErrorCode, type TransferEvent, toOciError } from "@toci/spec-types";
 import type { Logger } from "../logger.js";
 
 /** What a transfer's work reports through. */
@@ -138,6 +138,7 @@ function aborted(): OciError {
   return new OciError("ABORTED", "the transfer was aborted");
 }
 
+/** An error that says more than "aborted" (a digest mismatch that made us abort the rest, say). */
 function isTerminalError(error: unknown): boolean {
-  return error instanceof OciError && error.code !== "ABORTED";
+  return isOciError(error) && error.code !== "ABORTED";
 }

@@ -125,7 +125,7 @@ export async function downloadBlob(
 
 function abortError(signal: AbortSignal): OciError {
   const reason: unknown = signal.reason;
-  return reason instanceof OciError ? reason : new OciError("ABORTED", "the transfer was aborted", { cause: reason });
+  return isOciError(reason) ? reason : new OciError("ABORTED", "the transfer was aborted", { cause: reason });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
