@@ -3,7 +3,7 @@
 // a registry that ignores Range (200) restarts the ingest cleanly from zero (koci skipped bytes twice and corrupted
 // resumed blobs: koci.md §2.2.4). Cut connections, 5xx and 429 are retried from what is held, with backoff.
 // Verification is the store's: ingest.write refuses bytes past the size, commit checks size and digest.
-import { type Descriptor, type Ingest, OciError, toOciError, writeBlob } from "@toci/spec-types";
+import { type Descriptor, type Ingest, isOciError, OciError, toOciError, writeBlob } from "@toci/spec-types";
 import { PULL, repositoryScope } from "../auth/scope.js";
 import { base64Bytes } from "../base64.js";
 import { parseContentRange } from "../content-range.js";
