@@ -2,17 +2,25 @@
 // registry teaches (its auth challenge, tokens) is kept per (origin, credentials) for the client's life, so two
 // `client.registry(url)` calls share it.
 import {
+  type Descriptor,
   DOCKER_HUB,
   DOCKER_HUB_API_HOST,
   isClosableStore,
   isClosableTransport,
+  isManifestOrIndexMediaType,
+  isTag,
   OciError,
   type Store,
+  type TransferEvent,
   type Transport,
 } from "@toci/spec-types";
 import { Authenticator } from "./internal/auth/authenticator.js";
-import type { RegistryContext } from "./internal/context.js";
+import { assertOpen, linkSignals, type RegistryContext } from "./internal/context.js";
+import { contextOf } from "./internal/contexts.js";
+import { runCopy } from "./internal/copy.js";
 import { RegistryHttp } from "./internal/http.js";
+import { UploadSessions } from "./internal/push/upload-state.js";
+import { transfer } from "./internal/transfer.js";
 import { registryBase } from "./internal/url.js";
 import type { Logger } from "./logger.js";
 import {
@@ -23,6 +31,18 @@ import {
   resolveTransferOptions,
 } from "./options.js";
 import { Registry } from "./registry.js";
+import type { PlatformSelector, Repository } from "./repository.js";
+
+/** Options of {@link Client.copy}. */
+export interface CopyOptions {
+  /** The destination tag. @default the source tag, when the source reference is a tag */
+  tag?: string;
+  /** With an index: copy only its first manifest for this platform (and tag that manifest). */
+  platform?: PlatformSelector;
+  /** Also copy the referrers (signatures, SBOMs, attestations) of every copied manifest. @default false */
+  referrers?: boolean;
+  signal?: AbortSignal;
+}
 
 export class Client {
   /** Where pulled content goes and pushed content comes from. */
@@ -34,6 +54,7 @@ export class Client {
   readonly #options: ResolvedTransferOptions;
   readonly #closing = new AbortController();
   readonly #http = new Map<string, RegistryHttp>();
+  readonly #uploads: UploadSessions;
   #closed: Promise<void> | undefined;
 
   constructor(options: ClientOptions) {
@@ -45,6 +66,7 @@ export class Client {
     this.store = options.store;
     this.logger = resolveLogger(options.logger);
     this.#options = resolveTransferOptions(options);
+    this.#uploads = new UploadSessions(this.store);
   }
 
   /**
@@ -81,8 +103,50 @@ export class Client {
       options: transferOptions,
       name: base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host,
       closed: this.#closing.signal,
+      uploads: this.#uploads,
     };
     return new Registry(context);
+  }
+
+  /**
+   * Copies a tag or descriptor, and everything under it, from one repository to another, registry to registry:
+   * blobs stream through without landing in the store, are mounted when both are on the same registry, and are
+   * skipped when the destination has them. The destination tag is `options.tag`, else the source tag.
+   */
+  copy(
+    source: Repository,
+    reference: string | Descriptor,
+    destination: Repository,
+    options: CopyOptions = {},
+  ): AsyncIterable<TransferEvent> {
+    const src = contextOf(source);
+    const dst = contextOf(destination);
+    return transfer(
+      async (reporter) => {
+        assertOpen(dst);
+        const signal = linkSignals(dst, reporter.signal);
+        let root: Descriptor;
+        if (typeof reference === "string") {
+          root = await source._resolve(reference, options.platform, signal);
+        } else {
+          root =
+            options.platform !== undefined && isManifestOrIndexMediaType(reference.mediaType)
+              ? await source._narrow(reference, options.platform, signal)
+              : reference;
+        }
+        // The platform narrowed the root above, so the walk takes everything under it.
+        const tag = options.tag ?? (typeof reference === "string" && isTag(reference) ? reference : undefined);
+        if (tag !== undefined && !isTag(tag))
+          throw new OciError("INVALID_ARGUMENT", `invalid tag ${JSON.stringify(tag)}`);
+        await runCopy(
+          { context: src, repository: source.name, cache: source._cache },
+          { context: dst, repository: destination.name, cache: destination._cache },
+          { root, platform: undefined, tag, referrers: options.referrers === true },
+          { ...reporter, signal },
+        );
+      },
+      { signal: options.signal, logger: this.logger, what: `copy ${source.reference} → ${destination.reference}` },
+    );
   }
 
   /**

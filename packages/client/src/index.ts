@@ -13,14 +13,19 @@ export {
   type TransferEvent,
 } from "@toci/spec-types";
 export type { AnonymousAuth, Auth, BasicAuth, BearerAuth, RefreshTokenAuth } from "./auth.js";
-export { Client } from "./client.js";
+export { Client, type CopyOptions } from "./client.js";
 export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
 export type { ClientOptions, RegistryOptions, TransferOptions } from "./options.js";
 export { type CatalogOptions, Registry } from "./registry.js";
 export {
+  type BlobPushOptions,
   type FetchOptions,
   type PlatformSelector,
   type PullOptions,
+  type PushData,
+  type ReferrersOptions,
   Repository,
   type ResolveOptions,
+  type TagOptions,
+  type TreePushOptions,
 } from "./repository.js";

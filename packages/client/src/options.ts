@@ -25,6 +25,18 @@ export interface TransferOptions {
    * @default 5
    */
   blobAttempts?: number;
+  /**
+   * Blobs up to this size are pushed in one PUT; larger ones in PATCH chunks, which a cut connection or a restart
+   * resumes from the registry's offset instead of from zero.
+   * @default 33554432 (32 MiB)
+   */
+  monolithicMax?: number;
+  /**
+   * The size of each PATCH of a chunked upload, raised to the registry's OCI-Chunk-Min-Length and halved on 413
+   * (GHCR caps requests at 4 MiB). A chunk of a one-shot stream is held in memory so it can be sent again.
+   * @default 16777216 (16 MiB)
+   */
+  chunkSize?: number;
   /** Extra headers sent on every registry request (not to token servers). @default {} */
   headers?: Record<string, string>;
 }
@@ -62,6 +74,8 @@ export interface ResolvedTransferOptions {
   concurrency: number;
   maxManifestBytes: number;
   blobAttempts: number;
+  monolithicMax: number;
+  chunkSize: number;
   headers: Record<string, string>;
 }
 
@@ -69,6 +83,8 @@ export const DEFAULTS: ResolvedTransferOptions = Object.freeze({
   concurrency: 8,
   maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
   blobAttempts: 5,
+  monolithicMax: 32 * 1024 * 1024,
+  chunkSize: 16 * 1024 * 1024,
   headers: {},
 });
 
@@ -81,9 +97,11 @@ export function resolveTransferOptions(
     concurrency: options.concurrency ?? base.concurrency,
     maxManifestBytes: options.maxManifestBytes ?? base.maxManifestBytes,
     blobAttempts: options.blobAttempts ?? base.blobAttempts,
+    monolithicMax: options.monolithicMax ?? base.monolithicMax,
+    chunkSize: options.chunkSize ?? base.chunkSize,
     headers: { ...base.headers, ...options.headers },
   };
-  for (const key of ["concurrency", "maxManifestBytes", "blobAttempts"] as const) {
+  for (const key of ["concurrency", "maxManifestBytes", "blobAttempts", "monolithicMax", "chunkSize"] as const) {
     if (!Number.isSafeInteger(out[key]) || out[key] < 1) {
       throw new OciError("INVALID_ARGUMENT", `${key} must be a positive integer, got ${String(out[key])}`);
     }

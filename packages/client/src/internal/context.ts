@@ -4,6 +4,7 @@ import { OciError, type Store } from "@toci/spec-types";
 import type { Logger } from "../logger.js";
 import type { ResolvedTransferOptions } from "../options.js";
 import type { RegistryHttp } from "./http.js";
+import type { UploadSessions } from "./push/upload-state.js";
 
 export interface RegistryContext {
   http: RegistryHttp;
@@ -14,6 +15,8 @@ export interface RegistryContext {
   name: string;
   /** Aborted when the client closes. */
   closed: AbortSignal;
+  /** Upload sessions remembered between attempts (shared by the client's registries). */
+  uploads: UploadSessions;
 }
 
 /** Throws CLOSED when the client was closed. */
