@@ -12,8 +12,11 @@
 //
 // Why Blob values (reference/browser-store-limits.md): Chromium reads Blob values back faster than Uint8Array
 // ones (70 vs 46 MB/s at 4 MiB) and stores each as a file; bytes that come through JS cost 3-4 copies whatever
-// the value type. Why 8 MiB chunks: awaited writes went 23 MB/s at 4 MiB and 30 MB/s at 16 MiB (§4.2); 8 MiB
-// sits between at half the buffer of 16 MiB per concurrent writer, and re-measured in `npm run bench`.
+// the value type. Why 16 MiB chunks: measured with bench-browser/chunk-size.test.ts (Chromium 156, on-disk
+// profile, 64 MiB random blob, medians of 3, two runs): write 37-74 / 43-96 / 63-66 / 99-99 MB/s and read
+// 109-120 / 94-139 / 87-128 / 154-166 MB/s for 1 / 4 / 8 / 16 MiB chunks; browser-store-limits.md §4.2 found the
+// same order (16 MiB best for awaited writes). The cost is one 16 MiB buffer per writer, sized down for smaller
+// blobs.
 import {
   createHasher,
   createVerifier,
@@ -44,7 +47,7 @@ import { del, entries, get, promisifyRequest, set, type UseStore, update } from 
 export interface IndexedDbStoreOptions {
   /**
    * Bytes per stored chunk. Larger is faster (fewer values, fewer transactions) but each writer buffers one chunk.
-   * @default 8388608 (8 MiB)
+   * @default 16777216 (16 MiB)
    */
   chunkSize?: number;
   /** The IndexedDB factory. @default globalThis.indexedDB */
@@ -92,7 +95,7 @@ export function databaseName(name: string): string {
 export async function indexedDbStore(name: string, options: IndexedDbStoreOptions = {}): Promise<IndexedDbStore> {
   const factory = options.indexedDB ?? globalThis.indexedDB;
   if (!factory) throw new OciError("STORE", "IndexedDB is not available in this runtime");
-  const chunkSize = options.chunkSize ?? 8 * 1024 * 1024;
+  const chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
   const dbName = databaseName(name);
   let db: IDBDatabase | undefined = await idb("cannot open the database", () => openDatabase(factory, dbName));
 

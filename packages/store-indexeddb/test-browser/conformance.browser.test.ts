@@ -9,7 +9,7 @@ it("runs in a real browser, not under fake-indexeddb", () => {
   expect(typeof navigator.locks?.request).toBe("function");
 });
 
-describeStore("indexeddb (Chromium, 8 MiB chunks)", idbUnderTest("chromium"), capabilities);
+describeStore("indexeddb (Chromium, 16 MiB chunks)", idbUnderTest("chromium"), capabilities);
 describeStore("indexeddb (Chromium, 1 KiB chunks)", idbUnderTest("chromium-small", 1024), {
   ...capabilities,
   largeBlobBytes: 0,
