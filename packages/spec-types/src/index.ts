@@ -33,6 +33,13 @@ export {
   type RegistryErrorEntry,
   toOciError,
 } from "./errors.js";
+export {
+  type BlobReader,
+  manifestDescriptor,
+  type ReachableOptions,
+  reachable,
+  referenceDigest,
+} from "./graph.js";
 export type { HashAlgorithm, Hasher } from "./hasher.js";
 export {
   checkDescriptor,

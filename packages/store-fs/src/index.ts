@@ -1,2 +1,4 @@
-// @toci/store-fs: not built yet (see the open issues). Kept compiling so the workspace builds.
-export {};
+// @toci/store-fs: a toci Store that is an OCI image layout on disk (Node). node:fs/promises by default; any
+// implementation of the same shape (memfs in tests) can be passed in.
+export type { FsFileHandle, FsPromises, FsStats } from "./fs-api.js";
+export { type FsStore, type FsStoreOptions, fsStore } from "./fs-store.js";

@@ -1,2 +1,9 @@
-// @toci/store-indexeddb: not built yet (see the open issues). Kept compiling so the workspace builds.
-export {};
+// @toci/store-indexeddb: a toci Store in IndexedDB (browsers; fake-indexeddb in Node tests).
+export {
+  type BlobRecord,
+  databaseName,
+  type IndexedDbStore,
+  type IndexedDbStoreOptions,
+  indexedDbStore,
+  type PartialRecord,
+} from "./indexeddb-store.js";

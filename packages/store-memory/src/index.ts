@@ -1,2 +1,9 @@
-// @toci/store-memory: not built yet (see the open issues). Kept compiling so the workspace builds.
-export {};
+// @toci/store-memory: a Store kept in Maps. The reference implementation of the Store contract.
+export {
+  type MemoryBytes,
+  type MemoryStore,
+  type MemoryStoreOptions,
+  type MemoryStoreState,
+  memoryState,
+  memoryStore,
+} from "./memory-store.js";

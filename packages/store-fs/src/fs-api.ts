@@ -1,0 +1,36 @@
+// The part of node:fs/promises the layout store uses. Typed here, loosely, so that any implementation with this
+// shape can be passed in: node:fs/promises by default, memfs's `vol.promises` in tests (for fault injection).
+
+/** An open file, as node:fs/promises FileHandle. */
+export interface FsFileHandle {
+  write(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesWritten: number }>;
+  read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** File metadata, as node:fs Stats. */
+export interface FsStats {
+  size: number;
+  mtimeMs: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
+/** The file system calls the store makes. */
+export interface FsPromises {
+  open(path: string, flags: string, mode?: number): Promise<FsFileHandle>;
+  readFile(path: string): Promise<Uint8Array>;
+  rename(from: string, to: string): Promise<void>;
+  link(existing: string, target: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
+  readdir(path: string): Promise<string[]>;
+  stat(path: string): Promise<FsStats>;
+}
+
+/** The `code` of a Node system error (ENOENT, EEXIST, ENOSPC, ...), if it is one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}

@@ -1,0 +1,675 @@
+// A Store that is an OCI image layout on disk (image-spec v1.1.1 image-layout.md):
+//   <dir>/oci-layout          {"imageLayoutVersion":"1.0.0"}
+//   <dir>/index.json          an image index; its manifests are the roots (ref.name = tag, see roots.ts)
+//   <dir>/blobs/<alg>/<hex>   content, named by its digest
+//   <dir>/ingest/             toci's own: partial ingests, temp files, the index lock, upload sessions. Readers
+//                             ignore unknown files (image-layout.md; skopeo and umoci do), so the layout stays valid.
+// Writes are atomic: a blob is written to ingest/, fsynced, verified and renamed into blobs/; index.json is
+// replaced by write-temp, fsync, rename, under a lock that also holds across processes (lock.ts). A process
+// killed at any moment leaves a readable layout: at worst a file in ingest/ that a later ingest resumes or gc
+// sweeps. Paths are built only from validated digests (sha256/sha512 with their exact hex length), never from
+// names a registry or a file supplied.
+import { randomBytes } from "node:crypto";
+import * as nodeFs from "node:fs/promises";
+import { join, resolve as resolvePath } from "node:path";
+import {
+  createHasher,
+  createVerifier,
+  type Descriptor,
+  type Digest,
+  digestMismatch,
+  digestOf,
+  findRoot,
+  type GarbageCollector,
+  type Hasher,
+  type Ingest,
+  type IngestOptions,
+  manifestDescriptor,
+  OCI_INDEX,
+  OciError,
+  parseDigest,
+  parseManifest,
+  type RootPredicate,
+  reachable,
+  referenceDigest,
+  requireVerifiable,
+  type Store,
+  sizeMismatch,
+  tagRoots,
+  toOciError,
+  type UploadState,
+  type UploadStateKeeper,
+  untagRoots,
+} from "@toci/spec-types";
+import { errorCode, type FsFileHandle, type FsPromises } from "./fs-api.js";
+import { processAlive, withLock } from "./lock.js";
+
+/** Options for {@link fsStore}. */
+export interface FsStoreOptions {
+  /** The file system. @default node:fs/promises */
+  fs?: FsPromises;
+  /**
+   * How long a tag, untag, remove or gc waits for the index lock held by another process, in ms.
+   * @default 30000
+   */
+  lockTimeout?: number;
+  /**
+   * A lock older than this is abandoned even if its process seems alive (pid reuse, another host), in ms. The
+   * lock is held only for one read-modify-write of index.json, milliseconds, so a minute is generous.
+   * @default 60000
+   */
+  staleLockAfter?: number;
+  /**
+   * gc() keeps unreachable blobs written less than this long ago (ms), so that a pull running in another process,
+   * which writes blobs before it tags its root, does not lose them. 0 sweeps everything unreachable.
+   * @default 0
+   */
+  gcGracePeriod?: number;
+}
+
+/** A layout store: a Store that also keeps upload sessions, and knows where it lives. */
+export interface FsStore extends Store, UploadStateKeeper, GarbageCollector {
+  /** The layout's directory. */
+  readonly dir: string;
+}
+
+const LAYOUT_FILE = "oci-layout";
+const INDEX_FILE = "index.json";
+const INGEST_DIR = "ingest";
+const UPLOADS_DIR = "uploads";
+/** What image-layout.md says `oci-layout` holds; written once, never rewritten. */
+const LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
+/** index.json can list thousands of roots; far more than a registry manifest's 4 MiB is still refused. */
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+/** Writes are coalesced into 1 MiB: fewer syscalls than fetch's 64 KiB chunks, and one warm, reused buffer. */
+const WRITE_BUFFER = 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+/** Files of live writers in this process, so that gc and resuming writers leave them alone. */
+const activeFiles = new Set<string>();
+
+/**
+ * Opens the OCI image layout at `dir` as a Store, creating it (and `dir`) when absent. An existing layout written
+ * by skopeo, umoci, oras or another toci opens as is. Throws `STORE` when `dir` holds something that is not a
+ * layout (an `oci-layout` file that is not the spec's JSON object).
+ */
+export async function fsStore(dir: string, options: FsStoreOptions = {}): Promise<FsStore> {
+  const fs = options.fs ?? (nodeFs as unknown as FsPromises);
+  const root = resolvePath(dir);
+  const lockOptions = { timeout: options.lockTimeout ?? 30_000, staleAfter: options.staleLockAfter ?? 60_000 };
+  const grace = options.gcGracePeriod ?? 0;
+  const paths = {
+    layout: join(root, LAYOUT_FILE),
+    index: join(root, INDEX_FILE),
+    blobs: join(root, "blobs"),
+    ingest: join(root, INGEST_DIR),
+    uploads: join(root, INGEST_DIR, UPLOADS_DIR),
+    lock: join(root, INGEST_DIR, "index.json.lock"),
+  };
+
+  await storeOp(`cannot open the layout ${root}`, async () => {
+    await fs.mkdir(paths.blobs, { recursive: true });
+    await fs.mkdir(paths.ingest, { recursive: true });
+    await createOnce(fs, paths.layout, LAYOUT_CONTENT, paths.ingest);
+    const layout = parseJsonObject(await fs.readFile(paths.layout));
+    if (typeof layout?.imageLayoutVersion !== "string") {
+      throw new OciError("STORE", `${paths.layout} is not an OCI layout file (no imageLayoutVersion)`);
+    }
+    await createOnce(fs, paths.index, emptyIndex(), paths.ingest);
+  });
+
+  const blobPath = (digest: string): string => {
+    const algorithm = requireVerifiable(digest);
+    return join(paths.blobs, algorithm, parseDigest(digest).encoded);
+  };
+
+  /** index.json as an object (other tools' fields kept) and its roots, parsed strictly. */
+  const readIndex = async (): Promise<{ raw: Record<string, unknown>; roots: Descriptor[] }> => {
+    const bytes = await storeOp(`cannot read ${paths.index}`, () => fs.readFile(paths.index));
+    let roots: Descriptor[];
+    try {
+      const index = parseManifest(bytes, OCI_INDEX, { maxBytes: MAX_INDEX_BYTES });
+      if (!("manifests" in index) || !Array.isArray(index.manifests)) throw new Error("not an index");
+      roots = index.manifests as Descriptor[];
+    } catch (cause) {
+      throw new OciError("STORE", `${paths.index} is not a valid image index`, { cause });
+    }
+    return { raw: parseJsonObject(bytes) ?? {}, roots };
+  };
+
+  /** Read-modify-write of index.json under the lock; the new file replaces the old one atomically. */
+  const updateIndex = <T>(change: (roots: Descriptor[]) => { roots: Descriptor[]; result: T }): Promise<T> =>
+    withLock(fs, paths.lock, lockOptions, async () => {
+      const { raw, roots } = await readIndex();
+      const { roots: next, result } = change(roots);
+      if (next !== roots) {
+        const { schemaVersion: _v, mediaType: _m, manifests: _r, ...rest } = raw;
+        const text = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: next, ...rest });
+        await storeOp(`cannot write ${paths.index}`, () => replaceFile(fs, paths.index, text, paths.ingest));
+      }
+      return result;
+    });
+
+  const readBlob = async (d: Pick<Descriptor, "digest" | "size">): Promise<Uint8Array | undefined> => {
+    try {
+      return await fs.readFile(blobPath(d.digest));
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return undefined;
+      throw toOciError(error, "STORE", `cannot read blob ${d.digest}`);
+    }
+  };
+
+  const statBlob = async (digest: string): Promise<{ size: number; mtimeMs: number } | undefined> => {
+    try {
+      const stats = await fs.stat(blobPath(digest));
+      return stats.isFile() ? stats : undefined;
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return undefined;
+      throw toOciError(error, "STORE", `cannot stat blob ${digest}`);
+    }
+  };
+
+  const uploadPath = async (key: string): Promise<string> =>
+    join(paths.uploads, `${parseDigest(await digestOf(key)).encoded}.json`);
+
+  return {
+    dir: root,
+
+    async exists(descriptor) {
+      return (await statBlob(descriptor.digest))?.size === descriptor.size;
+    },
+
+    async fetch(descriptor, options = {}) {
+      const path = blobPath(descriptor.digest);
+      const verifier = await createVerifier(descriptor);
+      let handle: FsFileHandle;
+      try {
+        handle = await fs.open(path, "r");
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") {
+          throw new OciError("NOT_FOUND", `blob ${descriptor.digest} is not in ${root}`, {
+            detail: { digest: descriptor.digest },
+          });
+        }
+        throw toOciError(error, "STORE", `cannot open blob ${descriptor.digest}`);
+      }
+      let position = 0;
+      let closed = false;
+      const release = async () => {
+        if (closed) return;
+        closed = true;
+        await handle.close().catch(() => {});
+      };
+      const source = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            if (options.signal?.aborted) {
+              throw new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason });
+            }
+            // Fresh buffers: the consumer keeps each chunk. Reading past the declared size lets the verifier
+            // report a file that is longer than it should be.
+            const buffer = new Uint8Array(READ_CHUNK);
+            const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+            position += bytesRead;
+            if (bytesRead === 0) {
+              await release();
+              controller.close();
+            } else {
+              controller.enqueue(buffer.subarray(0, bytesRead));
+            }
+          } catch (error) {
+            await release();
+            controller.error(toOciError(error, "STORE", `cannot read blob ${descriptor.digest}`));
+          }
+        },
+        async cancel() {
+          await release();
+        },
+      });
+      return source.pipeThrough(verifier);
+    },
+
+    async ingest(descriptor, options) {
+      return openIngest(fs, paths.ingest, blobPath, descriptor, options);
+    },
+
+    async resolve(reference: string | RootPredicate) {
+      const root = findRoot((await readIndex()).roots, reference);
+      if (root) return root;
+      const digest = typeof reference === "string" ? referenceDigest(reference) : undefined;
+      if (!digest || !isStorable(digest)) return undefined;
+      const stats = await statBlob(digest);
+      if (!stats || stats.size > MAX_INDEX_BYTES) return undefined;
+      const bytes = await readBlob({ digest, size: stats.size });
+      // Verified before it is described: a resolve by digest must not vouch for corrupt bytes.
+      if (!bytes || (await digestOf(bytes, requireVerifiable(digest))) !== digest) return undefined;
+      return manifestDescriptor(digest, bytes);
+    },
+
+    async tag(descriptor, reference) {
+      await updateIndex((roots) => ({ roots: tagRoots(roots, descriptor, reference), result: undefined }));
+    },
+
+    async untag(reference) {
+      return updateIndex((roots) => {
+        const { roots: next, removed } = untagRoots(roots, reference);
+        return { roots: removed ? next : roots, result: removed };
+      });
+    },
+
+    async list() {
+      return (await readIndex()).roots;
+    },
+
+    async remove(descriptor) {
+      const path = blobPath(descriptor.digest);
+      return updateIndex((roots) => {
+        const next = roots.filter((r) => r.digest !== descriptor.digest);
+        return { roots: next.length === roots.length ? roots : next, result: next.length !== roots.length };
+      }).then(async (untagged) => {
+        try {
+          await fs.unlink(path);
+          return true;
+        } catch (error) {
+          if (errorCode(error) === "ENOENT") return untagged;
+          throw toOciError(error, "STORE", `cannot remove blob ${descriptor.digest}`);
+        }
+      });
+    },
+
+    async gc() {
+      // Under the index lock: no root can be added in this process or another while the graph is walked.
+      return withLock(fs, paths.lock, lockOptions, async () => {
+        const started = Date.now();
+        const candidates = await storeOp("cannot list blobs", () => listBlobs(fs, paths.blobs));
+        const keep = await reachable((await readIndex()).roots, readBlob, candidates);
+        const removed: Digest[] = [];
+        for (const blob of candidates) {
+          if (keep.has(blob.digest) || started - blob.mtimeMs < grace) continue;
+          await storeOp(`cannot remove blob ${blob.digest}`, () => unlinkIfPresent(fs, blob.path));
+          removed.push(blob.digest);
+        }
+        for (const digest of await sweepIngest(fs, paths.ingest)) if (!removed.includes(digest)) removed.push(digest);
+        return removed;
+      });
+    },
+
+    async getUpload(key) {
+      try {
+        const value = parseJsonObject(await fs.readFile(await uploadPath(key)));
+        if (typeof value?.location !== "string" || typeof value.offset !== "number") return undefined;
+        return { location: value.location, offset: value.offset, updatedAt: Number(value.updatedAt) || 0 };
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") return undefined;
+        throw toOciError(error, "STORE", "cannot read upload state");
+      }
+    },
+
+    async setUpload(key, state: UploadState) {
+      const path = await uploadPath(key);
+      const { location, offset, updatedAt } = state;
+      await storeOp("cannot write upload state", async () => {
+        await fs.mkdir(paths.uploads, { recursive: true });
+        await replaceFile(fs, path, JSON.stringify({ key, location, offset, updatedAt }), paths.ingest);
+      });
+    },
+
+    async deleteUpload(key) {
+      const path = await uploadPath(key);
+      await storeOp("cannot delete upload state", () => unlinkIfPresent(fs, path));
+    },
+  };
+}
+
+// ---- ingest -------------------------------------------------------------------------------------------------------
+//
+// ingest/<alg>-<hex>                a closed partial, waiting to be resumed (or swept by gc)
+// ingest/<alg>-<hex>.<pid>-<rand>   the file of one live writer; abandoned when its process is gone
+
+async function openIngest(
+  fs: FsPromises,
+  ingestDir: string,
+  blobPath: (digest: string) => string,
+  descriptor: Descriptor,
+  options: IngestOptions = {},
+): Promise<Ingest> {
+  const algorithm = requireVerifiable(descriptor.digest);
+  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
+    throw new OciError("INVALID_ARGUMENT", `${descriptor.digest}: size ${descriptor.size} is not a byte count`);
+  }
+  const target = blobPath(descriptor.digest);
+  const present = await fs.stat(target).then(
+    (s) => s.isFile() && s.size === descriptor.size,
+    () => false,
+  );
+  if (present) return presentIngest(descriptor);
+
+  const base = `${algorithm}-${parseDigest(descriptor.digest).encoded}`;
+  const closedPath = join(ingestDir, base);
+  const ownPath = join(ingestDir, `${base}.${process.pid}-${randomBytes(6).toString("hex")}`);
+  activeFiles.add(ownPath);
+  const hasher: Hasher = await createHasher(algorithm);
+  let handle: FsFileHandle;
+  let size = 0;
+  try {
+    const claimed = options.resume === false ? undefined : await claimPartial(fs, ingestDir, base, ownPath);
+    if (options.resume === false) await unlinkIfPresent(fs, closedPath);
+    if (claimed !== undefined && claimed <= descriptor.size) {
+      handle = await fs.open(ownPath, "r+");
+      size = await rehash(handle, hasher, claimed); // re-hashed, never trusted
+    } else {
+      if (claimed !== undefined) await unlinkIfPresent(fs, ownPath);
+      handle = await fs.open(ownPath, "wx");
+    }
+  } catch (error) {
+    activeFiles.delete(ownPath);
+    throw toOciError(error, "STORE", `cannot start the ingest of ${descriptor.digest}`);
+  }
+
+  const buffer = new Uint8Array(Math.min(WRITE_BUFFER, Math.max(descriptor.size, 1)));
+  let buffered = 0;
+  let written = size; // bytes in the file
+  let done = false;
+
+  const flush = async () => {
+    let at = 0;
+    while (at < buffered) {
+      const { bytesWritten } = await handle.write(buffer, at, buffered - at, written);
+      at += bytesWritten;
+      written += bytesWritten;
+    }
+    buffered = 0;
+  };
+  const finish = async (keep: boolean) => {
+    done = true;
+    await handle.close().catch(() => {});
+    if (!keep) await unlinkIfPresent(fs, ownPath).catch(() => {});
+    activeFiles.delete(ownPath);
+  };
+  const ensureOpen = () => {
+    if (done) throw new OciError("CLOSED", `the ingest of ${descriptor.digest} is finished`);
+  };
+
+  return {
+    descriptor,
+    get offset() {
+      return size;
+    },
+    async write(chunk) {
+      ensureOpen();
+      if (size + chunk.byteLength > descriptor.size) throw sizeMismatch(descriptor, size + chunk.byteLength, true);
+      try {
+        if (buffered === 0 && chunk.byteLength >= buffer.length) {
+          // Large chunks go straight to the file: copying them would only cost time.
+          let at = 0;
+          while (at < chunk.byteLength) {
+            const { bytesWritten } = await handle.write(chunk, at, chunk.byteLength - at, written);
+            at += bytesWritten;
+            written += bytesWritten;
+          }
+        } else {
+          let at = 0;
+          while (at < chunk.byteLength) {
+            const n = Math.min(buffer.length - buffered, chunk.byteLength - at);
+            buffer.set(chunk.subarray(at, at + n), buffered);
+            buffered += n;
+            at += n;
+            if (buffered === buffer.length) await flush();
+          }
+        }
+      } catch (error) {
+        // What reached the file is unknown after a failed write: this writer is unusable, its file goes.
+        await finish(false);
+        throw toOciError(error, "STORE", `cannot write ${descriptor.digest}`);
+      }
+      hasher.update(chunk);
+      size += chunk.byteLength;
+    },
+    async commit() {
+      ensureOpen();
+      if (size !== descriptor.size) {
+        await finish(false);
+        throw sizeMismatch(descriptor, size, false);
+      }
+      const actual = hasher.digest();
+      if (actual !== descriptor.digest) {
+        await finish(false);
+        throw digestMismatch(descriptor, actual);
+      }
+      try {
+        await flush();
+        await handle.sync(); // the bytes are durable before the name makes them visible
+        done = true;
+        await handle.close();
+        const dir = join(target, "..");
+        await fs.mkdir(dir, { recursive: true });
+        // A concurrent writer of the same digest may have renamed first; replacing identical bytes is harmless.
+        await fs.rename(ownPath, target);
+        await syncDir(fs, dir);
+      } catch (error) {
+        await finish(false);
+        throw toOciError(error, "STORE", `cannot commit ${descriptor.digest}`);
+      } finally {
+        activeFiles.delete(ownPath);
+      }
+    },
+    async abort() {
+      if (!done) await finish(false);
+    },
+    async close() {
+      if (done) return;
+      try {
+        await flush();
+      } catch {
+        await finish(false);
+        return;
+      }
+      await finish(true);
+      // Publish as the closed partial, unless a longer one is already there.
+      const other = await fs.stat(closedPath).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (other > written) await unlinkIfPresent(fs, ownPath).catch(() => {});
+      else await fs.rename(ownPath, closedPath).catch(() => {});
+    },
+  };
+}
+
+function presentIngest(descriptor: Descriptor): Ingest {
+  return {
+    descriptor,
+    offset: descriptor.size,
+    async write(chunk) {
+      if (chunk.byteLength > 0) throw sizeMismatch(descriptor, descriptor.size + chunk.byteLength, true);
+    },
+    async commit() {},
+    async abort() {},
+    async close() {},
+  };
+}
+
+/**
+ * Takes over the largest abandoned partial of `base` by renaming it to `ownPath` (rename is atomic, so two
+ * writers never claim the same file). Returns its size, or undefined when there was none.
+ */
+async function claimPartial(fs: FsPromises, dir: string, base: string, ownPath: string): Promise<number | undefined> {
+  const candidates: { path: string; size: number }[] = [];
+  for (const name of await fs.readdir(dir)) {
+    if (name !== base && !name.startsWith(`${base}.`)) continue;
+    const path = join(dir, name);
+    if (name !== base && !isAbandoned(path, name.slice(base.length + 1))) continue;
+    const stats = await fs.stat(path).catch(() => undefined);
+    if (stats?.isFile()) candidates.push({ path, size: stats.size });
+  }
+  candidates.sort((a, b) => b.size - a.size);
+  for (const candidate of candidates) {
+    try {
+      await fs.rename(candidate.path, ownPath);
+      return candidate.size;
+    } catch {
+      // claimed by someone else in the meantime: try the next one
+    }
+  }
+  return undefined;
+}
+
+/** Whether a writer file (`<pid>-<rand>` suffix) belongs to no live writer. */
+function isAbandoned(path: string, suffix: string): boolean {
+  if (activeFiles.has(path)) return false;
+  const pid = Number(suffix.split("-")[0]);
+  if (!Number.isSafeInteger(pid)) return false;
+  return pid === process.pid || !processAlive(pid);
+}
+
+async function rehash(handle: FsFileHandle, hasher: Hasher, size: number): Promise<number> {
+  const buffer = new Uint8Array(Math.min(READ_CHUNK, Math.max(size, 1)));
+  let position = 0;
+  while (position < size) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
+    if (bytesRead === 0) break;
+    hasher.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return position;
+}
+
+/** Deletes closed partials and the files of writers that are gone; returns their digests. */
+async function sweepIngest(fs: FsPromises, dir: string): Promise<Digest[]> {
+  const swept: Digest[] = [];
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const match = /^(sha256|sha512)-([a-f0-9]+)(?:\.(.+))?$/.exec(name);
+    const tmp = /^tmp\.(\d+-[a-f0-9]+)$/.exec(name);
+    const path = join(dir, name);
+    if (tmp?.[1] && isAbandoned(path, tmp[1])) {
+      await unlinkIfPresent(fs, path).catch(() => {});
+      continue;
+    }
+    if (!match) continue; // the lock, uploads/, unknown files
+    if (match[3] !== undefined && !isAbandoned(path, match[3])) continue;
+    await unlinkIfPresent(fs, path).catch(() => {});
+    const digest = `${match[1]}:${match[2]}`;
+    if (isStorable(digest) && !swept.includes(digest as Digest)) swept.push(digest as Digest);
+  }
+  return swept;
+}
+
+// ---- small file helpers -------------------------------------------------------------------------------------------
+
+async function listBlobs(
+  fs: FsPromises,
+  blobsDir: string,
+): Promise<{ digest: Digest; size: number; mtimeMs: number; path: string }[]> {
+  const out: { digest: Digest; size: number; mtimeMs: number; path: string }[] = [];
+  for (const algorithm of ["sha256", "sha512"]) {
+    const dir = join(blobsDir, algorithm);
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") continue;
+      throw error;
+    }
+    for (const name of names) {
+      const digest = `${algorithm}:${name}`;
+      if (!isStorable(digest)) continue; // not a blob name toci wrote or would read: left alone
+      const path = join(dir, name);
+      const stats = await fs.stat(path).catch(() => undefined);
+      if (stats?.isFile()) out.push({ digest: digest as Digest, size: stats.size, mtimeMs: stats.mtimeMs, path });
+    }
+  }
+  return out;
+}
+
+function isStorable(digest: string): boolean {
+  try {
+    requireVerifiable(digest);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `text` to a temp file in `tmpDir`, fsyncs it and renames it over `path`: readers see old or new. */
+async function replaceFile(fs: FsPromises, path: string, text: string, tmpDir: string): Promise<void> {
+  const tmp = join(tmpDir, `tmp.${process.pid}-${randomBytes(6).toString("hex")}`);
+  try {
+    await writeSynced(fs, tmp, text);
+    await fs.rename(tmp, path);
+  } catch (error) {
+    await unlinkIfPresent(fs, tmp).catch(() => {});
+    throw error;
+  }
+  await syncDir(fs, join(path, ".."));
+}
+
+/** Creates `path` with `text` unless it exists; never overwrites (link() refuses an existing name). */
+async function createOnce(fs: FsPromises, path: string, text: string, tmpDir: string): Promise<void> {
+  try {
+    await fs.stat(path);
+    return;
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw error;
+  }
+  const tmp = join(tmpDir, `tmp.${process.pid}-${randomBytes(6).toString("hex")}`);
+  await writeSynced(fs, tmp, text);
+  try {
+    await fs.link(tmp, path);
+  } catch (error) {
+    if (errorCode(error) !== "EEXIST") throw error; // another process created it first
+  } finally {
+    await unlinkIfPresent(fs, tmp);
+  }
+}
+
+async function writeSynced(fs: FsPromises, path: string, text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  const handle = await fs.open(path, "wx");
+  try {
+    let at = 0;
+    while (at < bytes.length) at += (await handle.write(bytes, at, bytes.length - at, at)).bytesWritten;
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync of a directory makes a rename in it durable. Best effort: not every file system can open a directory. */
+async function syncDir(fs: FsPromises, dir: string): Promise<void> {
+  try {
+    const handle = await fs.open(dir, "r");
+    await handle.sync().finally(() => handle.close());
+  } catch {
+    // a rename that is not yet durable is still atomic
+  }
+}
+
+async function unlinkIfPresent(fs: FsPromises, path: string): Promise<void> {
+  try {
+    await fs.unlink(path);
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw error;
+  }
+}
+
+function emptyIndex(): string {
+  return JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] });
+}
+
+function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function storeOp<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toOciError(error, "STORE", what);
+  }
+}

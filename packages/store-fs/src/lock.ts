@@ -1,0 +1,123 @@
+// Mutual exclusion around index.json's read-modify-write, within a process AND across processes, so that two
+// `toci pull` into one layout never lose a tag (koci had no file lock; its processes overwrote each other).
+//
+// Across processes: a lock file created with O_EXCL ("wx") holding `pid time host`. A lock whose process is gone
+// (same host, `kill(pid, 0)` fails with ESRCH) or that is older than `staleAfter` is broken: renamed away to a
+// unique name first, so that two processes breaking the same stale lock cannot both succeed, and restored with
+// link() (which refuses to overwrite) if what was renamed turns out to be a live lock after all.
+// Within a process: a promise chain per lock path, so that 50 parallel tag() calls queue instead of polling.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { OciError } from "@toci/spec-types";
+import { errorCode, type FsPromises } from "./fs-api.js";
+
+/** Options for {@link withLock}. */
+export interface LockOptions {
+  /** How long to wait for the lock before failing with `STORE`. */
+  timeout: number;
+  /** A lock held longer than this is considered abandoned (a process that hangs, or one on another host). */
+  staleAfter: number;
+}
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` while holding the lock at `path`. */
+export function withLock<T>(fs: FsPromises, path: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  const previous = queues.get(path) ?? Promise.resolve();
+  const run = previous.then(async () => {
+    const release = await acquire(fs, path, options);
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  });
+  const settled = run.catch(() => {});
+  queues.set(path, settled);
+  void settled.then(() => {
+    if (queues.get(path) === settled) queues.delete(path);
+  });
+  return run;
+}
+
+async function acquire(fs: FsPromises, path: string, options: LockOptions): Promise<() => Promise<void>> {
+  const host = hostname();
+  const token = `${process.pid} ${Date.now()} ${host} ${randomBytes(6).toString("hex")}`;
+  const deadline = Date.now() + options.timeout;
+  let delay = 1;
+  for (;;) {
+    try {
+      const handle = await fs.open(path, "wx");
+      try {
+        const bytes = new TextEncoder().encode(token);
+        await handle.write(bytes, 0, bytes.length, 0);
+      } finally {
+        await handle.close();
+      }
+      return async () => {
+        // Only remove the lock if it is still ours (a stale-lock breaker may have taken it, wrongly or not).
+        const content = await readText(fs, path);
+        if (content === token) await fs.unlink(path).catch(() => {});
+      };
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST") {
+        throw new OciError("STORE", `cannot create the lock ${path}: ${String(error)}`, { cause: error });
+      }
+    }
+    const held = await readText(fs, path);
+    if (held !== undefined && isStale(held, host, options.staleAfter)) {
+      await breakLock(fs, path, held);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new OciError("STORE", `timed out waiting for the lock ${path} (held by "${held}")`, {
+        detail: { path, holder: held },
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+function isStale(content: string, host: string, staleAfter: number): boolean {
+  const [pidText, timeText, lockHost] = content.split(" ");
+  const pid = Number(pidText);
+  const time = Number(timeText);
+  if (!Number.isFinite(time) || Date.now() - time > staleAfter) return true;
+  if (lockHost !== host || !Number.isSafeInteger(pid)) return false;
+  return !processAlive(pid);
+}
+
+/** Whether a process of this host is running. EPERM means it runs as another user. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === "EPERM";
+  }
+}
+
+async function breakLock(fs: FsPromises, path: string, judged: string): Promise<void> {
+  const aside = `${path}.stale-${randomBytes(6).toString("hex")}`;
+  try {
+    await fs.rename(path, aside);
+  } catch {
+    return; // someone else broke or released it first
+  }
+  const taken = await readText(fs, aside);
+  if (taken !== judged) {
+    // Between our read and our rename the stale lock was replaced by a live one: give it back, unless yet
+    // another process already holds a new lock (then link fails and the live holder's release finds no lock).
+    await fs.link(aside, path).catch(() => {});
+  }
+  await fs.unlink(aside).catch(() => {});
+}
+
+async function readText(fs: FsPromises, path: string): Promise<string | undefined> {
+  try {
+    return new TextDecoder().decode(await fs.readFile(path));
+  } catch {
+    return undefined;
+  }
+}

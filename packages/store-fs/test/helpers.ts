@@ -1,0 +1,54 @@
+// Node-only helpers for store-fs tests: temp dirs, memfs volumes, byte flips behind the store's back.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Digest } from "@toci/spec-types";
+import type { StoreUnderTest } from "@toci/testkit/store-suite";
+import { Volume } from "memfs";
+import { type FsPromises, fsStore } from "../src/index.js";
+
+export async function tempDir(prefix = "toci-fs-"): Promise<{ dir: string; dispose: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function memfs(): FsPromises {
+  return new Volume().promises as unknown as FsPromises;
+}
+
+export function blobFile(dir: string, digest: Digest): string {
+  const [algorithm, hex] = digest.split(":");
+  return join(dir, "blobs", algorithm as string, hex as string);
+}
+
+export function partialFile(dir: string, digest: Digest): string {
+  return join(dir, "ingest", digest.replace(":", "-"));
+}
+
+async function flipFirstByte(fs: FsPromises, path: string): Promise<void> {
+  const handle = await fs.open(path, "r+");
+  try {
+    const one = new Uint8Array(1);
+    await handle.read(one, 0, 1, 0);
+    one[0] = (one[0] ?? 0) ^ 0xff;
+    await handle.write(one, 0, 1, 0);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A store-suite set-up for a layout at `dir` on `fs`. */
+export async function layoutUnderTest(
+  dir: string,
+  fs: FsPromises,
+  dispose?: () => Promise<void>,
+): Promise<StoreUnderTest> {
+  const result: StoreUnderTest = {
+    store: await fsStore(dir, { fs }),
+    reopen: () => fsStore(dir, { fs }),
+    corruptPartial: (digest) => flipFirstByte(fs, partialFile(dir, digest)),
+    corruptBlob: (digest) => flipFirstByte(fs, blobFile(dir, digest)),
+  };
+  if (dispose) result.dispose = dispose;
+  return result;
+}

@@ -1,0 +1,3 @@
+import { describeIdbCases } from "../test/idb-cases.js";
+
+describeIdbCases("chromium");

@@ -1,0 +1,4 @@
+import "fake-indexeddb/auto";
+import { describeIdbCases } from "./idb-cases.js";
+
+describeIdbCases("node");

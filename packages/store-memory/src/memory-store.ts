@@ -1,0 +1,237 @@
+// The reference Store: Maps and arrays, nothing else (DESIGN.md §2). Every other store must behave like this one;
+// the conformance suite in @toci/testkit is written against it first. Blobs are kept as the chunks they were
+// written in (copied, since callers reuse their buffers), so a large blob is never concatenated.
+import {
+  createHasher,
+  createVerifier,
+  type Descriptor,
+  type Digest,
+  digestMismatch,
+  findRoot,
+  type Hasher,
+  type Ingest,
+  type IngestOptions,
+  manifestDescriptor,
+  OciError,
+  type RootPredicate,
+  reachable,
+  referenceDigest,
+  requireVerifiable,
+  type Store,
+  sizeMismatch,
+  tagRoots,
+  type UploadState,
+  type UploadStateKeeper,
+  untagRoots,
+} from "@toci/spec-types";
+
+/** Bytes held in memory as the chunks they arrived in. */
+export interface MemoryBytes {
+  size: number;
+  chunks: Uint8Array[];
+}
+
+/**
+ * Everything a memory store holds. Two stores made with the same state share it, as two handles on one layout
+ * would (tests use this to "reopen" a store).
+ */
+export interface MemoryStoreState {
+  /** Committed, verified blobs by digest. */
+  blobs: Map<Digest, MemoryBytes>;
+  /** Closed partial ingests by digest, waiting to be resumed. Writers that are still open hold theirs privately. */
+  partials: Map<Digest, MemoryBytes>;
+  /** The roots, as index.json would list them. */
+  roots: Descriptor[];
+  /** Upload sessions by key (UploadStateKeeper). */
+  uploads: Map<string, UploadState>;
+}
+
+/** Options for {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** Storage to use, shared with other stores made with it. @default a new, empty state */
+  state?: MemoryStoreState;
+}
+
+/** A Store in memory that also keeps upload sessions. */
+export type MemoryStore = Store & UploadStateKeeper;
+
+/** An empty {@link MemoryStoreState}. */
+export function memoryState(): MemoryStoreState {
+  return { blobs: new Map(), partials: new Map(), roots: [], uploads: new Map() };
+}
+
+/** Makes a Store that keeps everything in Maps. */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const state = options.state ?? memoryState();
+
+  const readSmall = async (d: Pick<Descriptor, "digest" | "size">): Promise<Uint8Array | undefined> => {
+    const entry = state.blobs.get(d.digest);
+    return entry && concat(entry);
+  };
+
+  return {
+    async exists(descriptor) {
+      return state.blobs.get(descriptor.digest)?.size === descriptor.size;
+    },
+
+    async fetch(descriptor, options = {}) {
+      const entry = state.blobs.get(descriptor.digest);
+      if (!entry) throw notFound(descriptor.digest);
+      const verifier = await createVerifier(descriptor);
+      let next = 0;
+      const source = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (options.signal?.aborted) {
+            controller.error(new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason }));
+            return;
+          }
+          const chunk = entry.chunks[next++];
+          if (chunk) controller.enqueue(chunk.slice());
+          else controller.close();
+        },
+      });
+      return source.pipeThrough(verifier);
+    },
+
+    async ingest(descriptor, options) {
+      return openIngest(state, descriptor, options);
+    },
+
+    async resolve(reference: string | RootPredicate) {
+      const root = findRoot(state.roots, reference);
+      if (root) return structuredClone(root);
+      const digest = typeof reference === "string" ? referenceDigest(reference) : undefined;
+      const entry = digest && state.blobs.get(digest);
+      return entry && digest ? manifestDescriptor(digest, concat(entry)) : undefined;
+    },
+
+    async tag(descriptor, reference) {
+      state.roots = tagRoots(state.roots, descriptor, reference);
+    },
+
+    async untag(reference) {
+      const { roots, removed } = untagRoots(state.roots, reference);
+      state.roots = roots;
+      return removed;
+    },
+
+    async list() {
+      return structuredClone(state.roots);
+    },
+
+    async remove(descriptor) {
+      const removed = state.blobs.delete(descriptor.digest);
+      const roots = state.roots.filter((root) => root.digest !== descriptor.digest);
+      const untagged = roots.length !== state.roots.length;
+      state.roots = roots;
+      return removed || untagged;
+    },
+
+    async gc() {
+      const candidates = [...state.blobs].map(([digest, entry]) => ({ digest, size: entry.size }));
+      const keep = await reachable(state.roots, readSmall, candidates);
+      const removed: Digest[] = [];
+      for (const { digest } of candidates) {
+        if (!keep.has(digest) && state.blobs.delete(digest)) removed.push(digest);
+      }
+      // Partials in the map were closed by their writers: abandoned until someone resumes them. Open writers hold
+      // their bytes privately, so gc cannot take them away.
+      for (const digest of state.partials.keys()) if (!removed.includes(digest)) removed.push(digest);
+      state.partials.clear();
+      return removed;
+    },
+
+    async getUpload(key) {
+      const upload = state.uploads.get(key);
+      return upload && { ...upload };
+    },
+    async setUpload(key, upload) {
+      state.uploads.set(key, { ...upload });
+    },
+    async deleteUpload(key) {
+      state.uploads.delete(key);
+    },
+  };
+}
+
+async function openIngest(
+  state: MemoryStoreState,
+  descriptor: Descriptor,
+  options: IngestOptions = {},
+): Promise<Ingest> {
+  const algorithm = requireVerifiable(descriptor.digest);
+  checkSize(descriptor);
+  const present = state.blobs.get(descriptor.digest)?.size === descriptor.size;
+  const hasher: Hasher = await createHasher(algorithm);
+  let bytes: MemoryBytes = { size: 0, chunks: [] };
+  // Claim the closed partial, if any: it leaves the map so that no other writer appends to the same chunks.
+  const partial = state.partials.get(descriptor.digest);
+  state.partials.delete(descriptor.digest);
+  if (!present && partial && options.resume !== false && partial.size <= descriptor.size) {
+    for (const chunk of partial.chunks) hasher.update(chunk); // re-hashed, not trusted
+    bytes = partial;
+  }
+  let done = present;
+
+  return {
+    descriptor,
+    get offset() {
+      return present ? descriptor.size : bytes.size;
+    },
+    async write(chunk) {
+      if (present) {
+        if (chunk.byteLength > 0) throw sizeMismatch(descriptor, descriptor.size + chunk.byteLength, true);
+        return;
+      }
+      if (done) throw new OciError("CLOSED", `the ingest of ${descriptor.digest} is finished`);
+      if (bytes.size + chunk.byteLength > descriptor.size) {
+        throw sizeMismatch(descriptor, bytes.size + chunk.byteLength, true);
+      }
+      hasher.update(chunk);
+      bytes.chunks.push(chunk.slice());
+      bytes.size += chunk.byteLength;
+    },
+    async commit() {
+      if (done) {
+        if (present) return;
+        throw new OciError("CLOSED", `the ingest of ${descriptor.digest} is finished`);
+      }
+      done = true;
+      if (bytes.size !== descriptor.size) throw sizeMismatch(descriptor, bytes.size, false);
+      const actual = hasher.digest();
+      if (actual !== descriptor.digest) throw digestMismatch(descriptor, actual);
+      // A concurrent writer of the same digest may have committed first: same bytes, keep theirs.
+      if (!state.blobs.has(descriptor.digest)) state.blobs.set(descriptor.digest, bytes);
+    },
+    async abort() {
+      done = true;
+    },
+    async close() {
+      if (done) return;
+      done = true;
+      const other = state.partials.get(descriptor.digest);
+      if (bytes.size > 0 && (!other || other.size < bytes.size)) state.partials.set(descriptor.digest, bytes);
+    },
+  };
+}
+
+function concat(entry: MemoryBytes): Uint8Array {
+  if (entry.chunks.length === 1) return entry.chunks[0] as Uint8Array;
+  const out = new Uint8Array(entry.size);
+  let at = 0;
+  for (const chunk of entry.chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+function checkSize(descriptor: Descriptor): void {
+  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
+    throw new OciError("INVALID_ARGUMENT", `${descriptor.digest}: size ${descriptor.size} is not a byte count`);
+  }
+}
+
+function notFound(digest: Digest): OciError {
+  return new OciError("NOT_FOUND", `blob ${digest} is not in the store`, { detail: { digest } });
+}
