@@ -91,8 +91,8 @@ async function handle(
   const url = new URL(req.url ?? "/", "http://x");
   const q = (name: string) => url.searchParams.get(name);
   const entry = (id: string) => {
-    let e = state.get(id);
-    if (!e) state.set(id, (e = { attempts: 0, seen: [] }));
+    const e = state.get(id) ?? { attempts: 0, seen: [] };
+    state.set(id, e);
     return e;
   };
   for (const [k, v] of Object.entries(CORS)) res.setHeader(k, v);
