@@ -13,6 +13,7 @@
 //   /redirect?status=S&to=U  S with Location U
 //   /record?id=X             records method, Authorization and Cookie; /seen?id=X returns the records
 //   /warning?text=T          `Warning: 299 - "T"`
+//   /attempts?id=X           { attempts } that /status and /drop counted for X
 //   /bad-416                 416 with a Content-Length longer than its body (distribution 2.8.2 does this)
 //   /stats                   { connections } since start
 
@@ -189,6 +190,9 @@ async function handle(
       json(res, 200, record);
       return;
     }
+    case "/attempts":
+      json(res, 200, { attempts: state.get(q("id") ?? "")?.attempts ?? 0 });
+      return;
     case "/seen":
       json(res, 200, state.get(q("id") ?? "")?.seen ?? []);
       return;

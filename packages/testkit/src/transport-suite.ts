@@ -316,8 +316,19 @@ export function describeTransport(
         await expectCode(make({ retries: 1 }).request({ method: "GET", url: `${servers.closedUrl}/v2/` }), "NETWORK");
       });
 
-      it("a dropped connection on a POST rejects with NETWORK at once", async () => {
-        await expectCode(make().request({ method: "POST", url: at(`/drop?times=1&id=${id()}`), body: "x" }), "NETWORK");
+      it("a dropped connection on a POST rejects with NETWORK, not retried by the transport", async () => {
+        const x = id();
+        await expectCode(
+          make({ retries: 4 }).request({ method: "POST", url: at(`/drop?times=99&id=${x}`), body: "x" }),
+          "NETWORK",
+        );
+        const { attempts } = (await json(await make().request({ method: "GET", url: at(`/attempts?id=${x}`) }))) as {
+          attempts: number;
+        };
+        // A retrying transport would make 5 attempts. Chromium's network stack itself re-sends a request once when
+        // a reused keep-alive connection dies before any answer, POST included, hence 2 and not 1.
+        expect(attempts).toBeGreaterThanOrEqual(1);
+        expect(attempts).toBeLessThanOrEqual(2);
       });
 
       it("headers slower than the timeout reject with TIMEOUT", async () => {
