@@ -63,12 +63,23 @@ async function send(
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new OciError("INVALID_ARGUMENT", `not an http(s) URL: ${request.url}`);
   }
+  // fetch refuses URLs with credentials; credentials belong in headers, where redirects can drop them.
+  if (url.username || url.password) throw new OciError("INVALID_ARGUMENT", "credentials in a URL are not sent");
+  const body = request.body ?? null;
+  // Checked here, not left to fetch: its TypeError would look like a network error, and be retried.
+  if (body !== null && (method === "GET" || method === "HEAD")) {
+    throw new OciError("INVALID_ARGUMENT", `a ${method} request cannot have a body`);
+  }
+  let headers: Headers;
+  try {
+    headers = new Headers(request.headers);
+  } catch (error) {
+    throw new OciError("INVALID_ARGUMENT", "invalid request headers", { cause: error });
+  }
   const { signal } = request;
   if (signal?.aborted) throw transportError(signal.reason, { method, url: url.href, signal });
 
-  const headers = new Headers(request.headers);
   if (options.userAgent !== undefined && !headers.has("user-agent")) headers.set("user-agent", options.userAgent);
-  const body = request.body ?? null;
   const follow = request.followRedirects !== false;
   // In "follow" mode (browsers) fetch follows; asked not to, the browser can only give an opaque redirect.
   const fetchRedirect: RequestRedirect = options.redirectMode === "follow" && follow ? "follow" : "manual";
