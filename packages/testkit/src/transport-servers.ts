@@ -5,7 +5,7 @@
 //
 // Routes (state is kept per `id`, which each test makes unique):
 //   /echo                    method, headers and body summary as JSON
-//   /bytes?n=N               N bytes, byte i = i % 251, streamed with back-pressure
+//   /bytes?n=N&id=X          N bytes, byte i = i % 251, streamed with back-pressure (bytes sent so far kept for X)
 //   /status?code=C&times=K&retryAfter=V&id=X   C (with Retry-After V) for the first K requests, then 200
 //   /drop?times=K&id=X       destroys the socket for the first K requests, then 200
 //   /slow-headers?ms=M       headers after M ms
@@ -13,7 +13,7 @@
 //   /redirect?status=S&to=U  S with Location U
 //   /record?id=X             records method, Authorization and Cookie; /seen?id=X returns the records
 //   /warning?text=T          `Warning: 299 - "T"`
-//   /attempts?id=X           { attempts } that /status and /drop counted for X
+//   /attempts?id=X           { attempts, sent }: what /status and /drop counted, and /bytes sent, for X
 //   /bad-416                 416 with a Content-Length longer than its body (distribution 2.8.2 does this)
 //   /stats                   { connections } since start
 
@@ -25,6 +25,14 @@ import type { TransportServerUrls } from "./transport-suite.js";
 /** Running servers: their URLs for the suite, and how to stop them. */
 export interface TransportServers extends TransportServerUrls {
   close(): Promise<void>;
+}
+
+/** What the servers remember per test id. */
+interface State {
+  attempts: number;
+  seen: unknown[];
+  /** Bytes /bytes has handed to the socket so far. */
+  sent: number;
 }
 
 const CORS: Record<string, string> = {
@@ -42,7 +50,7 @@ const PATTERN_CHUNK = (() => {
 
 /** Starts both servers and finds a closed port for the network-error cases. */
 export async function startTransportServers(): Promise<TransportServers> {
-  const state = new Map<string, { attempts: number; seen: unknown[] }>();
+  const state = new Map<string, State>();
   const a = await listen(state);
   const b = await listen(state);
   const closed = await listen(state);
@@ -57,7 +65,7 @@ export async function startTransportServers(): Promise<TransportServers> {
   };
 }
 
-async function listen(state: Map<string, { attempts: number; seen: unknown[] }>) {
+async function listen(state: Map<string, State>) {
   const sockets = new Set<Socket>();
   let connections = 0;
   const server: Server = createServer((req, res) => {
@@ -86,13 +94,13 @@ async function listen(state: Map<string, { attempts: number; seen: unknown[] }>)
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  state: Map<string, { attempts: number; seen: unknown[] }>,
+  state: Map<string, State>,
   connections: () => number,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://x");
   const q = (name: string) => url.searchParams.get(name);
   const entry = (id: string) => {
-    const e = state.get(id) ?? { attempts: 0, seen: [] };
+    const e = state.get(id) ?? { attempts: 0, seen: [], sent: 0 };
     state.set(id, e);
     return e;
   };
@@ -127,11 +135,14 @@ async function handle(
       const n = Number(q("n") ?? 0);
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": n });
       if (req.method === "HEAD") return void res.end();
+      const progress = entry(q("id") ?? "");
       let sent = 0;
       while (sent < n && !res.destroyed) {
         const chunk = PATTERN_CHUNK.subarray(0, Math.min(PATTERN_CHUNK.length, n - sent));
         sent += chunk.length;
-        if (!res.write(chunk)) await drained(res);
+        const more = res.write(chunk);
+        progress.sent = sent;
+        if (!more) await drained(res);
       }
       res.end();
       return;
@@ -191,7 +202,7 @@ async function handle(
       return;
     }
     case "/attempts":
-      json(res, 200, { attempts: state.get(q("id") ?? "")?.attempts ?? 0 });
+      json(res, 200, { attempts: state.get(q("id") ?? "")?.attempts ?? 0, sent: state.get(q("id") ?? "")?.sent ?? 0 });
       return;
     case "/seen":
       json(res, 200, state.get(q("id") ?? "")?.seen ?? []);
