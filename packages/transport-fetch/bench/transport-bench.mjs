@@ -7,18 +7,20 @@
 //   fetch(), body discarded        Node's fetch alone: what the transport is built on
 //   transport, body discarded      fetchTransport: ky, the redirect loop and the body wrapper on top of fetch
 //   transport + sha256             the same, hashing every chunk with node:crypto and checking the digest
-// plus metadata rows: sequential HEADs and small GETs, through the transport and through fetch(), with the TCP connections that
+// then the push of the same blob (POST, then PUT ?digest=) by curl -T and through the transport with a Blob and
+// with a stream body, and metadata rows: sequential HEADs and small GETs, through the transport and through fetch(), with the TCP connections that
 // undici opened for them (Node's fetch closes the connection after every HEAD: undici client-h1.js, nodejs/undici#258).
 // The table goes to stdout and to bench-results/transport.md at the repository root.
 
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomFillSync } from "node:crypto";
 import dc from "node:diagnostics_channel";
-import { createWriteStream, openAsBlob } from "node:fs";
+import { createReadStream, createWriteStream, openAsBlob } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { fetchTransport } from "../dist/index.js";
@@ -39,7 +41,7 @@ const registry = `http://127.0.0.1:${port}`;
 let child;
 try {
   child = await startRegistry(work, port);
-  const { digest } = await pushBlob(work, registry);
+  const { digest, file } = await pushBlob(work, registry);
   const url = `${registry}/v2/bench/blob/blobs/${digest}`;
   const transport = fetchTransport();
   console.log(`registry ${registry} (distribution ${await registryVersion()}), blob ${SIZE / MiB} MiB ${digest}`);
@@ -90,9 +92,53 @@ try {
   const times = Object.fromEntries(Object.keys(rows).map((name) => [name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, fn] of Object.entries(rows)) times[name].push(await fn());
-    process.stdout.write(`round ${round}/${ROUNDS} done\r`);
+    process.stdout.write(`GET round ${round}/${ROUNDS} done\r`);
   }
   const curl = median(times["curl -o /dev/null"]);
+
+  // Push: the same blob again (distribution answers 201 for a digest it holds, after reading every byte).
+  const uploadUrl = async () => {
+    const post = await transport.request({ method: "POST", url: `${registry}/v2/bench/blob/blobs/uploads/` });
+    await post.body?.cancel();
+    const location = new URL(post.headers.get("location"), registry);
+    location.searchParams.set("digest", digest);
+    return location.href;
+  };
+  const pushRows = {
+    "curl -T (PUT from the file)": async () => {
+      const target = await uploadUrl();
+      const { stdout } = await run("curl", [
+        ...["-sS", "-o", "/dev/null", "-X", "PUT", "-T", file, "-H", "content-type: application/octet-stream"],
+        ...["-w", "%{http_code} %{time_total}", target],
+      ]);
+      const [status, seconds] = stdout.trim().split(" ").map(Number);
+      if (status !== 201) throw new Error(`curl PUT: ${status}`);
+      return seconds;
+    },
+    "transport PUT, Blob body (fs.openAsBlob)": async () => {
+      const target = await uploadUrl();
+      return timed(async () => {
+        const res = await transport.request({ method: "PUT", url: target, body: await openAsBlob(file) });
+        await res.body?.cancel();
+        if (res.status !== 201) throw new Error(`PUT: ${res.status}`);
+      });
+    },
+    "transport PUT, ReadableStream body": async () => {
+      const target = await uploadUrl();
+      return timed(async () => {
+        const body = Readable.toWeb(createReadStream(file, { highWaterMark: MiB }));
+        const res = await transport.request({ method: "PUT", url: target, body });
+        await res.body?.cancel();
+        if (res.status !== 201) throw new Error(`PUT: ${res.status}`);
+      });
+    },
+  };
+  const pushTimes = Object.fromEntries(Object.keys(pushRows).map((name) => [name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [name, fn] of Object.entries(pushRows)) pushTimes[name].push(await fn());
+    process.stdout.write(`PUT round ${round}/${ROUNDS} done\r`);
+  }
+  const curlPut = median(pushTimes["curl -T (PUT from the file)"]);
 
   // Metadata: each row ROUNDS times, interleaved, METADATA_OPS sequential requests each; median ms per request.
   const plainFetch = { request: ({ method, url }) => fetch(url, { method }) };
@@ -133,13 +179,21 @@ try {
       return `| ${name} | ${m.toFixed(3)} | ${(SIZE / MiB / m).toFixed(0)} | ${(curl / m).toFixed(2)} × | ${Math.min(...t).toFixed(3)}–${Math.max(...t).toFixed(3)} |`;
     }),
     "",
+    "| PUT of the blob (monolithic upload) | median s | MiB/s | vs curl | min–max s |",
+    "|---|---|---|---|---|",
+    ...Object.entries(pushTimes).map(([name, t]) => {
+      const m = median(t);
+      return `| ${name} | ${m.toFixed(3)} | ${(SIZE / MiB / m).toFixed(0)} | ${(curlPut / m).toFixed(2)} × | ${Math.min(...t).toFixed(3)}–${Math.max(...t).toFixed(3)} |`;
+    }),
+    "",
     `| ${METADATA_OPS} sequential requests (median of ${ROUNDS}) | ms per request | TCP connections opened (last round) |`,
     "|---|---|---|",
     ...metadata.map((m) => `| ${m.label} | ${m.ms.toFixed(2)} | ${m.connections} |`),
     "",
-    "curl's time includes starting its process (~5–10 ms). \"vs curl\" is curl's time over the row's time",
-    "(1.00 × = as fast as curl). Node's fetch closes its connection after every HEAD (undici, on purpose), so a",
-    "HEAD costs a TCP handshake here; GETs whose bodies are read or discarded reuse one connection.",
+    "curl's time includes starting its process (~5–10 ms); a PUT's time excludes the POST that opens the session.",
+    "\"vs curl\" is curl's time over the row's time (1.00 × = as fast as curl). Node's fetch closes its connection",
+    "after every HEAD (undici, on purpose), so a HEAD costs a TCP handshake here; GETs whose bodies are read or",
+    "discarded reuse one connection.",
     "",
   ];
   const table = lines.join("\n");
@@ -260,7 +314,7 @@ async function pushBlob(dir, registry) {
   console.log(
     `pushed ${SIZE / MiB} MiB in ${seconds.toFixed(2)} s (${(SIZE / MiB / seconds).toFixed(0)} MiB/s, Blob body)`,
   );
-  return { digest };
+  return { digest, file };
 }
 
 async function registryVersion() {
