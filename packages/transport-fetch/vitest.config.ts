@@ -1,11 +1,41 @@
+import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
 import { reporters } from "../../vitest.shared.js";
 
+// Two projects: the Node tests (test/) and the Chromium tests (test-browser/), whose loopback servers a
+// globalSetup starts on the Node side and hands over through provide/inject. Debian's /usr/bin/chromium only:
+// no browser is ever downloaded.
 export default defineConfig({
   test: {
-    environment: "node",
-    include: ["test/**/*.test.ts"],
     reporters: reporters(import.meta.url),
-    passWithNoTests: true,
+    projects: [
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "chromium",
+          include: ["test-browser/**/*.test.ts"],
+          globalSetup: ["test-browser/global-setup.ts"],
+          testTimeout: 30_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: "/usr/bin/chromium",
+                args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+              },
+            }),
+            instances: [{ browser: "chromium" }],
+          },
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,125 @@
+// The response body the caller reads: fetch's body, passed through a thin pull-based stream that adds what
+// fetch lacks — an idle timeout (no byte for N ms → TIMEOUT), an abort that errors the stream with ABORTED even
+// when a custom fetch ignores the signal, and errors mapped to OciError (undici's "terminated" → NETWORK).
+// Pull-based with highWaterMark 0: it holds no chunk of its own, so back-pressure reaches the socket, and the
+// per-chunk cost is one promise and a clock read, small next to a 64 KiB chunk.
+
+import { OciError } from "@toci/spec-types";
+import { type FailureContext, transportError } from "./errors.js";
+
+/**
+ * Wraps a response body. On failure the source is cancelled, which makes fetch tear its connection down
+ * (a half-read HTTP/1.1 response cannot be reused anyway).
+ */
+export function wrapBody(
+  body: ReadableStream<Uint8Array>,
+  options: { idleTimeout: number; context: FailureContext },
+): ReadableStream<Uint8Array> {
+  const { idleTimeout, context } = options;
+  const reader = body.getReader();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let finished = false;
+  // The idle timer is coarse on purpose: one timer per body, re-armed only when it fires, instead of a
+  // setTimeout/clearTimeout pair per chunk (measured: ~8 µs per chunk, 8% of a 256 MiB GET's time). A read
+  // that started at `readStarted` and is still pending when the timer fires for it has been idle too long.
+  let readStarted = 0;
+  let reading = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const fail = (error: OciError) => {
+    if (finished) return;
+    finish();
+    controller.error(error);
+    reader.cancel(error).catch(() => {});
+  };
+  const onAbort = () => fail(transportError(context.signal?.reason, context));
+  const finish = () => {
+    finished = true;
+    clearTimeout(timer);
+    context.signal?.removeEventListener("abort", onAbort);
+  };
+  const checkIdle = () => {
+    timer = undefined;
+    if (finished || !reading) return;
+    const idle = performance.now() - readStarted;
+    if (idle >= idleTimeout) {
+      fail(
+        new OciError("TIMEOUT", `${context.method} ${context.url}: no data for ${idleTimeout} ms`, {
+          method: context.method,
+          url: context.url,
+          detail: { idleTimeout },
+        }),
+      );
+    } else {
+      timer = setTimeout(checkIdle, idleTimeout - idle);
+    }
+  };
+  context.signal?.addEventListener("abort", onAbort, { once: true });
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        if (context.signal?.aborted) onAbort();
+      },
+      async pull() {
+        if (finished) return;
+        if (idleTimeout > 0) {
+          readStarted = performance.now();
+          reading = true;
+          timer ??= setTimeout(checkIdle, idleTimeout);
+        }
+        try {
+          const { done, value } = await reader.read();
+          reading = false;
+          if (finished) return;
+          if (done) {
+            finish();
+            controller.close();
+          } else {
+            controller.enqueue(value);
+          }
+        } catch (error) {
+          fail(transportError(error, context));
+        }
+      },
+      cancel(reason) {
+        finish();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+// How long discarding a body may take before it is cancelled instead: a redirect's or a 503's body is a few
+// hundred bytes that arrived with the headers; one that trickles is not worth waiting for.
+const DISCARD_DEADLINE_MS = 2000;
+
+/**
+ * Gets rid of a body the caller will never see (a redirect's, a retried 503's). A small body is read to its end,
+ * which leaves the connection reusable; cancelling a body still arriving makes undici close the connection, so
+ * only a body longer than `limit` (or slower than 2 s) is cancelled: reading it all would cost more than a new
+ * connection.
+ */
+export async function discardBody(body: ReadableStream<Uint8Array> | null, limit = 64 * 1024): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  const deadline = setTimeout(() => reader.cancel().catch(() => {}), DISCARD_DEADLINE_MS);
+  try {
+    let seen = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > limit) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // The body failed while being discarded: nothing to report, the connection is gone either way.
+  } finally {
+    clearTimeout(deadline);
+  }
+}

@@ -1,0 +1,59 @@
+// In Chromium: an Authorization header never reaches a second origin on a redirect, through fetchTransport and
+// through fetch itself; and the transport detects that fetch must follow redirects here.
+import { describe, expect, inject, it } from "vitest";
+import { fetchTransport } from "../src/index.js";
+
+const servers = inject("transportServers");
+const id = () => `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+
+async function seenBy(origin: string, x: string) {
+  const res = await fetch(`${origin}/seen?id=${x}`);
+  return (await res.json()) as { method: string; authorization: string | null }[];
+}
+
+describe("redirects in Chromium", () => {
+  it("runs in a real browser", () => {
+    expect(typeof document).toBe("object");
+    expect(navigator.userAgent).toMatch(/Chrome\//);
+  });
+
+  it.each([301, 302, 303, 307, 308])("a %i to another port drops Authorization (fetchTransport)", async (status) => {
+    const x = id();
+    const target = `${servers.otherUrl}/record?id=${x}`;
+    const transport = fetchTransport();
+    const res = await transport.request({
+      method: "GET",
+      url: `${servers.url}/redirect?status=${status}&to=${encodeURIComponent(target)}`,
+      headers: { authorization: "Bearer secret-token" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.url).toBe(target);
+    await res.body?.cancel();
+    expect(await seenBy(servers.otherUrl, x)).toEqual([
+      expect.objectContaining({ method: "GET", authorization: null }),
+    ]);
+  });
+
+  it("a same-origin redirect keeps Authorization (fetchTransport)", async () => {
+    const x = id();
+    const res = await fetchTransport().request({
+      method: "GET",
+      url: `${servers.url}/redirect?status=302&to=${encodeURIComponent(`/record?id=${x}`)}`,
+      headers: { authorization: "Bearer secret-token" },
+    });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    expect(await seenBy(servers.url, x)).toEqual([expect.objectContaining({ authorization: "Bearer secret-token" })]);
+  });
+
+  it("Chromium's own fetch drops it too (the behaviour the transport relies on here)", async () => {
+    const x = id();
+    const target = `${servers.otherUrl}/record?id=${x}`;
+    const res = await fetch(`${servers.url}/redirect?status=307&to=${encodeURIComponent(target)}`, {
+      headers: { authorization: "Bearer secret-token" },
+    });
+    expect(res.redirected).toBe(true);
+    await res.arrayBuffer();
+    expect(await seenBy(servers.otherUrl, x)).toEqual([expect.objectContaining({ authorization: null })]);
+  });
+});
