@@ -75,6 +75,8 @@ export interface TokenServer {
   readonly requests: TokenRequest[];
   /** Changes the lifetime of tokens issued from now on (also `POST <url>/_config?expiresIn=N`). */
   setExpiresIn(seconds: number): void;
+  /** Switches how tokens issued from now on name their key: `kid` or `x5c`. */
+  setKeyMode(mode: "kid" | "x5c"): void;
   /** Forgets recorded requests. */
   reset(): void;
   stop(): Promise<void>;
@@ -86,7 +88,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const service = options.service ?? "test-registry";
   const users = new Map(Object.entries(options.users ?? { testuser: "testpassword" }));
   const anonymousPull = options.anonymousPull ?? true;
-  const keyMode = options.keyMode ?? "kid";
+  let keyMode = options.keyMode ?? "kid";
   let expiresIn = options.expiresIn ?? 300;
   const privateKey = createPrivateKey(fs.readFileSync(options.keyFile));
   const cert = new X509Certificate(fs.readFileSync(options.certFile));
@@ -235,6 +237,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     requests,
     setExpiresIn(seconds) {
       expiresIn = seconds;
+    },
+    setKeyMode(mode) {
+      keyMode = mode;
     },
     reset() {
       requests.length = 0;
