@@ -246,7 +246,7 @@ describe("fault proxy", () => {
     const check = await fetch(`${proxy.url}/v2/px/img/manifests/${sig.root.digest}`, {
       method: "PUT",
       headers: { "content-type": OCI_MANIFEST },
-      body: sig.blobs.at(-1)!.bytes!,
+      body: new Uint8Array(sig.blobs.at(-1)!.bytes!),
     });
     expect(check.headers.get("oci-subject")).toBe(image.root.digest);
     const entries: unknown[] = [];
