@@ -1,5 +1,6 @@
 // @toci/testkit/registry: a real distribution 2.8.2 registry for tests, in plain, htpasswd, token and TLS modes.
 export { type TestCertificates, testCertificates } from "./certs.js";
+export { type ProvideContext, REGISTRIES_KEY, registryGlobalSetup } from "./global-setup.js";
 export { libtrustKeyId } from "./libtrust.js";
 export {
   type RegistryAuth,
