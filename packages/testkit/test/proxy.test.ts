@@ -13,7 +13,9 @@ import {
   paginate,
   rangeNotSatisfiable,
   redirectBlob,
+  relativeLocation,
   respond,
+  rewriteHead,
   startFaultProxy,
   stripDigest,
   tooManyRequests,
@@ -230,6 +232,20 @@ describe("fault proxy", () => {
     const res = await get("/v2/px/min/blobs/uploads/", { method: "POST" });
     expect(res.status).toBe(202);
     expect(res.headers.get("oci-chunk-min-length")).toBe(String(5 * 1024 * 1024));
+  });
+
+  it("makes upload Locations relative and rewrites any head", async () => {
+    proxy.on({ method: "POST" }, relativeLocation());
+    proxy.on(
+      { method: "HEAD", path: "/manifests/" },
+      rewriteHead("charset", (head) => {
+        head.headers["content-type"] = `${head.headers["content-type"]}; charset=utf-8`;
+      }),
+    );
+    const post = await get("/v2/px/rel/blobs/uploads/", { method: "POST" });
+    expect(post.headers.get("location")).toMatch(/^\/v2\/px\/rel\/blobs\/uploads\/[^?]+\?_state=/);
+    const head = await get("/v2/px/img/manifests/v1", { method: "HEAD", headers: { accept: OCI_MANIFEST } });
+    expect(head.headers.get("content-type")).toBe(`${OCI_MANIFEST}; charset=utf-8`);
   });
 
   it("emulates the referrers API with OCI-Subject, filters and Link pages", async () => {

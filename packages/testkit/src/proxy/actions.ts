@@ -1,6 +1,6 @@
 // The faults real registries inject (spec-checklist §3), as actions for `proxy.on(match, ...actions)`.
 import type { OutgoingHttpHeaders } from "node:http";
-import type { BodyFilter, FaultAction } from "./types.js";
+import type { BodyFilter, FaultAction, ResponseHead } from "./types.js";
 
 /** A `Retry-After` value: seconds, or a date sent as an HTTP-date. */
 export type RetryAfter = number | Date;
@@ -156,6 +156,31 @@ export function addHeaders(headers: Record<string, string | number>): FaultActio
       return false;
     },
   };
+}
+
+/**
+ * Rewrites the response head with `edit` (status and headers, lower-cased names), for quirks without a
+ * dedicated action (ECR's stale upload `Range`, Quay's `; charset=utf-8` on manifest types, ...).
+ */
+export function rewriteHead(name: string, edit: (head: ResponseHead) => void): FaultAction {
+  return {
+    name,
+    responseHead(_ctx, head) {
+      edit(head);
+      return false;
+    },
+  };
+}
+
+/** Turns absolute `Location` headers into path-only ones, as GHCR sends upload Locations. */
+export function relativeLocation(): FaultAction {
+  return rewriteHead("relative location", (head) => {
+    const location = head.headers.location;
+    if (typeof location === "string" && /^https?:\/\//.test(location)) {
+      const url = new URL(location);
+      head.headers.location = `${url.pathname}${url.search}`;
+    }
+  });
 }
 
 /** Adds `OCI-Chunk-Min-Length` (match it on POST …/blobs/uploads/); 2.8.2 never sends it. */
