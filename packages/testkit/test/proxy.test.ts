@@ -1,7 +1,19 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import { MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST } from "@toci/spec-types";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { artifact, type ImageFixture, ociImage, pushFixture, seededBytes, sha256 } from "../src/fixtures/index.js";
+import {
+  artifact,
+  type ImageFixture,
+  ociImage,
+  pushFixture,
+  seededBytes,
+  sha256,
+  writeLargeLayerImage,
+} from "../src/fixtures/index.js";
 import {
   chunkMinLength,
   corrupt,
@@ -63,6 +75,29 @@ describe("fault proxy", () => {
       ["GET", "/v2/", 200, false],
     ]);
     expect(proxy.requests[0]).toMatchObject({ bytesOut: image.layers[0]!.size, done: true, faults: [] });
+  });
+
+  it("streams a large blob through in both directions", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "toci-proxy-large-"));
+    try {
+      const large = await writeLargeLayerImage(dir, { size: 48 * 1024 * 1024, seed: "proxy-large" });
+      await pushFixture(large, { url: proxy.url, repo: "px/large", tag: "v1" });
+      const layer = large.layers[0]!;
+      const put = proxy.requests.find((r) => r.method === "PUT" && r.path.includes(layer.digest.slice(7)));
+      expect(put).toMatchObject({ bytesIn: layer.size, status: 201 });
+      const res = await get(`/v2/px/large/blobs/${layer.digest}`);
+      const hash = createHash("sha256");
+      let size = 0;
+      const reader = res.body!.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        hash.update(r.value);
+        size += r.value.length;
+      }
+      expect(size).toBe(layer.size);
+      expect(`sha256:${hash.digest("hex")}`).toBe(layer.digest);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("keeps Host so upload Locations point back at the proxy, and counts request bytes", async () => {

@@ -44,7 +44,7 @@ export interface FaultProxy {
 }
 
 const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te", "trailer"];
-const MANIFEST_PUT = /^\/v2\/(.+)\/manifests\/([^/]+)$/;
+const MANIFEST = /^\/v2\/(.+)\/manifests\/([^/]+)$/;
 const REFERRERS = /^\/v2\/(.+)\/referrers\/([^/]+)$/;
 /** distribution's manifest cap; bigger bodies are not kept for the referrers emulation. */
 const MAX_MANIFEST = 4 * 1024 * 1024;
@@ -199,7 +199,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const requestFilters = actions
       .filter((a) => a.requestBody)
       .map((a) => ({ action: a, filter: a.requestBody!(ctx) }));
-    const manifestPut = req.method === "PUT" ? MANIFEST_PUT.exec(url.pathname) : null;
+    const manifest = MANIFEST.exec(url.pathname) as [string, string, string] | null;
+    const keepBody = manifest !== null && req.method === "PUT";
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let rejected: FaultAction | undefined;
@@ -209,20 +210,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         try {
           const head: ResponseHead = { status: up.statusCode ?? 502, headers: { ...up.headers } };
           for (const name of HOP_BY_HOP) delete head.headers[name];
-          if (manifestPut && head.status === 201 && keptBytes <= MAX_MANIFEST) {
-            const [, repo] = manifestPut as unknown as [string, string];
+          if (keepBody && manifest && head.status === 201 && keptBytes <= MAX_MANIFEST) {
             const subject = referrers.learn(
-              repo,
+              manifest[1],
               Buffer.concat(kept),
               req.headers["content-type"],
               up.headers["docker-content-digest"] as string | undefined,
             );
             if (subject && referrers.enabled) head.headers["oci-subject"] = subject;
           }
-          if (req.method === "DELETE" && head.status === 202 && manifestPut === null) {
-            const del = MANIFEST_PUT.exec(url.pathname);
-            if (del) referrers.forget(del[1]!, del[2]!);
-          }
+          if (manifest && req.method === "DELETE" && head.status === 202) referrers.forget(manifest[1], manifest[2]);
           for (const action of actions) {
             if (action.responseHead && (await action.responseHead(ctx, head))) {
               up.destroy();
@@ -272,7 +269,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           return;
         }
       }
-      if (manifestPut && keptBytes <= MAX_MANIFEST) {
+      if (keepBody && keptBytes <= MAX_MANIFEST) {
         kept.push(data);
         keptBytes += data.length;
       }
@@ -361,7 +358,22 @@ async function pump(
       from.destroy();
       return;
     }
-    if (data.length > 0 && !to.write(data)) await new Promise((resolve) => to.once("drain", resolve));
+    if (data.length > 0 && !to.write(data)) {
+      // Wait for the client to take more, or to go away (then `close` ends the wait and the next read fails).
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          to.off("drain", done);
+          to.off("close", done);
+          resolve();
+        };
+        to.once("drain", done);
+        to.once("close", done);
+      });
+      if (to.destroyed) {
+        from.destroy();
+        return;
+      }
+    }
   }
   await new Promise<void>((resolve) => to.end(() => resolve()));
   record.done = true;
