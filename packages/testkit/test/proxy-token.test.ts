@@ -62,6 +62,44 @@ describe("fault proxy in front of a token-auth TLS registry", () => {
     expect(await tags.json()).toEqual({ name: "pt/img", tags: ["v1"] });
   });
 
+  it("answers CORS preflights itself and adds CORS headers (cors: true), also on the blob origin", async () => {
+    const cors = await startFaultProxy({ target: registry.url, caFile: registry.caFile, cors: true });
+    try {
+      const origin = "http://localhost:5173";
+      const preflight = await fetch(`${cors.url}/v2/pt/img/manifests/v1`, {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "GET",
+          "access-control-request-headers": "authorization,accept",
+        },
+      });
+      expect(preflight.status).toBe(204); // 2.8.2 itself answers 401 here
+      expect(preflight.headers.get("access-control-allow-origin")).toBe(origin);
+      expect(preflight.headers.get("access-control-allow-headers")).toBe("authorization,accept");
+      const challenge = await fetch(`${cors.url}/v2/`, { headers: { origin } });
+      expect(challenge.status).toBe(401);
+      expect(challenge.headers.get("access-control-allow-origin")).toBe(origin);
+      expect(challenge.headers.get("access-control-expose-headers")).toContain("WWW-Authenticate");
+      cors.on({ method: "GET", path: /\/blobs\// }, redirectBlob());
+      const jwt = await token("repository:pt/img:pull");
+      const path = `/v2/pt/img/blobs/${image.layers[0]!.digest}`;
+      const redirect = await fetch(`${cors.url}${path}`, {
+        headers: { origin, authorization: `Bearer ${jwt}` },
+        redirect: "manual",
+      });
+      expect(redirect.status).toBe(307);
+      expect(redirect.headers.get("access-control-allow-origin")).toBe(origin);
+      // After a cross-origin redirect a browser sends `Origin: null`.
+      const blob = await fetch(redirect.headers.get("location")!, { headers: { origin: "null" } });
+      expect(blob.status).toBe(200);
+      expect(blob.headers.get("access-control-allow-origin")).toBe("null");
+      await blob.arrayBuffer();
+    } finally {
+      await cors.stop();
+    }
+  });
+
   it("redirects only authorised blob GETs; the token never has to reach the other origin", async () => {
     proxy.on({ method: "GET", path: /\/blobs\// }, redirectBlob());
     const path = `/v2/pt/img/blobs/${image.layers[0]!.digest}`;

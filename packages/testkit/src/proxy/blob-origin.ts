@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage } from "node:http";
 import { close, listen } from "../internal/listen.js";
+import { answerPreflight, corsHeaders } from "./cors.js";
 
 /** A request the blob origin saw. */
 export interface OriginRequest {
@@ -37,8 +38,14 @@ export interface BlobOrigin {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startBlobOrigin}. */
+export interface BlobOriginOptions {
+  /** Answer preflights and add CORS headers. @default false */
+  cors?: boolean;
+}
+
 /** Starts a blob origin on 127.0.0.1. */
-export async function startBlobOrigin(open: UpstreamOpener): Promise<BlobOrigin> {
+export async function startBlobOrigin(open: UpstreamOpener, options: BlobOriginOptions = {}): Promise<BlobOrigin> {
   const tickets = new Map<string, { path: string; authorization?: string; rejectAuthorization: boolean }>();
   const requests: OriginRequest[] = [];
   const server = http.createServer(async (req, res) => {
@@ -50,6 +57,13 @@ export async function startBlobOrigin(open: UpstreamOpener): Promise<BlobOrigin>
       status: 0,
     };
     requests.push(record);
+    if (options.cors) {
+      if (answerPreflight(req, res)) {
+        record.status = 204;
+        return;
+      }
+      for (const [name, value] of Object.entries(corsHeaders(req))) res.setHeader(name, value as string);
+    }
     const ticket = tickets.get((req.url ?? "").replace(/^\/blob\//, "").split("?")[0] ?? "");
     const answer = (status: number, text: string) => {
       record.status = status;

@@ -8,6 +8,7 @@ import https from "node:https";
 import { request } from "../internal/http.js";
 import { close, listen } from "../internal/listen.js";
 import { type BlobOrigin, flatten, startBlobOrigin } from "./blob-origin.js";
+import { answerPreflight, corsHeaders } from "./cors.js";
 import { type ReferrersOptions, ReferrersRegistry } from "./referrers.js";
 import type { BodyFilter, FaultAction, FaultContext, RecordedRequest, ResponseHead, Rule, RuleMatch } from "./types.js";
 
@@ -17,6 +18,11 @@ export interface FaultProxyOptions {
   target: string;
   /** CA to trust when the target is https. */
   caFile?: string;
+  /**
+   * Answer CORS preflights and add CORS headers (Origin echoed, OCI headers exposed) to every response of the
+   * proxy and of its blob origin, so a browser page on another origin can use them. @default false
+   */
+  cors?: boolean;
   /** Emulate the referrers API from the start (also `proxy.referrers.enabled = true`). */
   referrers?: boolean | ReferrersOptions;
 }
@@ -84,7 +90,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
 
   const blobOrigin = (): Promise<BlobOrigin> => {
-    originStarting ??= startBlobOrigin(openStreaming).then((o) => {
+    originStarting ??= startBlobOrigin(openStreaming, { cors: options.cors ?? false }).then((o) => {
       origin = o;
       return o;
     });
@@ -122,6 +128,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       done: false,
     };
     requests.push(record);
+    if (options.cors) {
+      if (answerPreflight(req, res)) {
+        record.status = 204;
+        record.done = true;
+        return;
+      }
+      // Every response of this request, whoever writes it, carries the CORS headers.
+      for (const [name, value] of Object.entries(corsHeaders(req))) res.setHeader(name, value as string);
+    }
     const url = new URL(req.url ?? "/", "http://proxy");
     const drain = () =>
       new Promise<void>((resolve) => {
