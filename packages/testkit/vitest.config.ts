@@ -6,6 +6,8 @@ export default defineConfig({
     environment: "node",
     include: ["test/**/*.test.ts"],
     reporters: reporters(import.meta.url),
-    passWithNoTests: true,
+    globalSetup: ["./test/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

@@ -1,2 +1,3 @@
-// @toci/testkit: not built yet (see the open issues). Kept compiling so the workspace builds.
+// @toci/testkit: import from the subpaths ("@toci/testkit/registry", "/fixtures", "/proxy"); this entry exists so
+// the package root resolves. Nothing is exported here on purpose: one entry file per concept.
 export {};

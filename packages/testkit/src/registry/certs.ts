@@ -1,0 +1,150 @@
+// Test certificates, made with openssl once and cached in the temp dir (key generation is the slow part of a TLS
+// or token registry start). Recipes §3.1 and §4: a CA plus a leaf for 127.0.0.1/localhost that the registry
+// serves, and a self-signed cert whose key signs tokens (its cert goes in the registry's rootcertbundle).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** Files of the cached test certificates. */
+export interface TestCertificates {
+  /** The directory holding every file below. */
+  dir: string;
+  /** The CA certificate that signed the registry's certificate: what a client trusts. */
+  caFile: string;
+  /** A directory with `ca.crt` in it, for skopeo's `--cert-dir` / `--dest-cert-dir`. */
+  certDir: string;
+  /** The registry's TLS certificate (SAN IP:127.0.0.1, DNS:localhost) and key. */
+  tlsCert: string;
+  tlsKey: string;
+  /** The token signing certificate (self-signed, CN test-token-issuer) and its RSA key. */
+  tokenCert: string;
+  tokenKey: string;
+}
+
+/** Bump when the files change shape, so a stale cache from an older testkit is not reused. */
+const CACHE_VERSION = "v1";
+/** Certificates are made valid for a year and remade after 300 days. */
+const DAYS = 365;
+const MAX_AGE_MS = 300 * 24 * 3600 * 1000;
+
+/**
+ * The test certificates, generated on first use into `<tmpdir>/toci-testkit-certs-<version>` and reused after.
+ * Concurrent first uses are safe: each generates into its own directory and renames it into place.
+ */
+export function testCertificates(cacheRoot: string = os.tmpdir()): TestCertificates {
+  const dir = path.join(cacheRoot, `toci-testkit-certs-${CACHE_VERSION}`);
+  const certs = filesIn(dir);
+  if (isFresh(certs)) return certs;
+  const work = fs.mkdtempSync(path.join(cacheRoot, "toci-testkit-certs-tmp-"));
+  try {
+    generate(work);
+    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      fs.renameSync(work, dir);
+    } catch {
+      // Another process won the race; its files are as good as ours.
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return filesIn(dir);
+}
+
+function filesIn(dir: string): TestCertificates {
+  return {
+    dir,
+    caFile: path.join(dir, "ca.crt"),
+    certDir: path.join(dir, "certs.d"),
+    tlsCert: path.join(dir, "registry.crt"),
+    tlsKey: path.join(dir, "registry.key"),
+    tokenCert: path.join(dir, "token.crt"),
+    tokenKey: path.join(dir, "token.key"),
+  };
+}
+
+function isFresh(certs: TestCertificates): boolean {
+  try {
+    for (const file of [certs.caFile, certs.tlsCert, certs.tlsKey, certs.tokenCert, certs.tokenKey]) fs.statSync(file);
+    return Date.now() - fs.statSync(certs.caFile).mtimeMs < MAX_AGE_MS;
+  } catch {
+    return false;
+  }
+}
+
+function generate(dir: string): void {
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  const days = String(DAYS);
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-sha256",
+    "-days",
+    days,
+    "-subj",
+    "/CN=toci test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+  );
+  openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    "registry.key",
+    "-out",
+    "registry.csr",
+  );
+  fs.writeFileSync(
+    path.join(dir, "registry.ext"),
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+  );
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "registry.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    days,
+    "-sha256",
+    "-extfile",
+    "registry.ext",
+    "-out",
+    "registry.crt",
+  );
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-sha256",
+    "-days",
+    days,
+    "-subj",
+    "/CN=test-token-issuer",
+    "-keyout",
+    "token.key",
+    "-out",
+    "token.crt",
+  );
+  fs.mkdirSync(path.join(dir, "certs.d"));
+  fs.copyFileSync(path.join(dir, "ca.crt"), path.join(dir, "certs.d", "ca.crt"));
+}
