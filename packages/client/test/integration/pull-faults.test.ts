@@ -157,7 +157,7 @@ describe("pull through faults", () => {
     const r = client.registry(tokenProxy.url, { auth: { type: "basic", ...token.credentials! } }).repo(repo);
     expect(succeeded(await collect(r.pull("v1")))).toBe(true);
     expect(await store.exists(fixture.layers[0]!)).toBe(true);
-    const served = tokenProxy.blobOrigin.requests;
+    const served = tokenProxy.blobOrigin!.requests;
     expect(served.length).toBeGreaterThan(0);
     expect(served.every((q) => !q.authorization)).toBe(true);
     // ...while the registry itself did get them.
