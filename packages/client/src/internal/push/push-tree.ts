@@ -46,10 +46,11 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
           .filter((s) => s.startsWith(`${registryName}/`))
           .map((s) => s.slice(registryName.length + 1));
         let done = 0;
+        const source = storeSource(store, blob);
         await uploadBlob(
           context,
           plan.repository,
-          storeSource(store, blob),
+          source,
           blob,
           { ...plan.tuning, mountFrom },
           {
@@ -61,7 +62,7 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
             },
           },
           signal,
-        );
+        ).finally(() => source.close());
       }),
     ),
   );

@@ -37,17 +37,30 @@ export function sourceOf(data: PushData, size: number): BlobSource {
   return oneShot(data as ReadableStream<Uint8Array>, size);
 }
 
-/** A blob in a store: opened again for every range (stores verify what they hand out). */
+/**
+ * A blob in a store, read forward once like a stream (a tree push sends it in order), and opened again only when
+ * an upload has to go back (a resync to an earlier offset). Opening it per range would re-read it from the start
+ * every time: quadratic in the number of chunks.
+ */
 export function storeSource(store: Store, descriptor: Descriptor): BlobSource {
+  let current: ReturnType<typeof oneShot> | undefined;
   return {
     size: descriptor.size,
     seekable: true,
-    range: async (start, end) => slice(await store.fetch(descriptor), start, end),
-    close: async () => {},
+    async range(start, end) {
+      if (!current || start < current.position) {
+        await current?.close();
+        current = oneShot(await store.fetch(descriptor), descriptor.size);
+      }
+      return current.range(start, end);
+    },
+    async close() {
+      await current?.close();
+    },
   };
 }
 
-function oneShot(stream: ReadableStream<Uint8Array>, size: number): BlobSource {
+function oneShot(stream: ReadableStream<Uint8Array>, size: number): BlobSource & { readonly position: number } {
   const reader = stream.getReader();
   let position = 0;
   let pending: Uint8Array | undefined; // bytes read past the last range
@@ -55,6 +68,9 @@ function oneShot(stream: ReadableStream<Uint8Array>, size: number): BlobSource {
   return {
     size,
     seekable: false,
+    get position() {
+      return position;
+    },
     async range(start, end) {
       if (start < position) {
         throw new OciError(

@@ -20,8 +20,10 @@ import { type BlobSource, bufferOf } from "./source.js";
 const MIN_CHUNK = 256 * 1024;
 /** The largest OCI-Chunk-Min-Length honoured: a hostile value must not make us buffer without bound (regclient: 1 GiB). */
 const MAX_CHUNK_MIN = 1024 * 1024 * 1024;
+/** The chunk of a one-shot stream, which is buffered to be re-sendable: small enough not to weigh on memory. */
+const ONE_SHOT_CHUNK = 16 * 1024 * 1024;
 /** The most of a one-shot stream buffered to make a chunk re-sendable (one chunk at a time). */
-const MAX_BUFFERED = 64 * 1024 * 1024;
+const MAX_BUFFERED = MAX_CHUNK_MIN;
 /** Resynchronisations (416, cut connection, 5xx) allowed per upload before giving up for this attempt. */
 const MAX_RESYNCS = 8;
 
@@ -83,7 +85,8 @@ export async function uploadBlob(
     }
   }
 
-  let chunk = Math.max(tuning.chunkSize, Math.min(session.minChunk, MAX_CHUNK_MIN));
+  let chunk = source.seekable ? tuning.chunkSize : Math.min(tuning.chunkSize, ONE_SHOT_CHUNK);
+  chunk = Math.max(chunk, Math.min(session.minChunk, MAX_CHUNK_MIN));
   if (http.abilities.maxRequestBytes) chunk = Math.min(chunk, http.abilities.maxRequestBytes);
   let resyncs = 0;
   const bodies = new Bodies(source, report);
