@@ -11,7 +11,6 @@ import { memoryStore } from "@toci/store-memory";
 import { artifact, multiArchIndex, ociImage, pushFixture, seededBytes } from "@toci/testkit/fixtures";
 import {
   chunkMinLength,
-  cutAfter,
   limitRequestSize,
   rangeNotSatisfiable,
   relativeLocation,

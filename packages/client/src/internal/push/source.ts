@@ -144,38 +144,6 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-/** The bytes [start, end) of a stream, cancelling the rest. */
-function slice(stream: ReadableStream<Uint8Array>, start: number, end: number): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  let position = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (position >= end) {
-          await reader.cancel().catch(() => {});
-          controller.close();
-          return;
-        }
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          return;
-        }
-        const from = Math.max(0, start - position);
-        const to = Math.min(value.byteLength, end - position);
-        position += value.byteLength;
-        if (from < to) {
-          controller.enqueue(value.subarray(from, to));
-          return;
-        }
-      }
-    },
-    async cancel(reason) {
-      await reader.cancel(reason).catch(() => {});
-    },
-  });
-}
-
 /** Reads a stream into one buffer of known length (a chunk that may have to be sent twice). */
 export async function bufferOf(stream: ReadableStream<Uint8Array>, length: number): Promise<Uint8Array<ArrayBuffer>> {
   const out = new Uint8Array(length);
