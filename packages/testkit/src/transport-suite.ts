@@ -372,6 +372,19 @@ export function describeTransport(
         expect(Date.now() - started).toBeLessThan(2000);
       });
 
+      it("time the caller spends not reading does not count as idle", async () => {
+        const res = await make({ idleTimeoutMs: 200 }).request({ method: "GET", url: at("/bytes?n=300000") });
+        const reader = res.body!.getReader();
+        let n = (await reader.read()).value!.byteLength;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          n += value.byteLength;
+        }
+        expect(n).toBe(300000);
+      });
+
       it("a signal aborted before the request rejects with ABORTED", async () => {
         const controller = new AbortController();
         controller.abort();
