@@ -22,6 +22,7 @@ import {
 } from "@toci/spec-types";
 import ky, { isHTTPError } from "ky";
 import { transportError } from "./errors.js";
+import { keepAliveHeadDispatcher } from "./keep-alive-head.js";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { type Hop, isRedirect, nextHop } from "./redirect.js";
 import { discardBody, wrapBody } from "./response-body.js";
@@ -153,7 +154,7 @@ async function sendHop(
       // ky 1.14 always calls its fetch with the Request it built (Ky.#fetch), though its type allows any input.
       fetch: (input) => {
         const request = input as Request;
-        const init: RequestInit & { duplex?: "half" } = {
+        const init: RequestInit & { duplex?: "half"; dispatcher?: unknown } = {
           method: hop.method,
           headers: hop.headers,
           // ky's request signal: the caller's signal and ky's timeout together.
@@ -164,6 +165,10 @@ async function sendHop(
           init.body = body as BodyInit;
           // Required by fetch for a stream body (and harmless without one); lib.dom's RequestInit lacks it.
           if (body instanceof ReadableStream) init.duplex = "half";
+        }
+        if (hop.method === "HEAD" && options.keepAliveHead) {
+          const dispatcher = keepAliveHeadDispatcher();
+          if (dispatcher) init.dispatcher = dispatcher;
         }
         return options.fetch(hop.url.href, init).catch((error: unknown) => {
           throw request.signal.aborted
