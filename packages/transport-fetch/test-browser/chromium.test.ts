@@ -3,6 +3,7 @@
 // HTTP/1.1 fails (Chromium needs HTTP/2 for it), as a NETWORK error.
 import { describe, expect, inject, it } from "vitest";
 import { fetchTransport } from "../src/index.js";
+import { detectRedirectMode } from "../src/redirect.js";
 
 const servers = inject("transportServers");
 const id = () => `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
@@ -16,6 +17,7 @@ describe("redirects in Chromium", () => {
   it("runs in a real browser", () => {
     expect(typeof document).toBe("object");
     expect(navigator.userAgent).toMatch(/Chrome\//);
+    expect(detectRedirectMode(globalThis)).toBe("follow");
   });
 
   it.each([301, 302, 303, 307, 308])("a %i to another port drops Authorization (fetchTransport)", async (status) => {
