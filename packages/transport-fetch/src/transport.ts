@@ -1,10 +1,11 @@
 // fetchTransport: the Transport contract (@toci/spec-types) over fetch, for Node and browsers.
 //
 // One request goes through three layers:
-// 1. `request`: the redirect loop (outside browsers; see redirect.ts) — one hop per URL;
+// 1. `send`: checks the request, then the redirect loop (outside browsers; see redirect.ts), one hop per URL;
 // 2. `sendHop`: one hop through ky, which runs the retry loop and the per-attempt timeout; the policy (which
 //    failure is retried, how long to wait, `Retry-After`) is retry.ts's, plugged into ky's `shouldRetry`;
-// 3. the `fetch` ky calls: ours, which sends the caller's body itself.
+// 3. the `fetch` ky calls: ours, which sends the caller's body itself (and keeps HEAD connections open in Node,
+//    see keep-alive-head.ts).
 //
 // Why ky does not see the body: ky builds a `Request` from its input and *clones* it before every attempt so
 // that it could retry. Cloning a request whose body is a stream or a Blob tees it, and the unread branch buffers
