@@ -13,7 +13,7 @@ import { manifestExists } from "./push/push-tree.js";
 import type { BlobSource } from "./push/source.js";
 import { uploadBlob } from "./push/upload.js";
 import { listReferrers } from "./referrers.js";
-import type { TransferReporter } from "./transfer.js";
+import { blobProgress, type TransferReporter } from "./transfer.js";
 
 export interface CopyEnd {
   context: RegistryContext;
@@ -55,7 +55,6 @@ export async function runCopy(src: CopyEnd, dst: CopyEnd, plan: CopyPlan, report
       graph.blobs.map((blob) =>
         limit(async () => {
           if (signal.aborted) return;
-          let done = 0;
           await uploadBlob(
             dst.context,
             dst.repository,
@@ -66,14 +65,7 @@ export async function runCopy(src: CopyEnd, dst: CopyEnd, plan: CopyPlan, report
               chunkSize: dst.context.options.chunkSize,
               mountFrom: sameRegistry ? [src.repository] : [],
             },
-            {
-              progress(bytes) {
-                if (bytes > done) {
-                  reporter.addDone(bytes - done);
-                  done = bytes;
-                }
-              },
-            },
+            { progress: blobProgress(reporter) },
             signal,
           );
         }),

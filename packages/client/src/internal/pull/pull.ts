@@ -5,7 +5,7 @@ import { type Descriptor, isSourceRecorder, type PlatformMatcher, writeBlob } fr
 import type { RegistryContext } from "../context.js";
 import { limiter } from "../limiter.js";
 import { fetchManifestBytes, type ManifestCache } from "../manifests.js";
-import type { TransferReporter } from "../transfer.js";
+import { blobProgress, type TransferReporter } from "../transfer.js";
 import { downloadBlob } from "./download.js";
 import { readStored, walkGraph } from "./graph.js";
 
@@ -54,17 +54,7 @@ export async function runPull(context: RegistryContext, plan: PullPlan, reporter
           reporter.addDone(blob.size);
           return;
         }
-        let held = 0;
-        const report = {
-          held(bytes: number) {
-            // Progress only moves forward; a restarted blob catches up before it counts again.
-            if (bytes > held) {
-              reporter.addDone(bytes - held);
-              held = bytes;
-            }
-          },
-        };
-        await downloadBlob(context, plan.repository, blob, report, signal);
+        await downloadBlob(context, plan.repository, blob, { held: blobProgress(reporter) }, signal);
         // Remember where the blob came from: a later push to another repository of this registry can mount it.
         if (recorder) await recorder.recordSource(blob.digest, `${context.name}/${plan.repository}`).catch(() => {});
       }),

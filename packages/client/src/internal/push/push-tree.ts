@@ -9,7 +9,7 @@ import { discard } from "../http.js";
 import { limiter } from "../limiter.js";
 import { putManifest } from "../manifest-put.js";
 import { readStored, walkGraph } from "../pull/graph.js";
-import type { TransferReporter } from "../transfer.js";
+import { blobProgress, type TransferReporter } from "../transfer.js";
 import { storeSource } from "./source.js";
 import { type UploadTuning, uploadBlob } from "./upload.js";
 
@@ -45,7 +45,6 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
         const mountFrom = sources
           .filter((s) => s.startsWith(`${registryName}/`))
           .map((s) => s.slice(registryName.length + 1));
-        let done = 0;
         const source = storeSource(store, blob);
         await uploadBlob(
           context,
@@ -53,14 +52,7 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
           source,
           blob,
           { ...plan.tuning, mountFrom },
-          {
-            progress(bytes) {
-              if (bytes > done) {
-                reporter.addDone(bytes - done);
-                done = bytes;
-              }
-            },
-          },
+          { progress: blobProgress(reporter) },
           signal,
         ).finally(() => source.close());
       }),
