@@ -25,7 +25,8 @@ export default defineConfig({
             provider: playwright({
               launchOptions: {
                 executablePath: "/usr/bin/chromium",
-                args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+                // --expose-gc: the memory test measures live memory, not garbage not yet collected.
+                args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--js-flags=--expose-gc"],
               },
             }),
             instances: [{ browser: "chromium" }],

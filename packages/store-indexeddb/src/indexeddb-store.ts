@@ -175,22 +175,25 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
       const verifier = await createVerifier(descriptor);
       let next = 0;
       // One chunk in memory at a time, read when the consumer pulls: a 1 GiB blob is never held whole.
-      const source = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            if (options.signal?.aborted) {
-              throw new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason });
+      const source = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            try {
+              if (options.signal?.aborted) {
+                throw new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason });
+              }
+              if (next >= record.count) {
+                controller.close();
+                return;
+              }
+              controller.enqueue(await readChunk(stores.chunks, [descriptor.digest, record.ingestId, next++]));
+            } catch (error) {
+              controller.error(storeError(error, `cannot read ${descriptor.digest}`));
             }
-            if (next >= record.count) {
-              controller.close();
-              return;
-            }
-            controller.enqueue(await readChunk(stores.chunks, [descriptor.digest, record.ingestId, next++]));
-          } catch (error) {
-            controller.error(storeError(error, `cannot read ${descriptor.digest}`));
-          }
+          },
         },
-      });
+        { highWaterMark: 0 }, // no read-ahead beyond what the verifier's queue takes: chunks are up to chunkSize
+      );
       return source.pipeThrough(verifier);
     },
 
