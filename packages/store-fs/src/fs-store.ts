@@ -33,6 +33,7 @@ import {
   reachable,
   referenceDigest,
   requireVerifiable,
+  type SourceRecorder,
   type Store,
   sizeMismatch,
   tagRoots,
@@ -67,8 +68,8 @@ export interface FsStoreOptions {
   gcGracePeriod?: number;
 }
 
-/** A layout store: a Store that also keeps upload sessions, and knows where it lives. */
-export interface FsStore extends Store, UploadStateKeeper, GarbageCollector {
+/** A layout store: a Store that also keeps upload sessions and blob sources, and knows where it lives. */
+export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, GarbageCollector {
   /** The layout's directory. */
   readonly dir: string;
 }
@@ -77,6 +78,7 @@ const LAYOUT_FILE = "oci-layout";
 const INDEX_FILE = "index.json";
 const INGEST_DIR = "ingest";
 const UPLOADS_DIR = "uploads";
+const SOURCES_DIR = "sources";
 /** What image-layout.md says `oci-layout` holds; written once, never rewritten. */
 const LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
 /** index.json can list thousands of roots; far more than a registry manifest's 4 MiB is still refused. */
@@ -103,6 +105,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     blobs: join(root, "blobs"),
     ingest: join(root, INGEST_DIR),
     uploads: join(root, INGEST_DIR, UPLOADS_DIR),
+    sources: join(root, INGEST_DIR, SOURCES_DIR),
     lock: join(root, INGEST_DIR, "index.json.lock"),
   };
 
@@ -167,6 +170,11 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       throw toOciError(error, "STORE", `cannot stat blob ${digest}`);
     }
   };
+
+  // One append-only file per blob, one repository per line: appends of a line are atomic (O_APPEND), so
+  // concurrent pulls need no lock; duplicates are dropped on read.
+  const sourcesPath = (digest: string): string =>
+    join(paths.sources, `${requireVerifiable(digest)}-${parseDigest(digest).encoded}`);
 
   const uploadPath = async (key: string): Promise<string> =>
     join(paths.uploads, `${parseDigest(await digestOf(key)).encoded}.json`);
@@ -267,6 +275,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
         return { roots: next.length === roots.length ? roots : next, result: next.length !== roots.length };
       }).then(async (untagged) => {
         try {
+          await unlinkIfPresent(fs, sourcesPath(descriptor.digest));
           await fs.unlink(path);
           return true;
         } catch (error) {
@@ -289,6 +298,13 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
           removed.push(blob.digest);
         }
         for (const digest of await sweepIngest(fs, paths.ingest)) if (!removed.includes(digest)) removed.push(digest);
+        // Sources of blobs that are gone.
+        for (const name of await fs.readdir(paths.sources).catch(() => [] as string[])) {
+          const digest = name.replace("-", ":");
+          if (isStorable(digest) && !(await statBlob(digest))) {
+            await storeOp("cannot remove sources", () => unlinkIfPresent(fs, join(paths.sources, name)));
+          }
+        }
         return removed;
       });
     },
@@ -316,6 +332,34 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     async deleteUpload(key) {
       const path = await uploadPath(key);
       await storeOp("cannot delete upload state", () => unlinkIfPresent(fs, path));
+    },
+
+    async recordSource(digest, repository) {
+      const path = sourcesPath(digest);
+      if (/[\r\n]/.test(repository) || repository.length === 0) {
+        throw new OciError("INVALID_ARGUMENT", `not a repository name: ${JSON.stringify(repository)}`);
+      }
+      await storeOp("cannot record a source", async () => {
+        await fs.mkdir(paths.sources, { recursive: true });
+        const handle = await fs.open(path, "a");
+        try {
+          const line = new TextEncoder().encode(`${repository}\n`);
+          await handle.write(line, 0, line.length, null);
+        } finally {
+          await handle.close();
+        }
+      });
+    },
+
+    async sources(digest) {
+      const path = sourcesPath(digest);
+      try {
+        const lines = new TextDecoder().decode(await fs.readFile(path)).split("\n");
+        return [...new Set(lines.filter((line) => line.length > 0))];
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") return [];
+        throw toOciError(error, "STORE", `cannot read the sources of ${digest}`);
+      }
     },
   };
 }

@@ -5,6 +5,7 @@
 //   partials  [digest, ingestId] -> PartialRecord  an ingest in progress or closed, updated with every chunk
 //   roots     "index" -> Descriptor[]            what index.json holds in a layout
 //   uploads   key -> UploadState                 push sessions (UploadStateKeeper)
+//   sources   digest -> string[]                 repositories a blob came from (SourceRecorder)
 // idb-keyval (6.3.0) does the single-store reads and writes, through a UseStore over this database. It cannot
 // create several object stores in one database (createStore opens version 1 with the one store it names), and
 // a commit must touch chunks, blobs and partials in ONE transaction, so the database is opened here and the
@@ -34,6 +35,7 @@ import {
   reachable,
   referenceDigest,
   requireVerifiable,
+  type SourceRecorder,
   type Store,
   sizeMismatch,
   tagRoots,
@@ -54,8 +56,8 @@ export interface IndexedDbStoreOptions {
   indexedDB?: IDBFactory;
 }
 
-/** A Store in IndexedDB that keeps upload sessions and can be closed. */
-export interface IndexedDbStore extends Store, UploadStateKeeper {
+/** A Store in IndexedDB that keeps upload sessions and blob sources, and can be closed. */
+export interface IndexedDbStore extends Store, UploadStateKeeper, SourceRecorder {
   /** The database's name. */
   readonly databaseName: string;
   /** Closes the database connection. Later calls fail with `CLOSED`. */
@@ -79,7 +81,7 @@ export interface PartialRecord {
 }
 
 const DB_VERSION = 1;
-const STORES = ["chunks", "blobs", "partials", "roots", "uploads"] as const;
+const STORES = ["chunks", "blobs", "partials", "roots", "uploads", "sources"] as const;
 type StoreName = (typeof STORES)[number];
 const ROOTS_KEY = "index";
 const MAX_MANIFEST = 4 * 1024 * 1024;
@@ -113,6 +115,7 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
     partials: useStore("partials"),
     roots: useStore("roots"),
     uploads: useStore("uploads"),
+    sources: useStore("sources"),
   };
   /** One transaction over several object stores; resolves when it commits, rejects with STORE when it aborts. */
   const transact = async <T>(
@@ -258,8 +261,9 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
 
     async remove(descriptor) {
       return idb(`cannot remove ${descriptor.digest}`, () =>
-        transact(["blobs", "chunks", "roots"], async (tx) => {
+        transact(["blobs", "chunks", "roots", "sources"], async (tx) => {
           const blobs = tx.objectStore("blobs");
+          tx.objectStore("sources").delete(descriptor.digest);
           const record = await promisifyRequest<BlobRecord | undefined>(blobs.get(descriptor.digest));
           const roots = tx.objectStore("roots");
           const list = (await promisifyRequest<Descriptor[] | undefined>(roots.get(ROOTS_KEY))) ?? [];
@@ -286,12 +290,13 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
         const removed: Digest[] = [];
         for (const [digest, record] of records) {
           if (keep.has(digest)) continue;
-          await transact(["blobs", "chunks", "roots"], async (tx) => {
+          await transact(["blobs", "chunks", "roots", "sources"], async (tx) => {
             // Re-checked inside the transaction: a root may have been added since the walk.
             const list =
               (await promisifyRequest<Descriptor[] | undefined>(tx.objectStore("roots").get(ROOTS_KEY))) ?? [];
             if (list.some((r) => r.digest === digest)) return;
             tx.objectStore("blobs").delete(digest);
+            tx.objectStore("sources").delete(digest);
             tx.objectStore("chunks").delete(chunkRange(digest, record.ingestId));
             removed.push(digest);
           });
@@ -335,6 +340,20 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
     },
     async deleteUpload(key) {
       await idb("cannot delete upload state", () => del(key, stores.uploads));
+    },
+
+    async recordSource(digest, repository) {
+      requireVerifiable(digest);
+      await idb("cannot record a source", () =>
+        update<string[]>(
+          digest,
+          (list) => (list?.includes(repository) ? list : [...(list ?? []), repository]),
+          stores.sources,
+        ),
+      );
+    },
+    async sources(digest) {
+      return idb("cannot read sources", async () => (await get<string[]>(digest, stores.sources)) ?? []);
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   reachable,
   referenceDigest,
   requireVerifiable,
+  type SourceRecorder,
   type Store,
   sizeMismatch,
   tagRoots,
@@ -44,6 +45,8 @@ export interface MemoryStoreState {
   roots: Descriptor[];
   /** Upload sessions by key (UploadStateKeeper). */
   uploads: Map<string, UploadState>;
+  /** The repositories each blob came from (SourceRecorder), in the order they were recorded. */
+  sources: Map<Digest, string[]>;
 }
 
 /** Options for {@link memoryStore}. */
@@ -52,12 +55,12 @@ export interface MemoryStoreOptions {
   state?: MemoryStoreState;
 }
 
-/** A Store in memory that also keeps upload sessions. */
-export type MemoryStore = Store & UploadStateKeeper;
+/** A Store in memory that also keeps upload sessions and the sources of blobs. */
+export type MemoryStore = Store & UploadStateKeeper & SourceRecorder;
 
 /** An empty {@link MemoryStoreState}. */
 export function memoryState(): MemoryStoreState {
-  return { blobs: new Map(), partials: new Map(), roots: [], uploads: new Map() };
+  return { blobs: new Map(), partials: new Map(), roots: [], uploads: new Map(), sources: new Map() };
 }
 
 /** Makes a Store that keeps everything in Maps. */
@@ -121,6 +124,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
     async remove(descriptor) {
       const removed = state.blobs.delete(descriptor.digest);
+      state.sources.delete(descriptor.digest);
       const roots = state.roots.filter((root) => root.digest !== descriptor.digest);
       const untagged = roots.length !== state.roots.length;
       state.roots = roots;
@@ -134,6 +138,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       for (const { digest } of candidates) {
         if (!keep.has(digest) && state.blobs.delete(digest)) removed.push(digest);
       }
+      for (const digest of state.sources.keys()) if (!state.blobs.has(digest)) state.sources.delete(digest);
       // Partials in the map were closed by their writers: abandoned until someone resumes them. Open writers hold
       // their bytes privately, so gc cannot take them away.
       for (const digest of state.partials.keys()) if (!removed.includes(digest)) removed.push(digest);
@@ -150,6 +155,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async deleteUpload(key) {
       state.uploads.delete(key);
+    },
+
+    async recordSource(digest, repository) {
+      requireVerifiable(digest);
+      const list = state.sources.get(digest) ?? [];
+      if (!list.includes(repository)) list.push(repository);
+      state.sources.set(digest, list);
+    },
+    async sources(digest) {
+      return [...(state.sources.get(digest) ?? [])];
     },
   };
 }
