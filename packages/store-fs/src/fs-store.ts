@@ -423,6 +423,26 @@ async function openIngest(
     }
     buffered = 0;
   };
+  /** Appends a chunk: straight to the file when large (copying would only cost time), else via the buffer. */
+  const store = async (chunk: Uint8Array) => {
+    if (buffered === 0 && chunk.byteLength >= buffer.length) {
+      let at = 0;
+      while (at < chunk.byteLength) {
+        const { bytesWritten } = await handle.write(chunk, at, chunk.byteLength - at, written);
+        at += bytesWritten;
+        written += bytesWritten;
+      }
+      return;
+    }
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const n = Math.min(buffer.length - buffered, chunk.byteLength - at);
+      buffer.set(chunk.subarray(at, at + n), buffered);
+      buffered += n;
+      at += n;
+      if (buffered === buffer.length) await flush();
+    }
+  };
   const finish = async (keep: boolean) => {
     done = true;
     await handle.close().catch(() => {});
@@ -441,32 +461,19 @@ async function openIngest(
     async write(chunk) {
       ensureOpen();
       if (size + chunk.byteLength > descriptor.size) throw sizeMismatch(descriptor, size + chunk.byteLength, true);
+      // The file write runs on libuv's thread pool while this thread hashes the same bytes, so the two overlap
+      // instead of adding up. The caller keeps `chunk` intact until the returned promise settles, so both may
+      // read it.
+      const stored = store(chunk);
+      hasher.update(chunk);
+      size += chunk.byteLength;
       try {
-        if (buffered === 0 && chunk.byteLength >= buffer.length) {
-          // Large chunks go straight to the file: copying them would only cost time.
-          let at = 0;
-          while (at < chunk.byteLength) {
-            const { bytesWritten } = await handle.write(chunk, at, chunk.byteLength - at, written);
-            at += bytesWritten;
-            written += bytesWritten;
-          }
-        } else {
-          let at = 0;
-          while (at < chunk.byteLength) {
-            const n = Math.min(buffer.length - buffered, chunk.byteLength - at);
-            buffer.set(chunk.subarray(at, at + n), buffered);
-            buffered += n;
-            at += n;
-            if (buffered === buffer.length) await flush();
-          }
-        }
+        await stored;
       } catch (error) {
         // What reached the file is unknown after a failed write: this writer is unusable, its file goes.
         await finish(false);
         throw toOciError(error, "STORE", `cannot write ${descriptor.digest}`);
       }
-      hasher.update(chunk);
-      size += chunk.byteLength;
     },
     async commit() {
       ensureOpen();
