@@ -18,11 +18,16 @@ export default defineConfig({
           name: "chromium",
           include: ["test-browser/**/*.test.ts"],
           testTimeout: 30_000,
+          // One persistent (on-disk) profile, so IndexedDB is the LevelDB + blob files users have; the default
+          // context is incognito, where values live in memory (browser-store-limits.md §8.1). Persistent contexts
+          // cannot be shared by parallel files, hence serial.
+          fileParallelism: false,
           browser: {
             enabled: true,
             headless: true,
             screenshotFailures: false,
             provider: playwright({
+              persistentContext: "node_modules/.cache/toci-idb-test-profile",
               launchOptions: {
                 executablePath: "/usr/bin/chromium",
                 // --expose-gc: the memory test measures live memory, not garbage not yet collected.
