@@ -240,6 +240,34 @@ describe("across processes", () => {
     await nodeFs.unlink(lock);
   }, 30_000);
 
+  it("survives a tagging process killed at any moment: index.json stays valid and the lock is recovered", async () => {
+    const manifest = await storedManifest();
+    const reader = await fsStore(dir);
+    for (let round = 0; round < 4; round++) {
+      const before = (await reader.list()).length;
+      const child = execFile(process.execPath, [
+        join(fixtures, "tagger.mjs"),
+        dir,
+        `k${round}-`,
+        "100000",
+        JSON.stringify(manifest),
+      ]);
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      // Kill it while it is busy tagging: once it has added a few roots, after a random few milliseconds.
+      while ((await reader.list()).length < before + 5) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+      child.kill("SIGKILL");
+      await exited;
+      // index.json is the old file or the new one, never half of one; and the killed process may have held the
+      // lock: a new tag must break it (its pid is gone) and succeed.
+      const store = await fsStore(dir, { lockTimeout: 5_000 });
+      const roots = await store.list();
+      expect(roots.length).toBeGreaterThanOrEqual(before + 5);
+      await store.tag(manifest, `after-${round}`);
+      expect(await store.list()).toHaveLength(roots.length + 1);
+    }
+  }, 60_000);
+
   it("resumes the partial of a process killed mid-write, re-hashing it", async () => {
     const d = await describePattern(24 * 1024 * 1024, 11);
     await fsStore(dir);
