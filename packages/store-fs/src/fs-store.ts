@@ -66,12 +66,20 @@ export interface FsStoreOptions {
    * @default 0
    */
   gcGracePeriod?: number;
+  /**
+   * Open without creating or changing anything; every write fails with `STORE`. A layout that cannot be written
+   * (a read-only mount: EROFS, EACCES, EPERM) opens read-only on its own.
+   * @default false
+   */
+  readOnly?: boolean;
 }
 
 /** A layout store: a Store that also keeps upload sessions and blob sources, and knows where it lives. */
 export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, GarbageCollector {
   /** The layout's directory. */
   readonly dir: string;
+  /** Whether writes are refused (asked for, or the layout could not be written when it was opened). */
+  readonly readOnly: boolean;
 }
 
 const LAYOUT_FILE = "oci-layout";
@@ -86,6 +94,8 @@ const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 /** Writes are coalesced into 1 MiB: fewer syscalls than fetch's 64 KiB chunks, and one warm, reused buffer. */
 const WRITE_BUFFER = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/** Errors that mean "this layout cannot be written", not "this layout is broken". */
+const READ_ONLY_CODES = new Set(["EROFS", "EACCES", "EPERM"]);
 /** Files of live writers in this process, so that gc and resuming writers leave them alone. */
 const activeFiles = new Set<string>();
 
@@ -109,16 +119,34 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     lock: join(root, INGEST_DIR, "index.json.lock"),
   };
 
+  let readOnly = options.readOnly ?? false;
   await storeOp(`cannot open the layout ${root}`, async () => {
-    await fs.mkdir(paths.blobs, { recursive: true });
-    await fs.mkdir(paths.ingest, { recursive: true });
-    await createOnce(fs, paths.layout, LAYOUT_CONTENT, paths.ingest);
+    // A layout on a read-only mount (or owned by someone else) still reads: image-layout.md even allows layouts
+    // served over HTTP. Only an existing layout opens this way; a missing file is an error below.
+    const tryWrite = async (fn: () => Promise<unknown>) => {
+      if (readOnly) return;
+      try {
+        await fn();
+      } catch (error) {
+        if (!READ_ONLY_CODES.has(errorCode(error) ?? "")) throw error;
+        readOnly = true;
+      }
+    };
+    await tryWrite(async () => {
+      await fs.mkdir(paths.blobs, { recursive: true });
+      await fs.mkdir(paths.ingest, { recursive: true });
+      await createOnce(fs, paths.layout, LAYOUT_CONTENT, paths.ingest);
+    });
     const layout = parseJsonObject(await fs.readFile(paths.layout));
     if (typeof layout?.imageLayoutVersion !== "string") {
       throw new OciError("STORE", `${paths.layout} is not an OCI layout file (no imageLayoutVersion)`);
     }
-    await createOnce(fs, paths.index, emptyIndex(), paths.ingest);
+    await tryWrite(() => createOnce(fs, paths.index, emptyIndex(), paths.ingest));
+    await fs.stat(paths.index);
   });
+  const writable = () => {
+    if (readOnly) throw new OciError("STORE", `the layout ${root} is open read-only`, { detail: { dir: root } });
+  };
 
   const blobPath = (digest: string): string => {
     const algorithm = requireVerifiable(digest);
@@ -181,6 +209,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
 
   return {
     dir: root,
+    readOnly,
 
     async exists(descriptor) {
       return (await statBlob(descriptor.digest))?.size === descriptor.size;
@@ -237,6 +266,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async ingest(descriptor, options) {
+      writable();
       return openIngest(fs, paths.ingest, blobPath, descriptor, options);
     },
 
@@ -254,10 +284,12 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async tag(descriptor, reference) {
+      writable();
       await updateIndex((roots) => ({ roots: tagRoots(roots, descriptor, reference), result: undefined }));
     },
 
     async untag(reference) {
+      writable();
       return updateIndex((roots) => {
         const { roots: next, removed } = untagRoots(roots, reference);
         return { roots: removed ? next : roots, result: removed };
@@ -269,6 +301,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async remove(descriptor) {
+      writable();
       const path = blobPath(descriptor.digest);
       return updateIndex((roots) => {
         const next = roots.filter((r) => r.digest !== descriptor.digest);
@@ -286,6 +319,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async gc() {
+      writable();
       // Under the index lock: no root can be added in this process or another while the graph is walked.
       return withLock(fs, paths.lock, lockOptions, async () => {
         const started = Date.now();
@@ -321,6 +355,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async setUpload(key, state: UploadState) {
+      writable();
       const path = await uploadPath(key);
       const { location, offset, updatedAt } = state;
       await storeOp("cannot write upload state", async () => {
@@ -330,11 +365,13 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async deleteUpload(key) {
+      writable();
       const path = await uploadPath(key);
       await storeOp("cannot delete upload state", () => unlinkIfPresent(fs, path));
     },
 
     async recordSource(digest, repository) {
+      writable();
       const path = sourcesPath(digest);
       if (/[\r\n]/.test(repository) || repository.length === 0) {
         throw new OciError("INVALID_ARGUMENT", `not a repository name: ${JSON.stringify(repository)}`);

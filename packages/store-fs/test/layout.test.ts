@@ -14,6 +14,7 @@ import {
   isOciError,
   OCI_INDEX,
   OCI_MANIFEST,
+  type Store,
 } from "@toci/spec-types";
 import { describePattern, expectCode, pattern, put, putImage } from "@toci/testkit/store-suite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -24,6 +25,8 @@ const run = promisify(execFile);
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const json = async (path: string) => JSON.parse(await nodeFs.readFile(path, "utf8"));
+const fetchAll = async (store: Store, d: Descriptor) =>
+  new Uint8Array(await new Response(await store.fetch(d)).arrayBuffer());
 
 let dir: string;
 let dispose: () => Promise<void>;
@@ -117,6 +120,45 @@ describe("layout files", () => {
       await expect(store.fetch(d)).rejects.toSatisfy(isOciError);
     }
     expect((await nodeFs.readdir(join(dir, "blobs"))).sort()).toEqual([]);
+  });
+});
+
+describe("read-only layouts", () => {
+  /** The same files, seen through a file system that refuses every change, as a read-only mount does. */
+  function readOnlyView(fs: FsPromises): FsPromises {
+    const refuse = async () => {
+      throw Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" });
+    };
+    return new Proxy(fs, {
+      get(target, key) {
+        if (key === "open") {
+          return (path: string, flags: string) => (flags === "r" ? target.open(path, flags) : refuse());
+        }
+        if (["mkdir", "rename", "link", "unlink"].includes(String(key))) return refuse;
+        return Reflect.get(target, key);
+      },
+    });
+  }
+
+  it("opens a layout it cannot write, reads it, and refuses writes with STORE", async () => {
+    const fs = memfs();
+    const writer = await fsStore("/ro", { fs });
+    const image = await putImage(writer, "a");
+    await writer.tag(image.manifest, "v1");
+    await fs.unlink("/ro/ingest/index.json.lock").catch(() => {});
+    const store = await fsStore("/ro", { fs: readOnlyView(fs) });
+    expect(store.readOnly).toBe(true);
+    expect((await store.resolve("v1"))?.digest).toBe(image.manifest.digest);
+    expect(text(await fetchAll(store, image.layer))).toBe("layer of a");
+    await expectCode(store.tag(image.manifest, "v2"), "STORE");
+    await expectCode(store.ingest(image.layer), "STORE");
+    await expectCode(store.gc(), "STORE");
+    expect((await writer.list()).length).toBe(1);
+  });
+
+  it("still refuses to open a missing layout read-only", async () => {
+    await expectCode(fsStore("/nothing", { fs: readOnlyView(memfs()) }), "STORE");
+    await expectCode(fsStore(join(dir, "missing"), { readOnly: true }), "STORE");
   });
 });
 
