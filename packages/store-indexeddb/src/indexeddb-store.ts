@@ -85,6 +85,8 @@ const STORES = ["chunks", "blobs", "partials", "roots", "uploads", "sources"] as
 type StoreName = (typeof STORES)[number];
 const ROOTS_KEY = "index";
 const MAX_MANIFEST = 4 * 1024 * 1024;
+/** How long an open partial that no live writer holds is spared by gc (see gc). */
+const FRESH_PARTIAL_MS = 10_000;
 /** Writers alive in this realm, by ingestId; other tabs' writers are known through Web Locks. */
 const liveIngests = new Set<string>();
 
@@ -305,8 +307,11 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
         const live = await liveLocks();
         const partials = await entries<[Digest, string], PartialRecord>(stores.partials);
         const owned = new Set<string>();
-        for (const [[digest, ingestId]] of partials) {
-          if (liveIngests.has(ingestId) || live.has(lockName(ingestId))) {
+        for (const [[digest, ingestId], record] of partials) {
+          // An open partial updated in the last few seconds may belong to a writer in another tab that has
+          // claimed it but not yet taken its Web Lock: left for the next gc.
+          const fresh = !record.closed && Date.now() - record.updatedAt < FRESH_PARTIAL_MS;
+          if (fresh || liveIngests.has(ingestId) || live.has(lockName(ingestId))) {
             owned.add(ingestId);
             continue;
           }
@@ -379,37 +384,38 @@ async function openIngest(ctx: Context, descriptor: Descriptor, options: IngestO
 
   const owner = randomId();
   const hasher: Hasher = await createHasher(algorithm);
-  let ingestId = randomId();
-  let size = 0;
-  let count = 0;
-  let releaseLock = holdLock(ingestId);
-  liveIngests.add(ingestId);
-
   const claimed = options.resume === false ? undefined : await claimPartial(ctx, digest, owner);
   if (options.resume === false) await dropPartials(ctx, digest);
-  if (claimed) {
+  // Continue the claimed partial's chunks, or start a key range of our own.
+  const ingestId = claimed?.ingestId ?? randomId();
+  liveIngests.add(ingestId);
+  const releaseLock = holdLock(ingestId);
+  let size = 0;
+  let count = 0;
+  try {
+    if (claimed) {
+      // Re-hash the prefix: stored bytes are not trusted, they are read back and hashed.
+      for (let i = 0; i < claimed.record.count; i++) {
+        const chunk = await readChunk(ctx.stores.chunks, [digest, ingestId, i]);
+        hasher.update(chunk);
+        size += chunk.length;
+      }
+      count = claimed.record.count;
+      if (size > descriptor.size) {
+        liveIngests.delete(ingestId);
+        releaseLock();
+        await discard(ctx, digest, ingestId);
+        return openIngest(ctx, descriptor, { resume: false });
+      }
+    }
+    await ctx.transact(["partials"], (tx) => {
+      tx.objectStore("partials").put(partialRecord(size, count, owner, false), [digest, ingestId]);
+    });
+  } catch (error) {
     liveIngests.delete(ingestId);
     releaseLock();
-    ingestId = claimed.ingestId;
-    liveIngests.add(ingestId);
-    releaseLock = holdLock(ingestId);
-    // Re-hash the prefix: stored bytes are not trusted, they are read back and hashed.
-    for (let i = 0; i < claimed.record.count; i++) {
-      const chunk = await readChunk(ctx.stores.chunks, [digest, ingestId, i]);
-      hasher.update(chunk);
-      size += chunk.length;
-    }
-    count = claimed.record.count;
-    if (size > descriptor.size) {
-      liveIngests.delete(ingestId);
-      releaseLock();
-      await discard(ctx, digest, ingestId);
-      return openIngest(ctx, descriptor, { resume: false });
-    }
+    throw error;
   }
-  await ctx.transact(["partials"], (tx) => {
-    tx.objectStore("partials").put(partialRecord(size, count, owner, false), [digest, ingestId]);
-  });
 
   const buffer = new Uint8Array(Math.min(ctx.chunkSize, Math.max(descriptor.size - size, 1)));
   let buffered = 0;
