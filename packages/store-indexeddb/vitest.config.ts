@@ -1,10 +1,13 @@
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
+import { reporters } from "../../vitest.shared.js";
 
 // Two projects: the Node run under fake-indexeddb (test/) and the same suite in Debian's Chromium (test-browser/),
 // driven by Playwright with /usr/bin/chromium (never a downloaded browser; reference/toolchain.md §2).
 export default defineConfig({
   test: {
+    // Shared at the root: one report covers both projects.
+    reporters: reporters(import.meta.url),
     projects: [
       {
         test: {

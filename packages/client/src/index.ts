@@ -1,2 +1,31 @@
-// @toci/client: not built yet (see the open issues). Kept compiling so the workspace builds.
-export {};
+// @toci/client: Client, Registry, Repository — the OCI distribution protocol over a Transport, into a Store.
+// Runtime-neutral: Web standards only. Every public name is listed here; src/internal/ is not public.
+
+// Re-exported for convenience: what every caller of the client needs from the model.
+export {
+  type Descriptor,
+  isOciError,
+  OciError,
+  type OciErrorCode,
+  type Platform,
+  parseReference,
+  Reference,
+  type TransferEvent,
+} from "@toci/spec-types";
+export type { AnonymousAuth, Auth, BasicAuth, BearerAuth, RefreshTokenAuth } from "./auth.js";
+export { Client, type CopyOptions } from "./client.js";
+export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
+export type { ClientOptions, RegistryOptions, TransferOptions } from "./options.js";
+export { type CatalogOptions, Registry } from "./registry.js";
+export {
+  type BlobPushOptions,
+  type FetchOptions,
+  type PlatformSelector,
+  type PullOptions,
+  type PushData,
+  type ReferrersOptions,
+  Repository,
+  type ResolveOptions,
+  type TagOptions,
+  type TreePushOptions,
+} from "./repository.js";

@@ -66,9 +66,14 @@ export interface ParseManifestOptions {
 /** The default manifest size cap: 4 MiB, what distribution-spec asks every client to support. */
 export const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
-/** Whether a parsed manifest is an index (OCI index or Docker manifest list). */
+/**
+ * Whether a parsed manifest is an index (OCI index or Docker manifest list). Its own `mediaType` decides when it
+ * names a known type (a manifest may carry an unknown `manifests` field); otherwise its shape does.
+ */
 export function isIndex(manifest: Manifest | Index): manifest is Index {
-  return Array.isArray((manifest as Index).manifests);
+  if (isIndexMediaType(manifest.mediaType)) return true;
+  if (isManifestMediaType(manifest.mediaType)) return false;
+  return Array.isArray((manifest as Index).manifests) && !Array.isArray((manifest as Manifest).layers);
 }
 
 /**
@@ -206,11 +211,14 @@ function checkAnnotations(value: unknown, where: string): void {
 }
 
 function kindOf(value: Record<string, unknown>, mediaType: unknown): "manifest" | "index" {
-  if (isIndexMediaType(mediaType as string)) return "index";
-  if (isManifestMediaType(mediaType as string)) return "manifest";
-  // An unknown or absent mediaType: tell by shape, and refuse what is neither or both.
   const hasManifests = value.manifests !== undefined;
   const hasLayers = value.config !== undefined || value.layers !== undefined;
+  // A manifest's own mediaType settles its kind; one taken from the Content-Type does only when the shape agrees,
+  // so that isIndex(), which sees only the object, reaches the same answer.
+  const own = value.mediaType !== undefined;
+  if (isIndexMediaType(mediaType as string) && (own || !hasLayers)) return "index";
+  if (isManifestMediaType(mediaType as string) && (own || !hasManifests)) return "manifest";
+  // An unknown or absent mediaType: tell by shape, and refuse what is neither or both.
   if (hasManifests && !hasLayers) return "index";
   if (hasLayers && !hasManifests) return "manifest";
   return invalid("cannot tell a manifest from an index: expected config and layers, or manifests");

@@ -1,0 +1,219 @@
+// Authentication for one registry origin. The handshake, as the distribution token spec and RFC 9110 describe it:
+//   1. Send the request with the best credentials known for its scopes (a cached token, Basic once the registry
+//      asked for it, or nothing yet).
+//   2. On 401, read WWW-Authenticate: Basic → retry with Basic; Bearer → get a token for the request's scopes merged
+//      with the challenge's (GET realm?service&scope with Basic credentials, or a refresh-token POST), retry once.
+//   3. Cache the token per (realm, service, scopes) until shortly before `expires_in`; one token request in flight
+//      per key; a token the registry refuses is dropped and fetched again (koci never recovered: koci.md §5.4).
+// Credentials are bound to the registry origin: the caller only asks for headers for URLs on that origin, the realm
+// never receives Basic credentials over plain HTTP unless it is loopback or the caller allowed it, and an https
+// registry never hands credentials to an http realm (reference/spec-checklist.md §3.6).
+
+import type { Transport } from "@toci/spec-types";
+import { OciError, readAll } from "@toci/spec-types";
+import type { Auth } from "../../auth.js";
+import type { Logger } from "../../logger.js";
+import { base64Utf8 } from "../base64.js";
+import { isLoopbackHost } from "../url.js";
+import { type Challenge, parseChallenges } from "./challenge.js";
+import { mergeScopes } from "./scope.js";
+import { TokenCache } from "./token-cache.js";
+
+/** The largest token response read: tokens are a few KiB; this bounds a hostile realm (oras-go uses 128 KiB too). */
+const MAX_TOKEN_RESPONSE = 128 * 1024;
+/** Token lifetime when the server does not say (distribution token spec: `expires_in` defaults to 60 s). */
+const DEFAULT_EXPIRES_IN = 60;
+
+export interface AuthenticatorOptions {
+  auth: Auth;
+  transport: Transport;
+  /** The registry origin (`https://ghcr.io`). */
+  origin: string;
+  /** Send credentials over plain HTTP to non-loopback hosts. */
+  allowInsecureCredentials: boolean;
+  logger: Logger;
+}
+
+type Known =
+  | { scheme: "none" }
+  | { scheme: "basic" }
+  | { scheme: "bearer"; realm: string; service: string | undefined };
+
+export class Authenticator {
+  readonly #o: AuthenticatorOptions;
+  readonly #tokens = new TokenCache();
+  #known: Known | undefined;
+
+  constructor(options: AuthenticatorOptions) {
+    this.#o = options;
+  }
+
+  /** Token requests made so far (for tests and diagnostics). */
+  tokenRequests = 0;
+
+  /**
+   * The Authorization header for a request to the registry origin that needs `scopes`, or undefined when no
+   * credentials apply yet (the registry has not challenged, or access is anonymous and needs no token).
+   */
+  async authorize(scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
+    const { auth } = this.#o;
+    if (auth.type === "bearer") return `Bearer ${auth.token}`;
+    const known = this.#known;
+    if (!known || known.scheme === "none") return undefined;
+    if (known.scheme === "basic") return this.#basicHeader();
+    const merged = mergeScopes(scopes);
+    const cached = this.#tokens.get(authority(known), merged);
+    if (cached) return `Bearer ${cached}`;
+    return `Bearer ${await this.#token(known, merged, signal)}`;
+  }
+
+  /**
+   * Handles a 401: learns the challenge and returns the header to retry with, or undefined when retrying cannot
+   * help (no usable challenge, or the same credentials were just refused).
+   */
+  async unauthorized(
+    wwwAuthenticate: string | null,
+    scopes: readonly string[],
+    sent: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const challenges = parseChallenges(wwwAuthenticate);
+    const bearer = challenges.find((c) => c.scheme === "bearer" && c.params.realm);
+    const basic = challenges.find((c) => c.scheme === "basic");
+    if (this.#o.auth.type === "bearer") return undefined; // a fixed token: nothing else to try
+    if (bearer) {
+      const known = this.#learnBearer(bearer);
+      if (sent?.startsWith("Bearer ")) this.#tokens.invalidate(sent.slice(7));
+      const wanted = mergeScopes([...scopes, ...(bearer.params.scope ?? "").split(" ").filter(Boolean)]);
+      const token = await this.#token(known, wanted, signal, true);
+      const header = `Bearer ${token}`;
+      return header === sent ? undefined : header;
+    }
+    if (basic) {
+      this.#known = { scheme: "basic" };
+      const header = this.#basicHeader();
+      return header === undefined || header === sent ? undefined : header;
+    }
+    return undefined;
+  }
+
+  /** Whether the registry is known to need no credentials at all (an unauthenticated /v2/ answered 200). */
+  learnAnonymous(): void {
+    this.#known ??= { scheme: "none" };
+  }
+
+  #learnBearer(challenge: Challenge): Known & { scheme: "bearer" } {
+    const known = { scheme: "bearer" as const, realm: challenge.params.realm!, service: challenge.params.service };
+    this.#known = known;
+    return known;
+  }
+
+  #basicHeader(): string | undefined {
+    const { auth, origin } = this.#o;
+    if (auth.type !== "basic") return undefined;
+    this.#refuseInsecure(origin, "Basic credentials");
+    return `Basic ${base64Utf8(`${auth.username}:${auth.password}`)}`;
+  }
+
+  /** Throws unless credentials may go to `url` (https, loopback, or explicitly allowed). */
+  #refuseInsecure(url: string, what: string): void {
+    const u = new URL(url);
+    if (u.protocol === "https:" || isLoopbackHost(u.hostname) || this.#o.allowInsecureCredentials) return;
+    throw new OciError(
+      "UNAUTHORIZED",
+      `refusing to send ${what} over plain HTTP to ${u.host}; use https, or allow it explicitly (allowInsecureCredentials)`,
+    );
+  }
+
+  async #token(
+    known: Known & { scheme: "bearer" },
+    scopes: string[],
+    signal: AbortSignal | undefined,
+    force = false,
+  ): Promise<string> {
+    const key = authority(known);
+    if (!force) {
+      const cached = this.#tokens.get(key, scopes);
+      if (cached) return cached;
+    }
+    return this.#tokens.singleFlight(key, scopes, async () => {
+      const { token, expiresIn } = await this.#fetchToken(known, scopes, signal);
+      this.#tokens.set(key, scopes, token, expiresIn);
+      return token;
+    });
+  }
+
+  async #fetchToken(
+    known: Known & { scheme: "bearer" },
+    scopes: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ token: string; expiresIn: number }> {
+    const { auth, transport, origin, logger } = this.#o;
+    let realm: URL;
+    try {
+      realm = new URL(known.realm);
+    } catch {
+      throw new OciError("PROTOCOL", `the registry's token realm ${JSON.stringify(known.realm)} is not a URL`);
+    }
+    if (realm.protocol !== "https:" && realm.protocol !== "http:") {
+      throw new OciError("PROTOCOL", `the registry's token realm ${realm.href} is not http(s)`);
+    }
+    // Credentials go to the realm only over https, or plain http when the realm is loopback or the caller allowed it,
+    // and never when the realm downgrades an https registry to http.
+    const downgrade = new URL(origin).protocol === "https:" && realm.protocol === "http:";
+    const credentialsAllowed =
+      !downgrade && (realm.protocol === "https:" || isLoopbackHost(realm.hostname) || this.#o.allowInsecureCredentials);
+    if (!credentialsAllowed && auth.type !== "anonymous") {
+      logger.warn(`not sending credentials to the token realm ${realm.origin}: plain HTTP`, { registry: origin });
+    }
+    this.tokenRequests++;
+    const headers: Record<string, string> = { accept: "application/json" };
+    let response: Awaited<ReturnType<Transport["request"]>>;
+    if (auth.type === "refresh-token" && credentialsAllowed) {
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: auth.refreshToken,
+        client_id: auth.clientId ?? "toci",
+        ...(known.service ? { service: known.service } : {}),
+        scope: scopes.join(" "),
+      });
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      response = await transport.request({ method: "POST", url: realm.href, headers, body: form.toString(), signal });
+    } else {
+      const url = new URL(realm);
+      if (known.service) url.searchParams.set("service", known.service);
+      for (const scope of scopes) url.searchParams.append("scope", scope);
+      if (auth.type === "basic" && credentialsAllowed) {
+        headers.authorization = `Basic ${base64Utf8(`${auth.username}:${auth.password}`)}`;
+      }
+      response = await transport.request({ method: "GET", url: url.href, headers, signal });
+    }
+    const body = response.body ? await readAll(response.body, MAX_TOKEN_RESPONSE) : new Uint8Array();
+    if (response.status !== 200) {
+      throw new OciError(
+        response.status === 401 ? "UNAUTHORIZED" : response.status === 403 ? "DENIED" : "UNAUTHORIZED",
+        `the token server ${realm.origin} answered ${response.status}${response.status === 401 ? ": wrong credentials?" : ""}`,
+        { status: response.status, url: realm.origin + realm.pathname },
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(body));
+    } catch (cause) {
+      throw new OciError("PROTOCOL", "the token server's answer is not JSON", { cause });
+    }
+    const p = (parsed ?? {}) as Record<string, unknown>;
+    // `access_token` is the OAuth2 name, `token` Docker's; servers send either or both (koci needed `token`).
+    const token = typeof p.access_token === "string" && p.access_token ? p.access_token : p.token;
+    if (typeof token !== "string" || !token) throw new OciError("PROTOCOL", "the token server's answer has no token");
+    const expiresIn =
+      typeof p.expires_in === "number" && Number.isFinite(p.expires_in) && p.expires_in > 0
+        ? p.expires_in
+        : DEFAULT_EXPIRES_IN;
+    return { token, expiresIn };
+  }
+}
+
+function authority(known: { realm: string; service: string | undefined }): string {
+  return `${known.realm} ${known.service ?? ""}`;
+}

@@ -1,0 +1,230 @@
+// One registry's HTTP: URLs under its API base, credentials attached only to its own origin, the 401 handshake,
+// and registry error bodies turned into OciErrors. Everything else (retries of idempotent requests, timeouts,
+// redirects that drop Authorization across origins) is the Transport's job.
+import {
+  type HttpMethod,
+  isOciErrorCode,
+  OciError,
+  type OciErrorCode,
+  type RegistryErrorEntry,
+  readAll,
+  type Transport,
+  type TransportBody,
+  type TransportResponse,
+  toOciError,
+} from "@toci/spec-types";
+import type { Logger } from "../logger.js";
+import type { Authenticator } from "./auth/authenticator.js";
+import { sameOrigin } from "./url.js";
+
+/** The most of an error body read: registry error bodies are small; HTML error pages are cut. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+export interface RegistryRequest {
+  method: HttpMethod;
+  /** A path under `/v2/` (`library/ubuntu/manifests/latest`) or an absolute URL (an upload Location). */
+  path?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  body?: TransportBody | null;
+  /** The token scopes the request needs. */
+  scopes: readonly string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * What a registry has shown it can and cannot do, learnt once and reused for the client's life (instead of probing
+ * on every call, as every peer client does: anchors.md §6 item 5).
+ */
+export interface RegistryAbilities {
+  /** Whether `GET /v2/<name>/referrers/<digest>` exists (false after a 404 that is not a JSON error). */
+  referrersApi?: boolean;
+  /** The largest request body accepted, learnt from a 413 (GHCR: 4 MiB). */
+  maxRequestBytes?: number;
+  /** Whether chunked PATCH uploads failed here, so uploads go monolithic. */
+  chunkedBroken?: boolean;
+  /** Whether `?tag=` on a manifest PUT by digest is honoured (OCI-Tag in the answer). */
+  multiTag?: boolean;
+}
+
+export class RegistryHttp {
+  readonly base: URL;
+  /** What this registry showed it can do. */
+  readonly abilities: RegistryAbilities = {};
+  readonly #transport: Transport;
+  readonly #auth: Authenticator;
+  readonly #logger: Logger;
+  readonly #headers: Record<string, string>;
+
+  constructor(options: {
+    base: URL;
+    transport: Transport;
+    authenticator: Authenticator;
+    logger: Logger;
+    headers?: Record<string, string>;
+  }) {
+    this.base = options.base;
+    this.#transport = options.transport;
+    this.#auth = options.authenticator;
+    this.#logger = options.logger;
+    this.#headers = options.headers ?? {};
+  }
+
+  /** The absolute URL of a path under the registry's `/v2/`. */
+  url(path: string): string {
+    return new URL(`v2/${path}`, this.base).href;
+  }
+
+  /**
+   * Sends a request, authenticated when it goes to the registry's own origin, answering one 401 challenge.
+   * Resolves with any HTTP status; rejects only with an OciError (NETWORK, TIMEOUT, ABORTED, UNAUTHORIZED when
+   * credentials may not be sent, PROTOCOL for a broken token server).
+   */
+  async send(request: RegistryRequest): Promise<TransportResponse> {
+    const url = request.url ?? this.url(request.path ?? "");
+    // Credentials are bound to the registry origin: an upload Location or a Link on another origin gets none.
+    const ownOrigin = sameOrigin(url, this.base);
+    const headers: Record<string, string> = { ...this.#headers, ...request.headers };
+    let sent: string | undefined;
+    try {
+      if (ownOrigin) {
+        sent = await this.#auth.authorize(request.scopes, request.signal);
+        if (sent) headers.authorization = sent;
+      }
+      let response = await this.#transport.request({
+        method: request.method,
+        url,
+        headers,
+        body: request.body,
+        signal: request.signal,
+      });
+      // A body that was a stream is spent: such a request cannot be replayed after a 401.
+      const replayable = !(request.body instanceof ReadableStream);
+      if (response.status === 401 && ownOrigin && replayable) {
+        const retry = await this.#auth.unauthorized(
+          response.headers.get("www-authenticate"),
+          request.scopes,
+          sent,
+          request.signal,
+        );
+        if (retry) {
+          await discard(response);
+          headers.authorization = retry;
+          response = await this.#transport.request({
+            method: request.method,
+            url,
+            headers,
+            body: request.body,
+            signal: request.signal,
+          });
+        }
+      }
+      return response;
+    } catch (error) {
+      throw toOciError(error, "NETWORK", `${request.method} ${redact(url)}`);
+    }
+  }
+
+  /** Learns that the registry answered an unauthenticated request without a challenge. */
+  learnAnonymous(): void {
+    this.#auth.learnAnonymous();
+  }
+
+  /** Token requests made so far. */
+  get tokenRequests(): number {
+    return this.#auth.tokenRequests;
+  }
+
+  /** The OciError for a response that was not what an operation expected. Consumes the body. */
+  async error(response: TransportResponse, method: string, url: string, notFound: OciErrorCode): Promise<OciError> {
+    const error = await responseError(response, method, url, notFound);
+    this.#logger.debug(`${method} ${redact(url)} → ${response.status}`, { code: error.code });
+    return error;
+  }
+}
+
+/** Reads and drops a response body so the connection can be reused; never throws. */
+export async function discard(response: TransportResponse): Promise<void> {
+  if (!response.body) return;
+  try {
+    await response.body.cancel();
+  } catch {
+    // Nothing to do: the connection is closed instead of reused.
+  }
+}
+
+/**
+ * Turns a registry's non-success response into an OciError: the registry's own code when its JSON error body names
+ * one of the spec's codes (distribution-spec "Error Codes"), else one derived from the status.
+ */
+export async function responseError(
+  response: TransportResponse,
+  method: string,
+  url: string,
+  notFound: OciErrorCode,
+): Promise<OciError> {
+  let errors: RegistryErrorEntry[] = [];
+  let text = "";
+  if (response.body) {
+    try {
+      const bytes = await readAll(response.body, MAX_ERROR_BODY);
+      text = new TextDecoder().decode(bytes);
+      errors = parseErrorBody(text);
+    } catch {
+      // An error body larger than the cap or cut mid-way: the status alone has to do.
+    }
+  }
+  const status = response.status;
+  const registryCode = errors.map((e) => e.code).find(isOciErrorCode);
+  const code: OciErrorCode =
+    registryCode ??
+    (status === 401
+      ? "UNAUTHORIZED"
+      : status === 403
+        ? "DENIED"
+        : status === 404
+          ? notFound
+          : status === 429
+            ? "TOOMANYREQUESTS"
+            : status === 413
+              ? "TOO_LARGE"
+              : status >= 500
+                ? "UNAVAILABLE"
+                : "HTTP");
+  const first = errors[0];
+  const what = first ? `${first.code}${first.message ? `: ${first.message}` : ""}` : text.trim().slice(0, 200) || "";
+  return new OciError(code, `${method} ${redact(url)}: ${status}${what ? ` ${what}` : ""}`, {
+    status,
+    errors,
+    method,
+    url: redact(url),
+  });
+}
+
+/** Parses `{"errors":[{"code","message","detail"}]}`; anything else gives no entries. Never throws. */
+export function parseErrorBody(text: string): RegistryErrorEntry[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const list = (value as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(list)) return [];
+  const out: RegistryErrorEntry[] = [];
+  for (const e of list.slice(0, 100)) {
+    if (typeof e !== "object" || e === null || typeof (e as { code?: unknown }).code !== "string") continue;
+    const entry: RegistryErrorEntry = { code: (e as { code: string }).code };
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === "string") entry.message = message;
+    if ((e as { detail?: unknown }).detail !== undefined) entry.detail = (e as { detail?: unknown }).detail;
+    out.push(entry);
+  }
+  return out;
+}
+
+/** A URL without its query (upload Locations carry session state that is not for logs). */
+export function redact(url: string): string {
+  const q = url.indexOf("?");
+  return q === -1 ? url : `${url.slice(0, q)}?…`;
+}

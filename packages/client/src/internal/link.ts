@@ -1,0 +1,45 @@
+// The Link header (RFC 8288) of paginated tag and catalog lists (distribution-spec "Listing Tags": follow
+// `rel="next"`). Several links may share one header; URLs may be relative; parameters may be quoted or not and in
+// any case. koci's greedy regex broke on all of these (koci.md §5.4 item 24).
+
+/** The target of the first `rel="next"` link, resolved against `base`, or undefined. Never throws. */
+export function nextLink(header: string | null | undefined, base: string): string | undefined {
+  if (!header || header.length > 16 * 1024) return undefined;
+  for (const part of splitLinks(header)) {
+    const m = /^\s*<([^>]*)>(.*)$/s.exec(part);
+    if (!m) continue;
+    const params = m[2]!;
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(params);
+    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    if (!rels.includes("next")) continue;
+    try {
+      return new URL(m[1]!, base).href;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Splits a Link header at the commas between links (not those inside <…> or quotes). */
+function splitLinks(header: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i];
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === "<") depth++;
+    else if (c === ">") depth = Math.max(0, depth - 1);
+    else if (c === "," && depth === 0) {
+      parts.push(header.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(header.slice(start));
+  return parts;
+}

@@ -1,0 +1,105 @@
+// Pushing a tree from the store (DESIGN.md §4): every blob and child manifest under a root, children before
+// parents, blobs concurrently and skipping what the registry has, manifests by digest, the root last (by tag when
+// asked), then the tag in the store too. Nexus and Quay refuse an index whose children are missing
+// (spec-checklist.md §3.8), so order is not an optimisation.
+import { type Descriptor, isManifestOrIndexMediaType, isSourceRecorder } from "@toci/spec-types";
+import { PULL, repositoryScope } from "../auth/scope.js";
+import type { RegistryContext } from "../context.js";
+import { discard } from "../http.js";
+import { limiter } from "../limiter.js";
+import { putManifest } from "../manifest-put.js";
+import { readStored, walkGraph } from "../pull/graph.js";
+import type { TransferReporter } from "../transfer.js";
+import { storeSource } from "./source.js";
+import { type UploadTuning, uploadBlob } from "./upload.js";
+
+export interface TreePush {
+  repository: string;
+  /** `host/repository` of the destination, for the store's tag. */
+  reference: string;
+  root: Descriptor;
+  tag: string | undefined;
+  tuning: Omit<UploadTuning, "mountFrom">;
+}
+
+export async function runTreePush(context: RegistryContext, plan: TreePush, reporter: TransferReporter): Promise<void> {
+  const { store, options } = context;
+  const { signal } = reporter;
+  const limit = limiter(options.concurrency);
+  const graph = await walkGraph(plan.root, {
+    maxManifestBytes: options.maxManifestBytes,
+    limit,
+    read: (descriptor) => readStored(store, descriptor, options.maxManifestBytes),
+  });
+  for (const blob of graph.blobs) reporter.addTotal(blob.size);
+  for (const { descriptor } of graph.manifests) reporter.addTotal(descriptor.size);
+
+  const recorder = isSourceRecorder(store) ? store : undefined;
+  const registryName = context.name;
+  await Promise.all(
+    graph.blobs.map((blob) =>
+      limit(async () => {
+        if (signal.aborted) return;
+        // Mount candidates: repositories of this registry the store saw the blob come from.
+        const sources = recorder ? await recorder.sources(blob.digest).catch(() => []) : [];
+        const mountFrom = sources
+          .filter((s) => s.startsWith(`${registryName}/`))
+          .map((s) => s.slice(registryName.length + 1));
+        let done = 0;
+        await uploadBlob(
+          context,
+          plan.repository,
+          storeSource(store, blob),
+          blob,
+          { ...plan.tuning, mountFrom },
+          {
+            progress(bytes) {
+              if (bytes > done) {
+                reporter.addDone(bytes - done);
+                done = bytes;
+              }
+            },
+          },
+          signal,
+        );
+      }),
+    ),
+  );
+
+  for (const { descriptor, bytes } of graph.manifests) {
+    if (signal.aborted) return;
+    const isRoot = descriptor.digest === plan.root.digest;
+    if (!(isRoot && plan.tag) && (await manifestExists(context, plan.repository, descriptor, signal))) {
+      reporter.addDone(descriptor.size);
+      continue;
+    }
+    await putManifest(
+      context,
+      plan.repository,
+      bytes,
+      descriptor,
+      isRoot && plan.tag ? plan.tag : descriptor.digest,
+      signal,
+    );
+    reporter.addDone(descriptor.size);
+  }
+  if (plan.tag) await store.tag(plan.root, `${plan.reference}:${plan.tag}`);
+}
+
+export async function manifestExists(
+  context: RegistryContext,
+  repository: string,
+  descriptor: Descriptor,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const kind = isManifestOrIndexMediaType(descriptor.mediaType) ? "manifests" : "blobs";
+  const response = await context.http.send({
+    method: "HEAD",
+    path: `${repository}/${kind}/${descriptor.digest}`,
+    headers: { accept: descriptor.mediaType },
+    scopes: [repositoryScope(repository, PULL)],
+    signal,
+  });
+  await discard(response);
+  return response.status === 200;
+}

@@ -1,0 +1,375 @@
+// One blob to a registry (distribution-spec "Pushing blobs"), as well as the best peer does it and then some:
+//   1. HEAD: what exists is skipped.
+//   2. A session remembered from an interrupted attempt (this process or an earlier one) is asked where it stands
+//      (GET <location> → 204 + Range) and continued from the registry's offset.
+//   3. Otherwise mount from a repository known to hold the blob (201 ends it; 202 is a session to upload on), or
+//      POST a new session, honouring OCI-Chunk-Min-Length (bounded).
+//   4. Up to `monolithicMax` bytes from offset 0: one PUT. Above: PATCH chunks with `Content-Range`, the newest
+//      Location every time (2.8.2's `_state` goes stale), the state saved after each, 413 (or GHCR's 416 "too large")
+//      shrinking the chunk, a plain 416 or a cut connection resynchronising from the upload status. Then the PUT.
+//   5. The registry's Docker-Content-Digest must be the expected digest.
+// A session that failed for good (the registry refused the content) is cancelled with DELETE (spec main), its
+// failure ignored; an interrupted one (network, abort) is kept so that the same push resumes it.
+import { type Descriptor, isOciError, OciError, toOciError } from "@toci/spec-types";
+import { PULL, PUSH, repositoryScope } from "../auth/scope.js";
+import type { RegistryContext } from "../context.js";
+import { discard, redact } from "../http.js";
+import { type BlobSource, bufferOf } from "./source.js";
+
+/** The smallest chunk a 413 may shrink to: below this, per-request overhead dominates and nothing fits anyway. */
+const MIN_CHUNK = 256 * 1024;
+/** The largest OCI-Chunk-Min-Length honoured: a hostile value must not make us buffer without bound (regclient: 1 GiB). */
+const MAX_CHUNK_MIN = 1024 * 1024 * 1024;
+/** The most of a one-shot stream buffered to make a chunk re-sendable (one chunk at a time). */
+const MAX_BUFFERED = 64 * 1024 * 1024;
+/** Resynchronisations (416, cut connection, 5xx) allowed per upload before giving up for this attempt. */
+const MAX_RESYNCS = 8;
+
+export interface UploadTuning {
+  /** Blobs up to this size go in one PUT. */
+  monolithicMax: number;
+  /** The PATCH size for larger blobs, before any registry minimum or 413 adjusts it. */
+  chunkSize: number;
+  /** Repositories on this registry that may hold the blob, to mount from. */
+  mountFrom: readonly string[];
+}
+
+export interface UploadReport {
+  /** Bytes of this blob the registry holds (or that are on their way in the current request). */
+  progress(bytes: number): void;
+}
+
+/** Result of an upload: what happened, for logs and tests. */
+export type UploadResult = "exists" | "mounted" | "uploaded";
+
+export async function uploadBlob(
+  context: RegistryContext,
+  repository: string,
+  source: BlobSource,
+  expected: Descriptor,
+  tuning: UploadTuning,
+  report: UploadReport,
+  signal: AbortSignal,
+): Promise<UploadResult> {
+  const { http } = context;
+  const push = [repositoryScope(repository, PULL, PUSH)];
+  const blobPath = `${repository}/blobs/${expected.digest}`;
+
+  const head = await http.send({ method: "HEAD", path: blobPath, scopes: [repositoryScope(repository, PULL)], signal });
+  await discard(head);
+  if (head.status === 200) {
+    report.progress(expected.size);
+    return "exists";
+  }
+
+  const key = `${http.base.href}|${repository}|${expected.digest}`;
+  let session = await resumeSession(context, key, signal);
+  if (!session) {
+    for (const from of tuning.mountFrom) {
+      if (from === repository) continue;
+      const mounted = await startSession(context, repository, { mount: expected.digest, from }, signal);
+      if (mounted.done) {
+        checkDigest(mounted.digest, expected);
+        report.progress(expected.size);
+        return "mounted";
+      }
+      session = mounted.session;
+      break;
+    }
+    if (!session) {
+      const started = await startSession(context, repository, undefined, signal);
+      if (started.done) throw new OciError("PROTOCOL", "the registry completed an upload it was not sent");
+      session = started.session;
+    }
+  }
+
+  let chunk = Math.max(tuning.chunkSize, Math.min(session.minChunk, MAX_CHUNK_MIN));
+  if (http.abilities.maxRequestBytes) chunk = Math.min(chunk, http.abilities.maxRequestBytes);
+  let resyncs = 0;
+  const bodies = new Bodies(source, report);
+  const resync = async (why: OciError): Promise<void> => {
+    if (++resyncs > MAX_RESYNCS || signal.aborted) throw why;
+    context.logger.warn(`upload interrupted (${why.code}); asking the registry where it stands`, {
+      digest: expected.digest,
+    });
+    const status = await uploadStatus(context, session!.location, session!.offset, signal);
+    if (!status) throw why;
+    session!.location = status.location;
+    session!.offset = status.offset;
+    await context.uploads.set(key, session!.location, session!.offset);
+  };
+
+  try {
+    for (;;) {
+      const { offset } = session;
+      const remaining = expected.size - offset;
+      const monolithic =
+        offset === 0 &&
+        (remaining <= tuning.monolithicMax || http.abilities.chunkedBroken === true) &&
+        (http.abilities.maxRequestBytes === undefined || remaining <= http.abilities.maxRequestBytes);
+      try {
+        if (monolithic || remaining === 0) {
+          const digest = await put(context, session.location, expected, offset, bodies, signal);
+          checkDigest(digest, expected);
+          break;
+        }
+        const len = Math.min(chunk, remaining);
+        const body = await bodies.make(offset, offset + len);
+        const response = await http.send({
+          method: "PATCH",
+          url: session.location,
+          headers: {
+            "content-type": "application/octet-stream",
+            "content-range": `${offset}-${offset + len - 1}`,
+            "content-length": String(len),
+          },
+          body,
+          scopes: push,
+          signal,
+        });
+        if (response.status === 202) {
+          await discard(response);
+          session.location = nextLocation(response, session.location);
+          const end = rangeEnd(response.headers.get("range"), offset + len - 1);
+          session.offset = end === undefined ? offset + len : end + 1;
+          await context.uploads.set(key, session.location, session.offset);
+          report.progress(session.offset);
+          if (session.offset >= expected.size) {
+            const digest = await put(context, session.location, expected, session.offset, bodies, signal);
+            checkDigest(digest, expected);
+            break;
+          }
+          continue;
+        }
+        const error = await http.error(response, "PATCH", session.location, "BLOB_UPLOAD_UNKNOWN");
+        if (response.status === 413 || (response.status === 416 && /too large|exceeds/i.test(error.message))) {
+          // A request size cap (GHCR: 4 MiB, sometimes said with a 416): smaller chunks, remembered per registry.
+          if (chunk <= MIN_CHUNK) throw error;
+          chunk = Math.max(MIN_CHUNK, Math.floor(chunk / 2));
+          http.abilities.maxRequestBytes = chunk;
+          await resync(error);
+          continue;
+        }
+        if (response.status === 416 || error.temporary) {
+          await resync(error);
+          continue;
+        }
+        if ((response.status === 405 || response.status === 501) && offset === 0) {
+          // PATCH not supported here (spec-checklist.md §3.1): monolithic from now on, for this registry.
+          http.abilities.chunkedBroken = true;
+          continue;
+        }
+        throw error;
+      } catch (error) {
+        const e = toOciError(error, "NETWORK");
+        if (e.code === "NETWORK" || e.code === "TIMEOUT") {
+          await resync(e);
+          continue;
+        }
+        throw e;
+      }
+    }
+  } catch (error) {
+    const e = signal.aborted
+      ? new OciError("ABORTED", "the upload was aborted", { cause: error })
+      : toOciError(error, "NETWORK");
+    if (e.code === "ABORTED" || e.temporary) {
+      // Interrupted, not refused: keep the session so the same push resumes it.
+      await context.uploads.set(key, session.location, session.offset);
+      throw e;
+    }
+    await cancelSession(context, session.location);
+    await context.uploads.delete(key);
+    throw e;
+  }
+  await context.uploads.delete(key);
+  report.progress(expected.size);
+  return "uploaded";
+}
+
+interface Session {
+  location: string;
+  offset: number;
+  minChunk: number;
+}
+
+async function resumeSession(context: RegistryContext, key: string, signal: AbortSignal): Promise<Session | undefined> {
+  const state = await context.uploads.get(key);
+  if (!state) return undefined;
+  try {
+    const status = await uploadStatus(context, state.location, state.offset, signal);
+    if (status) {
+      context.logger.info(`resuming an upload at byte ${status.offset}`, { location: redact(state.location) });
+      return { location: status.location, offset: status.offset, minChunk: 0 };
+    }
+  } catch (error) {
+    if (isOciError(error) && error.code === "ABORTED") throw error;
+  }
+  await context.uploads.delete(key);
+  return undefined;
+}
+
+/** Starts a session (optionally a mount). `done` when a mount completed with 201. */
+async function startSession(
+  context: RegistryContext,
+  repository: string,
+  mount: { mount: string; from: string } | undefined,
+  signal: AbortSignal,
+): Promise<{ done: true; digest: string | null } | { done: false; session: Session }> {
+  const { http } = context;
+  const query = mount ? `?mount=${encodeURIComponent(mount.mount)}&from=${encodeURIComponent(mount.from)}` : "";
+  const scopes = [repositoryScope(repository, PULL, PUSH)];
+  if (mount) scopes.push(repositoryScope(mount.from, PULL));
+  const url = http.url(`${repository}/blobs/uploads/${query}`);
+  const response = await http.send({ method: "POST", url, headers: { "content-length": "0" }, scopes, signal });
+  await discard(response);
+  if (mount && response.status === 201) return { done: true, digest: response.headers.get("docker-content-digest") };
+  if (response.status !== 202) {
+    if (mount && (response.status === 401 || response.status === 403)) {
+      // Harbor answers 401 on a mount the user cannot read (spec-checklist.md §3.2): upload instead.
+      context.logger.info("mount refused, uploading instead", { from: mount.from });
+      return startSession(context, repository, undefined, signal);
+    }
+    throw await http.error(response, "POST", url, "BLOB_UPLOAD_INVALID");
+  }
+  const location = response.headers.get("location");
+  if (!location) throw new OciError("PROTOCOL", "the registry started an upload without a Location");
+  const min = Number(response.headers.get("oci-chunk-min-length") ?? 0);
+  return {
+    done: false,
+    session: {
+      location: resolveLocation(location, url, http.base),
+      offset: 0,
+      minChunk: Number.isSafeInteger(min) && min > 0 ? min : 0,
+    },
+  };
+}
+
+/** Where an upload stands: `GET <location>` → 204 with Range. Undefined when the session is gone. */
+async function uploadStatus(
+  context: RegistryContext,
+  location: string,
+  known: number,
+  signal: AbortSignal,
+): Promise<{ location: string; offset: number } | undefined> {
+  const response = await context.http.send({ method: "GET", url: location, scopes: [], signal });
+  await discard(response);
+  if (response.status !== 204 && response.status !== 200) return undefined;
+  const end = rangeEnd(response.headers.get("range"), undefined);
+  // distribution 2.8.2 says `Range: 0-0` both for 0 bytes and for 1 byte (registry-recipes.md §10.4): with what
+  // we know was acknowledged, 0-0 means 1 only if we had sent at least one byte.
+  const offset = end === undefined ? 0 : end === 0 ? (known >= 1 ? 1 : 0) : end + 1;
+  return { location: nextLocation(response, location), offset };
+}
+
+/** The final PUT, carrying the bytes from `offset` (all of them for a monolithic upload, none after chunks). */
+async function put(
+  context: RegistryContext,
+  location: string,
+  expected: Descriptor,
+  offset: number,
+  bodies: Bodies,
+  signal: AbortSignal,
+): Promise<string | null> {
+  const length = expected.size - offset;
+  const url = `${location}${location.includes("?") ? "&" : "?"}digest=${encodeURIComponent(expected.digest)}`;
+  const response = await context.http.send({
+    method: "PUT",
+    url,
+    headers: { "content-type": "application/octet-stream", "content-length": String(length) },
+    body: length > 0 ? await bodies.make(offset, expected.size) : null,
+    scopes: [],
+    signal,
+  });
+  if (response.status !== 201) throw await context.http.error(response, "PUT", url, "BLOB_UPLOAD_INVALID");
+  await discard(response);
+  return response.headers.get("docker-content-digest");
+}
+
+/**
+ * Makes request bodies for byte ranges of the source, reporting progress as the transport reads them. A one-shot
+ * source's chunk is buffered (up to a chunk's size) and kept, so that a resync can send it, or its tail, again.
+ */
+class Bodies {
+  #kept: { start: number; bytes: Uint8Array<ArrayBuffer> } | undefined;
+  readonly #source: BlobSource;
+  readonly #report: UploadReport;
+
+  constructor(source: BlobSource, report: UploadReport) {
+    this.#source = source;
+    this.#report = report;
+  }
+
+  async make(start: number, end: number): Promise<ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>> {
+    const kept = this.#kept;
+    if (kept && start >= kept.start && end <= kept.start + kept.bytes.byteLength) {
+      return kept.bytes.subarray(start - kept.start, end - kept.start);
+    }
+    const stream = await this.#source.range(start, end);
+    if (!this.#source.seekable && end - start <= MAX_BUFFERED) {
+      const bytes = await bufferOf(stream, end - start);
+      this.#kept = { start, bytes };
+      return bytes;
+    }
+    let sent = start;
+    const report = this.#report;
+    return stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          sent += chunk.byteLength;
+          report.progress(sent);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  }
+}
+
+async function cancelSession(context: RegistryContext, location: string): Promise<void> {
+  try {
+    const response = await context.http.send({ method: "DELETE", url: location, scopes: [] });
+    await discard(response);
+  } catch {
+    // Cancelling is a courtesy (spec main: clients SHOULD, and ignore its failure).
+  }
+}
+
+function checkDigest(digest: string | null, expected: Descriptor): void {
+  if (digest && digest !== expected.digest) {
+    throw new OciError("DIGEST_MISMATCH", `the registry stored ${digest}, expected ${expected.digest}`, {
+      detail: { expected: expected.digest, actual: digest },
+    });
+  }
+}
+
+/** The Location of a response (relative ones resolved against the request), else the one we had. */
+function nextLocation(response: { headers: Headers }, current: string): string {
+  const location = response.headers.get("location");
+  return location ? resolveLocation(location, current, new URL(current)) : current;
+}
+
+/**
+ * Resolves an upload Location against the request URL (GHCR sends relative ones). Only http(s) is accepted, and an
+ * https registry may not send us to http: credentials and content would leave TLS.
+ */
+export function resolveLocation(location: string, requestUrl: string, base: URL): string {
+  let url: URL;
+  try {
+    url = new URL(location, requestUrl);
+  } catch {
+    throw new OciError("PROTOCOL", `invalid upload Location ${JSON.stringify(location.slice(0, 200))}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new OciError("PROTOCOL", `refusing an upload Location with scheme ${url.protocol}`);
+  }
+  if (base.protocol === "https:" && url.protocol === "http:") {
+    throw new OciError("PROTOCOL", "refusing an upload Location that downgrades https to http");
+  }
+  return url.href;
+}
+
+/** The inclusive end of `Range: 0-<end>` (or `bytes=0-<end>`), or `fallback`. */
+function rangeEnd(header: string | null, fallback: number | undefined): number | undefined {
+  const m = header ? /^(?:bytes=)?0-(\d{1,16})$/.exec(header.trim()) : null;
+  return m ? Number(m[1]) : fallback;
+}

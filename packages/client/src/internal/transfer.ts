@@ -1,0 +1,144 @@
+// The event stream of a transfer (pull, push, copy): an AsyncIterable that starts its work when iteration starts,
+// conflates progress (a slow consumer sees the latest state, not a backlog), keeps percent and bytes monotonic,
+// holds `progress 100` back until the work has really finished (koci could send it before index.json was written),
+// and ends with exactly one terminal event. Leaving the loop early cancels the work.
+import { isOciError, OciError, type OciErrorCode, type TransferEvent, toOciError } from "@toci/spec-types";
+import type { Logger } from "../logger.js";
+
+/** What a transfer's work reports through. */
+export interface TransferReporter {
+  /** Adds to the bytes expected. */
+  addTotal(bytes: number): void;
+  /** Adds to the bytes done (transferred, or found already present). */
+  addDone(bytes: number): void;
+  /** Cancelled when the consumer stops iterating, the caller's signal fires, or the work fails. */
+  readonly signal: AbortSignal;
+}
+
+type Work = (reporter: TransferReporter) => Promise<void>;
+
+/** Wraps a unit of work as a TransferEvent stream. */
+export function transfer(
+  work: Work,
+  options: { signal?: AbortSignal; logger: Logger; what: string; failCode?: OciErrorCode },
+): AsyncIterable<TransferEvent> {
+  return {
+    [Symbol.asyncIterator]() {
+      return new TransferIterator(work, options);
+    },
+  };
+}
+
+class TransferIterator implements AsyncIterator<TransferEvent> {
+  #done = 0;
+  #total = 0;
+  #lastPercent = -1;
+  #lastBytes = -1;
+  #lastTotal = -1;
+  #terminal: TransferEvent | undefined;
+  #finished = false;
+  #started = false;
+  #wake: (() => void) | undefined;
+  readonly #controller = new AbortController();
+  readonly #work: Work;
+  readonly #options: { signal?: AbortSignal; logger: Logger; what: string; failCode?: OciErrorCode };
+
+  constructor(work: Work, options: { signal?: AbortSignal; logger: Logger; what: string; failCode?: OciErrorCode }) {
+    this.#work = work;
+    this.#options = options;
+  }
+
+  #start(): void {
+    this.#started = true;
+    const { signal } = this.#options;
+    const controller = this.#controller;
+    if (signal?.aborted) controller.abort(signal.reason);
+    else signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+    const reporter: TransferReporter = {
+      addTotal: (bytes) => {
+        this.#total += bytes;
+        this.#notify();
+      },
+      addDone: (bytes) => {
+        this.#done += bytes;
+        this.#notify();
+      },
+      signal: controller.signal,
+    };
+    const run = async () => {
+      if (controller.signal.aborted) throw aborted();
+      await this.#work(reporter);
+      if (controller.signal.aborted) throw aborted();
+    };
+    run().then(
+      () => this.#end({ type: "progress", percent: 100, bytes: this.#total, totalBytes: this.#total }),
+      (error: unknown) => {
+        const e =
+          controller.signal.aborted && !isTerminalError(error)
+            ? aborted()
+            : toOciError(error, this.#options.failCode ?? "NETWORK");
+        this.#options.logger.error(`${this.#options.what} failed: ${e.message}`, { error: e });
+        controller.abort(e);
+        this.#end({ type: "failed", error: e });
+      },
+    );
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #end(event: TransferEvent): void {
+    if (this.#terminal) return;
+    this.#terminal = event;
+    this.#notify();
+  }
+
+  /** The next progress snapshot if it differs from the last one sent. */
+  #snapshot(): TransferEvent | undefined {
+    const total = Math.max(this.#total, this.#done);
+    const bytes = Math.max(this.#done, this.#lastBytes);
+    const raw = total === 0 ? 0 : Math.floor((bytes * 100) / total);
+    // 100 is the success terminal only; before it the percentage stops at 99.
+    const percent = Math.max(this.#lastPercent, Math.min(99, raw));
+    if (percent === this.#lastPercent && bytes === this.#lastBytes && total === this.#lastTotal) return undefined;
+    this.#lastPercent = percent;
+    this.#lastBytes = bytes;
+    this.#lastTotal = total;
+    return { type: "progress", percent, bytes, totalBytes: total };
+  }
+
+  async next(): Promise<IteratorResult<TransferEvent>> {
+    if (!this.#started) this.#start();
+    for (;;) {
+      if (this.#finished) return { done: true, value: undefined };
+      if (this.#terminal) {
+        this.#finished = true;
+        return { done: false, value: this.#terminal };
+      }
+      const event = this.#snapshot();
+      if (event) return { done: false, value: event };
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  async return(): Promise<IteratorResult<TransferEvent>> {
+    // The consumer left the loop: cancel the work; it closes its partial writes so a rerun can resume them.
+    if (!this.#terminal) this.#controller.abort(aborted());
+    this.#finished = true;
+    return { done: true, value: undefined };
+  }
+}
+
+function aborted(): OciError {
+  return new OciError("ABORTED", "the transfer was aborted");
+}
+
+/** An error that says more than "aborted" (a digest mismatch that made us abort the rest, say). */
+function isTerminalError(error: unknown): boolean {
+  return isOciError(error) && error.code !== "ABORTED";
+}

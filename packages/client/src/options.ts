@@ -1,0 +1,115 @@
+// The options of each level, every field with its default, normalised once at the entry (aesthetics principle 15).
+// Timeouts and HTTP retries belong to the Transport (see @toci/transport-fetch's options); the client adds what
+// only it can do: resuming a blob download from the bytes the store already holds.
+import { DEFAULT_MAX_MANIFEST_BYTES, OciError, type Store, type Transport } from "@toci/spec-types";
+import type { Auth } from "./auth.js";
+import { type Logger, silentLogger } from "./logger.js";
+
+/** Options shared by the Client (as defaults) and each Registry (to override them). */
+export interface TransferOptions {
+  /**
+   * Blobs transferred at once within one pull or push. Four streams saturate a loopback link for large layers
+   * while more help many small ones (reference/node-pull-limits.md: 4 for big blobs, 8–16 for many small); 8 is
+   * the middle, and the transport's connection pool bounds it too.
+   * @default 8
+   */
+  concurrency?: number;
+  /**
+   * The largest manifest or index accepted, in bytes. distribution-spec asks clients to support at least 4 MiB.
+   * @default 4194304 (4 MiB)
+   */
+  maxManifestBytes?: number;
+  /**
+   * Attempts per blob download. After a cut connection, a 5xx or a 429 (once the transport's own retries are
+   * spent) the download resumes with `Range` from the bytes the store already holds.
+   * @default 5
+   */
+  blobAttempts?: number;
+  /**
+   * Blobs up to this size are pushed in one PUT; larger ones in PATCH chunks, which a cut connection or a restart
+   * resumes from the registry's offset instead of from zero.
+   * @default 33554432 (32 MiB)
+   */
+  monolithicMax?: number;
+  /**
+   * The size of each PATCH of a chunked upload, raised to the registry's OCI-Chunk-Min-Length and halved on 413
+   * (GHCR caps requests at 4 MiB). A chunk of a one-shot stream is held in memory so it can be sent again.
+   * @default 16777216 (16 MiB)
+   */
+  chunkSize?: number;
+  /** Extra headers sent on every registry request (not to token servers). @default {} */
+  headers?: Record<string, string>;
+}
+
+/** Options of `new Client()`. */
+export interface ClientOptions extends TransferOptions {
+  /** Sends HTTP requests (e.g. `fetchTransport()` from @toci/transport-fetch). Closed by `client.close()` if it can be. */
+  transport: Transport;
+  /** Where pulled content is kept and pushed content is read from. Closed by `client.close()` if it can be. */
+  store: Store;
+  /** Receives every error and some diagnostics. @default a silent logger */
+  logger?: Logger;
+}
+
+/** Options of `client.registry(url, options)`. */
+export interface RegistryOptions extends TransferOptions {
+  /** How to authenticate. @default { type: "anonymous" } */
+  auth?: Auth;
+  /**
+   * Use plain HTTP. Without a scheme in the URL, loopback hosts (localhost, 127.0.0.0/8, ::1) get http and every
+   * other host https; this forces http.
+   * @default false
+   */
+  plainHttp?: boolean;
+  /**
+   * Send credentials (Basic, or to a token server) over plain HTTP to hosts that are not loopback. Off by default:
+   * on an untrusted network they would travel in clear text.
+   * @default false
+   */
+  allowInsecureCredentials?: boolean;
+}
+
+/** TransferOptions with every default filled in. */
+export interface ResolvedTransferOptions {
+  concurrency: number;
+  maxManifestBytes: number;
+  blobAttempts: number;
+  monolithicMax: number;
+  chunkSize: number;
+  headers: Record<string, string>;
+}
+
+export const DEFAULTS: ResolvedTransferOptions = Object.freeze({
+  concurrency: 8,
+  maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
+  blobAttempts: 5,
+  monolithicMax: 32 * 1024 * 1024,
+  chunkSize: 16 * 1024 * 1024,
+  headers: {},
+});
+
+/** Fills in defaults (`base` first, then the library's), refusing values that cannot work. */
+export function resolveTransferOptions(
+  options: TransferOptions,
+  base: ResolvedTransferOptions = DEFAULTS,
+): ResolvedTransferOptions {
+  const out: ResolvedTransferOptions = {
+    concurrency: options.concurrency ?? base.concurrency,
+    maxManifestBytes: options.maxManifestBytes ?? base.maxManifestBytes,
+    blobAttempts: options.blobAttempts ?? base.blobAttempts,
+    monolithicMax: options.monolithicMax ?? base.monolithicMax,
+    chunkSize: options.chunkSize ?? base.chunkSize,
+    headers: { ...base.headers, ...options.headers },
+  };
+  for (const key of ["concurrency", "maxManifestBytes", "blobAttempts", "monolithicMax", "chunkSize"] as const) {
+    if (!Number.isSafeInteger(out[key]) || out[key] < 1) {
+      throw new OciError("INVALID_ARGUMENT", `${key} must be a positive integer, got ${String(out[key])}`);
+    }
+  }
+  return out;
+}
+
+/** The logger, or the silent default. */
+export function resolveLogger(logger: Logger | undefined): Logger {
+  return logger ?? silentLogger;
+}
