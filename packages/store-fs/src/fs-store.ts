@@ -89,6 +89,8 @@ const UPLOADS_DIR = "uploads";
 const SOURCES_DIR = "sources";
 /** What image-layout.md says `oci-layout` holds; written once, never rewritten. */
 const LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
+/** The largest manifest read for the graph walk (distribution-spec's manifest size). */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** index.json can list thousands of roots; far more than a registry manifest's 4 MiB is still refused. */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 /** Writes are coalesced into 1 MiB: fewer syscalls than fetch's 64 KiB chunks, and one warm, reused buffer. */
@@ -180,8 +182,12 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       return result;
     });
 
+  /** A small blob (a manifest, for the graph walk), whatever size a descriptor claims: a file over the cap is
+   * not read at all, so a lying manifest cannot make gc() load a layer into memory. */
   const readBlob = async (d: Pick<Descriptor, "digest" | "size">): Promise<Uint8Array | undefined> => {
     try {
+      const stats = await fs.stat(blobPath(d.digest));
+      if (stats.size > MAX_MANIFEST_BYTES) return undefined;
       return await fs.readFile(blobPath(d.digest));
     } catch (error) {
       if (errorCode(error) === "ENOENT") return undefined;
@@ -276,7 +282,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       const digest = typeof reference === "string" ? referenceDigest(reference) : undefined;
       if (!digest || !isStorable(digest)) return undefined;
       const stats = await statBlob(digest);
-      if (!stats || stats.size > MAX_INDEX_BYTES) return undefined;
+      if (!stats || stats.size > MAX_MANIFEST_BYTES) return undefined;
       const bytes = await readBlob({ digest, size: stats.size });
       // Verified before it is described: a resolve by digest must not vouch for corrupt bytes.
       if (!bytes || (await digestOf(bytes, requireVerifiable(digest))) !== digest) return undefined;
