@@ -4,6 +4,7 @@
 import {
   createHasher,
   createVerifier,
+  DEFAULT_MAX_MANIFEST_BYTES,
   type Descriptor,
   type Digest,
   digestMismatch,
@@ -68,8 +69,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const state = options.state ?? memoryState();
 
   const readSmall = async (d: Pick<Descriptor, "digest" | "size">): Promise<Uint8Array | undefined> => {
+    // Manifests only: a blob over 4 MiB is never concatenated, whatever size a descriptor claims.
     const entry = state.blobs.get(d.digest);
-    return entry && concat(entry);
+    return entry && entry.size <= DEFAULT_MAX_MANIFEST_BYTES ? concat(entry) : undefined;
   };
 
   return {
@@ -104,8 +106,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const root = findRoot(state.roots, reference);
       if (root) return structuredClone(root);
       const digest = typeof reference === "string" ? referenceDigest(reference) : undefined;
-      const entry = digest && state.blobs.get(digest);
-      return entry && digest ? manifestDescriptor(digest, concat(entry)) : undefined;
+      const bytes = digest && (await readSmall({ digest, size: 0 }));
+      return bytes && digest ? manifestDescriptor(digest, bytes) : undefined;
     },
 
     async tag(descriptor, reference) {
