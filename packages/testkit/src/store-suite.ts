@@ -149,6 +149,20 @@ export function describeStore(
         await expect(store.ingest(bad)).rejects.toSatisfy(isOciError);
       });
 
+      it("verifies a fetch against the descriptor it was given: a wrong size fails the stream", async () => {
+        const d = await put(store, encoder.encode("twelve bytes"));
+        await expectCode(readAll(await store.fetch({ ...d, size: d.size + 1 }), 1 * MiB), "SIZE_MISMATCH");
+        await expectCode(readAll(await store.fetch({ ...d, size: d.size - 1 }), 1 * MiB), "SIZE_MISMATCH");
+      });
+
+      it("ends a fetch with ABORTED when its signal fires", async () => {
+        const d = await put(store, encoder.encode("abort me"));
+        const controller = new AbortController();
+        const stream = await store.fetch(d, { signal: controller.signal });
+        controller.abort();
+        await expectCode(readAll(stream, 1 * MiB), "ABORTED");
+      });
+
       it.skipIf(!capabilities.corruptBlob)("fails the fetch stream of a blob corrupted at rest", async () => {
         const d = await put(store, encoder.encode("the bytes as they were written"));
         await t.corruptBlob!(d.digest);
