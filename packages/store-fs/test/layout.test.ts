@@ -265,6 +265,16 @@ describe("across processes", () => {
     for (let i = 0; i < 40; i++) expect(tags).toEqual(expect.arrayContaining([`a${i}`, `b${i}`]));
   }, 60_000);
 
+  it("lets three processes write the same blob at once, and the blob is whole", async () => {
+    const d = await describePattern(16 * 1024 * 1024, 13);
+    await fsStore(dir);
+    const ingester = join(fixtures, "ingester.mjs");
+    await Promise.all([1, 2, 3].map(() => run(process.execPath, [ingester, dir, JSON.stringify(d), "13"])));
+    const store = await fsStore(dir);
+    expect(await describeContent(await store.fetch(d))).toMatchObject({ digest: d.digest, size: d.size });
+    expect((await nodeFs.readdir(join(dir, "ingest"))).filter((n) => n.startsWith("sha256-"))).toEqual([]);
+  }, 60_000);
+
   it("breaks a lock left by a dead process, and times out on a live one with STORE", async () => {
     const manifest = await storedManifest();
     const { stdout } = await run(process.execPath, ["-e", "console.log(process.pid)"]);
