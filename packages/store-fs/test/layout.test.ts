@@ -269,7 +269,8 @@ describe("across processes", () => {
     const d = await describePattern(16 * 1024 * 1024, 13);
     await fsStore(dir);
     const ingester = join(fixtures, "ingester.mjs");
-    await Promise.all([1, 2, 3].map(() => run(process.execPath, [ingester, dir, JSON.stringify(d), "13"])));
+    const startAt = String(Date.now() + 3_000);
+    await Promise.all([1, 2, 3].map(() => run(process.execPath, [ingester, dir, JSON.stringify(d), "13", startAt])));
     const store = await fsStore(dir);
     expect(await describeContent(await store.fetch(d))).toMatchObject({ digest: d.digest, size: d.size });
     expect((await nodeFs.readdir(join(dir, "ingest"))).filter((n) => n.startsWith("sha256-"))).toEqual([]);
