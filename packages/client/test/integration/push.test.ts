@@ -291,7 +291,7 @@ describe("referrers", () => {
     const image = ociImage({ seed: "race" });
     const repo = uniqueRepo("race");
     await pushFixture(image, { url: plain.url, repo, tag: "v1" });
-    const arts = Array.from({ length: 4 }, (_, i) => artifact({ subject: image.root, annotations: { n: String(i) } }));
+    const arts = Array.from({ length: 8 }, (_, i) => artifact({ subject: image.root, annotations: { n: String(i) } }));
     // Separate clients, as separate processes would be: no shared in-process lock.
     await Promise.all(
       arts.map(async (a) => {
