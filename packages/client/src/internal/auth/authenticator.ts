@@ -13,6 +13,7 @@ import type { Transport } from "@toci/spec-types";
 import { OciError, readAll } from "@toci/spec-types";
 import type { Auth } from "../../auth.js";
 import type { Logger } from "../../logger.js";
+import { assertNotPrivateFromPublic } from "../address.js";
 import { base64Utf8 } from "../base64.js";
 import { isLoopbackHost } from "../url.js";
 import { type Challenge, parseChallenges } from "./challenge.js";
@@ -158,6 +159,7 @@ export class Authenticator {
     if (realm.protocol !== "https:" && realm.protocol !== "http:") {
       throw new OciError("PROTOCOL", `the registry's token realm ${realm.href} is not http(s)`);
     }
+    assertNotPrivateFromPublic(new URL(origin), realm, "the token realm");
     // Credentials go to the realm only over https, or plain http when the realm is loopback or the caller allowed it,
     // and never when the realm downgrades an https registry to http.
     const downgrade = new URL(origin).protocol === "https:" && realm.protocol === "http:";

@@ -11,6 +11,7 @@
 // A session that failed for good (the registry refused the content) is cancelled with DELETE (spec main), its
 // failure ignored; an interrupted one (network, abort) is kept so that the same push resumes it.
 import { type Descriptor, isOciError, OciError, toOciError } from "@toci/spec-types";
+import { assertNotPrivateFromPublic } from "../address.js";
 import { PULL, PUSH, repositoryScope } from "../auth/scope.js";
 import type { RegistryContext } from "../context.js";
 import { discard, redact } from "../http.js";
@@ -132,7 +133,7 @@ export async function uploadBlob(
         });
         if (response.status === 202) {
           await discard(response);
-          session.location = nextLocation(response, session.location);
+          session.location = nextLocation(response, session.location, http.base);
           const end = rangeEnd(response.headers.get("range"), offset + len - 1);
           session.offset = end === undefined ? offset + len : end + 1;
           await context.uploads.set(key, session.location, session.offset);
@@ -262,7 +263,7 @@ async function uploadStatus(
   // distribution 2.8.2 says `Range: 0-0` both for 0 bytes and for 1 byte (registry-recipes.md §10.4): with what
   // we know was acknowledged, 0-0 means 1 only if we had sent at least one byte.
   const offset = end === undefined ? 0 : end === 0 ? (known >= 1 ? 1 : 0) : end + 1;
-  return { location: nextLocation(response, location), offset };
+  return { location: nextLocation(response, location, context.http.base), offset };
 }
 
 /** The final PUT, carrying the bytes from `offset` (all of them for a monolithic upload, none after chunks). */
@@ -346,9 +347,9 @@ function checkDigest(digest: string | null, expected: Descriptor): void {
 }
 
 /** The Location of a response (relative ones resolved against the request), else the one we had. */
-function nextLocation(response: { headers: Headers }, current: string): string {
+function nextLocation(response: { headers: Headers }, current: string, base: URL): string {
   const location = response.headers.get("location");
-  return location ? resolveLocation(location, current, new URL(current)) : current;
+  return location ? resolveLocation(location, current, base) : current;
 }
 
 /**
@@ -368,6 +369,7 @@ export function resolveLocation(location: string, requestUrl: string, base: URL)
   if (base.protocol === "https:" && url.protocol === "http:") {
     throw new OciError("PROTOCOL", "refusing an upload Location that downgrades https to http");
   }
+  assertNotPrivateFromPublic(base, url, "the upload Location");
   return url.href;
 }
 
