@@ -56,8 +56,7 @@ export async function serve(options = {}) {
       res.writeHead(403).end();
       return;
     }
-    const found =
-      file(base) ?? file(`${base}.html`) ?? file(join(base, "index.html")) ?? file(join(root, "404.html"));
+    const found = file(base) ?? file(`${base}.html`) ?? file(join(base, "index.html")) ?? file(join(root, "404.html"));
     if (!found) {
       res.writeHead(404).end("not found");
       return;

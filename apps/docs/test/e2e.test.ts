@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@toci/client";
 import { isIndex, parseManifest, readAll } from "@toci/spec-types";
 import { memoryStore } from "@toci/store-memory";
-import { cutAfter, type FaultProxy, startFaultProxy } from "@toci/testkit/proxy";
 import { type ImageFixture, multiArchIndex, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
+import { cutAfter, type FaultProxy, startFaultProxy } from "@toci/testkit/proxy";
 import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
 import { fetchTransport } from "@toci/transport-fetch";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -125,9 +125,9 @@ describe("playground (Chromium, built site, token registry)", () => {
     expect(expected).toEqual([arm64.root.digest, arm64.config.digest, ...arm64.layers.map((l) => l.digest)]);
     expect(Number(nodes[2]!.size)).toBe(arm64.layers[0]!.size);
 
-    const roots = await page.locator('[data-testid="root"]').evaluateAll((rows: HTMLElement[]) =>
-      rows.map((r) => ({ digest: r.dataset.digest, name: r.dataset.name })),
-    );
+    const roots = await page
+      .locator('[data-testid="root"]')
+      .evaluateAll((rows: HTMLElement[]) => rows.map((r) => ({ digest: r.dataset.digest, name: r.dataset.name })));
     expect(roots).toEqual([{ digest: arm64.root.digest, name: `${new URL(site.url).host}/demo/multi:v1` }]);
 
     mkdirSync(artifacts, { recursive: true });
