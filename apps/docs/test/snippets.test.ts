@@ -1,8 +1,9 @@
 // Runs the guides' snippets (snippets/*.ts, included into the pages with `<<< @/snippets/…`) against a real
 // distribution 2.8.2 registry. `npm run typecheck` type-checks them against the workspace packages.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Client } from "@toci/client";
 import { memoryStore } from "@toci/store-memory";
 import { multiArchIndex, pushFixture } from "@toci/testkit/fixtures";
@@ -37,6 +38,28 @@ afterAll(async () => {
 });
 
 const repo = (name = "demo/hello") => client.registry(registry.host).repo(name);
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const pages = ["index.md", "playground.md", ...readdirSync(join(root, "guide")).map((f) => `guide/${f}`)];
+
+describe("the pages' code", () => {
+  it("comes from type-checked files: every include resolves, and no TypeScript is written inline", () => {
+    let includes = 0;
+    for (const page of pages) {
+      const text = readFileSync(join(root, page), "utf8");
+      expect(text, page).not.toMatch(/^```(ts|js|typescript|javascript)\b/m);
+      for (const [, file, region] of text.matchAll(/^<<< @\/([^#{\s]+)(?:#([\w-]+))?/gm)) {
+        includes++;
+        expect(existsSync(join(root, file!)), `${page}: ${file}`).toBe(true);
+        if (region)
+          expect(readFileSync(join(root, file!), "utf8"), `${page}: ${file}#${region}`).toContain(
+            `// #region ${region}`,
+          );
+      }
+    }
+    expect(includes).toBeGreaterThan(20);
+  });
+});
 
 describe("snippets", () => {
   it("setup", () => {
