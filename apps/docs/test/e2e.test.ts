@@ -84,10 +84,12 @@ async function pull(repository: string, tag: string, platform = ""): Promise<Rec
   await page.getByTestId("repository").fill(repository);
   await page.getByTestId("tag").fill(tag);
   await page.getByTestId("platform").fill(platform);
+  const before = await page.evaluate(() =>
+    Number(document.querySelector<HTMLElement>('[data-testid="status"]')?.dataset.run ?? 0),
+  );
   await page.getByTestId("pull").click();
-  const status = page.locator('[data-testid="status"]');
+  const status = page.locator(`[data-testid="status"][data-run="${before + 1}"]`);
   await status.waitFor({ timeout: 60_000 });
-  await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('[data-testid="pull"]')?.disabled);
   return status.evaluate((el: HTMLElement) => ({ ...el.dataset }) as Record<string, string>);
 }
 
