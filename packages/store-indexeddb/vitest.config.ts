@@ -6,6 +6,7 @@ import { reporters } from "../../vitest.shared.js";
 // driven by Playwright with /usr/bin/chromium (never a downloaded browser; reference/toolchain.md §2).
 export default defineConfig({
   test: {
+    // Shared at the root: one report covers both projects.
     reporters: reporters(import.meta.url),
     projects: [
       {
@@ -20,14 +21,20 @@ export default defineConfig({
           name: "chromium",
           include: ["test-browser/**/*.test.ts"],
           testTimeout: 30_000,
+          // One persistent (on-disk) profile, so IndexedDB is the LevelDB + blob files users have; the default
+          // context is incognito, where values live in memory (browser-store-limits.md §8.1). Persistent contexts
+          // cannot be shared by parallel files, hence serial.
+          fileParallelism: false,
           browser: {
             enabled: true,
             headless: true,
             screenshotFailures: false,
             provider: playwright({
+              persistentContext: "node_modules/.cache/toci-idb-test-profile",
               launchOptions: {
                 executablePath: "/usr/bin/chromium",
-                args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+                // --expose-gc: the memory test measures live memory, not garbage not yet collected.
+                args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--js-flags=--expose-gc"],
               },
             }),
             instances: [{ browser: "chromium" }],

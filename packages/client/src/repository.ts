@@ -38,7 +38,7 @@ import { runTreePush } from "./internal/push/push-tree.js";
 import { type PushData, sourceOf } from "./internal/push/source.js";
 import { uploadBlob } from "./internal/push/upload.js";
 import { listReferrers } from "./internal/referrers.js";
-import { transfer } from "./internal/transfer.js";
+import { blobProgress, transfer } from "./internal/transfer.js";
 import type { Registry } from "./registry.js";
 
 /** A platform to choose from an index: a predicate, a Platform, or `os/arch[/variant]`. */
@@ -341,7 +341,6 @@ export class Repository {
           const signal = linkSignals(context, reporter.signal);
           reporter.addTotal(expected.size);
           const source = sourceOf(first, expected.size);
-          let done = 0;
           try {
             await uploadBlob(
               context,
@@ -349,14 +348,7 @@ export class Repository {
               source,
               expected,
               { ...tuning, mountFrom: options.mountFrom ?? [] },
-              {
-                progress(bytes) {
-                  if (bytes > done) {
-                    reporter.addDone(bytes - done);
-                    done = bytes;
-                  }
-                },
-              },
+              { progress: blobProgress(reporter) },
               signal,
             );
           } finally {

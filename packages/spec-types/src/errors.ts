@@ -157,8 +157,17 @@ export function isOciErrorCode(code: unknown): code is OciErrorCode {
 export function toOciError(error: unknown, fallback: OciErrorCode, message?: string): OciError {
   if (isOciError(error)) return error;
   const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
-  const text = error instanceof Error ? error.message : String(error);
+  const text = error instanceof Error ? error.message : safeString(error);
   if (name === "AbortError") return new OciError("ABORTED", message ?? "the operation was aborted", { cause: error });
   if (name === "TimeoutError") return new OciError("TIMEOUT", message ?? "the operation timed out", { cause: error });
   return new OciError(fallback, message ? `${message}: ${text}` : text, { cause: error });
+}
+
+/** String(value), for values that may be hostile (String() throws on `{ toString: 0 }`). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `(${typeof value})`;
+  }
 }

@@ -239,8 +239,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** A short, safe rendering of an untrusted value for a message (String() throws on `{"toString":0}`). */
 function short(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : String(value);
+  let text: string;
+  try {
+    text = value !== null && typeof value === "object" ? (JSON.stringify(value) ?? typeof value) : String(value);
+  } catch {
+    text = `(${typeof value})`;
+  }
+  if (typeof value === "string") text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 

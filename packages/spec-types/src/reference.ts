@@ -177,7 +177,7 @@ function parseDigestOf(value: string, digest: string): Digest {
 function fail(value: unknown, why: string): never {
   throw new OciError(
     "REFERENCE_INVALID",
-    `invalid reference ${typeof value === "string" ? JSON.stringify(clip(value)) : String(value)}: ${why}`,
+    `invalid reference ${typeof value === "string" ? JSON.stringify(clip(value)) : `(${typeof value})`}: ${why}`,
   );
 }
 

@@ -178,6 +178,17 @@ describe("parseManifest: invalid input throws MANIFEST_INVALID", () => {
     );
   });
 
+  it("describes hostile values in messages without throwing (found by fast-check)", () => {
+    for (const value of [{ toString: 0 }, { valueOf: 0, toString: 0 }, [{ toString: 0 }]]) {
+      expect(() => parseManifest(enc({ ...ociManifest, schemaVersion: value }))).toThrowError(
+        expect.objectContaining({ code: "MANIFEST_INVALID" }),
+      );
+      expect(() => parseManifest(enc({ ...ociManifest, config: { ...ociManifest.config, size: value } }))).toThrowError(
+        expect.objectContaining({ code: "MANIFEST_INVALID" }),
+      );
+    }
+  });
+
   it("refuses invalid UTF-8", () => {
     expect(() => parseManifest(new Uint8Array([0x7b, 0xff, 0x7d]))).toThrowError(
       expect.objectContaining({ code: "MANIFEST_INVALID" }),

@@ -33,6 +33,7 @@ import {
   reachable,
   referenceDigest,
   requireVerifiable,
+  type SourceRecorder,
   type Store,
   sizeMismatch,
   tagRoots,
@@ -65,25 +66,38 @@ export interface FsStoreOptions {
    * @default 0
    */
   gcGracePeriod?: number;
+  /**
+   * Open without creating or changing anything; every write fails with `STORE`. A layout that cannot be written
+   * (a read-only mount: EROFS, EACCES, EPERM) opens read-only on its own.
+   * @default false
+   */
+  readOnly?: boolean;
 }
 
-/** A layout store: a Store that also keeps upload sessions, and knows where it lives. */
-export interface FsStore extends Store, UploadStateKeeper, GarbageCollector {
+/** A layout store: a Store that also keeps upload sessions and blob sources, and knows where it lives. */
+export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, GarbageCollector {
   /** The layout's directory. */
   readonly dir: string;
+  /** Whether writes are refused (asked for, or the layout could not be written when it was opened). */
+  readonly readOnly: boolean;
 }
 
 const LAYOUT_FILE = "oci-layout";
 const INDEX_FILE = "index.json";
 const INGEST_DIR = "ingest";
 const UPLOADS_DIR = "uploads";
+const SOURCES_DIR = "sources";
 /** What image-layout.md says `oci-layout` holds; written once, never rewritten. */
 const LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
+/** The largest manifest read for the graph walk (distribution-spec's manifest size). */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** index.json can list thousands of roots; far more than a registry manifest's 4 MiB is still refused. */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 /** Writes are coalesced into 1 MiB: fewer syscalls than fetch's 64 KiB chunks, and one warm, reused buffer. */
 const WRITE_BUFFER = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/** Errors that mean "this layout cannot be written", not "this layout is broken". */
+const READ_ONLY_CODES = new Set(["EROFS", "EACCES", "EPERM"]);
 /** Files of live writers in this process, so that gc and resuming writers leave them alone. */
 const activeFiles = new Set<string>();
 
@@ -103,19 +117,38 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     blobs: join(root, "blobs"),
     ingest: join(root, INGEST_DIR),
     uploads: join(root, INGEST_DIR, UPLOADS_DIR),
+    sources: join(root, INGEST_DIR, SOURCES_DIR),
     lock: join(root, INGEST_DIR, "index.json.lock"),
   };
 
+  let readOnly = options.readOnly ?? false;
   await storeOp(`cannot open the layout ${root}`, async () => {
-    await fs.mkdir(paths.blobs, { recursive: true });
-    await fs.mkdir(paths.ingest, { recursive: true });
-    await createOnce(fs, paths.layout, LAYOUT_CONTENT, paths.ingest);
+    // A layout on a read-only mount (or owned by someone else) still reads: image-layout.md even allows layouts
+    // served over HTTP. Only an existing layout opens this way; a missing file is an error below.
+    const tryWrite = async (fn: () => Promise<unknown>) => {
+      if (readOnly) return;
+      try {
+        await fn();
+      } catch (error) {
+        if (!READ_ONLY_CODES.has(errorCode(error) ?? "")) throw error;
+        readOnly = true;
+      }
+    };
+    await tryWrite(async () => {
+      await fs.mkdir(paths.blobs, { recursive: true });
+      await fs.mkdir(paths.ingest, { recursive: true });
+      await createOnce(fs, paths.layout, LAYOUT_CONTENT, paths.ingest);
+    });
     const layout = parseJsonObject(await fs.readFile(paths.layout));
     if (typeof layout?.imageLayoutVersion !== "string") {
       throw new OciError("STORE", `${paths.layout} is not an OCI layout file (no imageLayoutVersion)`);
     }
-    await createOnce(fs, paths.index, emptyIndex(), paths.ingest);
+    await tryWrite(() => createOnce(fs, paths.index, emptyIndex(), paths.ingest));
+    await fs.stat(paths.index);
   });
+  const writable = () => {
+    if (readOnly) throw new OciError("STORE", `the layout ${root} is open read-only`, { detail: { dir: root } });
+  };
 
   const blobPath = (digest: string): string => {
     const algorithm = requireVerifiable(digest);
@@ -149,8 +182,12 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       return result;
     });
 
+  /** A small blob (a manifest, for the graph walk), whatever size a descriptor claims: a file over the cap is
+   * not read at all, so a lying manifest cannot make gc() load a layer into memory. */
   const readBlob = async (d: Pick<Descriptor, "digest" | "size">): Promise<Uint8Array | undefined> => {
     try {
+      const stats = await fs.stat(blobPath(d.digest));
+      if (stats.size > MAX_MANIFEST_BYTES) return undefined;
       return await fs.readFile(blobPath(d.digest));
     } catch (error) {
       if (errorCode(error) === "ENOENT") return undefined;
@@ -168,11 +205,17 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     }
   };
 
+  // One append-only file per blob, one repository per line: appends of a line are atomic (O_APPEND), so
+  // concurrent pulls need no lock; duplicates are dropped on read.
+  const sourcesPath = (digest: string): string =>
+    join(paths.sources, `${requireVerifiable(digest)}-${parseDigest(digest).encoded}`);
+
   const uploadPath = async (key: string): Promise<string> =>
     join(paths.uploads, `${parseDigest(await digestOf(key)).encoded}.json`);
 
   return {
     dir: root,
+    readOnly,
 
     async exists(descriptor) {
       return (await statBlob(descriptor.digest))?.size === descriptor.size;
@@ -229,6 +272,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async ingest(descriptor, options) {
+      writable();
       return openIngest(fs, paths.ingest, blobPath, descriptor, options);
     },
 
@@ -238,7 +282,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       const digest = typeof reference === "string" ? referenceDigest(reference) : undefined;
       if (!digest || !isStorable(digest)) return undefined;
       const stats = await statBlob(digest);
-      if (!stats || stats.size > MAX_INDEX_BYTES) return undefined;
+      if (!stats || stats.size > MAX_MANIFEST_BYTES) return undefined;
       const bytes = await readBlob({ digest, size: stats.size });
       // Verified before it is described: a resolve by digest must not vouch for corrupt bytes.
       if (!bytes || (await digestOf(bytes, requireVerifiable(digest))) !== digest) return undefined;
@@ -246,10 +290,12 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async tag(descriptor, reference) {
+      writable();
       await updateIndex((roots) => ({ roots: tagRoots(roots, descriptor, reference), result: undefined }));
     },
 
     async untag(reference) {
+      writable();
       return updateIndex((roots) => {
         const { roots: next, removed } = untagRoots(roots, reference);
         return { roots: removed ? next : roots, result: removed };
@@ -261,12 +307,14 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async remove(descriptor) {
+      writable();
       const path = blobPath(descriptor.digest);
       return updateIndex((roots) => {
         const next = roots.filter((r) => r.digest !== descriptor.digest);
         return { roots: next.length === roots.length ? roots : next, result: next.length !== roots.length };
       }).then(async (untagged) => {
         try {
+          await unlinkIfPresent(fs, sourcesPath(descriptor.digest));
           await fs.unlink(path);
           return true;
         } catch (error) {
@@ -277,6 +325,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async gc() {
+      writable();
       // Under the index lock: no root can be added in this process or another while the graph is walked.
       return withLock(fs, paths.lock, lockOptions, async () => {
         const started = Date.now();
@@ -289,6 +338,13 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
           removed.push(blob.digest);
         }
         for (const digest of await sweepIngest(fs, paths.ingest)) if (!removed.includes(digest)) removed.push(digest);
+        // Sources of blobs that are gone.
+        for (const name of await fs.readdir(paths.sources).catch(() => [] as string[])) {
+          const digest = name.replace("-", ":");
+          if (isStorable(digest) && !(await statBlob(digest))) {
+            await storeOp("cannot remove sources", () => unlinkIfPresent(fs, join(paths.sources, name)));
+          }
+        }
         return removed;
       });
     },
@@ -305,6 +361,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async setUpload(key, state: UploadState) {
+      writable();
       const path = await uploadPath(key);
       const { location, offset, updatedAt } = state;
       await storeOp("cannot write upload state", async () => {
@@ -314,8 +371,38 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     async deleteUpload(key) {
+      writable();
       const path = await uploadPath(key);
       await storeOp("cannot delete upload state", () => unlinkIfPresent(fs, path));
+    },
+
+    async recordSource(digest, repository) {
+      writable();
+      const path = sourcesPath(digest);
+      if (/[\r\n]/.test(repository) || repository.length === 0) {
+        throw new OciError("INVALID_ARGUMENT", `not a repository name: ${JSON.stringify(repository)}`);
+      }
+      await storeOp("cannot record a source", async () => {
+        await fs.mkdir(paths.sources, { recursive: true });
+        const handle = await fs.open(path, "a");
+        try {
+          const line = new TextEncoder().encode(`${repository}\n`);
+          await handle.write(line, 0, line.length, null);
+        } finally {
+          await handle.close();
+        }
+      });
+    },
+
+    async sources(digest) {
+      const path = sourcesPath(digest);
+      try {
+        const lines = new TextDecoder().decode(await fs.readFile(path)).split("\n");
+        return [...new Set(lines.filter((line) => line.length > 0))];
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") return [];
+        throw toOciError(error, "STORE", `cannot read the sources of ${digest}`);
+      }
     },
   };
 }
@@ -379,6 +466,26 @@ async function openIngest(
     }
     buffered = 0;
   };
+  /** Appends a chunk: straight to the file when large (copying would only cost time), else via the buffer. */
+  const store = async (chunk: Uint8Array) => {
+    if (buffered === 0 && chunk.byteLength >= buffer.length) {
+      let at = 0;
+      while (at < chunk.byteLength) {
+        const { bytesWritten } = await handle.write(chunk, at, chunk.byteLength - at, written);
+        at += bytesWritten;
+        written += bytesWritten;
+      }
+      return;
+    }
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const n = Math.min(buffer.length - buffered, chunk.byteLength - at);
+      buffer.set(chunk.subarray(at, at + n), buffered);
+      buffered += n;
+      at += n;
+      if (buffered === buffer.length) await flush();
+    }
+  };
   const finish = async (keep: boolean) => {
     done = true;
     await handle.close().catch(() => {});
@@ -397,32 +504,19 @@ async function openIngest(
     async write(chunk) {
       ensureOpen();
       if (size + chunk.byteLength > descriptor.size) throw sizeMismatch(descriptor, size + chunk.byteLength, true);
+      // The file write runs on libuv's thread pool while this thread hashes the same bytes, so the two overlap
+      // instead of adding up. The caller keeps `chunk` intact until the returned promise settles, so both may
+      // read it.
+      const stored = store(chunk);
+      hasher.update(chunk);
+      size += chunk.byteLength;
       try {
-        if (buffered === 0 && chunk.byteLength >= buffer.length) {
-          // Large chunks go straight to the file: copying them would only cost time.
-          let at = 0;
-          while (at < chunk.byteLength) {
-            const { bytesWritten } = await handle.write(chunk, at, chunk.byteLength - at, written);
-            at += bytesWritten;
-            written += bytesWritten;
-          }
-        } else {
-          let at = 0;
-          while (at < chunk.byteLength) {
-            const n = Math.min(buffer.length - buffered, chunk.byteLength - at);
-            buffer.set(chunk.subarray(at, at + n), buffered);
-            buffered += n;
-            at += n;
-            if (buffered === buffer.length) await flush();
-          }
-        }
+        await stored;
       } catch (error) {
         // What reached the file is unknown after a failed write: this writer is unusable, its file goes.
         await finish(false);
         throw toOciError(error, "STORE", `cannot write ${descriptor.digest}`);
       }
-      hasher.update(chunk);
-      size += chunk.byteLength;
     },
     async commit() {
       ensureOpen();

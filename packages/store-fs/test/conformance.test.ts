@@ -3,7 +3,7 @@ import { describeStore } from "@toci/testkit/store-suite";
 import type { FsPromises } from "../src/index.js";
 import { layoutUnderTest, memfs, tempDir } from "./helpers.js";
 
-const capabilities = { reopen: true, corruptPartial: true, corruptBlob: true, uploadState: true };
+const capabilities = { reopen: true, corruptPartial: true, corruptBlob: true, uploadState: true, sources: true };
 
 describeStore(
   "fs on a real temp dir",

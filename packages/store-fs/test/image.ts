@@ -32,7 +32,12 @@ export function tar(name: string, content: Uint8Array): Uint8Array {
 }
 
 /** Stores the image and returns its manifest descriptor (and the layer's). */
-export async function putRealImage(store: Store, file: string, body: string): Promise<{ manifest: Descriptor }> {
+export async function putRealImage(
+  store: Store,
+  file: string,
+  body: string,
+  architecture = "amd64",
+): Promise<{ manifest: Descriptor }> {
   const archive = tar(file, new TextEncoder().encode(body));
   const diffId = `sha256:${createHash("sha256").update(archive).digest("hex")}`;
   const layer = await put(store, gzipSync(archive), OCI_LAYER_GZIP);
@@ -41,7 +46,7 @@ export async function putRealImage(store: Store, file: string, body: string): Pr
     new TextEncoder().encode(
       JSON.stringify({
         created: "1970-01-01T00:00:00Z",
-        architecture: "amd64",
+        architecture,
         os: "linux",
         config: { Cmd: ["/bin/sh"] },
         rootfs: { type: "layers", diff_ids: [diffId] },

@@ -5,8 +5,14 @@ import { existsSync } from "node:fs";
 import * as nodeFs from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe as describeContent, isManifestOrIndexMediaType, parseManifest, successors } from "@toci/spec-types";
-import { fetchBytes } from "@toci/testkit/store-suite";
+import {
+  describe as describeContent,
+  isManifestOrIndexMediaType,
+  OCI_INDEX,
+  parseManifest,
+  successors,
+} from "@toci/spec-types";
+import { fetchBytes, put } from "@toci/testkit/store-suite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FsStore, fsStore } from "../src/index.js";
 import { tempDir } from "./helpers.js";
@@ -83,6 +89,37 @@ describe.skipIf(!haveTools)("interop with skopeo and umoci", () => {
       "v1",
     ]);
     expect(await reopened.gc()).toEqual([]);
+  }, 60_000);
+
+  it("round-trips a multi-platform index through skopeo copy --all", async () => {
+    const source = join(dir, "multi");
+    const store = await fsStore(source);
+    const amd64 = await putRealImage(store, "amd64.txt", "amd64\n", "amd64");
+    const arm64 = await putRealImage(store, "arm64.txt", "arm64\n", "arm64");
+    const index = await put(
+      store,
+      new TextEncoder().encode(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_INDEX,
+          manifests: [
+            { ...amd64.manifest, platform: { architecture: "amd64", os: "linux" } },
+            { ...arm64.manifest, platform: { architecture: "arm64", os: "linux" } },
+          ],
+        }),
+      ),
+      OCI_INDEX,
+    );
+    await store.tag(index, "v1");
+    const { stdout } = await run("skopeo", ["inspect", "--override-arch", "arm64", `oci:${source}:v1`]);
+    expect(JSON.parse(stdout).Architecture).toBe("arm64");
+
+    const target = join(dir, "multi-copy");
+    await run("skopeo", ["--insecure-policy", "copy", "--all", `oci:${source}:v1`, `oci:${target}:v1`]);
+    const copied = await fsStore(target);
+    expect((await copied.resolve("v1"))?.digest).toBe(index.digest); // digests preserved
+    expect(await readGraph(copied, "v1")).toBe(7); // index, 2 x (manifest, config, layer)
+    expect(await copied.gc()).toEqual([]);
   }, 60_000);
 
   it("opens and resolves a layout umoci writes", async () => {

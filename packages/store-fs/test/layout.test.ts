@@ -14,6 +14,7 @@ import {
   isOciError,
   OCI_INDEX,
   OCI_MANIFEST,
+  type Store,
 } from "@toci/spec-types";
 import { describePattern, expectCode, pattern, put, putImage } from "@toci/testkit/store-suite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -24,6 +25,8 @@ const run = promisify(execFile);
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const json = async (path: string) => JSON.parse(await nodeFs.readFile(path, "utf8"));
+const fetchAll = async (store: Store, d: Descriptor) =>
+  new Uint8Array(await new Response(await store.fetch(d)).arrayBuffer());
 
 let dir: string;
 let dispose: () => Promise<void>;
@@ -117,6 +120,45 @@ describe("layout files", () => {
       await expect(store.fetch(d)).rejects.toSatisfy(isOciError);
     }
     expect((await nodeFs.readdir(join(dir, "blobs"))).sort()).toEqual([]);
+  });
+});
+
+describe("read-only layouts", () => {
+  /** The same files, seen through a file system that refuses every change, as a read-only mount does. */
+  function readOnlyView(fs: FsPromises): FsPromises {
+    const refuse = async () => {
+      throw Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" });
+    };
+    return new Proxy(fs, {
+      get(target, key) {
+        if (key === "open") {
+          return (path: string, flags: string) => (flags === "r" ? target.open(path, flags) : refuse());
+        }
+        if (["mkdir", "rename", "link", "unlink"].includes(String(key))) return refuse;
+        return Reflect.get(target, key);
+      },
+    });
+  }
+
+  it("opens a layout it cannot write, reads it, and refuses writes with STORE", async () => {
+    const fs = memfs();
+    const writer = await fsStore("/ro", { fs });
+    const image = await putImage(writer, "a");
+    await writer.tag(image.manifest, "v1");
+    await fs.unlink("/ro/ingest/index.json.lock").catch(() => {});
+    const store = await fsStore("/ro", { fs: readOnlyView(fs) });
+    expect(store.readOnly).toBe(true);
+    expect((await store.resolve("v1"))?.digest).toBe(image.manifest.digest);
+    expect(text(await fetchAll(store, image.layer))).toBe("layer of a");
+    await expectCode(store.tag(image.manifest, "v2"), "STORE");
+    await expectCode(store.ingest(image.layer), "STORE");
+    await expectCode(store.gc(), "STORE");
+    expect((await writer.list()).length).toBe(1);
+  });
+
+  it("still refuses to open a missing layout read-only", async () => {
+    await expectCode(fsStore("/nothing", { fs: readOnlyView(memfs()) }), "STORE");
+    await expectCode(fsStore(join(dir, "missing"), { readOnly: true }), "STORE");
   });
 });
 
@@ -223,6 +265,17 @@ describe("across processes", () => {
     for (let i = 0; i < 40; i++) expect(tags).toEqual(expect.arrayContaining([`a${i}`, `b${i}`]));
   }, 60_000);
 
+  it("lets three processes write the same blob at once, and the blob is whole", async () => {
+    const d = await describePattern(16 * 1024 * 1024, 13);
+    await fsStore(dir);
+    const ingester = join(fixtures, "ingester.mjs");
+    const startAt = String(Date.now() + 3_000);
+    await Promise.all([1, 2, 3].map(() => run(process.execPath, [ingester, dir, JSON.stringify(d), "13", startAt])));
+    const store = await fsStore(dir);
+    expect(await describeContent(await store.fetch(d))).toMatchObject({ digest: d.digest, size: d.size });
+    expect((await nodeFs.readdir(join(dir, "ingest"))).filter((n) => n.startsWith("sha256-"))).toEqual([]);
+  }, 60_000);
+
   it("breaks a lock left by a dead process, and times out on a live one with STORE", async () => {
     const manifest = await storedManifest();
     const { stdout } = await run(process.execPath, ["-e", "console.log(process.pid)"]);
@@ -239,6 +292,34 @@ describe("across processes", () => {
     await expectCode(impatient.tag(manifest, "blocked"), "STORE");
     await nodeFs.unlink(lock);
   }, 30_000);
+
+  it("survives a tagging process killed at any moment: index.json stays valid and the lock is recovered", async () => {
+    const manifest = await storedManifest();
+    const reader = await fsStore(dir);
+    for (let round = 0; round < 4; round++) {
+      const before = (await reader.list()).length;
+      const child = execFile(process.execPath, [
+        join(fixtures, "tagger.mjs"),
+        dir,
+        `k${round}-`,
+        "100000",
+        JSON.stringify(manifest),
+      ]);
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      // Kill it while it is busy tagging: once it has added a few roots, after a random few milliseconds.
+      while ((await reader.list()).length < before + 5) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+      child.kill("SIGKILL");
+      await exited;
+      // index.json is the old file or the new one, never half of one; and the killed process may have held the
+      // lock: a new tag must break it (its pid is gone) and succeed.
+      const store = await fsStore(dir, { lockTimeout: 5_000 });
+      const roots = await store.list();
+      expect(roots.length).toBeGreaterThanOrEqual(before + 5);
+      await store.tag(manifest, `after-${round}`);
+      expect(await store.list()).toHaveLength(roots.length + 1);
+    }
+  }, 60_000);
 
   it("resumes the partial of a process killed mid-write, re-hashing it", async () => {
     const d = await describePattern(24 * 1024 * 1024, 11);

@@ -5,6 +5,7 @@
 //   partials  [digest, ingestId] -> PartialRecord  an ingest in progress or closed, updated with every chunk
 //   roots     "index" -> Descriptor[]            what index.json holds in a layout
 //   uploads   key -> UploadState                 push sessions (UploadStateKeeper)
+//   sources   digest -> string[]                 repositories a blob came from (SourceRecorder)
 // idb-keyval (6.3.0) does the single-store reads and writes, through a UseStore over this database. It cannot
 // create several object stores in one database (createStore opens version 1 with the one store it names), and
 // a commit must touch chunks, blobs and partials in ONE transaction, so the database is opened here and the
@@ -34,6 +35,7 @@ import {
   reachable,
   referenceDigest,
   requireVerifiable,
+  type SourceRecorder,
   type Store,
   sizeMismatch,
   tagRoots,
@@ -54,8 +56,8 @@ export interface IndexedDbStoreOptions {
   indexedDB?: IDBFactory;
 }
 
-/** A Store in IndexedDB that keeps upload sessions and can be closed. */
-export interface IndexedDbStore extends Store, UploadStateKeeper {
+/** A Store in IndexedDB that keeps upload sessions and blob sources, and can be closed. */
+export interface IndexedDbStore extends Store, UploadStateKeeper, SourceRecorder {
   /** The database's name. */
   readonly databaseName: string;
   /** Closes the database connection. Later calls fail with `CLOSED`. */
@@ -79,10 +81,12 @@ export interface PartialRecord {
 }
 
 const DB_VERSION = 1;
-const STORES = ["chunks", "blobs", "partials", "roots", "uploads"] as const;
+const STORES = ["chunks", "blobs", "partials", "roots", "uploads", "sources"] as const;
 type StoreName = (typeof STORES)[number];
 const ROOTS_KEY = "index";
 const MAX_MANIFEST = 4 * 1024 * 1024;
+/** How long an open partial that no live writer holds is spared by gc (see gc). */
+const FRESH_PARTIAL_MS = 10_000;
 /** Writers alive in this realm, by ingestId; other tabs' writers are known through Web Locks. */
 const liveIngests = new Set<string>();
 
@@ -113,6 +117,7 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
     partials: useStore("partials"),
     roots: useStore("roots"),
     uploads: useStore("uploads"),
+    sources: useStore("sources"),
   };
   /** One transaction over several object stores; resolves when it commits, rejects with STORE when it aborts. */
   const transact = async <T>(
@@ -175,22 +180,25 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
       const verifier = await createVerifier(descriptor);
       let next = 0;
       // One chunk in memory at a time, read when the consumer pulls: a 1 GiB blob is never held whole.
-      const source = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            if (options.signal?.aborted) {
-              throw new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason });
+      const source = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            try {
+              if (options.signal?.aborted) {
+                throw new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason });
+              }
+              if (next >= record.count) {
+                controller.close();
+                return;
+              }
+              controller.enqueue(await readChunk(stores.chunks, [descriptor.digest, record.ingestId, next++]));
+            } catch (error) {
+              controller.error(storeError(error, `cannot read ${descriptor.digest}`));
             }
-            if (next >= record.count) {
-              controller.close();
-              return;
-            }
-            controller.enqueue(await readChunk(stores.chunks, [descriptor.digest, record.ingestId, next++]));
-          } catch (error) {
-            controller.error(storeError(error, `cannot read ${descriptor.digest}`));
-          }
+          },
         },
-      });
+        { highWaterMark: 0 }, // no read-ahead beyond what the verifier's queue takes: chunks are up to chunkSize
+      );
       return source.pipeThrough(verifier);
     },
 
@@ -255,8 +263,9 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
 
     async remove(descriptor) {
       return idb(`cannot remove ${descriptor.digest}`, () =>
-        transact(["blobs", "chunks", "roots"], async (tx) => {
+        transact(["blobs", "chunks", "roots", "sources"], async (tx) => {
           const blobs = tx.objectStore("blobs");
+          tx.objectStore("sources").delete(descriptor.digest);
           const record = await promisifyRequest<BlobRecord | undefined>(blobs.get(descriptor.digest));
           const roots = tx.objectStore("roots");
           const list = (await promisifyRequest<Descriptor[] | undefined>(roots.get(ROOTS_KEY))) ?? [];
@@ -283,12 +292,13 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
         const removed: Digest[] = [];
         for (const [digest, record] of records) {
           if (keep.has(digest)) continue;
-          await transact(["blobs", "chunks", "roots"], async (tx) => {
+          await transact(["blobs", "chunks", "roots", "sources"], async (tx) => {
             // Re-checked inside the transaction: a root may have been added since the walk.
             const list =
               (await promisifyRequest<Descriptor[] | undefined>(tx.objectStore("roots").get(ROOTS_KEY))) ?? [];
             if (list.some((r) => r.digest === digest)) return;
             tx.objectStore("blobs").delete(digest);
+            tx.objectStore("sources").delete(digest);
             tx.objectStore("chunks").delete(chunkRange(digest, record.ingestId));
             removed.push(digest);
           });
@@ -297,8 +307,11 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
         const live = await liveLocks();
         const partials = await entries<[Digest, string], PartialRecord>(stores.partials);
         const owned = new Set<string>();
-        for (const [[digest, ingestId]] of partials) {
-          if (liveIngests.has(ingestId) || live.has(lockName(ingestId))) {
+        for (const [[digest, ingestId], record] of partials) {
+          // An open partial updated in the last few seconds may belong to a writer in another tab that has
+          // claimed it but not yet taken its Web Lock: left for the next gc.
+          const fresh = !record.closed && Date.now() - record.updatedAt < FRESH_PARTIAL_MS;
+          if (fresh || liveIngests.has(ingestId) || live.has(lockName(ingestId))) {
             owned.add(ingestId);
             continue;
           }
@@ -333,6 +346,20 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
     async deleteUpload(key) {
       await idb("cannot delete upload state", () => del(key, stores.uploads));
     },
+
+    async recordSource(digest, repository) {
+      requireVerifiable(digest);
+      await idb("cannot record a source", () =>
+        update<string[]>(
+          digest,
+          (list) => (list?.includes(repository) ? list : [...(list ?? []), repository]),
+          stores.sources,
+        ),
+      );
+    },
+    async sources(digest) {
+      return idb("cannot read sources", async () => (await get<string[]>(digest, stores.sources)) ?? []);
+    },
   };
 }
 
@@ -357,37 +384,38 @@ async function openIngest(ctx: Context, descriptor: Descriptor, options: IngestO
 
   const owner = randomId();
   const hasher: Hasher = await createHasher(algorithm);
-  let ingestId = randomId();
-  let size = 0;
-  let count = 0;
-  let releaseLock = holdLock(ingestId);
-  liveIngests.add(ingestId);
-
   const claimed = options.resume === false ? undefined : await claimPartial(ctx, digest, owner);
   if (options.resume === false) await dropPartials(ctx, digest);
-  if (claimed) {
+  // Continue the claimed partial's chunks, or start a key range of our own.
+  const ingestId = claimed?.ingestId ?? randomId();
+  liveIngests.add(ingestId);
+  const releaseLock = holdLock(ingestId);
+  let size = 0;
+  let count = 0;
+  try {
+    if (claimed) {
+      // Re-hash the prefix: stored bytes are not trusted, they are read back and hashed.
+      for (let i = 0; i < claimed.record.count; i++) {
+        const chunk = await readChunk(ctx.stores.chunks, [digest, ingestId, i]);
+        hasher.update(chunk);
+        size += chunk.length;
+      }
+      count = claimed.record.count;
+      if (size > descriptor.size) {
+        liveIngests.delete(ingestId);
+        releaseLock();
+        await discard(ctx, digest, ingestId);
+        return openIngest(ctx, descriptor, { resume: false });
+      }
+    }
+    await ctx.transact(["partials"], (tx) => {
+      tx.objectStore("partials").put(partialRecord(size, count, owner, false), [digest, ingestId]);
+    });
+  } catch (error) {
     liveIngests.delete(ingestId);
     releaseLock();
-    ingestId = claimed.ingestId;
-    liveIngests.add(ingestId);
-    releaseLock = holdLock(ingestId);
-    // Re-hash the prefix: stored bytes are not trusted, they are read back and hashed.
-    for (let i = 0; i < claimed.record.count; i++) {
-      const chunk = await readChunk(ctx.stores.chunks, [digest, ingestId, i]);
-      hasher.update(chunk);
-      size += chunk.length;
-    }
-    count = claimed.record.count;
-    if (size > descriptor.size) {
-      liveIngests.delete(ingestId);
-      releaseLock();
-      await discard(ctx, digest, ingestId);
-      return openIngest(ctx, descriptor, { resume: false });
-    }
+    throw error;
   }
-  await ctx.transact(["partials"], (tx) => {
-    tx.objectStore("partials").put(partialRecord(size, count, owner, false), [digest, ingestId]);
-  });
 
   const buffer = new Uint8Array(Math.min(ctx.chunkSize, Math.max(descriptor.size - size, 1)));
   let buffered = 0;

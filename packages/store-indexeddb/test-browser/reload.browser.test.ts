@@ -31,8 +31,8 @@ it("resumes the partial of a writer that died without closing", async () => {
 
   worker.terminate();
   let offset = 0;
-  for (let tries = 0; tries < 50 && offset === 0; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the browser releases the lock asynchronously
+  for (let tries = 0; tries < 100 && offset === 0; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the browser releases the lock asynchronously
     const probe = await store.ingest(d);
     offset = probe.offset;
     if (offset === 0) await probe.abort();

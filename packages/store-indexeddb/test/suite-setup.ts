@@ -88,4 +88,5 @@ export const capabilities: StoreCapabilities = {
   corruptPartial: true,
   corruptBlob: true,
   uploadState: true,
+  sources: true,
 };

@@ -4,6 +4,7 @@
 import {
   createHasher,
   createVerifier,
+  DEFAULT_MAX_MANIFEST_BYTES,
   type Descriptor,
   type Digest,
   digestMismatch,
@@ -17,6 +18,7 @@ import {
   reachable,
   referenceDigest,
   requireVerifiable,
+  type SourceRecorder,
   type Store,
   sizeMismatch,
   tagRoots,
@@ -44,6 +46,8 @@ export interface MemoryStoreState {
   roots: Descriptor[];
   /** Upload sessions by key (UploadStateKeeper). */
   uploads: Map<string, UploadState>;
+  /** The repositories each blob came from (SourceRecorder), in the order they were recorded. */
+  sources: Map<Digest, string[]>;
 }
 
 /** Options for {@link memoryStore}. */
@@ -52,12 +56,12 @@ export interface MemoryStoreOptions {
   state?: MemoryStoreState;
 }
 
-/** A Store in memory that also keeps upload sessions. */
-export type MemoryStore = Store & UploadStateKeeper;
+/** A Store in memory that also keeps upload sessions and the sources of blobs. */
+export type MemoryStore = Store & UploadStateKeeper & SourceRecorder;
 
 /** An empty {@link MemoryStoreState}. */
 export function memoryState(): MemoryStoreState {
-  return { blobs: new Map(), partials: new Map(), roots: [], uploads: new Map() };
+  return { blobs: new Map(), partials: new Map(), roots: [], uploads: new Map(), sources: new Map() };
 }
 
 /** Makes a Store that keeps everything in Maps. */
@@ -65,8 +69,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const state = options.state ?? memoryState();
 
   const readSmall = async (d: Pick<Descriptor, "digest" | "size">): Promise<Uint8Array | undefined> => {
+    // Manifests only: a blob over 4 MiB is never concatenated, whatever size a descriptor claims.
     const entry = state.blobs.get(d.digest);
-    return entry && concat(entry);
+    return entry && entry.size <= DEFAULT_MAX_MANIFEST_BYTES ? concat(entry) : undefined;
   };
 
   return {
@@ -101,8 +106,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const root = findRoot(state.roots, reference);
       if (root) return structuredClone(root);
       const digest = typeof reference === "string" ? referenceDigest(reference) : undefined;
-      const entry = digest && state.blobs.get(digest);
-      return entry && digest ? manifestDescriptor(digest, concat(entry)) : undefined;
+      const bytes = digest && (await readSmall({ digest, size: 0 }));
+      return bytes && digest ? manifestDescriptor(digest, bytes) : undefined;
     },
 
     async tag(descriptor, reference) {
@@ -121,6 +126,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
     async remove(descriptor) {
       const removed = state.blobs.delete(descriptor.digest);
+      state.sources.delete(descriptor.digest);
       const roots = state.roots.filter((root) => root.digest !== descriptor.digest);
       const untagged = roots.length !== state.roots.length;
       state.roots = roots;
@@ -134,6 +140,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       for (const { digest } of candidates) {
         if (!keep.has(digest) && state.blobs.delete(digest)) removed.push(digest);
       }
+      for (const digest of state.sources.keys()) if (!state.blobs.has(digest)) state.sources.delete(digest);
       // Partials in the map were closed by their writers: abandoned until someone resumes them. Open writers hold
       // their bytes privately, so gc cannot take them away.
       for (const digest of state.partials.keys()) if (!removed.includes(digest)) removed.push(digest);
@@ -150,6 +157,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async deleteUpload(key) {
       state.uploads.delete(key);
+    },
+
+    async recordSource(digest, repository) {
+      requireVerifiable(digest);
+      const list = state.sources.get(digest) ?? [];
+      if (!list.includes(repository)) list.push(repository);
+      state.sources.set(digest, list);
+    },
+    async sources(digest) {
+      return [...(state.sources.get(digest) ?? [])];
     },
   };
 }

@@ -21,5 +21,5 @@ describeStore(
       },
     };
   },
-  { reopen: true, corruptPartial: true, corruptBlob: true, uploadState: true },
+  { reopen: true, corruptPartial: true, corruptBlob: true, uploadState: true, sources: true },
 );

@@ -14,6 +14,7 @@ import {
   DOCKER_MANIFEST_LIST,
   digestOf,
   isOciError,
+  isSourceRecorder,
   isUploadStateKeeper,
   OCI_CONFIG,
   OCI_EMPTY,
@@ -55,6 +56,8 @@ export interface StoreCapabilities {
   corruptBlob?: boolean;
   /** The store implements UploadStateKeeper. */
   uploadState?: boolean;
+  /** The store implements SourceRecorder. */
+  sources?: boolean;
   /**
    * Timeout of the large-blob case, in ms (IndexedDB under fake-indexeddb is slow).
    * @default 120000
@@ -144,6 +147,20 @@ export function describeStore(
       it("refuses a descriptor whose digest is not valid before writing anything", async () => {
         const bad = { mediaType: OCTET_STREAM, digest: "sha256:nothex" as Digest, size: 1 };
         await expect(store.ingest(bad)).rejects.toSatisfy(isOciError);
+      });
+
+      it("verifies a fetch against the descriptor it was given: a wrong size fails the stream", async () => {
+        const d = await put(store, encoder.encode("twelve bytes"));
+        await expectCode(readAll(await store.fetch({ ...d, size: d.size + 1 }), 1 * MiB), "SIZE_MISMATCH");
+        await expectCode(readAll(await store.fetch({ ...d, size: d.size - 1 }), 1 * MiB), "SIZE_MISMATCH");
+      });
+
+      it("ends a fetch with ABORTED when its signal fires", async () => {
+        const d = await put(store, encoder.encode("abort me"));
+        const controller = new AbortController();
+        const stream = await store.fetch(d, { signal: controller.signal });
+        controller.abort();
+        await expectCode(readAll(stream, 1 * MiB), "ABORTED");
       });
 
       it.skipIf(!capabilities.corruptBlob)("fails the fetch stream of a blob corrupted at rest", async () => {
@@ -497,6 +514,29 @@ export function describeStore(
         await writer.write(content.subarray(3));
         await writer.commit();
         expect(await fetchBytes(store, d)).toEqual(content);
+      });
+    });
+
+    describe.skipIf(!capabilities.sources)("sources", () => {
+      it("records where a blob came from, once per repository, and forgets it with the blob", async () => {
+        expect(isSourceRecorder(store)).toBe(true);
+        if (!isSourceRecorder(store)) return;
+        const kept = await putImage(store, "kept");
+        await store.tag(kept.manifest, "v1");
+        const loose = await put(store, encoder.encode("loose"));
+        expect(await store.sources(kept.layer.digest)).toEqual([]);
+        await Promise.all([
+          store.recordSource(kept.layer.digest, "localhost:5000/a"),
+          store.recordSource(kept.layer.digest, "localhost:5000/b"),
+        ]);
+        await store.recordSource(kept.layer.digest, "localhost:5000/a");
+        await store.recordSource(loose.digest, "localhost:5000/a");
+        expect((await store.sources(kept.layer.digest)).sort()).toEqual(["localhost:5000/a", "localhost:5000/b"]);
+        await store.gc();
+        expect(await store.sources(loose.digest)).toEqual([]);
+        expect(await store.sources(kept.layer.digest)).toHaveLength(2);
+        await store.remove(kept.layer);
+        expect(await store.sources(kept.layer.digest)).toEqual([]);
       });
     });
 

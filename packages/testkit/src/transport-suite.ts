@@ -44,7 +44,7 @@ export interface TransportProfile {
 export interface TransportCapabilities {
   /** Request bodies from a ReadableStream (browsers need HTTP/2 for that; the suite's servers speak HTTP/1.1). */
   streamingRequestBody?: boolean;
-  /** Small responses, consumed or retried, reuse one connection (checked through the server's count). */
+  /** Small responses, consumed or retried, and HEADs reuse one connection (checked through the server's count). */
   connectionReuse?: boolean;
   /** A 64 MiB response body, streamed. */
   largeResponse?: boolean;
@@ -319,20 +319,25 @@ export function describeTransport(
         await text(res);
       });
 
-      it.runIf(can("connectionReuse"))("reuses one connection across consumed and retried responses", async () => {
-        const transport = make();
-        const before = await stats(transport);
-        for (let i = 0; i < 10; i++) {
-          const res = await transport.request({
-            method: "GET",
-            url: at(`/status?code=503&times=1&retryAfter=0&id=${id()}`),
-          });
-          await text(res);
-          await readAll((await transport.request({ method: "GET", url: at("/bytes?n=1000") })).body);
-        }
-        const after = await stats(transport);
-        expect(after - before).toBeLessThanOrEqual(2);
-      });
+      it.runIf(can("connectionReuse"))(
+        "reuses one connection across consumed and retried responses, and HEADs",
+        async () => {
+          const transport = make();
+          const before = await stats(transport);
+          for (let i = 0; i < 10; i++) {
+            const res = await transport.request({
+              method: "GET",
+              url: at(`/status?code=503&times=1&retryAfter=0&id=${id()}`),
+            });
+            await text(res);
+            await readAll((await transport.request({ method: "GET", url: at("/bytes?n=1000") })).body);
+            // Node's fetch alone would open a new connection for each of these (undici closes after a HEAD).
+            expect((await transport.request({ method: "HEAD", url: at("/bytes?n=1000") })).status).toBe(200);
+          }
+          const after = await stats(transport);
+          expect(after - before).toBeLessThanOrEqual(2);
+        },
+      );
     });
 
     describe("failures", () => {
@@ -370,6 +375,19 @@ export function describeTransport(
         const started = Date.now();
         await expectCode(readAll(res.body), "TIMEOUT");
         expect(Date.now() - started).toBeLessThan(2000);
+      });
+
+      it("time the caller spends not reading does not count as idle", async () => {
+        const res = await make({ idleTimeoutMs: 200 }).request({ method: "GET", url: at("/bytes?n=300000") });
+        const reader = res.body!.getReader();
+        let n = (await reader.read()).value!.byteLength;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          n += value.byteLength;
+        }
+        expect(n).toBe(300000);
       });
 
       it("a signal aborted before the request rejects with ABORTED", async () => {

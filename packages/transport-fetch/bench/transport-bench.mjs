@@ -9,7 +9,8 @@
 //   transport + sha256             the same, hashing every chunk with node:crypto and checking the digest
 // then the push of the same blob (POST, then PUT ?digest=) by curl -T and through the transport with a Blob and
 // with a stream body, and metadata rows: sequential HEADs and small GETs, through the transport and through fetch(), with the TCP connections that
-// undici opened for them (Node's fetch closes the connection after every HEAD: undici client-h1.js, nodejs/undici#258).
+// undici opened for them (Node's fetch closes the connection after every HEAD: undici client-h1.js, nodejs/undici#258;
+// the transport keeps it open, see src/keep-alive-head.ts).
 // The table goes to stdout and to bench-results/transport.md at the repository root.
 
 import { execFile, spawn } from "node:child_process";
@@ -192,8 +193,8 @@ try {
     "",
     "curl's time includes starting its process (~5–10 ms); a PUT's time excludes the POST that opens the session.",
     "\"vs curl\" is curl's time over the row's time (1.00 × = as fast as curl). Node's fetch closes its connection",
-    "after every HEAD (undici, on purpose), so a HEAD costs a TCP handshake here; GETs whose bodies are read or",
-    "discarded reuse one connection.",
+    "after every HEAD (undici, on purpose), so each plain fetch() HEAD costs a TCP handshake; the transport sends",
+    "HEADs with undici's `reset: false` and reuses one connection, as it does for GETs whose bodies are read or discarded.",
     "",
   ];
   const table = lines.join("\n");

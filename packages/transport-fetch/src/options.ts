@@ -106,6 +106,14 @@ export interface FetchTransportOptions {
    */
   onWarning?: (warning: TransportWarning) => void;
   /**
+   * Node only: keep the connection open after a HEAD. Node's fetch closes it after every HEAD (undici, for servers
+   * that wrongly send a body on HEAD; registries do not), which costs a TCP and TLS handshake per HEAD. When on, a
+   * HEAD goes through undici's global dispatcher with `reset: false`; see keep-alive-head.ts. Ignored elsewhere.
+   * With a custom `fetch`, give its dispatcher the same treatment yourself.
+   * @default true with the global fetch, false with a custom `fetch`
+   */
+  keepAliveHead?: boolean;
+  /**
    * The `User-Agent` sent when a request has none. Not set in browsers by default: it would make every
    * request "non-simple" and cost a CORS preflight.
    * @default "toci" outside browsers, undefined in browsers
@@ -123,6 +131,7 @@ export interface NormalizedOptions {
   allowInsecureRedirects: boolean;
   redirectMode: RedirectMode;
   onWarning: ((warning: TransportWarning) => void) | undefined;
+  keepAliveHead: boolean;
   userAgent: string | undefined;
 }
 
@@ -162,6 +171,7 @@ export function normalizeOptions(options: FetchTransportOptions = {}): Normalize
     allowInsecureRedirects: options.allowInsecureRedirects ?? false,
     redirectMode,
     onWarning: options.onWarning,
+    keepAliveHead: options.keepAliveHead ?? options.fetch === undefined,
     userAgent: options.userAgent ?? (redirectMode === "follow" ? undefined : "toci"),
   };
 }

@@ -1,10 +1,11 @@
 // fetchTransport: the Transport contract (@toci/spec-types) over fetch, for Node and browsers.
 //
 // One request goes through three layers:
-// 1. `request`: the redirect loop (outside browsers; see redirect.ts) — one hop per URL;
+// 1. `send`: checks the request, then the redirect loop (outside browsers; see redirect.ts), one hop per URL;
 // 2. `sendHop`: one hop through ky, which runs the retry loop and the per-attempt timeout; the policy (which
 //    failure is retried, how long to wait, `Retry-After`) is retry.ts's, plugged into ky's `shouldRetry`;
-// 3. the `fetch` ky calls: ours, which sends the caller's body itself.
+// 3. the `fetch` ky calls: ours, which sends the caller's body itself (and keeps HEAD connections open in Node,
+//    see keep-alive-head.ts).
 //
 // Why ky does not see the body: ky builds a `Request` from its input and *clones* it before every attempt so
 // that it could retry. Cloning a request whose body is a stream or a Blob tees it, and the unread branch buffers
@@ -22,6 +23,7 @@ import {
 } from "@toci/spec-types";
 import ky, { isHTTPError } from "ky";
 import { transportError } from "./errors.js";
+import { keepAliveHeadDispatcher } from "./keep-alive-head.js";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { type Hop, isRedirect, nextHop } from "./redirect.js";
 import { discardBody, wrapBody } from "./response-body.js";
@@ -153,7 +155,7 @@ async function sendHop(
       // ky 1.14 always calls its fetch with the Request it built (Ky.#fetch), though its type allows any input.
       fetch: (input) => {
         const request = input as Request;
-        const init: RequestInit & { duplex?: "half" } = {
+        const init: RequestInit & { duplex?: "half"; dispatcher?: unknown } = {
           method: hop.method,
           headers: hop.headers,
           // ky's request signal: the caller's signal and ky's timeout together.
@@ -164,6 +166,10 @@ async function sendHop(
           init.body = body as BodyInit;
           // Required by fetch for a stream body (and harmless without one); lib.dom's RequestInit lacks it.
           if (body instanceof ReadableStream) init.duplex = "half";
+        }
+        if (hop.method === "HEAD" && options.keepAliveHead) {
+          const dispatcher = keepAliveHeadDispatcher();
+          if (dispatcher) init.dispatcher = dispatcher;
         }
         return options.fetch(hop.url.href, init).catch((error: unknown) => {
           throw request.signal.aborted

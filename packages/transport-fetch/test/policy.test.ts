@@ -171,6 +171,7 @@ describe("options", () => {
       maxRedirects: 10,
       allowInsecureRedirects: false,
       redirectMode: "manual",
+      keepAliveHead: true,
       userAgent: "toci",
       retry: {
         limit: 2,
@@ -182,6 +183,7 @@ describe("options", () => {
       },
     });
     expect(normalizeOptions({ redirectMode: "follow" }).userAgent).toBeUndefined();
+    expect(normalizeOptions({ fetch: globalThis.fetch }).keepAliveHead).toBe(false);
     expect(normalizeOptions({ retry: { limit: undefined, backoffBase: 5 } }).retry).toMatchObject({
       limit: 2,
       backoffBase: 5,

@@ -6,14 +6,13 @@ import { type Descriptor, isManifestOrIndexMediaType, OciError, type PlatformMat
 import { PULL, repositoryScope } from "./auth/scope.js";
 import type { RegistryContext } from "./context.js";
 import { limiter } from "./limiter.js";
-import { putManifest } from "./manifest-put.js";
 import { fetchManifestBytes, type ManifestCache } from "./manifests.js";
 import { walkGraph } from "./pull/graph.js";
-import { manifestExists } from "./push/push-tree.js";
+import { manifestExists, putManifestRepairing } from "./push/push-tree.js";
 import type { BlobSource } from "./push/source.js";
 import { uploadBlob } from "./push/upload.js";
 import { listReferrers } from "./referrers.js";
-import type { TransferReporter } from "./transfer.js";
+import { blobProgress, type TransferReporter } from "./transfer.js";
 
 export interface CopyEnd {
   context: RegistryContext;
@@ -36,6 +35,11 @@ export async function runCopy(src: CopyEnd, dst: CopyEnd, plan: CopyPlan, report
   const limit = limiter(dst.context.options.concurrency);
   const sameRegistry = src.context.http.base.href === dst.context.http.base.href;
   const copied = new Set<string>();
+  const tuning = {
+    monolithicMax: dst.context.options.monolithicMax,
+    chunkSize: dst.context.options.chunkSize,
+    mountFrom: sameRegistry ? [src.repository] : [],
+  };
 
   const copyGraph = async (
     root: Descriptor,
@@ -55,25 +59,13 @@ export async function runCopy(src: CopyEnd, dst: CopyEnd, plan: CopyPlan, report
       graph.blobs.map((blob) =>
         limit(async () => {
           if (signal.aborted) return;
-          let done = 0;
           await uploadBlob(
             dst.context,
             dst.repository,
             remoteSource(src, blob, signal),
             blob,
-            {
-              monolithicMax: dst.context.options.monolithicMax,
-              chunkSize: dst.context.options.chunkSize,
-              mountFrom: sameRegistry ? [src.repository] : [],
-            },
-            {
-              progress(bytes) {
-                if (bytes > done) {
-                  reporter.addDone(bytes - done);
-                  done = bytes;
-                }
-              },
-            },
+            tuning,
+            { progress: blobProgress(reporter) },
             signal,
           );
         }),
@@ -87,13 +79,27 @@ export async function runCopy(src: CopyEnd, dst: CopyEnd, plan: CopyPlan, report
         reporter.addDone(descriptor.size);
         continue;
       }
-      await putManifest(
+      await putManifestRepairing(
         dst.context,
         dst.repository,
         bytes,
         descriptor,
         isRoot && tag ? tag : descriptor.digest,
         signal,
+        async (digest) => {
+          const blob = graph.blobs.find((b) => b.digest === digest);
+          if (!blob) return false;
+          await uploadBlob(
+            dst.context,
+            dst.repository,
+            remoteSource(src, blob, signal),
+            blob,
+            tuning,
+            { progress() {} },
+            signal,
+          );
+          return true;
+        },
       );
       reporter.addDone(descriptor.size);
     }

@@ -17,6 +17,20 @@ export interface TransferReporter {
 
 type Work = (reporter: TransferReporter) => Promise<void>;
 
+/**
+ * A per-blob progress callback: takes the bytes of one blob held so far (which may go back, when a registry ignores
+ * Range or an upload resynchronises) and adds only forward movement to the transfer's total.
+ */
+export function blobProgress(reporter: TransferReporter): (bytes: number) => void {
+  let counted = 0;
+  return (bytes) => {
+    if (bytes > counted) {
+      reporter.addDone(bytes - counted);
+      counted = bytes;
+    }
+  };
+}
+
 /** Wraps a unit of work as a TransferEvent stream. */
 export function transfer(
   work: Work,

@@ -84,6 +84,35 @@ describe("pull through faults", () => {
     }
   });
 
+  it("restarts cleanly from zero when the registry ignores Range (200 instead of 206)", async () => {
+    const fixture = ociImage({ seed: "norange", layerSizes: [3_000_000] });
+    const repo = uniqueRepo("norange");
+    await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
+    const layer = fixture.layers[0]!;
+    proxy.clearRequests();
+    const cut = proxy.on({ method: "GET", path: `/blobs/${layer.digest}`, times: 1 }, cutAfter(1_000_000));
+    // A registry without Range support: the header never reaches it, so it answers 200 with the whole blob.
+    const ignore = proxy.on(
+      { method: "GET", path: `/blobs/${layer.digest}` },
+      {
+        name: "ignore-range",
+        request(ctx) {
+          delete ctx.req.headers.range;
+          return false;
+        },
+      },
+    );
+    const { client, store } = newClient();
+    expect(succeeded(await collect(client.registry(proxy.url).repo(repo).pull("v1")))).toBe(true);
+    const gets = blobGets(proxy, layer.digest);
+    expect(gets).toHaveLength(2);
+    expect(gets[1]!.headers.range).toMatch(/^bytes=\d+-$/);
+    expect([gets[1]!.status, gets[1]!.bytesOut]).toEqual([200, layer.size]);
+    expect(await store.exists(layer)).toBe(true);
+    cut.remove();
+    ignore.remove();
+  });
+
   it("retries 429 and 503 honouring Retry-After (seconds and HTTP-date)", async () => {
     const fixture = ociImage({ seed: "retry" });
     const repo = uniqueRepo("retry");

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import {
   ANNOTATION_CONTAINERD_IMAGE_NAME,
   ANNOTATION_REF_NAME,
+  DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
   OCI_INDEX,
   readAll,
@@ -13,6 +14,7 @@ import { fsStore } from "@toci/store-fs";
 import { memoryStore } from "@toci/store-memory";
 import {
   artifact,
+  dockerImage,
   dockerManifestList,
   multiArchIndex,
   ociImage,
@@ -84,6 +86,38 @@ describe("pull from a real registry (distribution 2.8.2)", () => {
     expect(await r.resolve("latest")).toMatchObject({ mediaType: DOCKER_MANIFEST_LIST, digest: fixture.root.digest });
     expect(succeeded(await collect(r.pull("latest")))).toBe(true);
     for (const blob of fixture.blobs) expect(await store.exists(blob.descriptor)).toBe(true);
+  });
+
+  it("resolves a Docker schema 2 image by tag as schema 2 (2.8.2 rewrites it to schema 1 for clients that do not ask)", async () => {
+    const { plain } = registries();
+    const fixture = dockerImage({ seed: "schema2" });
+    const repo = uniqueRepo("schema2");
+    await pushFixture(fixture, { url: plain.url, repo, tag: "v1" });
+    const { client, store } = newClient();
+    const r = client.registry(plain.url).repo(repo);
+    expect(await r.resolve("v1")).toEqual({
+      mediaType: DOCKER_MANIFEST,
+      digest: fixture.root.digest,
+      size: fixture.root.size,
+    });
+    expect(succeeded(await collect(r.pull("v1")))).toBe(true);
+    expect((await store.resolve("v1"))?.digest).toBe(fixture.root.digest);
+    // Without the Docker type in Accept the registry answers something else: what toci avoids by always asking.
+    const bare = await fetch(`${plain.url}/v2/${repo}/manifests/v1`, { method: "HEAD" });
+    expect(bare.headers.get("docker-content-digest")).not.toBe(fixture.root.digest);
+  });
+
+  it("lists no tags once every manifest is deleted (2.8.2 answers tags: null)", async () => {
+    const { plain } = registries();
+    const fixture = ociImage({ seed: "nulltags" });
+    const repo = uniqueRepo("nulltags");
+    await pushFixture(fixture, { url: plain.url, repo, tag: "v1" });
+    const { client } = newClient();
+    const r = client.registry(plain.url).repo(repo);
+    expect(await r.delete(fixture.root)).toBe(true);
+    const raw = await (await fetch(`${plain.url}/v2/${repo}/tags/list`)).json();
+    expect(raw).toMatchObject({ tags: null });
+    expect(await r.tags()).toEqual([]);
   });
 
   it("pulls an artifact with artifactType and subject, and by descriptor without naming it", async () => {

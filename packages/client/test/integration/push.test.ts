@@ -156,6 +156,40 @@ describe("blob push", () => {
     }
   });
 
+  it("never sends credentials to an upload Location on another origin", async () => {
+    const { token } = registries();
+    const tokenProxy = await startFaultProxy({ target: token.url });
+    try {
+      let elsewhere = "";
+      tokenProxy.on(
+        { method: "POST", path: "/blobs/uploads/" },
+        {
+          name: "location-elsewhere",
+          async responseHead(ctx, head) {
+            const origin = await ctx.blobOrigin();
+            elsewhere = origin.url;
+            head.headers.location = `${origin.url}/v2/upload/session?_state=x`;
+            return false;
+          },
+        },
+      );
+      const data = await blob(10_000, "elsewhere");
+      const { client } = newClient();
+      const r = client
+        .registry(tokenProxy.url, { auth: { type: "basic", ...token.credentials! } })
+        .repo(uniqueRepo("loc"));
+      const events = await collect(r.push(data.bytes, data.desc));
+      expect(events.at(-1)).toMatchObject({ type: "failed" });
+      expect(elsewhere).not.toBe("");
+      const there = tokenProxy.blobOrigin!.requests;
+      expect(there.length).toBeGreaterThan(0);
+      expect(there.every((q) => !q.authorization)).toBe(true);
+      expect(tokenProxy.requests.some((q) => q.authorization)).toBe(true);
+    } finally {
+      await tokenProxy.stop();
+    }
+  });
+
   it("mounts a blob from another repository of the same registry (201)", async () => {
     const repoA = uniqueRepo("mount-a");
     const repoB = uniqueRepo("mount-b");
@@ -257,7 +291,7 @@ describe("referrers", () => {
     const image = ociImage({ seed: "race" });
     const repo = uniqueRepo("race");
     await pushFixture(image, { url: plain.url, repo, tag: "v1" });
-    const arts = Array.from({ length: 4 }, (_, i) => artifact({ subject: image.root, annotations: { n: String(i) } }));
+    const arts = Array.from({ length: 8 }, (_, i) => artifact({ subject: image.root, annotations: { n: String(i) } }));
     // Separate clients, as separate processes would be: no shared in-process lock.
     await Promise.all(
       arts.map(async (a) => {

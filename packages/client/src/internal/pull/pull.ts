@@ -1,11 +1,11 @@
 // Pull: resolve the root, walk its graph, download the blobs the store lacks concurrently (resuming partials),
 // then commit manifests children-first and name the root last, so that a root in the store always has everything
 // under it (koci reported success before index.json was written: koci.md §2.2.6).
-import { type Descriptor, type PlatformMatcher, writeBlob } from "@toci/spec-types";
+import { type Descriptor, isSourceRecorder, type PlatformMatcher, writeBlob } from "@toci/spec-types";
 import type { RegistryContext } from "../context.js";
 import { limiter } from "../limiter.js";
 import { fetchManifestBytes, type ManifestCache } from "../manifests.js";
-import type { TransferReporter } from "../transfer.js";
+import { blobProgress, type TransferReporter } from "../transfer.js";
 import { downloadBlob } from "./download.js";
 import { readStored, walkGraph } from "./graph.js";
 
@@ -23,6 +23,7 @@ export async function runPull(context: RegistryContext, plan: PullPlan, reporter
   const { signal } = reporter;
   const limit = limiter(options.concurrency);
   const stored = new Set<string>();
+  const recorder = isSourceRecorder(store) ? store : undefined;
 
   const graph = await walkGraph(plan.root, {
     platform: plan.platform,
@@ -53,17 +54,9 @@ export async function runPull(context: RegistryContext, plan: PullPlan, reporter
           reporter.addDone(blob.size);
           return;
         }
-        let held = 0;
-        const report = {
-          held(bytes: number) {
-            // Progress only moves forward; a restarted blob catches up before it counts again.
-            if (bytes > held) {
-              reporter.addDone(bytes - held);
-              held = bytes;
-            }
-          },
-        };
-        await downloadBlob(context, plan.repository, blob, report, signal);
+        await downloadBlob(context, plan.repository, blob, { held: blobProgress(reporter) }, signal);
+        // Remember where the blob came from: a later push to another repository of this registry can mount it.
+        if (recorder) await recorder.recordSource(blob.digest, `${context.name}/${plan.repository}`).catch(() => {});
       }),
     ),
   );

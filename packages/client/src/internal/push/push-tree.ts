@@ -2,14 +2,14 @@
 // parents, blobs concurrently and skipping what the registry has, manifests by digest, the root last (by tag when
 // asked), then the tag in the store too. Nexus and Quay refuse an index whose children are missing
 // (spec-checklist.md §3.8), so order is not an optimisation.
-import { type Descriptor, isManifestOrIndexMediaType, isSourceRecorder } from "@toci/spec-types";
+import { type Descriptor, isManifestOrIndexMediaType, isOciError, isSourceRecorder } from "@toci/spec-types";
 import { PULL, repositoryScope } from "../auth/scope.js";
 import type { RegistryContext } from "../context.js";
 import { discard } from "../http.js";
 import { limiter } from "../limiter.js";
 import { putManifest } from "../manifest-put.js";
 import { readStored, walkGraph } from "../pull/graph.js";
-import type { TransferReporter } from "../transfer.js";
+import { blobProgress, type TransferReporter } from "../transfer.js";
 import { storeSource } from "./source.js";
 import { type UploadTuning, uploadBlob } from "./upload.js";
 
@@ -45,7 +45,6 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
         const mountFrom = sources
           .filter((s) => s.startsWith(`${registryName}/`))
           .map((s) => s.slice(registryName.length + 1));
-        let done = 0;
         const source = storeSource(store, blob);
         await uploadBlob(
           context,
@@ -53,14 +52,7 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
           source,
           blob,
           { ...plan.tuning, mountFrom },
-          {
-            progress(bytes) {
-              if (bytes > done) {
-                reporter.addDone(bytes - done);
-                done = bytes;
-              }
-            },
-          },
+          { progress: blobProgress(reporter) },
           signal,
         ).finally(() => source.close());
       }),
@@ -74,13 +66,23 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
       reporter.addDone(descriptor.size);
       continue;
     }
-    await putManifest(
+    await putManifestRepairing(
       context,
       plan.repository,
       bytes,
       descriptor,
       isRoot && plan.tag ? plan.tag : descriptor.digest,
       signal,
+      async (digest) => {
+        const blob = graph.blobs.find((b) => b.digest === digest);
+        if (!blob) return false;
+        const source = storeSource(store, blob);
+        const tuning = { ...plan.tuning, mountFrom: [] };
+        await uploadBlob(context, plan.repository, source, blob, tuning, { progress() {} }, signal).finally(() =>
+          source.close(),
+        );
+        return true;
+      },
     );
     reporter.addDone(descriptor.size);
   }
@@ -103,4 +105,41 @@ export async function manifestExists(
   });
   await discard(response);
   return response.status === 200;
+}
+
+/** How many times lost blobs are sent again before a manifest PUT gives up. */
+const REPAIRS = 3;
+
+/**
+ * PUTs a manifest; when the registry answers MANIFEST_BLOB_UNKNOWN for blobs this push did upload (or found), the
+ * blobs are uploaded again and the PUT retried (a few times, with a pause). distribution loses the repository link of a blob that two
+ * clients commit at the same moment (seen with concurrent pushes sharing the empty config), so "uploaded" is not
+ * always "there".
+ */
+export async function putManifestRepairing(
+  context: RegistryContext,
+  repository: string,
+  bytes: Uint8Array,
+  descriptor: Descriptor,
+  reference: string,
+  signal: AbortSignal,
+  repair: (digest: string) => Promise<boolean>,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await putManifest(context, repository, bytes, descriptor, reference, signal);
+      return;
+    } catch (error) {
+      const missing = isOciError(error)
+        ? error.errors
+            .filter((e) => e.code === "MANIFEST_BLOB_UNKNOWN" && typeof e.detail === "string")
+            .map((e) => e.detail as string)
+        : [];
+      if (!missing.length || attempt >= REPAIRS) throw error;
+      context.logger.warn("the registry lost blobs this push sent; sending them again", { missing, attempt });
+      // Let the other client's commit settle before looking again.
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt + Math.random() * 100));
+      for (const digest of new Set(missing)) if (!(await repair(digest))) throw error;
+    }
+  }
 }

@@ -1,7 +1,9 @@
 // In Chromium: an Authorization header never reaches a second origin on a redirect, through fetchTransport and
-// through fetch itself; and the transport detects that fetch must follow redirects here.
+// through fetch itself; the transport detects that fetch must follow redirects here; and a stream upload over
+// HTTP/1.1 fails (Chromium needs HTTP/2 for it), as a NETWORK error.
 import { describe, expect, inject, it } from "vitest";
 import { fetchTransport } from "../src/index.js";
+import { detectRedirectMode } from "../src/redirect.js";
 
 const servers = inject("transportServers");
 const id = () => `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
@@ -15,6 +17,7 @@ describe("redirects in Chromium", () => {
   it("runs in a real browser", () => {
     expect(typeof document).toBe("object");
     expect(navigator.userAgent).toMatch(/Chrome\//);
+    expect(detectRedirectMode(globalThis)).toBe("follow");
   });
 
   it.each([301, 302, 303, 307, 308])("a %i to another port drops Authorization (fetchTransport)", async (status) => {
@@ -55,5 +58,19 @@ describe("redirects in Chromium", () => {
     expect(res.redirected).toBe(true);
     await res.arrayBuffer();
     expect(await seenBy(servers.otherUrl, x)).toEqual([expect.objectContaining({ authorization: null })]);
+  });
+});
+
+describe("request bodies in Chromium", () => {
+  it("a ReadableStream body over HTTP/1.1 fails as NETWORK: Chromium streams uploads over HTTP/2 only", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(16));
+        controller.close();
+      },
+    });
+    await expect(fetchTransport().request({ method: "PUT", url: `${servers.url}/echo`, body })).rejects.toMatchObject({
+      code: "NETWORK",
+    });
   });
 });
