@@ -1,0 +1,33 @@
+// Wiring a Client in Node and in a browser. Type-checked by `npm run typecheck -w @toci/docs`.
+import { Client } from "@toci/client";
+import { fsStore } from "@toci/store-fs";
+import { indexedDbStore } from "@toci/store-indexeddb";
+import { memoryStore } from "@toci/store-memory";
+import { fetchTransport } from "@toci/transport-fetch";
+
+export async function node(): Promise<void> {
+  // #region node
+  await using client = new Client({ transport: fetchTransport(), store: await fsStore("./toci-store") });
+  const repo = client.registry("ghcr.io").repo("linuxcontainers/alpine");
+  console.log(await repo.tags());
+  // #endregion node
+}
+
+export async function browser(): Promise<void> {
+  // #region browser
+  const client = new Client({ transport: fetchTransport(), store: await indexedDbStore("my-app") });
+  try {
+    const repo = client.registry(window.location.origin).repo("library/alpine");
+    console.log(await repo.resolve("latest"));
+  } finally {
+    await client.close(); // plain JavaScript on Node 20 has no `await using`: close in `finally`
+  }
+  // #endregion browser
+}
+
+export function memory(): Client {
+  // #region memory
+  const client = new Client({ transport: fetchTransport(), store: memoryStore() });
+  // #endregion memory
+  return client;
+}
