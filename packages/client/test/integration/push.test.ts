@@ -236,6 +236,22 @@ describe("trees, tags, delete", () => {
     ]);
   });
 
+  it("mounts instead of uploading what the store remembers pulling from another repository of the registry", async () => {
+    const fixture = ociImage({ seed: "remember", layerSizes: [500_000] });
+    const from = uniqueRepo("remember-src");
+    const to = uniqueRepo("remember-dst");
+    await pushFixture(fixture, { url: proxy.url, repo: from, tag: "v1" });
+    const { client } = newClient();
+    const registry = client.registry(proxy.url);
+    expect(succeeded(await collect(registry.repo(from).pull("v1")))).toBe(true);
+    proxy.clearRequests();
+    expect(succeeded(await collect(registry.repo(to).push(fixture.root, { tag: "v1" })))).toBe(true);
+    const posts = uploads(proxy, "POST");
+    expect(posts.length).toBe(2); // config and layer
+    expect(posts.every((p) => p.path.includes(`from=${encodeURIComponent(from)}`) && p.status === 201)).toBe(true);
+    expect(uploads(proxy, "PUT")).toHaveLength(0);
+  });
+
   it("tags exact bytes under several tags (one PUT each on 2.8.2), and deletes by digest", async () => {
     const { plain } = registries();
     const fixture = ociImage({ seed: "tags" });
