@@ -46,20 +46,28 @@ async function acquire(fs: FsPromises, path: string, options: LockOptions): Prom
   const deadline = Date.now() + options.timeout;
   let delay = 1;
   for (;;) {
+    // The lock must appear with its content in one step: a lock file created empty and written afterwards is,
+    // for a moment, a lock without an owner that another process judges stale and breaks (two holders, a lost
+    // tag: seen in the two-process test under load). So the token goes to a private file first, and link(),
+    // which refuses to overwrite, publishes it whole.
+    const temp = `${path}.${process.pid}-${randomBytes(6).toString("hex")}`;
     try {
-      const handle = await fs.open(path, "wx");
+      const handle = await fs.open(temp, "wx");
       try {
         const bytes = new TextEncoder().encode(token);
         await handle.write(bytes, 0, bytes.length, 0);
       } finally {
         await handle.close();
       }
+      await fs.link(temp, path);
+      await fs.unlink(temp).catch(() => {});
       return async () => {
         // Only remove the lock if it is still ours (a stale-lock breaker may have taken it, wrongly or not).
         const content = await readText(fs, path);
         if (content === token) await fs.unlink(path).catch(() => {});
       };
     } catch (error) {
+      await fs.unlink(temp).catch(() => {});
       if (errorCode(error) !== "EEXIST") {
         throw new OciError("STORE", `cannot create the lock ${path}: ${String(error)}`, { cause: error });
       }
