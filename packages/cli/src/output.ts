@@ -64,7 +64,8 @@ export class Output {
       return;
     }
     if (isOciError(error)) {
-      const status = error.status === undefined ? "" : ` (HTTP ${error.status})`;
+      const status =
+        error.status === undefined || error.message.includes(String(error.status)) ? "" : ` (HTTP ${error.status})`;
       process.stderr.write(`error: ${error.code}: ${error.message}${status}\n`);
       const hint = hintFor(error);
       if (hint) process.stderr.write(`hint: ${hint}\n`);
@@ -104,7 +105,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** A digest shortened for display: sha256:3f2a1b7c9d0e. */
-export function shortDigest(digest: string): string {
+export function shortDigest(digest: string, length = 12): string {
   const [alg, hex = ""] = digest.split(":");
-  return `${alg}:${hex.slice(0, 12)}`;
+  return `${alg}:${hex.slice(0, length)}`;
 }

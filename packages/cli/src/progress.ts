@@ -7,7 +7,7 @@ import { formatBytes, formatDuration, type Output, shortDigest } from "./output.
 
 /** Blobs that keep their bar once done; past this, finished bars are removed to keep the screen short. */
 const MAX_DONE_BARS = 8;
-const BAR_WIDTH = 24;
+const BAR_WIDTH = 20;
 
 interface Payload {
   label: string;
@@ -62,7 +62,7 @@ export class TransferView {
     if (!entry) {
       this.#blobCount++;
       const bar = multibar.create(descriptor.size, 0, {
-        label: `${kindOf(descriptor)} ${shortDigest(descriptor.digest)}`,
+        label: `${kindOf(descriptor)} ${shortDigest(descriptor.digest, 8)}`,
       });
       entry = { bar, done: false };
       this.#blobs.set(descriptor.digest, entry);
@@ -122,7 +122,7 @@ function line(progress: number, value: number, total: number, payload: Payload):
   const filled = Math.round(p * BAR_WIDTH);
   const bar = "█".repeat(filled) + "░".repeat(BAR_WIDTH - filled);
   const tail = [payload.rate, payload.eta].filter(Boolean).join(" | ");
-  return `${payload.label.padEnd(28)} ${bar} ${String(Math.floor(p * 100)).padStart(3)}% | ${formatBytes(value)} / ${formatBytes(total)}${tail ? ` | ${tail}` : ""}`;
+  return `${payload.label.padEnd(22)} ${bar} ${String(Math.floor(p * 100)).padStart(3)}% | ${formatBytes(value)} / ${formatBytes(total)}${tail ? ` | ${tail}` : ""}`;
 }
 
 function kindOf(descriptor: Descriptor): string {
