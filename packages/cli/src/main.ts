@@ -35,7 +35,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander printed its message ("error: unknown option '--x'") and the usage hint already.
-      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      if (error.exitCode === 0) return EXIT_OK;
+      if (argv.includes("--json")) {
+        const message = error.message.replace(/^error: /, "");
+        process.stdout.write(`${JSON.stringify({ error: { name: "UsageError", code: "USAGE", message } }, null, 2)}\n`);
+      }
+      return EXIT_USAGE;
     }
     state.failure = error;
   } finally {
