@@ -78,8 +78,11 @@ export function platform(value: string | undefined): string | undefined {
   return value;
 }
 
-/** A registry name as typed (`localhost:5000`, `https://ghcr.io`, `docker.io`): host[:port], and whether http: was asked. */
-export function registryName(value: string): { host: string; plainHttp: boolean } {
+/** How a registry should be reached, from how it was named: `http://` or `https://` forces the scheme. */
+export type Scheme = "http" | "https" | undefined;
+
+/** A registry name as typed (`localhost:5000`, `https://ghcr.io`, `docker.io`): host[:port], and a scheme if given. */
+export function registryName(value: string): { host: string; scheme: Scheme } {
   const match = /^(?:(https?):\/\/)?([^/\s]+)\/?$/i.exec(value.trim());
   if (!match) throw new UsageError(`invalid registry ${JSON.stringify(value)}: expected host[:port]`);
   const host = match[2]!.toLowerCase();
@@ -88,7 +91,10 @@ export function registryName(value: string): { host: string; plainHttp: boolean 
   } catch {
     throw new UsageError(`invalid registry ${JSON.stringify(value)}: expected host[:port]`);
   }
-  return { host: host === "index.docker.io" ? "docker.io" : host, plainHttp: match[1]?.toLowerCase() === "http" };
+  return {
+    host: host === "index.docker.io" ? "docker.io" : host,
+    scheme: match[1]?.toLowerCase() as Scheme,
+  };
 }
 
 /** Reads all of stdin (for --password-stdin). */
@@ -124,7 +130,7 @@ export interface Session {
   client: Client;
   logger: ErrorRecorder;
   /** A registry with its credentials, TLS and plain-HTTP settings. */
-  registry(host: string, plainHttp?: boolean): Promise<Registry>;
+  registry(host: string, scheme?: Scheme): Promise<Registry>;
   close(): Promise<void>;
 }
 
@@ -178,10 +184,17 @@ export async function openSession(
   return {
     client,
     logger,
-    async registry(host, plainHttp = false) {
+    async registry(host, scheme) {
       const auth = await credentialsFor(host, flags);
-      const plain = flags.plainHttp === true || plainHttp;
-      return client.registry(host, { auth, plainHttp: plain, allowInsecureCredentials: plain });
+      // --plain-http or http:// force HTTP; --ca-file, --insecure or https:// mean TLS even on loopback (which
+      // defaults to HTTP); otherwise the client's default: HTTP for loopback, HTTPS elsewhere.
+      const plain = flags.plainHttp === true || scheme === "http";
+      const tls = !plain && (scheme === "https" || flags.insecure === true || flags.caFile !== undefined);
+      return client.registry(tls ? `https://${host}` : host, {
+        auth,
+        plainHttp: plain,
+        allowInsecureCredentials: plain,
+      });
     },
     async close() {
       await client.close();

@@ -42,6 +42,9 @@ export function hintFor(error: OciError): string | undefined {
     }
     return "is the registry running and reachable? For a plain HTTP registry add --plain-http";
   }
+  if (error.code === "HTTP" && /HTTP request to an HTTPS server/i.test(error.message)) {
+    return "the registry speaks HTTPS: name it https://host:port, or pass --ca-file FILE (or --insecure)";
+  }
   if (error.code === "NOT_FOUND" && Array.isArray(error.detail?.["available"])) {
     return `available platforms: ${(error.detail["available"] as string[]).join(", ")}`;
   }

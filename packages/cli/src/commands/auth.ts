@@ -27,7 +27,7 @@ function prompt(question: string, secret = false): Promise<string> {
 }
 
 export async function login(run: Run, registryText: string, flags: RegistryFlags): Promise<void> {
-  const { host, plainHttp } = registryName(registryText);
+  const { host, scheme } = registryName(registryText);
   let username = flags.username ?? process.env["TOCI_USERNAME"];
   let password = flags.password;
   if (flags.passwordStdin || flags.password !== undefined || flags.username !== undefined) {
@@ -46,7 +46,7 @@ export async function login(run: Run, registryText: string, flags: RegistryFlags
   }
   const session = await openSession(run.out, { ...flags, username, password, passwordStdin: false }, "memory");
   try {
-    const registry = await session.registry(host, plainHttp);
+    const registry = await session.registry(host, scheme);
     session.logger.reset();
     orFail(session, await registry.ping({ signal: run.signal }), "login");
   } finally {
@@ -66,10 +66,10 @@ export async function logout(run: Run, registryText: string): Promise<void> {
 }
 
 export async function ping(run: Run, registryText: string, flags: RegistryFlags): Promise<void> {
-  const { host, plainHttp } = registryName(registryText);
+  const { host, scheme } = registryName(registryText);
   const session = await openSession(run.out, flags, "memory");
   try {
-    const registry = await session.registry(host, plainHttp);
+    const registry = await session.registry(host, scheme);
     session.logger.reset();
     const started = Date.now();
     orFail(session, await registry.ping({ signal: run.signal }), "ping");

@@ -27,10 +27,10 @@ export async function tags(run: Run, repoText: string, flags: RegistryFlags): Pr
 }
 
 export async function catalog(run: Run, registryText: string, flags: RegistryFlags): Promise<void> {
-  const { host, plainHttp } = registryName(registryText);
+  const { host, scheme } = registryName(registryText);
   const session = await openSession(run.out, flags, "memory");
   try {
-    const registry = await session.registry(host, plainHttp);
+    const registry = await session.registry(host, scheme);
     session.logger.reset();
     const names: string[] = [];
     for await (const page of registry.catalog({ signal: run.signal })) {
