@@ -27,14 +27,13 @@ export async function layoutList(run: Run, flags: LayoutFlags): Promise<void> {
     platform: root.platform ? formatPlatform(root.platform) : null,
   }));
   const width = Math.max(4, ...rows.map((r) => (r.name ?? "(untagged)").length));
-  const lines = rows.map(
-    (r) =>
-      `${(r.name ?? "(untagged)").padEnd(width)}  ${r.digest}  ${r.mediaType}${r.platform ? `  ${r.platform}` : ""}`,
-  );
-  run.out.result(
-    { store: dir, roots: rows },
-    run.out.tty ? [`${"NAME".padEnd(width)}  DIGEST  MEDIA TYPE`, ...lines] : lines,
-  );
+  const digestWidth = Math.max(6, ...rows.map((r) => r.digest.length));
+  const typeWidth = Math.max(10, ...rows.map((r) => r.mediaType.length));
+  const row = (name: string, digest: string, type: string, platform: string) =>
+    `${name.padEnd(width)}  ${digest.padEnd(digestWidth)}  ${platform ? `${type.padEnd(typeWidth)}  ${platform}` : type}`;
+  const lines = rows.map((r) => row(r.name ?? "(untagged)", r.digest, r.mediaType, r.platform ?? ""));
+  const header = row("NAME", "DIGEST", "MEDIA TYPE", rows.some((r) => r.platform) ? "PLATFORM" : "");
+  run.out.result({ store: dir, roots: rows }, run.out.tty ? [header, ...lines] : lines);
 }
 
 export async function layoutGc(run: Run, flags: LayoutFlags): Promise<void> {
