@@ -11,8 +11,10 @@ const { plain } = registries();
 const repo = `${plain.host}/cli/interrupt`;
 const SIZE = 64 * 1024 * 1024;
 
+let layout: string;
+
 beforeAll(async () => {
-  const layout = tempDir();
+  layout = tempDir();
   await writeLargeLayerImage(layout, { size: SIZE, seed: "cli-interrupt", tag: "big" });
   const pushed = await toci(["push", `${repo}:v1`, "--store", layout, "--from", "big"]);
   expect(pushed.stderr).toBe("");
@@ -66,5 +68,30 @@ describe("Ctrl-C", () => {
     expect(partialBytes(store)).toBe(0);
     const ls = await toci(["layout", "ls", "--store", store]);
     expect(ls.stdout).toContain(`${repo}:v1`);
+  }, 60_000);
+
+  it("stops a push cleanly, keeps the upload session, and a rerun resumes it", async () => {
+    const uploads = join(layout, "ingest", "uploads");
+    const child = spawn(process.execPath, [BIN, "push", `${repo}-push:v1`, "--store", layout, "--from", "big"], {
+      env: { ...process.env, DOCKER_CONFIG: tempDir() },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    let done = false;
+    void exited.then(() => {
+      done = true;
+    });
+    // The session is remembered once the registry has acknowledged a chunk (the layer is above the monolithic cap).
+    while (!done && !(existsSync(uploads) && readdirSync(uploads).length > 0)) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(done).toBe(false);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(readdirSync(uploads).length).toBe(1);
+    const rerun = await toci(["push", `${repo}-push:v1`, "--store", layout, "--from", "big", "--debug"]);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toMatch(/resuming an upload at byte [1-9]/);
+    expect(readdirSync(uploads)).toEqual([]);
   }, 60_000);
 });
