@@ -54,6 +54,9 @@ describe.concurrent("toci against a plain registry", () => {
     expect(arm.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
     expect(arm.platform.architecture).toBe("arm64");
     expect(arm.digest).not.toBe(fixture.root.digest);
+    const none = await toci(["resolve", `${repo}:v1`, "--platform", "linux/s390x"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("hint: available platforms: linux/amd64, linux/arm64");
   });
 
   it("prints a manifest's exact bytes, and parses it with --json", async () => {
