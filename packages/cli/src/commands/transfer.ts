@@ -2,8 +2,7 @@
 // resumes) and a summary (digest, size, time).
 import { access } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
-import type { Descriptor, OciError, TransferEvent } from "@toci/spec-types";
-import { OciError as Oci } from "@toci/spec-types";
+import { type Descriptor, OciError, type TransferEvent } from "@toci/spec-types";
 import { openSession, platform, type RegistryFlags, reference, type Session } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatBytes, formatDuration, type Output } from "../output.js";
@@ -44,7 +43,7 @@ async function drive(view: TransferView, events: AsyncIterable<TransferEvent>): 
 /** The result a session call gave, or the error the client logged for it. */
 export function orFail<T>(session: Session, value: T | undefined | false, what: string): T {
   if (value === undefined || value === false) {
-    throw session.logger.last ?? new Oci("NOT_FOUND", `${what} failed`);
+    throw session.logger.last ?? new OciError("NOT_FOUND", `${what} failed`);
   }
   return value;
 }
@@ -91,7 +90,8 @@ export async function pull(run: Run, refText: string, flags: PullFlags): Promise
     } else {
       await drive(view, repo.pull(ref.tag!, { platform: wanted, signal: run.signal, onBlob: view.onBlob }));
       root = await session.client.store.resolve(`${repo.reference}:${ref.tag}`);
-      if (!root) throw new Oci("STORE", `the layout has no root named ${repo.reference}:${ref.tag} after the pull`);
+      if (!root)
+        throw new OciError("STORE", `the layout has no root named ${repo.reference}:${ref.tag} after the pull`);
     }
     summary(out, view, "pulled", `${ref}${wanted ? ` (${wanted})` : ""} into ${flags.store ?? DEFAULT_STORE}`, root, {
       reference: ref.toString(),
@@ -108,7 +108,7 @@ export async function requireLayout(dir: string): Promise<void> {
   try {
     await access(join(dir, "oci-layout"));
   } catch {
-    throw new Oci("NOT_FOUND", `no OCI layout at ${dir} (pass --store DIR, or pull something into it first)`);
+    throw new OciError("NOT_FOUND", `no OCI layout at ${dir} (pass --store DIR, or pull something into it first)`);
   }
 }
 
@@ -125,7 +125,7 @@ export async function push(run: Run, refText: string, flags: PushFlags): Promise
     if (flags.from === undefined && !ref.digest) root = await store.resolve(`${ref.name}:${ref.tag}`);
     root ??= await store.resolve(from);
     if (!root) {
-      throw new Oci("NOT_FOUND", `nothing named ${JSON.stringify(from)} in the layout ${dir}`, {
+      throw new OciError("NOT_FOUND", `nothing named ${JSON.stringify(from)} in the layout ${dir}`, {
         detail: { hint: "toci layout ls lists what it holds" },
       });
     }
