@@ -44,6 +44,9 @@ export async function login(run: Run, registryText: string, flags: RegistryFlags
   if (!username || password === undefined) {
     throw new UsageError("login needs -u/--username with -p/--password or --password-stdin");
   }
+  if (flags.password !== undefined) {
+    run.out.warn("a password on the command line can be read by other users (ps, shell history); use --password-stdin");
+  }
   const session = await openSession(run.out, { ...flags, username, password, passwordStdin: false }, "memory");
   try {
     const registry = await session.registry(host, scheme);
