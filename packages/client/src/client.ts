@@ -31,7 +31,7 @@ import {
   resolveTransferOptions,
 } from "./options.js";
 import { Registry } from "./registry.js";
-import type { PlatformSelector, Repository } from "./repository.js";
+import type { BlobProgressCallback, PlatformSelector, Repository } from "./repository.js";
 
 /** Options of {@link Client.copy}. */
 export interface CopyOptions {
@@ -42,6 +42,8 @@ export interface CopyOptions {
   /** Also copy the referrers (signatures, SBOMs, attestations) of every copied manifest. @default false */
   referrers?: boolean;
   signal?: AbortSignal;
+  /** Per-blob progress; see {@link BlobProgressCallback}. */
+  onBlob?: BlobProgressCallback;
 }
 
 export class Client {
@@ -141,7 +143,7 @@ export class Client {
         await runCopy(
           { context: src, repository: source.name, cache: source._cache },
           { context: dst, repository: destination.name, cache: destination._cache },
-          { root, platform: undefined, tag, referrers: options.referrers === true },
+          { root, platform: undefined, tag, referrers: options.referrers === true, onBlob: options.onBlob },
           { ...reporter, signal },
         );
       },

@@ -18,6 +18,7 @@ export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logg
 export type { ClientOptions, RegistryOptions, TransferOptions } from "./options.js";
 export { type CatalogOptions, Registry } from "./registry.js";
 export {
+  type BlobProgressCallback,
   type BlobPushOptions,
   type FetchOptions,
   type PlatformSelector,

@@ -14,6 +14,7 @@ import {
   isTag,
   type Manifest,
   manifestMediaType,
+  OCTET_STREAM,
   OciError,
   type Platform,
   type PlatformMatcher,
@@ -60,7 +61,17 @@ export interface PullOptions {
   platform?: PlatformSelector;
   /** Cancels the pull; it ends with a `failed` event (`ABORTED`), partial blobs kept for resuming. */
   signal?: AbortSignal;
+  /** Per-blob progress (layers and configs), for per-blob progress bars; see {@link BlobProgressCallback}. */
+  onBlob?: BlobProgressCallback;
 }
+
+/**
+ * Called as each blob (config or layer) of a pull, push or copy advances: with its descriptor and the bytes of it
+ * done so far (transferred, or found already present), first with what is already held, last with
+ * `descriptor.size`. The transfer's own events carry the totals; this is only for showing blobs one by one.
+ * A callback that throws is ignored.
+ */
+export type BlobProgressCallback = (descriptor: Descriptor, bytes: number) => void;
 
 /** Options of {@link Repository.fetch}. */
 export interface FetchOptions {
@@ -80,6 +91,8 @@ export interface TreePushOptions {
   /** Tag the root with this, on the registry and in the store. Without it the root is pushed by digest. */
   tag?: string;
   signal?: AbortSignal;
+  /** Per-blob progress; see {@link BlobProgressCallback}. */
+  onBlob?: BlobProgressCallback;
 }
 
 /** Options of {@link Repository.tag}. */
@@ -196,6 +209,38 @@ export class Repository {
     );
   }
 
+  /**
+   * The descriptor of a blob by digest (HEAD on the blob endpoint): its size from `Content-Length`, media type
+   * `application/octet-stream` (a registry does not know a blob's type). For fetching a blob known only by digest.
+   * Resolves undefined on failure (`BLOB_UNKNOWN` when absent), logged.
+   */
+  async resolveBlob(digest: string, options: { signal?: AbortSignal } = {}): Promise<Descriptor | undefined> {
+    return this.#guard(
+      "resolveBlob",
+      undefined,
+      async (signal) => {
+        if (!isDigest(digest)) throw new OciError("INVALID_ARGUMENT", `not a digest: ${JSON.stringify(digest)}`);
+        const path = `${this.name}/blobs/${digest}`;
+        const response = await this.#context.http.send({
+          method: "HEAD",
+          path,
+          scopes: [repositoryScope(this.name, PULL)],
+          signal,
+        });
+        await discard(response);
+        if (response.status !== 200) {
+          throw await this.#context.http.error(response, "HEAD", this.#context.http.url(path), "BLOB_UNKNOWN");
+        }
+        const size = Number(response.headers.get("content-length") ?? Number.NaN);
+        if (!Number.isSafeInteger(size) || size < 0) {
+          throw new OciError("PROTOCOL", "the registry gave no Content-Length for the blob");
+        }
+        return { mediaType: OCTET_STREAM, digest, size };
+      },
+      options.signal,
+    );
+  }
+
   /** Whether the registry has this content (HEAD on the manifest or blob endpoint). False on failure, logged. */
   async exists(descriptor: Descriptor, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     return this.#guard(
@@ -308,7 +353,7 @@ export class Repository {
         }
         await runPull(
           context,
-          { repository: this.name, root, platform: undefined, tagAs, cache: this.#cache },
+          { repository: this.name, root, platform: undefined, tagAs, cache: this.#cache, onBlob: options.onBlob },
           reporter,
         );
       },
@@ -369,7 +414,7 @@ export class Repository {
         }
         await runTreePush(
           context,
-          { repository: this.name, reference: this.reference, root, tag: options.tag, tuning },
+          { repository: this.name, reference: this.reference, root, tag: options.tag, tuning, onBlob: options.onBlob },
           { ...reporter, signal: linkSignals(context, reporter.signal) },
         );
       },

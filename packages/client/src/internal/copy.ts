@@ -12,7 +12,7 @@ import { manifestExists, putManifestRepairing } from "./push/push-tree.js";
 import type { BlobSource } from "./push/source.js";
 import { uploadBlob } from "./push/upload.js";
 import { listReferrers } from "./referrers.js";
-import { blobProgress, type TransferReporter } from "./transfer.js";
+import { blobProgress, type OnBlob, type TransferReporter } from "./transfer.js";
 
 export interface CopyEnd {
   context: RegistryContext;
@@ -25,6 +25,8 @@ export interface CopyPlan {
   platform: PlatformMatcher | undefined;
   tag: string | undefined;
   referrers: boolean;
+  /** Per-blob progress for the caller. */
+  onBlob?: OnBlob;
 }
 
 /** How deep referrers of referrers are followed (a signature of an SBOM of an image is depth 2). */
@@ -65,7 +67,7 @@ export async function runCopy(src: CopyEnd, dst: CopyEnd, plan: CopyPlan, report
             remoteSource(src, blob, signal),
             blob,
             tuning,
-            { progress: blobProgress(reporter) },
+            { progress: blobProgress(reporter, plan.onBlob, blob) },
             signal,
           );
         }),

@@ -2,7 +2,14 @@
 // conflates progress (a slow consumer sees the latest state, not a backlog), keeps percent and bytes monotonic,
 // holds `progress 100` back until the work has really finished (koci could send it before index.json was written),
 // and ends with exactly one terminal event. Leaving the loop early cancels the work.
-import { isOciError, OciError, type OciErrorCode, type TransferEvent, toOciError } from "@toci/spec-types";
+import {
+  type Descriptor,
+  isOciError,
+  OciError,
+  type OciErrorCode,
+  type TransferEvent,
+  toOciError,
+} from "@toci/spec-types";
 import type { Logger } from "../logger.js";
 
 /** What a transfer's work reports through. */
@@ -17,18 +24,33 @@ export interface TransferReporter {
 
 type Work = (reporter: TransferReporter) => Promise<void>;
 
+/** The caller's per-blob callback (`onBlob` of pull, push and copy), when it gave one. */
+export type OnBlob = ((descriptor: Descriptor, bytes: number) => void) | undefined;
+
 /**
  * A per-blob progress callback: takes the bytes of one blob held so far (which may go back, when a registry ignores
- * Range or an upload resynchronises) and adds only forward movement to the transfer's total.
+ * Range or an upload resynchronises) and adds only forward movement to the transfer's total. With `onBlob`, the
+ * caller also hears how far this blob is (for one progress bar per blob).
  */
-export function blobProgress(reporter: TransferReporter): (bytes: number) => void {
+export function blobProgress(reporter: TransferReporter, onBlob?: OnBlob, blob?: Descriptor): (bytes: number) => void {
   let counted = 0;
   return (bytes) => {
     if (bytes > counted) {
       reporter.addDone(bytes - counted);
       counted = bytes;
     }
+    if (blob) notifyBlob(onBlob, blob, counted);
   };
+}
+
+/** Tells the caller how far one blob is, swallowing what its callback throws (a display's failure is not ours). */
+export function notifyBlob(onBlob: OnBlob, blob: Descriptor, bytes: number): void {
+  if (!onBlob) return;
+  try {
+    onBlob(blob, bytes);
+  } catch {
+    // ignored: see above
+  }
 }
 
 /** Wraps a unit of work as a TransferEvent stream. */

@@ -5,7 +5,7 @@ import { type Descriptor, isSourceRecorder, type PlatformMatcher, writeBlob } fr
 import type { RegistryContext } from "../context.js";
 import { limiter } from "../limiter.js";
 import { fetchManifestBytes, type ManifestCache } from "../manifests.js";
-import { blobProgress, type TransferReporter } from "../transfer.js";
+import { blobProgress, notifyBlob, type OnBlob, type TransferReporter } from "../transfer.js";
 import { downloadBlob } from "./download.js";
 import { readStored, walkGraph } from "./graph.js";
 
@@ -16,6 +16,8 @@ export interface PullPlan {
   /** The full reference to name the root with in the store (`host/repo:tag`), when pulled by tag. */
   tagAs: string | undefined;
   cache: ManifestCache;
+  /** Per-blob progress for the caller. */
+  onBlob?: OnBlob;
 }
 
 export async function runPull(context: RegistryContext, plan: PullPlan, reporter: TransferReporter): Promise<void> {
@@ -52,9 +54,10 @@ export async function runPull(context: RegistryContext, plan: PullPlan, reporter
         if (signal.aborted) return;
         if (await store.exists(blob)) {
           reporter.addDone(blob.size);
+          notifyBlob(plan.onBlob, blob, blob.size);
           return;
         }
-        await downloadBlob(context, plan.repository, blob, { held: blobProgress(reporter) }, signal);
+        await downloadBlob(context, plan.repository, blob, { held: blobProgress(reporter, plan.onBlob, blob) }, signal);
         // Remember where the blob came from: a later push to another repository of this registry can mount it.
         if (recorder) await recorder.recordSource(blob.digest, `${context.name}/${plan.repository}`).catch(() => {});
       }),

@@ -9,7 +9,7 @@ import { discard } from "../http.js";
 import { limiter } from "../limiter.js";
 import { putManifest } from "../manifest-put.js";
 import { readStored, walkGraph } from "../pull/graph.js";
-import { blobProgress, type TransferReporter } from "../transfer.js";
+import { blobProgress, type OnBlob, type TransferReporter } from "../transfer.js";
 import { storeSource } from "./source.js";
 import { type UploadTuning, uploadBlob } from "./upload.js";
 
@@ -20,6 +20,8 @@ export interface TreePush {
   root: Descriptor;
   tag: string | undefined;
   tuning: Omit<UploadTuning, "mountFrom">;
+  /** Per-blob progress for the caller. */
+  onBlob?: OnBlob;
 }
 
 export async function runTreePush(context: RegistryContext, plan: TreePush, reporter: TransferReporter): Promise<void> {
@@ -52,7 +54,7 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
           source,
           blob,
           { ...plan.tuning, mountFrom },
-          { progress: blobProgress(reporter) },
+          { progress: blobProgress(reporter, plan.onBlob, blob) },
           signal,
         ).finally(() => source.close());
       }),

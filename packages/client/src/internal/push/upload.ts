@@ -66,7 +66,7 @@ export async function uploadBlob(
   }
 
   const key = `${http.base.href}|${repository}|${expected.digest}`;
-  let session = await resumeSession(context, key, signal);
+  let session = await resumeSession(context, key, push, signal);
   if (!session) {
     for (const from of tuning.mountFrom) {
       if (from === repository) continue;
@@ -96,7 +96,7 @@ export async function uploadBlob(
     context.logger.warn(`upload interrupted (${why.code}); asking the registry where it stands`, {
       digest: expected.digest,
     });
-    const status = await uploadStatus(context, session!.location, session!.offset, signal);
+    const status = await uploadStatus(context, session!.location, session!.offset, push, signal);
     if (!status) throw why;
     session!.location = status.location;
     session!.offset = status.offset;
@@ -113,7 +113,7 @@ export async function uploadBlob(
         (http.abilities.maxRequestBytes === undefined || remaining <= http.abilities.maxRequestBytes);
       try {
         if (monolithic || remaining === 0) {
-          const digest = await put(context, session.location, expected, offset, bodies, signal);
+          const digest = await put(context, session.location, expected, offset, bodies, push, signal);
           checkDigest(digest, expected);
           break;
         }
@@ -139,7 +139,7 @@ export async function uploadBlob(
           await context.uploads.set(key, session.location, session.offset);
           report.progress(session.offset);
           if (session.offset >= expected.size) {
-            const digest = await put(context, session.location, expected, session.offset, bodies, signal);
+            const digest = await put(context, session.location, expected, session.offset, bodies, push, signal);
             checkDigest(digest, expected);
             break;
           }
@@ -182,7 +182,7 @@ export async function uploadBlob(
       await context.uploads.set(key, session.location, session.offset);
       throw e;
     }
-    await cancelSession(context, session.location);
+    await cancelSession(context, session.location, push);
     await context.uploads.delete(key);
     throw e;
   }
@@ -197,11 +197,16 @@ interface Session {
   minChunk: number;
 }
 
-async function resumeSession(context: RegistryContext, key: string, signal: AbortSignal): Promise<Session | undefined> {
+async function resumeSession(
+  context: RegistryContext,
+  key: string,
+  scopes: readonly string[],
+  signal: AbortSignal,
+): Promise<Session | undefined> {
   const state = await context.uploads.get(key);
   if (!state) return undefined;
   try {
-    const status = await uploadStatus(context, state.location, state.offset, signal);
+    const status = await uploadStatus(context, state.location, state.offset, scopes, signal);
     if (status) {
       context.logger.info(`resuming an upload at byte ${status.offset}`, { location: redact(state.location) });
       return { location: status.location, offset: status.offset, minChunk: 0 };
@@ -254,9 +259,12 @@ async function uploadStatus(
   context: RegistryContext,
   location: string,
   known: number,
+  scopes: readonly string[],
   signal: AbortSignal,
 ): Promise<{ location: string; offset: number } | undefined> {
-  const response = await context.http.send({ method: "GET", url: location, scopes: [], signal });
+  // The session's requests need the push token: with no scope, a token registry answers 401, and a PUT whose
+  // body is a stream cannot be replayed after the challenge.
+  const response = await context.http.send({ method: "GET", url: location, scopes, signal });
   await discard(response);
   if (response.status !== 204 && response.status !== 200) return undefined;
   const end = rangeEnd(response.headers.get("range"), undefined);
@@ -273,6 +281,7 @@ async function put(
   expected: Descriptor,
   offset: number,
   bodies: Bodies,
+  scopes: readonly string[],
   signal: AbortSignal,
 ): Promise<string | null> {
   const length = expected.size - offset;
@@ -282,7 +291,7 @@ async function put(
     url,
     headers: { "content-type": "application/octet-stream", "content-length": String(length) },
     body: length > 0 ? await bodies.make(offset, expected.size) : null,
-    scopes: [],
+    scopes,
     signal,
   });
   if (response.status !== 201) throw await context.http.error(response, "PUT", url, "BLOB_UPLOAD_INVALID");
@@ -329,9 +338,9 @@ class Bodies {
   }
 }
 
-async function cancelSession(context: RegistryContext, location: string): Promise<void> {
+async function cancelSession(context: RegistryContext, location: string, scopes: readonly string[]): Promise<void> {
   try {
-    const response = await context.http.send({ method: "DELETE", url: location, scopes: [] });
+    const response = await context.http.send({ method: "DELETE", url: location, scopes });
     await discard(response);
   } catch {
     // Cancelling is a courtesy (spec main: clients SHOULD, and ignore its failure).

@@ -1,0 +1,176 @@
+// pull, push and copy: the transfers, with live progress, Ctrl-C that stops cleanly (partials kept, a rerun
+// resumes) and a summary (digest, size, time).
+import { access } from "node:fs/promises";
+import { join, resolve as resolvePath } from "node:path";
+import { type Descriptor, OciError, type TransferEvent } from "@toci/spec-types";
+import { openSession, platform, type RegistryFlags, reference, type Session } from "../context.js";
+import { UsageError } from "../errors.js";
+import { formatBytes, formatDuration, type Output } from "../output.js";
+import { TransferView } from "../progress.js";
+import type { Run } from "../run.js";
+
+export interface PullFlags extends RegistryFlags {
+  store?: string;
+  platform?: string;
+}
+
+export interface PushFlags extends RegistryFlags {
+  store?: string;
+  from?: string;
+}
+
+export interface CopyFlags extends RegistryFlags {
+  platform?: string;
+}
+
+/** The default layout, as DESIGN.md §5 fixes it. */
+export const DEFAULT_STORE = "./toci-store";
+
+/** Consumes a transfer's events into the view; throws the failure's OciError. */
+async function drive(view: TransferView, events: AsyncIterable<TransferEvent>): Promise<void> {
+  let failure: OciError | undefined;
+  try {
+    for await (const event of events) {
+      if (event.type === "failed") failure = event.error;
+      else view.event(event);
+    }
+  } finally {
+    view.stop();
+  }
+  if (failure) throw failure;
+}
+
+/** The result a session call gave, or the error the client logged for it. */
+export function orFail<T>(session: Session, value: T | undefined | false, what: string): T {
+  if (value === undefined || value === false) {
+    throw session.logger.last ?? new OciError("NOT_FOUND", `${what} failed`);
+  }
+  return value;
+}
+
+function summary(
+  out: Output,
+  view: TransferView,
+  verb: string,
+  what: string,
+  root: Descriptor,
+  extra: Record<string, unknown>,
+): void {
+  const size = view.totalBytes;
+  const time = view.elapsed;
+  out.result(
+    { ...extra, digest: root.digest, mediaType: root.mediaType, size: root.size, bytes: size, seconds: time / 1000 },
+    out.tty
+      ? [
+          `✓ ${verb} ${what}`,
+          `  digest  ${root.digest}`,
+          `  size    ${formatBytes(size)} (${size} bytes)`,
+          `  time    ${formatDuration(time)}`,
+        ]
+      : [`${verb} ${what} ${root.digest} ${size} bytes ${formatDuration(time)}`],
+  );
+}
+
+export async function pull(run: Run, refText: string, flags: PullFlags): Promise<void> {
+  const { out } = run;
+  const ref = reference(refText);
+  const wanted = platform(flags.platform);
+  const dir = resolvePath(flags.store ?? DEFAULT_STORE);
+  const session = await openSession(out, flags, { dir });
+  try {
+    const repo = (await session.registry(ref.registry)).repo(ref.repository);
+    const view = await TransferView.open(out, "pull");
+    let root: Descriptor | undefined;
+    if (ref.digest) {
+      // By digest: the descriptor first (narrowed to the platform), then the pull; a tag given too names it.
+      session.logger.reset();
+      root = orFail(session, await repo.resolve(ref.digest, { platform: wanted, signal: run.signal }), "resolve");
+      await drive(view, repo.pull(root, { signal: run.signal, onBlob: view.onBlob }));
+      if (ref.tag) await session.client.store.tag(root, `${ref.name}:${ref.tag}`);
+    } else {
+      await drive(view, repo.pull(ref.tag!, { platform: wanted, signal: run.signal, onBlob: view.onBlob }));
+      root = await session.client.store.resolve(`${repo.reference}:${ref.tag}`);
+      if (!root)
+        throw new OciError("STORE", `the layout has no root named ${repo.reference}:${ref.tag} after the pull`);
+    }
+    summary(out, view, "pulled", `${ref}${wanted ? ` (${wanted})` : ""} into ${flags.store ?? DEFAULT_STORE}`, root, {
+      reference: ref.toString(),
+      platform: wanted ?? null,
+      store: dir,
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+/** Fails unless `dir` holds an OCI layout (so a typo does not silently create an empty one). */
+export async function requireLayout(dir: string): Promise<void> {
+  try {
+    await access(join(dir, "oci-layout"));
+  } catch {
+    throw new OciError("NOT_FOUND", `no OCI layout at ${dir} (pass --store DIR, or pull something into it first)`);
+  }
+}
+
+export async function push(run: Run, refText: string, flags: PushFlags): Promise<void> {
+  const { out } = run;
+  const ref = reference(refText);
+  const dir = resolvePath(flags.store ?? DEFAULT_STORE);
+  await requireLayout(dir);
+  const session = await openSession(out, flags, { dir });
+  try {
+    const store = session.client.store;
+    const from = flags.from ?? ref.digest ?? ref.tag!;
+    let root: Descriptor | undefined;
+    if (flags.from === undefined && !ref.digest) root = await store.resolve(`${ref.name}:${ref.tag}`);
+    root ??= await store.resolve(from);
+    if (!root) {
+      throw new OciError("NOT_FOUND", `nothing named ${JSON.stringify(from)} in the layout ${dir}`, {
+        detail: { hint: "toci layout ls lists what it holds" },
+      });
+    }
+    if (ref.digest && root.digest !== ref.digest) {
+      throw new UsageError(`--from ${from} is ${root.digest}, not the reference's digest ${ref.digest}`);
+    }
+    const repo = (await session.registry(ref.registry)).repo(ref.repository);
+    const view = await TransferView.open(out, "push");
+    const tag = ref.tag;
+    await drive(view, repo.push(root, { tag, signal: run.signal, onBlob: view.onBlob }));
+    const target = tag ? `${repo.reference}:${tag}` : `${repo.reference}@${root.digest}`;
+    summary(out, view, "pushed", target, root, { reference: target, store: dir });
+  } finally {
+    await session.close();
+  }
+}
+
+export async function copy(run: Run, srcText: string, dstText: string, flags: CopyFlags): Promise<void> {
+  const { out } = run;
+  const src = reference(srcText);
+  const dst = reference(dstText, { defaultTag: false });
+  const wanted = platform(flags.platform);
+  const session = await openSession(out, flags, "memory");
+  try {
+    const srcRepo = (await session.registry(src.registry)).repo(src.repository);
+    const dstRepo = (await session.registry(dst.registry)).repo(dst.repository);
+    session.logger.reset();
+    const root = orFail(
+      session,
+      await srcRepo.resolve(src.digest ?? src.tag!, { platform: wanted, signal: run.signal }),
+      "resolve",
+    );
+    const tag = dst.tag ?? (dst.digest ? undefined : src.tag);
+    if (dst.digest && dst.digest !== root.digest) {
+      throw new UsageError(`the destination digest ${dst.digest} is not the source's ${root.digest}`);
+    }
+    const view = await TransferView.open(out, "copy");
+    await drive(view, session.client.copy(srcRepo, root, dstRepo, { tag, signal: run.signal, onBlob: view.onBlob }));
+    const target = tag ? `${dstRepo.reference}:${tag}` : `${dstRepo.reference}@${root.digest}`;
+    summary(out, view, "copied", `${src} → ${target}`, root, {
+      source: src.toString(),
+      reference: target,
+      platform: wanted ?? null,
+    });
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,204 @@
+// What every command shares: its options, the Client (its transport, its store, a logger that remembers the
+// errors the client reports), the credentials for a registry, and reference parsing that turns a bad reference
+// into a usage error (exit 2). The client, the transport and undici are imported only when a command needs them:
+// Node pays ~200 ms the first time fetch loads (reference/perf-baselines.md "Per call (CLI)").
+import { readFile } from "node:fs/promises";
+import type { Auth, Client, LogFields, Logger, Registry } from "@toci/client";
+import type { Store } from "@toci/spec-types";
+import { isOciError, type OciError, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
+import { dockerCredentials } from "./credentials.js";
+import { UsageError } from "./errors.js";
+import type { Output } from "./output.js";
+
+/** The options that apply to every command. */
+export interface GlobalOptions {
+  json?: boolean;
+  debug?: boolean;
+  progress?: boolean;
+}
+
+/** The options of a command that talks to a registry. */
+export interface RegistryFlags extends GlobalOptions {
+  username?: string;
+  password?: string;
+  passwordStdin?: boolean;
+  plainHttp?: boolean;
+  insecure?: boolean;
+  caFile?: string;
+}
+
+/** A logger that keeps the last OciError the client reported, so a command can say why a call gave nothing. */
+export class ErrorRecorder implements Logger {
+  last: OciError | undefined;
+  readonly #out: Output;
+  constructor(out: Output) {
+    this.#out = out;
+  }
+  /** Forgets the errors seen so far (before a call whose result is checked). */
+  reset(): void {
+    this.last = undefined;
+  }
+  debug(message: string, fields?: LogFields): void {
+    this.#out.debug(message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.#out.debug(message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.#out.debug(`warning: ${message}`, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    if (isOciError(fields?.["error"])) this.last = fields["error"];
+    this.#out.debug(message, fields);
+  }
+}
+
+/** Parses a reference; a bad one is a usage error. `repoOnly` refuses a tag or digest (for `toci tags`). */
+export function reference(value: string, options: { defaultTag?: false; repoOnly?: boolean } = {}): Reference {
+  let ref: Reference;
+  try {
+    ref = parseReference(value, options.defaultTag === false || options.repoOnly ? { defaultTag: false } : {});
+  } catch (error) {
+    throw new UsageError(isOciError(error) ? error.message : String(error));
+  }
+  if (options.repoOnly && (ref.tag !== undefined || ref.digest !== undefined)) {
+    throw new UsageError(`expected a repository without a tag or digest, got ${JSON.stringify(value)}`);
+  }
+  return ref;
+}
+
+/** Parses `os/arch[/variant]`; a bad one is a usage error. */
+export function platform(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    parsePlatform(value);
+  } catch (error) {
+    throw new UsageError(isOciError(error) ? error.message : String(error));
+  }
+  return value;
+}
+
+/** How a registry should be reached, from how it was named: `http://` or `https://` forces the scheme. */
+export type Scheme = "http" | "https" | undefined;
+
+/** A registry name as typed (`localhost:5000`, `https://ghcr.io`, `docker.io`): host[:port], and a scheme if given. */
+export function registryName(value: string): { host: string; scheme: Scheme } {
+  const match = /^(?:(https?):\/\/)?([^/\s]+)\/?$/i.exec(value.trim());
+  if (!match) throw new UsageError(`invalid registry ${JSON.stringify(value)}: expected host[:port]`);
+  const host = match[2]!.toLowerCase();
+  try {
+    parseReference(`${host}/x`, { defaultRegistry: false });
+  } catch {
+    throw new UsageError(`invalid registry ${JSON.stringify(value)}: expected host[:port]`);
+  }
+  return {
+    host: host === "index.docker.io" ? "docker.io" : host,
+    scheme: match[1]?.toLowerCase() as Scheme,
+  };
+}
+
+/** Reads all of stdin (for --password-stdin). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * The credentials for a registry, in order: -u with -p or --password-stdin; TOCI_USERNAME/TOCI_PASSWORD; docker
+ * config (auths, credsStore, credHelpers). Anonymous when none give any.
+ */
+export async function credentialsFor(host: string, flags: RegistryFlags): Promise<Auth> {
+  if (flags.password !== undefined && flags.passwordStdin) {
+    throw new UsageError("--password and --password-stdin cannot be used together");
+  }
+  if (flags.username !== undefined || flags.password !== undefined || flags.passwordStdin) {
+    if (flags.username === undefined) throw new UsageError("a password needs -u/--username");
+    let password = flags.password;
+    if (flags.passwordStdin) password = (await readStdin()).replace(/\r?\n$/, "");
+    if (password === undefined) throw new UsageError("-u/--username needs -p/--password or --password-stdin");
+    return { type: "basic", username: flags.username, password };
+  }
+  const user = process.env["TOCI_USERNAME"];
+  const pass = process.env["TOCI_PASSWORD"];
+  if (user && pass !== undefined) return { type: "basic", username: user, password: pass };
+  return (await dockerCredentials(host)) ?? { type: "anonymous" };
+}
+
+/** A client and what it needs, closed with `close()`. */
+export interface Session {
+  client: Client;
+  logger: ErrorRecorder;
+  /** A registry with its credentials, TLS and plain-HTTP settings. */
+  registry(host: string, scheme?: Scheme): Promise<Registry>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a client: the fetch transport (with an undici Agent when --insecure or --ca-file ask for other TLS
+ * settings), and a store: the OCI layout at `storeDir`, or memory for commands that keep nothing.
+ */
+export async function openSession(
+  out: Output,
+  flags: RegistryFlags,
+  store: { dir: string } | "memory",
+): Promise<Session> {
+  const [{ Client }, { fetchTransport }] = await Promise.all([import("@toci/client"), import("@toci/transport-fetch")]);
+  let fetchFn: ((input: string | URL | Request, init?: RequestInit) => Promise<Response>) | undefined;
+  let closeAgent: (() => Promise<void>) | undefined;
+  if (flags.insecure || flags.caFile) {
+    const connect: { rejectUnauthorized?: boolean; ca?: string[] } = {};
+    if (flags.insecure) {
+      connect.rejectUnauthorized = false;
+      out.warn(
+        "--insecure: TLS certificates are NOT verified; anyone on the network path can read and alter this traffic",
+      );
+    }
+    if (flags.caFile) {
+      let ca: string;
+      try {
+        ca = await readFile(flags.caFile, "utf8");
+      } catch (error) {
+        throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(error as Error).message}`);
+      }
+      const { rootCertificates } = await import("node:tls");
+      connect.ca = [...rootCertificates, ca];
+    }
+    const undici = await import("undici");
+    const dispatcher = new undici.Agent({ connect });
+    fetchFn = (input, init) =>
+      undici.fetch(input as string, { ...(init as object), dispatcher } as never) as unknown as Promise<Response>;
+    closeAgent = () => dispatcher.close();
+  }
+  const logger = new ErrorRecorder(out);
+  const transport = fetchTransport(fetchFn ? { fetch: fetchFn } : {});
+  let storeImpl: Store;
+  if (store === "memory") {
+    const { memoryStore } = await import("@toci/store-memory");
+    storeImpl = memoryStore();
+  } else {
+    const { fsStore } = await import("@toci/store-fs");
+    storeImpl = await fsStore(store.dir);
+  }
+  const client = new Client({ transport, store: storeImpl, logger });
+  return {
+    client,
+    logger,
+    async registry(host, scheme) {
+      const auth = await credentialsFor(host, flags);
+      // --plain-http or http:// force HTTP; --ca-file, --insecure or https:// mean TLS even on loopback (which
+      // defaults to HTTP); otherwise the client's default: HTTP for loopback, HTTPS elsewhere.
+      const plain = flags.plainHttp === true || scheme === "http";
+      const tls = !plain && (scheme === "https" || flags.insecure === true || flags.caFile !== undefined);
+      return client.registry(tls ? `https://${host}` : host, {
+        auth,
+        plainHttp: plain,
+        allowInsecureCredentials: plain,
+      });
+    },
+    async close() {
+      await client.close();
+      await closeAgent?.();
+    },
+  };
+}

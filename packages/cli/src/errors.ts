@@ -1,0 +1,71 @@
+// How the command fails: a usage error (exit 2: an unknown flag, a reference that does not parse), or an OciError
+// (exit 1) printed as one line `error: CODE: message` with a hint that says what to do next.
+import { isOciError, type OciError, type OciErrorCode } from "@toci/spec-types";
+
+/** Exit codes: 0 success, 1 failure, 2 usage (an invalid reference included), 130 interrupted (Ctrl-C). */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/** A mistake in how the command was called: exit 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** What to do next, per error code. */
+const HINTS: Partial<Record<OciErrorCode, string>> = {
+  UNAUTHORIZED: "run `toci login <registry>` (or pass -u/--username with -p/--password or --password-stdin)",
+  DENIED: "the registry refused these credentials for this repository; check them with `toci login <registry>`",
+  MANIFEST_UNKNOWN: "no such tag; `toci tags <repo>` lists them",
+  NAME_UNKNOWN: "no such repository; `toci catalog <registry>` lists them",
+  BLOB_UNKNOWN: "no such blob in this repository; `toci manifest <ref>` lists the blobs of an image",
+  TOOMANYREQUESTS: "the registry is rate-limiting; wait a while and run the command again",
+  UNAVAILABLE: "the registry is down or overloaded; run the command again later",
+  TIMEOUT: "the registry did not answer in time; run the command again (transfers resume)",
+  ABORTED: "interrupted; run the same command again to resume (partial downloads are kept)",
+  UNSUPPORTED: "this registry does not support the operation",
+  STORE: "the local layout could not be read or written; check the --store directory and free disk space",
+  DIGEST_MISMATCH: "the content did not match its digest and was not kept; run the command again",
+  SIZE_MISMATCH: "the content did not match its size and was not kept; run the command again",
+};
+
+/** The hint for an error: its code's, or a more specific one the error's details call for. */
+export function hintFor(error: OciError): string | undefined {
+  if (error.code === "NETWORK") {
+    const text = `${error.message} ${causeText(error)}`;
+    if (/certificate|self[- ]signed|SSL|TLS|UNABLE_TO_VERIFY|CERT_/i.test(text)) {
+      return "the registry's TLS certificate is not trusted: pass --ca-file FILE (or --insecure to skip verification)";
+    }
+    if (/wrong version number|EPROTO|packet length/i.test(text)) {
+      return "the registry may speak plain HTTP: add --plain-http";
+    }
+    return "is the registry running and reachable? For a plain HTTP registry add --plain-http";
+  }
+  if (error.code === "HTTP" && /HTTP request to an HTTPS server/i.test(error.message)) {
+    return "the registry speaks HTTPS: name it https://host:port, or pass --ca-file FILE (or --insecure)";
+  }
+  if (error.code === "NOT_FOUND" && Array.isArray(error.detail?.["available"])) {
+    return `available platforms: ${(error.detail["available"] as string[]).join(", ")}`;
+  }
+  return HINTS[error.code];
+}
+
+/** The messages of an error's causes, for matching TLS failures hidden under fetch's "fetch failed". */
+export function causeText(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = (error as { cause?: unknown })?.cause;
+  for (let i = 0; current && i < 5; i++) {
+    const e = current as { message?: unknown; code?: unknown; cause?: unknown };
+    parts.push(`${String(e.code ?? "")} ${String(e.message ?? "")}`.trim());
+    current = e.cause;
+  }
+  return parts.join(": ");
+}
+
+/** An error as the --json document prints it. */
+export function errorJson(error: unknown): Record<string, unknown> {
+  if (isOciError(error)) return { ...error.toJSON(), ...(hintFor(error) ? { hint: hintFor(error) } : {}) };
+  if (error instanceof UsageError) return { name: "UsageError", code: "USAGE", message: error.message };
+  return { name: "Error", code: "INTERNAL", message: error instanceof Error ? error.message : String(error) };
+}

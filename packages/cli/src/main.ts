@@ -1,0 +1,54 @@
+// Runs one `toci` invocation and returns its exit code: 0 success, 1 failure, 2 usage, 130 interrupted.
+import { readFileSync } from "node:fs";
+import { CommanderError } from "commander";
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
+import { Output } from "./output.js";
+import { buildProgram, type ProgramState } from "./program.js";
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+      .version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** Runs `toci` with `argv` (without the node and script paths); resolves the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(EXIT_INTERRUPTED); // a second Ctrl-C: stop now
+    interrupted = true;
+    process.stderr.write(
+      "\ninterrupted: stopping… (what was transferred is kept; run the same command again to resume)\n",
+    );
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  const state: ProgramState = { signal: controller.signal };
+  const program = buildProgram(state, version());
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander printed its message ("error: unknown option '--x'") and the usage hint already.
+      if (error.exitCode === 0) return EXIT_OK;
+      if (argv.includes("--json")) {
+        const message = error.message.replace(/^error: /, "");
+        process.stdout.write(`${JSON.stringify({ error: { name: "UsageError", code: "USAGE", message } }, null, 2)}\n`);
+      }
+      return EXIT_USAGE;
+    }
+    state.failure = error;
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+  }
+  if (state.failure === undefined) return EXIT_OK;
+  if (interrupted) return EXIT_INTERRUPTED;
+  (state.out ?? new Output({})).error(state.failure);
+  return state.failure instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+}

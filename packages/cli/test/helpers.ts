@@ -1,0 +1,93 @@
+// Runs the built `toci` (dist/bin.js) as a child process, as users do, and the fixtures the tests push.
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RegistryInfo } from "@toci/testkit/registry";
+import { inject } from "vitest";
+
+export const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+}
+
+/** An empty docker config dir, so the developer's ~/.docker never leaks into a test. */
+const emptyDockerConfig = mkdtempSync(join(tmpdir(), "toci-cli-dc-"));
+
+/** `toci ...args`; resolves its exit code and output (never rejects on a non-zero exit). */
+export function toci(args: string[], options: RunOptions = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      DOCKER_CONFIG: emptyDockerConfig,
+      TOCI_USERNAME: undefined,
+      TOCI_PASSWORD: undefined,
+      NO_COLOR: "1",
+      ...options.env,
+    };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** `toci ... --json`, parsed. */
+export async function tociJson<T = Record<string, unknown>>(args: string[], options: RunOptions = {}): Promise<T> {
+  const result = await toci([...args, "--json"], options);
+  if (result.code !== 0) throw new Error(`toci ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+export function registries(): Record<"plain" | "htpasswd" | "token" | "tls", RegistryInfo> {
+  return inject("toci:registries" as never) as Record<"plain" | "htpasswd" | "token" | "tls", RegistryInfo>;
+}
+
+/** -u/-p flags for a registry with credentials. */
+export function creds(registry: RegistryInfo): string[] {
+  return registry.credentials ? ["-u", registry.credentials.username, "-p", registry.credentials.password] : [];
+}
+
+export function tempDir(prefix = "toci-cli-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A docker config dir holding `config`. */
+export function dockerConfig(config: unknown): string {
+  const dir = tempDir("toci-cli-dc-");
+  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+  return dir;
+}
+
+/** Runs a program (skopeo) and resolves its stdout; rejects with its stderr. */
+export function exec(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${file} ${args.join(" ")}: ${stderr || error.message}`));
+      else resolve(stdout);
+    });
+  });
+}

@@ -1,0 +1,103 @@
+// Usage: --help with an example for every command, exit 2 with a clear message for unknown commands and flags
+// and for references that do not parse.
+import { describe, expect, it } from "vitest";
+import { toci } from "./helpers.js";
+
+const COMMANDS = [
+  "pull",
+  "push",
+  "copy",
+  "tags",
+  "catalog",
+  "resolve",
+  "manifest",
+  "blob",
+  "referrers",
+  "attach",
+  "delete",
+  "login",
+  "logout",
+  "ping",
+];
+
+describe("usage", () => {
+  it("lists every command in --help", async () => {
+    const { code, stdout } = await toci(["--help"]);
+    expect(code).toBe(0);
+    for (const command of [...COMMANDS, "layout"]) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+  });
+
+  it("shows an example in every command's --help", async () => {
+    const results = await Promise.all(
+      [...COMMANDS.map((c) => [c]), ["layout", "ls"], ["layout", "gc"], ["layout", "rm"]].map((c) =>
+        toci([...c, "--help"]),
+      ),
+    );
+    for (const { code, stdout } of results) {
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/Examples?:\n {2}\$ .*toci /);
+    }
+  });
+
+  it("prints the version", async () => {
+    const { code, stdout } = await toci(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("exits 2 on an unknown command, an unknown flag or a missing argument", async () => {
+    const [command, flag, missing] = await Promise.all([
+      toci(["pul", "x"]),
+      toci(["tags", "localhost:5000/a", "--bogus"]),
+      toci(["pull"]),
+    ]);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain("unknown command 'pul'");
+    expect(command.stderr).toContain("Did you mean pull?");
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("unknown option '--bogus'");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing required argument 'ref'");
+  });
+
+  it("exits 2 on references that do not parse, without a stack trace", async () => {
+    const results = await Promise.all([
+      toci(["pull", "Bad/Name:v1"]),
+      toci(["resolve", "localhost:5000/a:bad tag"]),
+      toci(["tags", "localhost:5000/a:v1"]),
+      toci(["blob", "localhost:5000/a:v1"]),
+      toci(["pull", "localhost:5000/a@sha256:123"]),
+      toci(["catalog", "not a host"]),
+      toci(["pull", "localhost:5000/a:v1", "--platform", "linux"]),
+    ]);
+    for (const { code, stderr } of results) {
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^error: /);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(results[0]!.stderr).toContain("repository names must be lowercase");
+    expect(results[2]!.stderr).toContain("expected a repository without a tag or digest");
+    expect(results[3]!.stderr).toContain("needs a reference with a digest");
+    expect(results[6]!.stderr).toContain("invalid platform");
+  });
+
+  it("prints a usage error as JSON with --json", async () => {
+    const { code, stdout } = await toci(["tags", "--json", "--nope", "localhost:5000/a"]);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ error: { code: "USAGE" } });
+    const bad = await toci(["resolve", "--json", "localhost:5000/UPPER"]);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ error: { code: "USAGE" } });
+  });
+
+  it("refuses -p without -u, and -p with --password-stdin", async () => {
+    const [noUser, both] = await Promise.all([
+      toci(["tags", "127.0.0.1:1/a", "-p", "x"]),
+      toci(["tags", "127.0.0.1:1/a", "-u", "u", "-p", "x", "--password-stdin"]),
+    ]);
+    expect(noUser.code).toBe(2);
+    expect(noUser.stderr).toContain("needs -u/--username");
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("cannot be used together");
+  });
+});
