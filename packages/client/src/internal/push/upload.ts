@@ -21,6 +21,8 @@ import { type BlobSource, bufferOf } from "./source.js";
 const MIN_CHUNK = 256 * 1024;
 /** The largest OCI-Chunk-Min-Length honoured: a hostile value must not make us buffer without bound (regclient: 1 GiB). */
 const MAX_CHUNK_MIN = 1024 * 1024 * 1024;
+/** How long an aborted upload waits for the chunk in flight to be acknowledged before cutting it. */
+const PATCH_GRACE_MS = 3000;
 /** The chunk of a one-shot stream, which is buffered to be re-sendable: small enough not to weigh on memory. */
 const ONE_SHOT_CHUNK = 16 * 1024 * 1024;
 /** The most of a one-shot stream buffered to make a chunk re-sendable (one chunk at a time). */
@@ -91,6 +93,9 @@ export async function uploadBlob(
   if (http.abilities.maxRequestBytes) chunk = Math.min(chunk, http.abilities.maxRequestBytes);
   let resyncs = 0;
   const bodies = new Bodies(source, report);
+  // Stopping in the middle of a PATCH costs the whole session on distribution 2.8.2 (its `_state` no longer matches:
+  // 404 on the rerun), so an abort lets the chunk in flight finish, for at most PATCH_GRACE_MS, and stops after it.
+  const chunkSignal = graceful(signal, PATCH_GRACE_MS);
   const resync = async (why: OciError): Promise<void> => {
     if (++resyncs > MAX_RESYNCS || signal.aborted) throw why;
     context.logger.warn(`upload interrupted (${why.code}); asking the registry where it stands`, {
@@ -129,7 +134,7 @@ export async function uploadBlob(
           },
           body,
           scopes: push,
-          signal,
+          signal: chunkSignal.signal,
         });
         if (response.status === 202) {
           await discard(response);
@@ -138,6 +143,7 @@ export async function uploadBlob(
           session.offset = end === undefined ? offset + len : end + 1;
           await context.uploads.set(key, session.location, session.offset);
           report.progress(session.offset);
+          if (signal.aborted) throw new OciError("ABORTED", "the upload was aborted");
           if (session.offset >= expected.size) {
             const digest = await put(context, session.location, expected, session.offset, bodies, push, signal);
             checkDigest(digest, expected);
@@ -386,4 +392,20 @@ export function resolveLocation(location: string, requestUrl: string, base: URL)
 function rangeEnd(header: string | null, fallback: number | undefined): number | undefined {
   const m = header ? /^(?:bytes=)?0-(\d{1,16})$/.exec(header.trim()) : null;
   return m ? Number(m[1]) : fallback;
+}
+
+/**
+ * A signal that follows `signal`, but `graceMs` late. Requests that should rather complete than leave a session
+ * broken (a PATCH) use it; the loop checks the real signal after each of them.
+ */
+function graceful(signal: AbortSignal, graceMs: number): { signal: AbortSignal } {
+  const controller = new AbortController();
+  const fire = () => {
+    const timer = setTimeout(() => controller.abort(signal.reason), graceMs);
+    // Do not keep a process alive for the grace period alone.
+    (timer as { unref?: () => void }).unref?.();
+  };
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener("abort", fire, { once: true });
+  return { signal: controller.signal };
 }
