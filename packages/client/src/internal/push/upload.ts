@@ -370,6 +370,12 @@ export function resolveLocation(location: string, requestUrl: string, base: URL)
     throw new OciError("PROTOCOL", "refusing an upload Location that downgrades https to http");
   }
   assertNotPrivateFromPublic(base, url, "the upload Location");
+  // On the registry's own origin (where credentials go), an upload session lives under the API root: a Location
+  // whose `..` segments climb out of /v2/ would aim the credentials at another application on the same host.
+  const apiRoot = new URL("v2/", base.href.endsWith("/") ? base.href : `${base.href}/`).pathname;
+  if (url.origin === base.origin && !url.pathname.startsWith(apiRoot)) {
+    throw new OciError("PROTOCOL", `refusing an upload Location outside ${apiRoot}: ${url.pathname.slice(0, 200)}`);
+  }
   return url.href;
 }
 
