@@ -1,7 +1,8 @@
 // Crash consistency and multi-process concurrency (issue 9), CI-sized. A child process (children/transfer.mjs,
 // what `toci pull` / `toci push` do, through the library) is SIGKILLed at random moments, then run to completion:
 // the layout must verify, skopeo must read it, and the bytes sent again (from the fault proxy's log) must be only
-// what was missing plus what was in flight. Env: TOCI_CRASH_KILLS (default 8), TOCI_CRASH_LAYER_MIB (16).
+// what was missing plus what was in flight. Env: TOCI_CRASH_KILLS (8; 40 under `npm run soak`), TOCI_CRASH_LAYER_MIB
+// (16), TOCI_CRASH_SEED (replays a kill schedule).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -17,7 +18,7 @@ import { newClient, registries, uniqueRepo } from "./helpers.js";
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL("./children/transfer.mjs", import.meta.url));
-const KILLS = Number(process.env.TOCI_CRASH_KILLS ?? 8);
+const KILLS = Number(process.env.TOCI_CRASH_KILLS ?? (process.env.TOCI_SOAK === "long" ? 40 : 8));
 const LAYER = Number(process.env.TOCI_CRASH_LAYER_MIB ?? 16) * 1024 * 1024;
 const LAYERS = 4;
 const CHUNK = 4 * 1024 * 1024;
