@@ -1,11 +1,12 @@
 // A registry that lies, stalls or points elsewhere (issue 9, "Hostile registry"): small purpose-built servers on
 // loopback, behind Basic auth so every request shows where credentials went. Each case must end in a clear
 // OciError, in bounded time, with nothing stored and credentials only ever sent to the registry's origin.
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Descriptor, describe as describeContent } from "@toci/spec-types";
 import { fsStore } from "@toci/store-fs";
 import { fetchTransport } from "@toci/transport-fetch";
@@ -120,6 +121,17 @@ async function storedBlobs(): Promise<string[]> {
   return (await readdir(join(dir, "blobs", "sha256")).catch(() => [])).map((f) => `sha256:${f}`);
 }
 
+async function layoutFiles(): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    out.push(`${path} ${(await stat(path)).size}`);
+  }
+  return out.sort();
+}
+
 function credentialsOnlyAtRegistry() {
   expect(elsewhere.requests.filter((r) => r.authorization !== undefined)).toEqual([]);
 }
@@ -134,6 +146,10 @@ async function pullFails(code: string | RegExp, maxMs = 5_000) {
   if (last?.type === "failed") expect(last.error.code).toMatch(code);
   expect(elapsed).toBeLessThan(maxMs);
   expect(await store.resolve("v1")).toBeUndefined();
+  // `failed` is the end: no download still writes into the layout after it (it once did: ENOTEMPTY on cleanup).
+  const snapshot = await layoutFiles();
+  await sleep(100);
+  expect(await layoutFiles()).toEqual(snapshot);
   await client.close();
   return { last, store };
 }
