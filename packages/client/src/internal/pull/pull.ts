@@ -46,23 +46,37 @@ export async function runPull(context: RegistryContext, plan: PullPlan, reporter
   });
 
   for (const blob of graph.blobs) reporter.addTotal(blob.size);
-  // Promise.all fails fast; the transfer then aborts the signal, which stops the other downloads (they close
-  // their ingests and keep their partials for a rerun).
-  await Promise.all(
+  // Fail fast, but settle: the first failure stops the other downloads (they close their ingests and keep their
+  // partials for a rerun), and the pull ends only once they have, so nothing writes into the store after the
+  // `failed` event (a caller may delete the store or close the client as soon as it sees it).
+  const stop = new AbortController();
+  const blobSignal = AbortSignal.any([signal, stop.signal]);
+  let failure: { error: unknown } | undefined;
+  await Promise.allSettled(
     graph.blobs.map((blob) =>
       limit(async () => {
-        if (signal.aborted) return;
+        if (blobSignal.aborted) return;
         if (await store.exists(blob)) {
           reporter.addDone(blob.size);
           notifyBlob(plan.onBlob, blob, blob.size);
           return;
         }
-        await downloadBlob(context, plan.repository, blob, { held: blobProgress(reporter, plan.onBlob, blob) }, signal);
+        await downloadBlob(
+          context,
+          plan.repository,
+          blob,
+          { held: blobProgress(reporter, plan.onBlob, blob) },
+          blobSignal,
+        );
         // Remember where the blob came from: a later push to another repository of this registry can mount it.
         if (recorder) await recorder.recordSource(blob.digest, `${context.name}/${plan.repository}`).catch(() => {});
+      }).catch((error: unknown) => {
+        failure ??= { error };
+        stop.abort(error);
       }),
     ),
   );
+  if (failure) throw failure.error;
 
   // Children before parents, the root last: a manifest is visible only once everything it references is.
   for (const { descriptor, bytes } of graph.manifests) {

@@ -47,7 +47,52 @@ export interface UploadReport {
 /** Result of an upload: what happened, for logs and tests. */
 export type UploadResult = "exists" | "mounted" | "uploaded";
 
+/** Fresh sessions tried after the registry lost one (see {@link uploadBlob}). */
+const SESSION_ATTEMPTS = 4;
+
+/**
+ * Uploads one blob. A session the registry forgot or cancelled (BLOB_UPLOAD_UNKNOWN / BLOB_UPLOAD_INVALID) is
+ * not the end: another process may have finished the same blob (HEAD says so), or shared the session through the
+ * store's upload state and broken it (distribution 2.8.2 cancels a session whose `_state` offset no longer
+ * matches, e.g. after a process was killed mid-PATCH or two processes resumed it at once). Then a fresh session
+ * is started, a few times, when the source can be read again.
+ */
 export async function uploadBlob(
+  context: RegistryContext,
+  repository: string,
+  source: BlobSource,
+  expected: Descriptor,
+  tuning: UploadTuning,
+  report: UploadReport,
+  signal: AbortSignal,
+): Promise<UploadResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await uploadOnce(context, repository, source, expected, tuning, report, signal);
+    } catch (error) {
+      const e = toOciError(error, "NETWORK");
+      const lost = e.code === "BLOB_UPLOAD_UNKNOWN" || e.code === "BLOB_UPLOAD_INVALID";
+      if (!lost || signal.aborted) throw e;
+      const head = await context.http.send({
+        method: "HEAD",
+        path: `${repository}/blobs/${expected.digest}`,
+        scopes: [repositoryScope(repository, PULL)],
+        signal,
+      });
+      await discard(head);
+      if (head.status === 200) {
+        report.progress(expected.size);
+        return "exists";
+      }
+      if (attempt >= SESSION_ATTEMPTS || !source.seekable) throw e;
+      context.logger.warn(`the registry lost the upload session (${e.code}); starting a new one`, {
+        digest: expected.digest,
+      });
+    }
+  }
+}
+
+async function uploadOnce(
   context: RegistryContext,
   repository: string,
   source: BlobSource,
@@ -385,6 +430,12 @@ export function resolveLocation(location: string, requestUrl: string, base: URL)
     throw new OciError("PROTOCOL", "refusing an upload Location that downgrades https to http");
   }
   assertNotPrivateFromPublic(base, url, "the upload Location");
+  // On the registry's own origin (where credentials go), an upload session lives under the API root: a Location
+  // whose `..` segments climb out of /v2/ would aim the credentials at another application on the same host.
+  const apiRoot = new URL("v2/", base.href.endsWith("/") ? base.href : `${base.href}/`).pathname;
+  if (url.origin === base.origin && !url.pathname.startsWith(apiRoot)) {
+    throw new OciError("PROTOCOL", `refusing an upload Location outside ${apiRoot}: ${url.pathname.slice(0, 200)}`);
+  }
   return url.href;
 }
 

@@ -1,0 +1,182 @@
+// Path traversal and hostile layouts (issue 9): digests, tags and `ref.name` values come from registries and from
+// index.json files others wrote. None of them may name a path outside the layout, and index.json, whatever its
+// bytes, is either read or refused with an OciError (fuzzed).
+import * as nodeFs from "node:fs/promises";
+import { join } from "node:path";
+import { type Descriptor, type Digest, isOciError, OCI_INDEX, OCI_MANIFEST } from "@toci/spec-types";
+import { putImage } from "@toci/testkit/store-suite";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fsStore } from "../src/index.js";
+import { tempDir } from "./helpers.js";
+
+let parent: string;
+let dir: string;
+let dispose: () => Promise<void>;
+const SENTINEL = "sentinel";
+beforeEach(async () => {
+  ({ dir: parent, dispose } = await tempDir("toci-fs-hostile-"));
+  dir = join(parent, "layout");
+  await nodeFs.writeFile(join(parent, SENTINEL), "keep me");
+});
+afterEach(async () => {
+  await dispose();
+});
+
+/** Everything under `parent` except the layout: must stay exactly the sentinel. */
+async function outside(): Promise<string[]> {
+  return (await nodeFs.readdir(parent)).filter((f) => f !== "layout").sort();
+}
+
+const HOSTILE_DIGESTS = [
+  "sha256:../../../sentinel",
+  "sha256:..",
+  "sha256:../..",
+  "sha256:/etc/passwd",
+  `sha256:${"a".repeat(62)}/..`,
+  `sha256:..%2F..%2F${"a".repeat(56)}`,
+  "../sha256:abc",
+  "sha256:",
+  ":",
+  "",
+  `sha512:../${"0".repeat(125)}`,
+  "sha256:\u0000",
+];
+
+describe("hostile digests", () => {
+  it.each(HOSTILE_DIGESTS)("%j never names a path: every call refuses it or finds nothing", async (digest) => {
+    const store = await fsStore(dir);
+    const d = { mediaType: "application/octet-stream", digest: digest as Digest, size: 7 } as Descriptor;
+    const settle = async (p: Promise<unknown>) => {
+      try {
+        return { value: await p };
+      } catch (error) {
+        expect(isOciError(error)).toBe(true);
+        return { error };
+      }
+    };
+    expect((await settle(store.exists(d))).value ?? false).toBe(false);
+    expect((await settle(store.fetch(d))).error).toBeDefined();
+    expect((await settle(store.ingest(d))).error).toBeDefined();
+    expect((await settle(store.remove(d))).value ?? false).toBe(false);
+    expect((await settle(store.resolve(`x@${digest}`))).value).toBeUndefined();
+    await settle(store.tag(d, "v1"));
+    await settle(store.gc());
+    expect(await outside()).toEqual([SENTINEL]);
+    expect(await nodeFs.readFile(join(parent, SENTINEL), "utf8")).toBe("keep me");
+    expect(await nodeFs.readdir(join(dir, "blobs"))).toEqual([]);
+  });
+});
+
+describe("hostile tags and ref.name values", () => {
+  it("tags are names in index.json, never paths: '../x', '/etc/passwd', NUL, 10 kB", async () => {
+    const store = await fsStore(dir);
+    const image = await putImage(store, "hostile-tags");
+    for (const tag of ["../../sentinel", "/etc/passwd", "a/../../b", "..", "x\u0000y", "t".repeat(10_000)]) {
+      try {
+        await store.tag(image.manifest, tag);
+        expect((await store.resolve(tag))?.digest).toBe(image.manifest.digest);
+      } catch (error) {
+        expect(isOciError(error)).toBe(true);
+      }
+    }
+    expect(await outside()).toEqual([SENTINEL]);
+    expect((await nodeFs.readdir(dir)).sort()).toEqual(["blobs", "index.json", "ingest", "oci-layout"]);
+  });
+
+  it("an index.json written by someone else with hostile ref.name values and digests is read or refused, never followed", async () => {
+    const store = await fsStore(dir);
+    const image = await putImage(store, "hostile-index");
+    const good = { ...image.manifest, annotations: { "org.opencontainers.image.ref.name": "../../sentinel" } };
+    const bad = {
+      mediaType: OCI_MANIFEST,
+      digest: "sha256:../../../sentinel",
+      size: 7,
+      annotations: { "org.opencontainers.image.ref.name": "/etc/passwd" },
+    };
+    await nodeFs.writeFile(
+      join(dir, "index.json"),
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [good, bad] }),
+    );
+    const ops = [() => store.list(), () => store.resolve("/etc/passwd"), () => store.gc(), () => store.untag("x")];
+    for (const op of ops) {
+      try {
+        await op();
+      } catch (error) {
+        expect(isOciError(error)).toBe(true);
+      }
+    }
+    // Only the valid root counts: its ref.name is just a name.
+    await nodeFs.writeFile(
+      join(dir, "index.json"),
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [good] }),
+    );
+    expect((await store.resolve("../../sentinel"))?.digest).toBe(image.manifest.digest);
+    await store.gc();
+    expect(await store.exists(image.manifest)).toBe(true);
+    expect(await outside()).toEqual([SENTINEL]);
+  });
+});
+
+describe("index.json reader (fuzzed)", () => {
+  const descriptorish = fc.record(
+    {
+      mediaType: fc.oneof(fc.constant(OCI_MANIFEST), fc.constant(OCI_INDEX), fc.string()),
+      digest: fc.oneof(
+        fc.constant("sha256:../../../sentinel"),
+        fc.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        fc.string(),
+      ),
+      size: fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.string()),
+      annotations: fc.dictionary(
+        fc.oneof(fc.constant("org.opencontainers.image.ref.name"), fc.string()),
+        fc.oneof(fc.string(), fc.integer()),
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  const indexish = fc.oneof(
+    fc.record(
+      {
+        schemaVersion: fc.oneof(fc.constant(2), fc.integer()),
+        mediaType: fc.oneof(fc.constant(OCI_INDEX), fc.string()),
+        manifests: fc.oneof(fc.array(descriptorish, { maxLength: 8 }), fc.anything()),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.anything(),
+  );
+
+  it("any JSON value or byte string: list/resolve/tag/gc return or throw an OciError, and touch nothing outside", async () => {
+    const store = await fsStore(dir);
+    const image = await putImage(store, "fuzz");
+    const before = await nodeFs.readdir(join(dir, "blobs", "sha256"));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          indexish.map((v) => new TextEncoder().encode(JSON.stringify(v) ?? "null")),
+          fc.uint8Array({ maxLength: 256 }),
+        ),
+        async (bytes) => {
+          await nodeFs.writeFile(join(dir, "index.json"), bytes);
+          for (const op of [
+            () => store.list(),
+            () => store.resolve("v1"),
+            () => store.tag(image.manifest, "v1"),
+            () => store.gc(),
+          ]) {
+            try {
+              await op();
+            } catch (error) {
+              if (!isOciError(error)) throw error;
+            }
+          }
+          // gc may only sweep our own unreachable blobs; it never reaches outside.
+          expect(await outside()).toEqual([SENTINEL]);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(before.length).toBeGreaterThan(0);
+  });
+});
