@@ -109,7 +109,9 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
       }
     }
     const noBody = hop.method === "HEAD" || status === 204 || status === 304;
-    if (noBody) message.resume(); // reads the (empty) message to its end, which frees the connection
+    // Read the (empty) message to its end before resolving: that is what hands the connection back to the pool
+    // (node:http does it in a nextTick after 'end'), so a request sent right after this one can reuse it.
+    if (noBody) await drain(message);
     return {
       status,
       headers: responseHeaders,
@@ -233,6 +235,17 @@ function attempt(
     signal?.addEventListener("abort", onAbort, { once: true });
     if (body === null) request.end();
     else body.write(request).catch((error: unknown) => request.destroy(error as Error));
+  });
+}
+
+/** Resolves once a message without a body has ended (or failed: its connection is gone then anyway). */
+function drain(message: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (message.readableEnded) return resolve();
+    message.once("end", resolve);
+    message.once("close", resolve);
+    message.on("error", () => {});
+    message.resume();
   });
 }
 
