@@ -1,7 +1,8 @@
 // npm run bench -w @toci/client: toci against skopeo, side by side in the same run, on a local distribution 2.8.2
 // (reference/perf-baselines.md for what these machines do). Rounds are interleaved (skopeo, toci, skopeo, toci…)
 // so that both see the same machine; the table gives medians and the toci ÷ skopeo ratio (< 1: toci is faster).
-// Whole processes are timed (start-up included) and their peak RSS read by /usr/bin/time. Writes
+// Whole processes are timed (start-up included) and their peak RSS and CPU seconds read by /usr/bin/time (CPU
+// seconds hold up on a machine shared with other jobs; wall seconds do not). Writes
 // bench-results/client.md. ROUNDS=3 by default; BENCH=pull,push,meta selects groups; BIG_MIB=256 per big layer;
 // TOCI_TRANSPORTS=node,fetch the transports toci runs with (each a column, interleaved with skopeo in each round).
 import { execFileSync, spawnSync } from "node:child_process";
@@ -253,19 +254,19 @@ try {
 const lines = [
   `# toci vs skopeo (medians of ${ROUNDS}; whole processes; MB/s = 10^6 B/s; node ${process.version}; ${new Date().toISOString()})`,
   "",
-  `| work | skopeo | ${TRANSPORTS.map((n) => `toci (${n})`).join(" | ")} | ${TRANSPORTS.map((n) => `${n} ÷ skopeo`).join(" | ")} | peak RSS MiB: skopeo / ${TRANSPORTS.join(" / ")} |`,
-  `|---|---|${TRANSPORTS.map(() => "---|---|").join("")}---|`,
+  `| work | skopeo | ${TRANSPORTS.map((n) => `toci (${n})`).join(" | ")} | ${TRANSPORTS.map((n) => `${n} ÷ skopeo`).join(" | ")} | peak RSS MiB: skopeo / ${TRANSPORTS.join(" / ")} | CPU s (user+sys): skopeo / ${TRANSPORTS.join(" / ")} |`,
+  `|---|---|${TRANSPORTS.map(() => "---|---|").join("")}---|---|`,
 ];
 for (const row of rows) {
   if (row.meta) {
     lines.push(
-      `| ${row.label} | node:http keep-alive ${row.raw.toFixed(2)} | ${TRANSPORTS.map((n) => row.toci[n].toFixed(2)).join(" | ")} | ${TRANSPORTS.map((n) => `${(row.toci[n] / row.raw).toFixed(2)} (vs node:http)`).join(" | ")} | — |`,
+      `| ${row.label} | node:http keep-alive ${row.raw.toFixed(2)} | ${TRANSPORTS.map((n) => row.toci[n].toFixed(2)).join(" | ")} | ${TRANSPORTS.map((n) => `${(row.toci[n] / row.raw).toFixed(2)} (vs node:http)`).join(" | ")} | — | — |`,
     );
     continue;
   }
   const rate = (s) => (row.bytes ? ` (${(row.bytes / 1e6 / s.seconds).toFixed(0)} MB/s)` : "");
   lines.push(
-    `| ${row.label} | ${row.skopeo.seconds.toFixed(2)} s${rate(row.skopeo)} | ${TRANSPORTS.map((n) => `${row.toci[n].seconds.toFixed(2)} s${rate(row.toci[n])}`).join(" | ")} | ${TRANSPORTS.map((n) => `**${(row.toci[n].seconds / row.skopeo.seconds).toFixed(2)}**`).join(" | ")} | ${row.skopeo.rss} / ${TRANSPORTS.map((n) => row.toci[n].rss).join(" / ")} |`,
+    `| ${row.label} | ${row.skopeo.seconds.toFixed(2)} s${rate(row.skopeo)} | ${TRANSPORTS.map((n) => `${row.toci[n].seconds.toFixed(2)} s${rate(row.toci[n])}`).join(" | ")} | ${TRANSPORTS.map((n) => `**${(row.toci[n].seconds / row.skopeo.seconds).toFixed(2)}**`).join(" | ")} | ${row.skopeo.rss} / ${TRANSPORTS.map((n) => row.toci[n].rss).join(" / ")} | ${row.skopeo.cpu.toFixed(2)} / ${TRANSPORTS.map((n) => row.toci[n].cpu.toFixed(2)).join(" / ")} |`,
   );
 }
 console.log(lines.join("\n"));
@@ -276,15 +277,23 @@ writeFileSync(join(out, "client.md"), `${lines.join("\n")}\n`);
 function timed(cmd, args, transport) {
   const env = transport ? { ...process.env, TOCI_TRANSPORT: transport } : process.env;
   const started = process.hrtime.bigint();
-  const res = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { encoding: "utf8", maxBuffer: 64 << 20, env });
+  const res = spawnSync("/usr/bin/time", ["-f", "%M %U %S", cmd, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    env,
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${res.stderr}`);
-  const rssKiB = Number(res.stderr.trim().split("\n").at(-1));
-  return { seconds, rss: Math.round(rssKiB / 1024) };
+  const [rssKiB, user, sys] = res.stderr.trim().split("\n").at(-1).split(" ").map(Number);
+  return { seconds, rss: Math.round(rssKiB / 1024), cpu: user + sys };
 }
 
 function summarize(list) {
-  return { seconds: median(list.map((x) => x.seconds)), rss: median(list.map((x) => x.rss)) };
+  return {
+    seconds: median(list.map((x) => x.seconds)),
+    rss: median(list.map((x) => x.rss)),
+    cpu: median(list.map((x) => x.cpu)),
+  };
 }
 
 function median(xs) {
