@@ -3,6 +3,8 @@
 // same host). The transport also discards each redirect's body (so the connection is reused), counts hops, and
 // refuses an https → http downgrade. The decisions are made here.
 
+import { HeaderList } from "./headers.js";
+
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 /** Whether a status is a redirect the transport follows. 300 (multiple choices) and 304 are not. */
@@ -57,7 +59,7 @@ export function nextHop(
   if (hop.url.protocol === "https:" && url.protocol === "http:" && !options.allowInsecureRedirects) return "downgrade";
   url.hash = "";
 
-  const headers = new Headers(hop.headers);
+  const headers = new HeaderList(hop.headers);
   let method = hop.method;
   let keepBody = hop.keepBody;
   if (

@@ -19,6 +19,7 @@ import {
 } from "@toci/spec-types";
 import { type Agents, createAgents } from "./agents.js";
 import { abortError, type FailureContext, timeoutError, transportError } from "./errors.js";
+import { HeaderList } from "./headers.js";
 import { type NodeTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { type Hop, isRedirect, nextHop } from "./redirect.js";
 import { type PreparedBody, prepareBody } from "./request-body.js";
@@ -82,7 +83,7 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
   let headers: Headers;
   let body: PreparedBody | null;
   try {
-    headers = new Headers(request.headers);
+    headers = new HeaderList(request.headers);
     body = request.body == null ? null : prepareBody(request.body);
   } catch (error) {
     throw new OciError("INVALID_ARGUMENT", "invalid request headers or body", { cause: error });
@@ -251,12 +252,12 @@ function drain(message: IncomingMessage): Promise<void> {
 
 /** The response headers as a web `Headers`, from node:http's raw name/value list (repeated names appended). */
 function toHeaders(raw: string[]): Headers {
-  const headers = new Headers();
+  const headers = new HeaderList();
   for (let i = 0; i + 1 < raw.length; i += 2) {
     try {
       headers.append(raw[i]!, raw[i + 1]!);
     } catch {
-      // A header value Headers refuses (a byte it does not allow): dropped, as fetch would fail the whole response.
+      // A header the Fetch rules refuse (a name that is not a token): dropped; fetch would fail the whole response.
     }
   }
   return headers;
