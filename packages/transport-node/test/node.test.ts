@@ -168,6 +168,40 @@ describe("connections", () => {
   });
 });
 
+describe("keepAliveTimeout", () => {
+  it("closes idle connections only: a slow answer and a reader that pauses outlive it", async () => {
+    const server = await startServer(
+      (listener) => http.createServer(listener),
+      (req, res) => {
+        if (req.url !== "/slow") return false;
+        setTimeout(() => {
+          res.writeHead(200, { "content-length": String(256 * 1024) });
+          res.write(Buffer.alloc(128 * 1024));
+          setTimeout(() => res.end(Buffer.alloc(128 * 1024)), 400);
+        }, 400);
+        return true;
+      },
+    );
+    try {
+      await using transport = nodeTransport({ keepAliveTimeout: 150, timeout: 0 });
+      const res = await transport.request({ method: "GET", url: `http://127.0.0.1:${server.port}/slow` });
+      const reader = res.body!.getReader();
+      let n = (await reader.read()).value!.byteLength;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        n += value.byteLength;
+      }
+      expect(n).toBe(256 * 1024);
+      // Once back in the pool, the connection is closed after 150 ms unused.
+      await until(() => server.open() === 0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("a keep-alive connection the server closed", () => {
   it("is re-sent once on a new connection, even a POST", async () => {
     // The server takes the second request of every connection and drops the connection without answering: what a
