@@ -8,7 +8,8 @@
 // paused, which stops reading the socket, so TCP holds the server back. The idle timeout counts only the time the
 // transport waits for bytes it wants (a read pending or the buffer below the mark); a caller that does not read
 // does not make the body idle. Failure (the connection cut, the idle timeout, the caller's abort) errors the
-// stream with NETWORK, TIMEOUT or ABORTED and destroys the connection; cancel() destroys it too.
+// stream with NETWORK, TIMEOUT or ABORTED and destroys the connection; cancel() reads a small body to its end (the
+// connection is reused) and destroys the connection of a large one.
 
 import type { IncomingMessage } from "node:http";
 import { abortError, type FailureContext, timeoutError, transportError } from "./errors.js";
@@ -102,7 +103,9 @@ export function responseBody(
       cancel() {
         if (finished) return;
         finish();
-        message.destroy();
+        // A small body (a registry's error JSON, a 2-byte /v2/) is read to its end so its connection is reused;
+        // a large one is cut off (discardBody decides). Resolves once the connection is back in the pool or gone.
+        return discardBody(message);
       },
     },
     { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },

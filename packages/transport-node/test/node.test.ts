@@ -130,7 +130,14 @@ describe("connections", () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   let url: string;
   beforeAll(async () => {
-    server = await startServer((listener) => http.createServer(listener));
+    server = await startServer(
+      (listener) => http.createServer(listener),
+      (req, res) => {
+        if (req.url !== "/big") return false;
+        res.writeHead(200, { "content-length": String(8 << 20) }).end(Buffer.alloc(8 << 20));
+        return true;
+      },
+    );
     url = `http://127.0.0.1:${server.port}/x`;
   });
   afterAll(() => server.close());
@@ -146,6 +153,16 @@ describe("connections", () => {
       await text((await transport.request({ method: "POST", url })).body);
     }
     expect(server.connections() - before).toBe(1);
+  });
+
+  it("cancelling a small body keeps the connection; cancelling a large one closes it", async () => {
+    await using transport = nodeTransport();
+    const before = server.connections();
+    for (let i = 0; i < 10; i++) await (await transport.request({ method: "GET", url })).body?.cancel();
+    expect(server.connections() - before).toBe(1);
+    const big = `http://127.0.0.1:${server.port}/big`;
+    for (let i = 0; i < 3; i++) await (await transport.request({ method: "GET", url: big })).body?.cancel();
+    expect(server.connections() - before).toBe(3);
   });
 
   it("opens at most `maxSockets` connections to one origin", async () => {
