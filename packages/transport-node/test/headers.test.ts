@@ -44,7 +44,9 @@ describe("HeaderList", () => {
     expect([...ours.keys()]).toEqual([...theirs.keys()]);
     expect([...ours.values()]).toEqual([...theirs.values()]);
     const seen: string[] = [];
-    ours.forEach((value, key) => seen.push(`${key}=${value}`));
+    ours.forEach((value, key) => {
+      seen.push(`${key}=${value}`);
+    });
     expect(seen).toEqual([...theirs].map(([k, v]) => `${k}=${v}`));
     expect([...new Headers(ours)]).toEqual([...theirs]);
     expect(new HeaderList({ A: "1" }).get("a")).toBe("1");
