@@ -85,6 +85,8 @@ export function responseBody(
       start(c) {
         controller = c;
         if (signal?.aborted) return onAbort();
+        // Cut before the stream existed: its 'close' has been and gone.
+        if (message.destroyed) return fail(transportError(new Error("the connection closed"), context));
         signal?.addEventListener("abort", onAbort, { once: true });
         message.on("data", onData);
         message.on("end", onEnd);
