@@ -46,9 +46,12 @@ it("uploads, HEADs and GETs a blob over TLS with the test CA", async () => {
   expect(get.status).toBe(200);
   const hash = createHash("sha256");
   let length = 0;
-  for await (const chunk of get.body!) {
-    hash.update(chunk);
-    length += chunk.byteLength;
+  const reader = get.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    hash.update(value);
+    length += value.byteLength;
   }
   expect(length).toBe(bytes.length);
   expect(`sha256:${hash.digest("hex")}`).toBe(digest);
