@@ -59,8 +59,11 @@ export interface NodeTransportOptions {
   /** Retry policy; see {@link RetryOptions}. `false` disables retries. */
   retry?: RetryOptions | false;
   /**
-   * How long one attempt may take until its response headers arrive, in ms; then it fails with `TIMEOUT`.
-   * The body is not covered: see {@link idleTimeout}. 0 disables it.
+   * How long one attempt may go without progress until its response headers arrive, in ms; then it fails with
+   * `TIMEOUT`. Progress is the socket taking more of the request body: a long upload is not cut off for being
+   * long, only for stalling, and the registry has `timeout` ms to answer once the body is sent. (fetchTransport
+   * counts the whole attempt, upload included.) The response body is not covered: see {@link idleTimeout}.
+   * 0 disables it.
    * @default 30_000
    */
   timeout?: number;

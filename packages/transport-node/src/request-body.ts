@@ -12,8 +12,11 @@ export interface PreparedBody {
   length: number | undefined;
   /** Whether the body can be sent again (bytes, strings, Blobs; not a stream, which is read once). */
   replayable: boolean;
-  /** Writes the body and ends the request; rejects when the source fails (the caller destroys the request). */
-  write(request: ClientRequest): Promise<void>;
+  /**
+   * Writes the body and ends the request; rejects when the source fails (the caller destroys the request).
+   * `progress` is called each time the request has taken another chunk (after a wait for `drain` when it was full).
+   */
+  write(request: ClientRequest, progress: () => void): Promise<void>;
 }
 
 /** Prepares a body once per request; a retry or a 307 calls `write` again on a new ClientRequest. */
@@ -22,17 +25,21 @@ export function prepareBody(body: TransportBody): PreparedBody {
   if (body instanceof Uint8Array) return bytes(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   if (body instanceof ArrayBuffer) return bytes(Buffer.from(body));
   if (body instanceof Blob) {
-    return { length: body.size, replayable: true, write: (request) => pump(request, body.stream()) };
+    return {
+      length: body.size,
+      replayable: true,
+      write: (request, progress) => pump(request, body.stream(), progress),
+    };
   }
   if (body instanceof ReadableStream) {
     let used = false;
     return {
       length: undefined,
       replayable: false,
-      write: (request) => {
+      write: (request, progress) => {
         if (used) throw new Error("a stream body can be sent once");
         used = true;
-        return pump(request, body);
+        return pump(request, body, progress);
       },
     };
   }
@@ -43,23 +50,37 @@ function bytes(buffer: Buffer): PreparedBody {
   return {
     length: buffer.byteLength,
     replayable: true,
-    write: async (request) => {
-      request.end(buffer);
+    write: async (request, progress) => {
+      await writeChunk(request, buffer, progress);
+      if (!request.destroyed) request.end();
     },
   };
 }
 
-async function pump(request: ClientRequest, source: ReadableStream<Uint8Array>): Promise<void> {
+// A chunk is handed to the request in slices of at most this size (views, not copies): node:http reports nothing
+// until a whole write has gone out, so a 64 MiB chunk written at once would look like a stalled upload.
+const SLICE = 1024 * 1024;
+
+/** Writes one chunk, slice by slice, waiting for `drain` when the request is full; false if the request is gone. */
+async function writeChunk(request: ClientRequest, chunk: Uint8Array, progress: () => void): Promise<boolean> {
+  for (let at = 0; at < chunk.byteLength; at += SLICE) {
+    if (request.destroyed) return false;
+    if (!request.write(chunk.subarray(at, at + SLICE))) await drained(request);
+    progress();
+  }
+  return !request.destroyed;
+}
+
+async function pump(request: ClientRequest, source: ReadableStream<Uint8Array>, progress: () => void): Promise<void> {
   const reader = source.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (request.destroyed) {
+      if (!(await writeChunk(request, value, progress))) {
         await reader.cancel();
         return;
       }
-      if (!request.write(value)) await drained(request);
     }
     request.end();
   } catch (error) {

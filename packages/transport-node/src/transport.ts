@@ -227,15 +227,28 @@ function attempt(
       settle();
       resolve(message);
     });
-    if (options.timeout > 0) {
-      timer = setTimeout(
-        () => request.destroy(timeoutError(context, "no response headers", options.timeout)),
-        options.timeout,
-      );
-    }
+    // The timeout counts time without progress, not the attempt's length: a 1 GiB PUT on a slow link may take an
+    // hour, and only then can the registry answer. Progress is the socket taking another part of the body; from
+    // the body's end, the registry has `timeout` ms to answer. One coarse timer, re-armed only when it fires.
+    let since = performance.now();
+    const progress = () => {
+      since = performance.now();
+    };
+    const check = () => {
+      if (settled) return;
+      const quiet = performance.now() - since;
+      if (quiet >= options.timeout) {
+        const what = request.writableFinished ? "no response headers" : "the request body made no progress";
+        request.destroy(timeoutError(context, what, options.timeout));
+      } else {
+        timer = setTimeout(check, options.timeout - quiet);
+      }
+    };
+    if (options.timeout > 0) timer = setTimeout(check, options.timeout);
+    request.once("finish", progress);
     signal?.addEventListener("abort", onAbort, { once: true });
     if (body === null) request.end();
-    else body.write(request).catch((error: unknown) => request.destroy(error as Error));
+    else body.write(request, progress).catch((error: unknown) => request.destroy(error as Error));
   });
 }
 

@@ -185,6 +185,58 @@ describe("connections", () => {
   });
 });
 
+describe("timeout", () => {
+  let server: http.Server;
+  let port: number;
+  beforeAll(async () => {
+    // Takes an upload slowly (100 ms pause every 2 MiB) and answers once it has all of it; /never never reads it.
+    server = http.createServer((req, res) => {
+      if (req.url === "/never") return;
+      let since = 0;
+      req.on("data", (chunk: Buffer) => {
+        since += chunk.byteLength;
+        if (since >= 2 << 20) {
+          since = 0;
+          req.pause();
+          setTimeout(() => req.resume(), 100);
+        }
+      });
+      req.on("end", () => res.writeHead(200, { "content-length": "2" }).end("ok"));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it.each([
+    ["a stream", () => new Blob([new Uint8Array(32 << 20)]).stream()],
+    ["bytes", () => new Uint8Array(32 << 20)],
+  ])("an upload of %s longer than the timeout but never stalled succeeds", async (_kind, body) => {
+    // 16 pauses of 100 ms: well over the timeout in all; what sits in socket buffers when the last byte has been
+    // handed over (a few MiB on loopback) takes the server a few pauses, well under it.
+    await using transport = nodeTransport({ timeout: 1000, retry: false });
+    const started = Date.now();
+    const res = await transport.request({ method: "PUT", url: `http://127.0.0.1:${port}/slow`, body: body() });
+    expect(res.status).toBe(200);
+    await text(res.body);
+    expect(Date.now() - started).toBeGreaterThan(1200);
+  });
+
+  it("an upload the server stops reading fails with TIMEOUT", async () => {
+    await using transport = nodeTransport({ timeout: 300, retry: false });
+    const started = Date.now();
+    const error = await transport
+      .request({ method: "PUT", url: `http://127.0.0.1:${port}/never`, body: new Uint8Array(64 << 20) })
+      .catch((e: unknown) => e);
+    expect(isOciError(error) && error.code).toBe("TIMEOUT");
+    expect((error as Error).message).toContain("no progress");
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
 describe("keepAliveTimeout", () => {
   it("closes idle connections only: a slow answer and a reader that pauses outlive it", async () => {
     const server = await startServer(
