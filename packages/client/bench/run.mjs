@@ -1,8 +1,10 @@
 // npm run bench -w @toci/client: toci against skopeo, side by side in the same run, on a local distribution 2.8.2
 // (reference/perf-baselines.md for what these machines do). Rounds are interleaved (skopeo, toci, skopeo, toci…)
 // so that both see the same machine; the table gives medians and the toci ÷ skopeo ratio (< 1: toci is faster).
-// Whole processes are timed (start-up included) and their peak RSS read by /usr/bin/time. Writes
-// bench-results/client.md. ROUNDS=3 by default; BENCH=pull,push,meta selects groups; BIG_MIB=256 per big layer.
+// Whole processes are timed (start-up included) and their peak RSS and CPU seconds read by /usr/bin/time (CPU
+// seconds hold up on a machine shared with other jobs; wall seconds do not). Writes
+// bench-results/client.md. ROUNDS=3 by default; BENCH=pull,push,meta selects groups; BIG_MIB=256 per big layer;
+// TOCI_TRANSPORTS=node,fetch the transports toci runs with (each a column, interleaved with skopeo in each round).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -20,12 +22,15 @@ import {
 } from "@toci/testkit/fixtures";
 import { startRegistry } from "@toci/testkit/registry";
 import { fetchTransport } from "@toci/transport-fetch";
+import { nodeTransport } from "@toci/transport-node";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const GROUPS = new Set((process.env.BENCH ?? "pull,push,meta").split(","));
 const BIG = Number(process.env.BIG_MIB ?? 256) * 1024 * 1024;
 const TAG = "v1";
+const TRANSPORTS = (process.env.TOCI_TRANSPORTS ?? "node,fetch").split(",");
+const makeTransport = { node: () => nodeTransport(), fetch: () => fetchTransport() };
 
 const work = mkdtempSync(join(tmpdir(), "toci-bench-"));
 const registry = await startRegistry({});
@@ -69,25 +74,26 @@ try {
       ],
     ];
   };
+  // toci.mjs reads TOCI_TRANSPORT; `timed` passes the transport of the column through the environment.
   const toci = (...args) => ["node", [join(here, "toci.mjs"), ...args]];
   const fresh = () => mkdtempSync(join(work, "out-"));
   const url = registry.url;
 
   const pair = async (label, bytes, skopeoCmd, tociCmd, setup = () => {}) => {
     const s = [];
-    const t = [];
+    const t = Object.fromEntries(TRANSPORTS.map((name) => [name, []]));
     for (let r = 0; r < ROUNDS; r++) {
-      for (const [list, make] of [
-        [s, skopeoCmd],
-        [t, tociCmd],
-      ]) {
+      for (const [list, make, transport] of [[s, skopeoCmd], ...TRANSPORTS.map((name) => [t[name], tociCmd, name])]) {
         const ctx = setup() ?? {};
-        list.push(timed(...make(ctx)));
+        list.push(timed(...make(ctx), transport));
         ctx.cleanup?.();
       }
     }
-    rows.push({ label, bytes, skopeo: summarize(s), toci: summarize(t) });
-    process.stderr.write(`${label}: skopeo ${fmt(summarize(s))}, toci ${fmt(summarize(t))}\n`);
+    const toci = Object.fromEntries(TRANSPORTS.map((name) => [name, summarize(t[name])]));
+    rows.push({ label, bytes, skopeo: summarize(s), toci });
+    process.stderr.write(
+      `${label}: skopeo ${fmt(summarize(s))}, ${TRANSPORTS.map((n) => `toci/${n} ${fmt(toci[n])}`).join(", ")}\n`,
+    );
   };
 
   if (GROUPS.has("pull")) {
@@ -203,10 +209,11 @@ try {
     // In-process latency of sequential metadata operations over one client, against a raw node:http keep-alive
     // loop doing the same requests (the ceiling: perf-baselines.md "Metadata").
     const N = 200;
-    const client = new Client({ transport: fetchTransport(), store: memoryStore() });
-    const reg = client.registry(url);
-    const repo = reg.repo("many");
-    await repo.resolve(TAG);
+    const clients = Object.fromEntries(
+      TRANSPORTS.map((name) => [name, new Client({ transport: makeTransport[name](), store: memoryStore() })]),
+    );
+    const repos = Object.fromEntries(TRANSPORTS.map((name) => [name, clients[name].registry(url).repo("many")]));
+    for (const repo of Object.values(repos)) await repo.resolve(TAG);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const raw = (method, path, accept) =>
       new Promise((resolve, reject) => {
@@ -219,21 +226,24 @@ try {
       });
     const accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
     const ops = [
-      ["ping (GET /v2/)", () => reg.ping(), () => raw("GET", "/v2/")],
-      ["resolve (HEAD manifest)", () => repo.resolve(TAG), () => raw("HEAD", `/v2/many/manifests/${TAG}`, accept)],
-      ["tags (GET tags/list)", () => repo.tags(), () => raw("GET", "/v2/many/tags/list")],
+      ["ping (GET /v2/)", (n) => clients[n].registry(url).ping(), () => raw("GET", "/v2/")],
+      ["resolve (HEAD manifest)", (n) => repos[n].resolve(TAG), () => raw("HEAD", `/v2/many/manifests/${TAG}`, accept)],
+      ["tags (GET tags/list)", (n) => repos[n].tags(), () => raw("GET", "/v2/many/tags/list")],
     ];
     for (const [label, tociOp, rawOp] of ops) {
-      const t = [];
       const r = [];
+      const t = Object.fromEntries(TRANSPORTS.map((name) => [name, []]));
       for (let round = 0; round < ROUNDS; round++) {
         r.push(await perOp(rawOp, N));
-        t.push(await perOp(tociOp, N));
+        for (const name of TRANSPORTS) t[name].push(await perOp(() => tociOp(name), N));
       }
-      rows.push({ label: `${label}, ms per op (${N} sequential)`, meta: true, raw: median(r), toci: median(t) });
-      process.stderr.write(`${label}: node:http ${median(r).toFixed(2)} ms, toci ${median(t).toFixed(2)} ms\n`);
+      const toci = Object.fromEntries(TRANSPORTS.map((name) => [name, median(t[name])]));
+      rows.push({ label: `${label}, ms per op (${N} sequential)`, meta: true, raw: median(r), toci });
+      process.stderr.write(
+        `${label}: node:http ${median(r).toFixed(2)} ms, ${TRANSPORTS.map((n) => `toci/${n} ${toci[n].toFixed(2)} ms`).join(", ")}\n`,
+      );
     }
-    await client.close();
+    for (const client of Object.values(clients)) await client.close();
     agent.destroy();
   }
 } finally {
@@ -244,19 +254,19 @@ try {
 const lines = [
   `# toci vs skopeo (medians of ${ROUNDS}; whole processes; MB/s = 10^6 B/s; node ${process.version}; ${new Date().toISOString()})`,
   "",
-  "| work | skopeo | toci | toci ÷ skopeo (time) | peak RSS skopeo / toci |",
-  "|---|---|---|---|---|",
+  `| work | skopeo | ${TRANSPORTS.map((n) => `toci (${n})`).join(" | ")} | ${TRANSPORTS.map((n) => `${n} ÷ skopeo`).join(" | ")} | peak RSS MiB: skopeo / ${TRANSPORTS.join(" / ")} | CPU s (user+sys): skopeo / ${TRANSPORTS.join(" / ")} |`,
+  `|---|---|${TRANSPORTS.map(() => "---|---|").join("")}---|---|`,
 ];
 for (const row of rows) {
   if (row.meta) {
     lines.push(
-      `| ${row.label} | node:http keep-alive ${row.raw.toFixed(2)} | ${row.toci.toFixed(2)} | ${(row.toci / row.raw).toFixed(2)} (vs node:http) | — |`,
+      `| ${row.label} | node:http keep-alive ${row.raw.toFixed(2)} | ${TRANSPORTS.map((n) => row.toci[n].toFixed(2)).join(" | ")} | ${TRANSPORTS.map((n) => `${(row.toci[n] / row.raw).toFixed(2)} (vs node:http)`).join(" | ")} | — | — |`,
     );
     continue;
   }
   const rate = (s) => (row.bytes ? ` (${(row.bytes / 1e6 / s.seconds).toFixed(0)} MB/s)` : "");
   lines.push(
-    `| ${row.label} | ${row.skopeo.seconds.toFixed(2)} s${rate(row.skopeo)} | ${row.toci.seconds.toFixed(2)} s${rate(row.toci)} | **${(row.toci.seconds / row.skopeo.seconds).toFixed(2)}** | ${row.skopeo.rss} / ${row.toci.rss} MiB |`,
+    `| ${row.label} | ${row.skopeo.seconds.toFixed(2)} s${rate(row.skopeo)} | ${TRANSPORTS.map((n) => `${row.toci[n].seconds.toFixed(2)} s${rate(row.toci[n])}`).join(" | ")} | ${TRANSPORTS.map((n) => `**${(row.toci[n].seconds / row.skopeo.seconds).toFixed(2)}**`).join(" | ")} | ${row.skopeo.rss} / ${TRANSPORTS.map((n) => row.toci[n].rss).join(" / ")} | ${row.skopeo.cpu.toFixed(2)} / ${TRANSPORTS.map((n) => row.toci[n].cpu.toFixed(2)).join(" / ")} |`,
   );
 }
 console.log(lines.join("\n"));
@@ -264,17 +274,26 @@ const out = join(here, "../../../bench-results");
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, "client.md"), `${lines.join("\n")}\n`);
 
-function timed(cmd, args) {
+function timed(cmd, args, transport) {
+  const env = transport ? { ...process.env, TOCI_TRANSPORT: transport } : process.env;
   const started = process.hrtime.bigint();
-  const res = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+  const res = spawnSync("/usr/bin/time", ["-f", "%M %U %S", cmd, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    env,
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${res.stderr}`);
-  const rssKiB = Number(res.stderr.trim().split("\n").at(-1));
-  return { seconds, rss: Math.round(rssKiB / 1024) };
+  const [rssKiB, user, sys] = res.stderr.trim().split("\n").at(-1).split(" ").map(Number);
+  return { seconds, rss: Math.round(rssKiB / 1024), cpu: user + sys };
 }
 
 function summarize(list) {
-  return { seconds: median(list.map((x) => x.seconds)), rss: median(list.map((x) => x.rss)) };
+  return {
+    seconds: median(list.map((x) => x.seconds)),
+    rss: median(list.map((x) => x.rss)),
+    cpu: median(list.map((x) => x.cpu)),
+  };
 }
 
 function median(xs) {

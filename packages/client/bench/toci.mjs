@@ -3,15 +3,21 @@
 //   node toci.mjs pull <registry-url> <repo> <tag> <layout-dir> [platform]
 //   node toci.mjs push <registry-url> <repo> <tag> <layout-dir>          (the layout's root named <tag>)
 //   node toci.mjs copy <registry-url> <src-repo> <tag> <dst-repo>
+// TOCI_TRANSPORT=node|fetch picks the transport (default node: @toci/transport-node was the faster one here, with
+// the lower start-up and RSS; see run.mjs's table). Only the chosen one is imported, so the other's start-up cost
+// (fetch/undici's ~200 ms) is not paid.
 import { Client } from "@toci/client";
 import { fsStore } from "@toci/store-fs";
 import { memoryStore } from "@toci/store-memory";
-import { fetchTransport } from "@toci/transport-fetch";
 
 const [op, url, repo, tag, arg, platform] = process.argv.slice(2);
+const transport =
+  (process.env.TOCI_TRANSPORT ?? "node") === "fetch"
+    ? (await import("@toci/transport-fetch")).fetchTransport()
+    : (await import("@toci/transport-node")).nodeTransport();
 const store = op === "copy" ? memoryStore() : await fsStore(arg);
 const client = new Client({
-  transport: fetchTransport(),
+  transport,
   store,
   concurrency: Number(process.env.TOCI_CONCURRENCY ?? 8),
 });
@@ -26,7 +32,7 @@ else if (op === "push") {
 else throw new Error(`unknown op ${op}`);
 let last;
 for await (const e of events) last = e;
-await client.close();
+await client.close(); // closes the transport too (its keep-alive connections)
 if (last?.type !== "progress" || last.percent !== 100) {
   console.error(JSON.stringify(last));
   process.exit(1);

@@ -1,0 +1,105 @@
+// Request bodies: what the transport knows about a body before sending it (its length, whether it can be sent
+// again), and writing it to a ClientRequest with back-pressure: the next chunk is read from the source only once
+// the socket has taken the previous one, so a 1 GiB upload holds a chunk or two in memory, never the blob.
+
+import { Buffer } from "node:buffer";
+import type { ClientRequest } from "node:http";
+import type { TransportBody } from "@toci/spec-types";
+
+/** A request body made ready to send: bytes are bytes, Blobs and streams are read as they are sent. */
+export interface PreparedBody {
+  /** The byte length, when known before sending (then `Content-Length` is set); undefined for a stream. */
+  length: number | undefined;
+  /** Whether the body can be sent again (bytes, strings, Blobs; not a stream, which is read once). */
+  replayable: boolean;
+  /**
+   * Writes the body and ends the request; rejects when the source fails (the caller destroys the request).
+   * `progress` is called each time the request has taken another chunk (after a wait for `drain` when it was full).
+   */
+  write(request: ClientRequest, progress: () => void): Promise<void>;
+}
+
+/** Prepares a body once per request; a retry or a 307 calls `write` again on a new ClientRequest. */
+export function prepareBody(body: TransportBody): PreparedBody {
+  if (typeof body === "string") return bytes(Buffer.from(body, "utf8"));
+  if (body instanceof Uint8Array) return bytes(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  if (body instanceof ArrayBuffer) return bytes(Buffer.from(body));
+  if (body instanceof Blob) {
+    return {
+      length: body.size,
+      replayable: true,
+      write: (request, progress) => pump(request, body.stream(), progress),
+    };
+  }
+  if (body instanceof ReadableStream) {
+    let used = false;
+    return {
+      length: undefined,
+      replayable: false,
+      write: (request, progress) => {
+        if (used) throw new Error("a stream body can be sent once");
+        used = true;
+        return pump(request, body, progress);
+      },
+    };
+  }
+  throw new TypeError(`unsupported body type ${Object.prototype.toString.call(body)}`);
+}
+
+function bytes(buffer: Buffer): PreparedBody {
+  return {
+    length: buffer.byteLength,
+    replayable: true,
+    write: async (request, progress) => {
+      await writeChunk(request, buffer, progress);
+      if (!request.destroyed) request.end();
+    },
+  };
+}
+
+// A chunk is handed to the request in slices of at most this size (views, not copies): node:http reports nothing
+// until a whole write has gone out, so a 64 MiB chunk written at once would look like a stalled upload.
+const SLICE = 1024 * 1024;
+
+/** Writes one chunk, slice by slice, waiting for `drain` when the request is full; false if the request is gone. */
+async function writeChunk(request: ClientRequest, chunk: Uint8Array, progress: () => void): Promise<boolean> {
+  for (let at = 0; at < chunk.byteLength; at += SLICE) {
+    if (request.destroyed) return false;
+    if (!request.write(chunk.subarray(at, at + SLICE))) await drained(request);
+    progress();
+  }
+  return !request.destroyed;
+}
+
+async function pump(request: ClientRequest, source: ReadableStream<Uint8Array>, progress: () => void): Promise<void> {
+  const reader = source.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!(await writeChunk(request, value, progress))) {
+        await reader.cancel();
+        return;
+      }
+    }
+    request.end();
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Resolves when the request can take more, or is gone (then the next write finds it destroyed). */
+function drained(request: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      request.off("drain", done);
+      request.off("close", done);
+      resolve();
+    };
+    request.on("drain", done);
+    request.on("close", done);
+  });
+}
