@@ -128,7 +128,9 @@ function abortError(signal: AbortSignal): OciError {
   return isOciError(reason) ? reason : new OciError("ABORTED", "the transfer was aborted", { cause: reason });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, shared: AbortSignal): Promise<void> {
+  // A follower of the shared signal carries the listener (Node warns past 10 listeners on one AbortSignal).
+  const signal = AbortSignal.any([shared]);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);

@@ -449,14 +449,21 @@ function rangeEnd(header: string | null, fallback: number | undefined): number |
  * A signal that follows `signal`, but `graceMs` late. Requests that should rather complete than leave a session
  * broken (a PATCH) use it; the loop checks the real signal after each of them.
  */
-function graceful(signal: AbortSignal, graceMs: number): { signal: AbortSignal } {
+function graceful(signal: AbortSignal, graceMs: number): { signal: AbortSignal; follower: AbortSignal } {
   const controller = new AbortController();
   const fire = () => {
     const timer = setTimeout(() => controller.abort(signal.reason), graceMs);
     // Do not keep a process alive for the grace period alone.
     (timer as { unref?: () => void }).unref?.();
   };
-  if (signal.aborted) controller.abort(signal.reason);
-  else signal.addEventListener("abort", fire, { once: true });
-  return { signal: controller.signal };
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return { signal: controller.signal, follower: signal };
+  }
+  // Listen on a follower of the signal, not on it: every upload in flight shares it, and Node warns past 10
+  // listeners on one AbortSignal. AbortSignal.any() follows its source without a listener on it.
+  const follower = AbortSignal.any([signal]);
+  follower.addEventListener("abort", fire, { once: true });
+  // The follower is returned too: held by the upload while it runs, so it cannot be collected before it fires.
+  return { signal: controller.signal, follower };
 }
