@@ -64,6 +64,27 @@ export async function putManifest(
   return { descriptor, tags: confirmed };
 }
 
+/**
+ * How long a fallback-index writer waits before its last check, on registries that ignore conditional requests:
+ * longer than another client's read-modify-write of the index takes (tens of ms normally, ~1 s on a loaded machine).
+ */
+const SETTLE_MS = 1500;
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    AbortSignal.any([signal]).addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
 /** In-process writers of one fallback index take turns; across processes, conditional requests and re-checks. */
 const fallbackLocks = new Map<string, Promise<void>>();
 
@@ -149,10 +170,16 @@ async function updateFallback(
         }
         await discard(response);
       }
-      // Re-read after a short random pause: a writer elsewhere that read before our PUT may have replaced it.
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
-      const check = await readFallback(context, repository, tag, signal);
-      if (change(check.index.manifests) === undefined) return;
+      // Re-read, twice: a writer elsewhere that read the index before our PUT writes its stale copy within its own
+      // read-modify-write cycle, so a second look after SETTLE_MS (longer than such a cycle, even on a loaded
+      // machine) catches what a quick look would miss. Both must still show our change.
+      // (An ETag proves nothing here: distribution sends one and ignores If-Match.)
+      await pause(50 + Math.random() * 150, signal);
+      const quick = await readFallback(context, repository, tag, signal);
+      if (change(quick.index.manifests) !== undefined) continue;
+      await pause(SETTLE_MS + Math.random() * 250, signal);
+      const settled = await readFallback(context, repository, tag, signal);
+      if (change(settled.index.manifests) === undefined) return;
     }
     throw new OciError("PROTOCOL", `could not update the referrers index ${tag}: too much contention`);
   } finally {
