@@ -281,7 +281,19 @@ async function startSession(
   const scopes = [repositoryScope(repository, PULL, PUSH)];
   if (mount) scopes.push(repositoryScope(mount.from, PULL));
   const url = http.url(`${repository}/blobs/uploads/${query}`);
-  const response = await http.send({ method: "POST", url, headers: { "content-length": "0" }, scopes, signal });
+  // A transport never re-sends a POST (not idempotent in general), but this one only opens a session: one
+  // opened twice is abandoned and purged by the registry. So a POST whose connection died (a keep-alive
+  // connection the registry closed as we reused it, seen with 8 processes pushing at once) is sent again.
+  let response: Awaited<ReturnType<typeof http.send>>;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      response = await http.send({ method: "POST", url, headers: { "content-length": "0" }, scopes, signal });
+      break;
+    } catch (error) {
+      if (!isOciError(error) || error.code !== "NETWORK" || attempt >= 3 || signal.aborted) throw error;
+      context.logger.warn(`starting an upload failed (${error.message}); trying again`);
+    }
+  }
   await discard(response);
   if (mount && response.status === 201) return { done: true, digest: response.headers.get("docker-content-digest") };
   if (response.status !== 202) {
