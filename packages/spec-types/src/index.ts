@@ -105,6 +105,15 @@ export {
   Reference,
 } from "./reference.js";
 export { referrersTag } from "./referrers.js";
+export {
+  backoffDelay,
+  decideRetry,
+  isReplayable,
+  isRetryable,
+  parseRetryAfter,
+  type RetryDecision,
+  type RetryPolicy,
+} from "./retry-policy.js";
 export { findRoot, parseRootName, type RootName, rootDescriptor, tagRoots, untagRoots } from "./roots.js";
 export {
   type BlobChecker,

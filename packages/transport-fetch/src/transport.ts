@@ -3,7 +3,7 @@
 // One request goes through three layers:
 // 1. `send`: checks the request, then the redirect loop (outside browsers; see redirect.ts), one hop per URL;
 // 2. `sendHop`: one hop through ky, which runs the retry loop and the per-attempt timeout; the policy (which
-//    failure is retried, how long to wait, `Retry-After`) is retry.ts's, plugged into ky's `shouldRetry`;
+//    failure is retried, how long to wait, `Retry-After`) is spec-types' retry-policy.ts, plugged into ky's `shouldRetry`;
 // 3. the `fetch` ky calls: ours, which sends the caller's body itself (and keeps HEAD connections open in Node,
 //    see keep-alive-head.ts).
 //
@@ -15,7 +15,10 @@
 // it clones (tees) every response.
 
 import {
+  decideRetry,
   type HttpMethod,
+  isReplayable,
+  isRetryable,
   OciError,
   type Transport,
   type TransportRequest,
@@ -27,7 +30,6 @@ import { keepAliveHeadDispatcher } from "./keep-alive-head.js";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { type Hop, isRedirect, nextHop } from "./redirect.js";
 import { discardBody, wrapBody } from "./response-body.js";
-import { decideRetry, isReplayable, isRetryable } from "./retry.js";
 import { warningReporter } from "./warning.js";
 
 const METHODS: ReadonlySet<string> = new Set<HttpMethod>(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);

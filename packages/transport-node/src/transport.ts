@@ -12,7 +12,9 @@ import http from "node:http";
 import https from "node:https";
 import {
   type ClosableTransport,
+  decideRetry,
   type HttpMethod,
+  isRetryable,
   OciError,
   type TransportRequest,
   type TransportResponse,
@@ -24,7 +26,6 @@ import { type NodeTransportOptions, type NormalizedOptions, normalizeOptions } f
 import { type Hop, isRedirect, nextHop } from "./redirect.js";
 import { type PreparedBody, prepareBody } from "./request-body.js";
 import { discardBody, responseBody } from "./response-body.js";
-import { decideRetry, isRetryable } from "./retry.js";
 import { warningReporter } from "./warning.js";
 
 const METHODS: ReadonlySet<string> = new Set<HttpMethod>(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);

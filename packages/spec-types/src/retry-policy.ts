@@ -1,8 +1,23 @@
-// The retry policy, as a readable ladder (aesthetics principle 8): what may be re-sent, after which failures,
-// and how long to wait. transport.ts runs the loop (attempt counting, the wait, abort during the wait); this file decides.
+// The retry policy of transports, as a readable ladder (aesthetics principle 8): what may be re-sent, after which
+// failures, and how long to wait. Pure and transport-neutral, so every Transport (fetch, node:http) decides alike;
+// each runs its own loop (attempt counting, the wait, abort during the wait).
+import type { HttpMethod, TransportBody } from "./transport.js";
 
-import type { HttpMethod, TransportBody } from "@toci/spec-types";
-import type { NormalizedOptions } from "./options.js";
+/** A transport's retry settings, every field filled in (see a transport's documented defaults). */
+export interface RetryPolicy {
+  /** Re-sends after the first attempt; 0 disables retries. */
+  limit: number;
+  /** Methods that may be re-sent (idempotent ones). */
+  methods: readonly HttpMethod[];
+  /** Statuses that are transient. */
+  statusCodes: readonly number[];
+  /** First backoff in ms, doubling per retry. */
+  backoffBase: number;
+  /** Longest backoff in ms. */
+  backoffMax: number;
+  /** Longest Retry-After honoured, in ms; a longer one ends the retries. */
+  maxRetryAfter: number;
+}
 
 /**
  * Parses a `Retry-After` value (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. Returns the wait in ms
@@ -35,11 +50,7 @@ export function isReplayable(body: TransportBody | null | undefined): boolean {
 }
 
 /** Whether a request may be re-sent at all: an idempotent method, a replayable body, and a limit above 0. */
-export function isRetryable(
-  method: HttpMethod,
-  body: TransportBody | null | undefined,
-  retry: NormalizedOptions["retry"],
-): boolean {
+export function isRetryable(method: HttpMethod, body: TransportBody | null | undefined, retry: RetryPolicy): boolean {
   return retry.limit > 0 && retry.methods.includes(method) && isReplayable(body);
 }
 
@@ -61,7 +72,7 @@ export type RetryDecision = { retry: true; delay: number } | { retry: false };
 export function decideRetry(
   failure: { response: { status: number; headers: Headers } } | { networkError: true } | { other: unknown },
   retryCount: number,
-  retry: NormalizedOptions["retry"],
+  retry: RetryPolicy,
   random?: () => number,
 ): RetryDecision {
   if ("response" in failure) {
