@@ -8,7 +8,8 @@
 // replaced by write-temp, fsync, rename, under a lock that also holds across processes (lock.ts). A process
 // killed at any moment leaves a readable layout: at worst a file in ingest/ that a later ingest resumes or gc
 // sweeps. Paths are built only from validated digests (sha256/sha512 with their exact hex length), never from
-// names a registry or a file supplied.
+// names a registry or a file supplied. index.json entries that are not valid descriptors are skipped, reported,
+// kept on rewrite and pinned in gc (index-file.ts says why).
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
@@ -28,7 +29,6 @@ import {
   OCI_INDEX,
   OciError,
   parseDigest,
-  parseManifest,
   type RootPredicate,
   reachable,
   referenceDigest,
@@ -43,6 +43,7 @@ import {
   untagRoots,
 } from "@toci/spec-types";
 import { errorCode, type FsFileHandle, type FsPromises } from "./fs-api.js";
+import { type FsStoreWarning, type IndexFile, parseIndexFile, serializeIndex, skippedWarning } from "./index-file.js";
 import { processAlive, withLock } from "./lock.js";
 
 /** Options for {@link fsStore}. */
@@ -72,6 +73,13 @@ export interface FsStoreOptions {
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * Receives what the store tolerated rather than refused: today, entries of index.json that are not valid
+   * descriptors (written by another tool or by hand), skipped once per read of the file. The store never writes
+   * to the console itself. A callback that throws is ignored: reporting must not break a readable layout.
+   * @default nothing is reported
+   */
+  onWarning?: (warning: FsStoreWarning) => void;
 }
 
 /** A layout store: a Store that also keeps upload sessions and blob sources, and knows where it lives. */
@@ -155,32 +163,62 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     return join(paths.blobs, algorithm, parseDigest(digest).encoded);
   };
 
-  /** index.json as an object (other tools' fields kept) and its roots, parsed strictly. */
-  const readIndex = async (): Promise<{ raw: Record<string, unknown>; roots: Descriptor[] }> => {
-    const bytes = await storeOp(`cannot read ${paths.index}`, () => fs.readFile(paths.index));
-    let roots: Descriptor[];
+  const warn = (warning: FsStoreWarning) => {
     try {
-      const index = parseManifest(bytes, OCI_INDEX, { maxBytes: MAX_INDEX_BYTES });
-      if (!("manifests" in index) || !Array.isArray(index.manifests)) throw new Error("not an index");
-      roots = index.manifests as Descriptor[];
-    } catch (cause) {
-      throw new OciError("STORE", `${paths.index} is not a valid image index`, { cause });
+      options.onWarning?.(warning);
+    } catch {
+      // the caller's reporting failed; the read it reports on did not
     }
-    return { raw: parseJsonObject(bytes) ?? {}, roots };
+  };
+
+  const oversize = (size: number): never => {
+    throw new OciError(
+      "STORE",
+      `${paths.index} is not a valid image index: ${size} bytes, over the ${MAX_INDEX_BYTES}-byte cap`,
+      { detail: { file: paths.index } },
+    );
+  };
+
+  /** index.json: its roots (valid entries) and everything else it holds, kept for a rewrite (index-file.ts). */
+  const readIndex = async (): Promise<IndexFile> => {
+    const bytes = await storeOp(`cannot read ${paths.index}`, async () => {
+      // Refused before it is read: a hostile index.json of gigabytes must not be loaded to learn it is too big.
+      const { size } = await fs.stat(paths.index);
+      if (size > MAX_INDEX_BYTES) oversize(size);
+      return fs.readFile(paths.index);
+    });
+    const file = parseIndexFile(bytes, paths.index, MAX_INDEX_BYTES);
+    if (file.skipped.length > 0) warn(skippedWarning(paths.index, file.skipped));
+    return file;
   };
 
   /** Read-modify-write of index.json under the lock; the new file replaces the old one atomically. */
   const updateIndex = <T>(change: (roots: Descriptor[]) => { roots: Descriptor[]; result: T }): Promise<T> =>
     withLock(fs, paths.lock, lockOptions, async () => {
-      const { raw, roots } = await readIndex();
-      const { roots: next, result } = change(roots);
-      if (next !== roots) {
-        const { schemaVersion: _v, mediaType: _m, manifests: _r, ...rest } = raw;
-        const text = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: next, ...rest });
+      const file = await readIndex();
+      const { roots: next, result } = change(file.roots);
+      if (next !== file.roots) {
+        const text = serializeIndex(file, next);
         await storeOp(`cannot write ${paths.index}`, () => replaceFile(fs, paths.index, text, paths.ingest));
       }
       return result;
     });
+
+  /**
+   * The roots gc keeps besides the valid ones: a blob that a skipped entry names by a valid digest, described by
+   * its own bytes (the entry's size or media type may be what is wrong), so that its graph is kept too.
+   */
+  const pinnedRoots = async (file: IndexFile): Promise<Descriptor[]> => {
+    const out: Descriptor[] = [];
+    for (const { digest } of file.skipped) {
+      if (digest === undefined) continue;
+      const stats = await statBlob(digest);
+      const bytes = stats && (await readBlob({ digest, size: stats.size })); // undefined over the cap
+      const manifest = bytes && manifestDescriptor(digest, bytes);
+      out.push(manifest ?? { mediaType: "application/octet-stream", digest, size: stats?.size ?? 0 });
+    }
+    return out;
+  };
 
   /** A small blob (a manifest, for the graph walk), whatever size a descriptor claims: a file over the cap is
    * not read at all, so a lying manifest cannot make gc() load a layer into memory. */
@@ -330,7 +368,8 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       return withLock(fs, paths.lock, lockOptions, async () => {
         const started = Date.now();
         const candidates = await storeOp("cannot list blobs", () => listBlobs(fs, paths.blobs));
-        const keep = await reachable((await readIndex()).roots, readBlob, candidates);
+        const file = await readIndex();
+        const keep = await reachable([...file.roots, ...(await pinnedRoots(file))], readBlob, candidates);
         const removed: Digest[] = [];
         for (const blob of candidates) {
           if (keep.has(blob.digest) || started - blob.mtimeMs < grace) continue;

@@ -2,3 +2,4 @@
 // implementation of the same shape (memfs in tests) can be passed in.
 export type { FsFileHandle, FsPromises, FsStats } from "./fs-api.js";
 export { type FsStore, type FsStoreOptions, fsStore } from "./fs-store.js";
+export type { FsStoreWarning, SkippedIndexEntry } from "./index-file.js";
