@@ -1,10 +1,11 @@
 // Path traversal and hostile layouts (issue 9): digests, tags and `ref.name` values come from registries and from
 // index.json files others wrote. None of them may name a path outside the layout, and index.json, whatever its
-// bytes, is either read or refused with an OciError (fuzzed).
+// bytes, is either read or refused with an OciError (fuzzed): read, skipping and keeping bad entries, when it is an
+// object with schemaVersion 2 and a manifests array; refused otherwise.
 import * as nodeFs from "node:fs/promises";
 import { join } from "node:path";
-import { type Descriptor, type Digest, isOciError, OCI_INDEX, OCI_MANIFEST } from "@toci/spec-types";
-import { putImage } from "@toci/testkit/store-suite";
+import { checkDescriptor, type Descriptor, type Digest, isOciError, OCI_INDEX, OCI_MANIFEST } from "@toci/spec-types";
+import { expectCode, putImage } from "@toci/testkit/store-suite";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fsStore } from "../src/index.js";
@@ -84,8 +85,9 @@ describe("hostile tags and ref.name values", () => {
     expect((await nodeFs.readdir(dir)).sort()).toEqual(["blobs", "index.json", "ingest", "oci-layout"]);
   });
 
-  it("an index.json written by someone else with hostile ref.name values and digests is read or refused, never followed", async () => {
-    const store = await fsStore(dir);
+  it("an index.json written by someone else with hostile ref.name values and digests: the bad entry is skipped, never followed", async () => {
+    const warnings: unknown[] = [];
+    const store = await fsStore(dir, { onWarning: (w) => warnings.push(w) });
     const image = await putImage(store, "hostile-index");
     const good = { ...image.manifest, annotations: { "org.opencontainers.image.ref.name": "../../sentinel" } };
     const bad = {
@@ -98,23 +100,19 @@ describe("hostile tags and ref.name values", () => {
       join(dir, "index.json"),
       JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [good, bad] }),
     );
-    const ops = [() => store.list(), () => store.resolve("/etc/passwd"), () => store.gc(), () => store.untag("x")];
-    for (const op of ops) {
-      try {
-        await op();
-      } catch (error) {
-        expect(isOciError(error)).toBe(true);
-      }
-    }
-    // Only the valid root counts: its ref.name is just a name.
-    await nodeFs.writeFile(
-      join(dir, "index.json"),
-      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [good] }),
-    );
+    // Only the valid root counts: its ref.name is just a name. The bad one is skipped by every operation.
+    expect((await store.list()).map((r) => r.digest)).toEqual([image.manifest.digest]);
+    expect(await store.resolve("/etc/passwd")).toBeUndefined();
     expect((await store.resolve("../../sentinel"))?.digest).toBe(image.manifest.digest);
-    await store.gc();
+    expect(await store.gc()).toEqual([]);
+    expect(await store.untag("/etc/passwd")).toBe(false);
+    expect(await store.untag("../../sentinel")).toBe(true);
+    expect(warnings).toHaveLength(6);
     expect(await store.exists(image.manifest)).toBe(true);
     expect(await outside()).toEqual([SENTINEL]);
+    // ...and kept for the tool that wrote it.
+    const index = JSON.parse(await nodeFs.readFile(join(dir, "index.json"), "utf8"));
+    expect(index.manifests).toEqual([bad]);
   });
 });
 
@@ -147,6 +145,36 @@ describe("index.json reader (fuzzed)", () => {
     fc.anything(),
   );
 
+  // Always an index with a manifests array, so that the salvage path runs often, not only by chance.
+  const salvageableIndex = fc.record({
+    schemaVersion: fc.constant(2),
+    mediaType: fc.constant(OCI_INDEX),
+    manifests: fc.array(fc.oneof(descriptorish, fc.anything()), { maxLength: 8 }),
+  });
+
+  /** What the policy (src/index-file.ts) salvages: an object with schemaVersion 2, an index mediaType or none, and
+   * a manifests array. Everything else is refused whole. */
+  const salvageable = (bytes: Uint8Array): unknown[] | undefined => {
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    } catch {
+      return undefined;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    const v = value as Record<string, unknown>;
+    if (v.schemaVersion !== 2 || (v.mediaType !== undefined && v.mediaType !== OCI_INDEX)) return undefined;
+    return Array.isArray(v.manifests) ? v.manifests : undefined;
+  };
+  const isValidEntry = (entry: unknown): boolean => {
+    try {
+      checkDescriptor(entry);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   it("any JSON value or byte string: list/resolve/tag/gc return or throw an OciError, and touch nothing outside", async () => {
     const store = await fsStore(dir);
     const image = await putImage(store, "fuzz");
@@ -155,10 +183,22 @@ describe("index.json reader (fuzzed)", () => {
       fc.asyncProperty(
         fc.oneof(
           indexish.map((v) => new TextEncoder().encode(JSON.stringify(v) ?? "null")),
+          salvageableIndex.map((v) => new TextEncoder().encode(JSON.stringify(v))),
           fc.uint8Array({ maxLength: 256 }),
         ),
         async (bytes) => {
           await nodeFs.writeFile(join(dir, "index.json"), bytes);
+          const entries = salvageable(bytes);
+          if (entries === undefined) {
+            await expectCode(store.list(), "STORE");
+          } else {
+            // Salvageable: the valid entries are the roots, and a rewrite keeps every invalid one as it was.
+            expect(await store.list()).toEqual(entries.filter(isValidEntry));
+            await store.tag(image.manifest, "v1");
+            const after = JSON.parse(await nodeFs.readFile(join(dir, "index.json"), "utf8")).manifests as unknown[];
+            const bad = entries.filter((e) => !isValidEntry(e)).map((e) => JSON.stringify(e));
+            expect(after.map((e) => JSON.stringify(e)).filter((e) => bad.includes(e))).toEqual(bad);
+          }
           for (const op of [
             () => store.list(),
             () => store.resolve("v1"),
