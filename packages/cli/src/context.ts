@@ -8,6 +8,7 @@ import type { Store } from "@toci/spec-types";
 import { isOciError, type OciError, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
 import { dockerCredentials } from "./credentials.js";
 import { UsageError } from "./errors.js";
+import { layoutWarnings } from "./layout-warnings.js";
 import type { Output } from "./output.js";
 
 /** The options that apply to every command. */
@@ -167,7 +168,7 @@ export async function openSession(
     storeImpl = memoryStore();
   } else {
     const { fsStore } = await import("@toci/store-fs");
-    storeImpl = await fsStore(store.dir);
+    storeImpl = await fsStore(store.dir, { onWarning: layoutWarnings(out).onWarning });
   }
   const client = new Client({ transport, store: storeImpl, logger });
   return {

@@ -1,6 +1,7 @@
 // The local OCI layout: list its roots, untag them, and collect the blobs no root reaches.
 import { resolve as resolvePath } from "node:path";
 import { ANNOTATION_CONTAINERD_IMAGE_NAME, ANNOTATION_REF_NAME, formatPlatform, OciError } from "@toci/spec-types";
+import { layoutWarnings } from "../layout-warnings.js";
 import type { Run } from "../run.js";
 import { DEFAULT_STORE, requireLayout } from "./transfer.js";
 
@@ -8,16 +9,19 @@ export interface LayoutFlags {
   store?: string;
 }
 
-async function open(flags: LayoutFlags) {
+async function open(run: Run, flags: LayoutFlags) {
   const dir = resolvePath(flags.store ?? DEFAULT_STORE);
   await requireLayout(dir);
   const { fsStore } = await import("@toci/store-fs");
-  return { dir, store: await fsStore(dir) };
+  // Entries of index.json that another tool wrote badly are skipped, not fatal: say so on stderr, once.
+  const warnings = layoutWarnings(run.out);
+  return { dir, warnings, store: await fsStore(dir, { onWarning: warnings.onWarning }) };
 }
 
 export async function layoutList(run: Run, flags: LayoutFlags): Promise<void> {
-  const { dir, store } = await open(flags);
+  const { dir, store, warnings } = await open(run, flags);
   const roots = await store.list();
+  const skipped = warnings.last()?.entries ?? [];
   const rows = roots.map((root) => ({
     name: root.annotations?.[ANNOTATION_CONTAINERD_IMAGE_NAME] ?? root.annotations?.[ANNOTATION_REF_NAME] ?? null,
     tag: root.annotations?.[ANNOTATION_REF_NAME] ?? null,
@@ -33,11 +37,11 @@ export async function layoutList(run: Run, flags: LayoutFlags): Promise<void> {
     `${name.padEnd(width)}  ${digest.padEnd(digestWidth)}  ${platform ? `${type.padEnd(typeWidth)}  ${platform}` : type}`;
   const lines = rows.map((r) => row(r.name ?? "(untagged)", r.digest, r.mediaType, r.platform ?? ""));
   const header = row("NAME", "DIGEST", "MEDIA TYPE", rows.some((r) => r.platform) ? "PLATFORM" : "");
-  run.out.result({ store: dir, roots: rows }, run.out.tty ? [header, ...lines] : lines);
+  run.out.result({ store: dir, roots: rows, skipped }, run.out.tty ? [header, ...lines] : lines);
 }
 
 export async function layoutGc(run: Run, flags: LayoutFlags): Promise<void> {
-  const { dir, store } = await open(flags);
+  const { dir, store } = await open(run, flags);
   const removed = await store.gc();
   run.out.result(
     { store: dir, removed },
@@ -48,7 +52,7 @@ export async function layoutGc(run: Run, flags: LayoutFlags): Promise<void> {
 }
 
 export async function layoutRemove(run: Run, names: string[], flags: LayoutFlags): Promise<void> {
-  const { dir, store } = await open(flags);
+  const { dir, store } = await open(run, flags);
   const removed: string[] = [];
   for (const name of names) {
     if (!(await store.untag(name))) {
