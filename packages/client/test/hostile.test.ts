@@ -24,6 +24,11 @@ describe("private addresses", () => {
     ["[fd00::1]", true],
     ["[fe80::1]", true],
     ["[::ffff:10.0.0.1]", true],
+    // What callers pass is URL.hostname, which spells IPv4-mapped addresses in hex.
+    [new URL("http://[::ffff:169.254.169.254]/").hostname, true],
+    [new URL("http://[::ffff:127.0.0.1]/").hostname, true],
+    [new URL("http://[::ffff:8.8.8.8]/").hostname, false],
+    ["localhost.", true],
     ["8.8.8.8", false],
     ["[2001:db8::1]", false],
     ["ghcr.io", false],
@@ -39,6 +44,9 @@ describe("private addresses", () => {
     expect(() => resolveLocation("https://10.0.0.5/upload", "https://registry.example/v2/", base)).toThrow(
       /private address/,
     );
+    expect(() =>
+      resolveLocation("https://[::ffff:169.254.169.254]/latest", "https://registry.example/v2/", base),
+    ).toThrow(/private address/);
     expect(() => resolveLocation("file:///etc/passwd", "https://registry.example/v2/", base)).toThrow(/scheme/);
     expect(() => resolveLocation("http://registry.example/x", "https://registry.example/v2/", base)).toThrow(
       /downgrades/,

@@ -7,7 +7,11 @@ import { isLoopbackHost } from "./url.js";
 
 /** Whether a hostname is loopback, or a literal private, link-local, CGNAT or unspecified address. */
 export function isPrivateHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  // A trailing dot names the same host (`localhost.`, `10.0.0.1.` is not an address but `localhost.` resolves).
+  const h = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
   if (isLoopbackHost(h)) return true;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
   if (v4) {
@@ -24,8 +28,15 @@ export function isPrivateHost(hostname: string): boolean {
   }
   if (h.includes(":")) {
     if (h === "::" || h === "::1") return true;
-    const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(h);
-    if (mapped) return isPrivateHost(mapped[1]!);
+    // IPv4-mapped (::ffff:a.b.c.d) reaches the IPv4 address. URL hostnames spell it in hex (new URL() turns
+    // [::ffff:169.254.169.254] into [::ffff:a9fe:a9fe]), so both spellings are read.
+    const dotted = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(h);
+    if (dotted) return isPrivateHost(dotted[1]!);
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+    if (hex) {
+      const [high, low] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)];
+      return isPrivateHost(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+    }
     return /^f[cd]/.test(h) || /^fe[89ab]/.test(h);
   }
   return false;
