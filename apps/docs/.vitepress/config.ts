@@ -18,6 +18,7 @@ const guide: SidebarItem[] = [
       { text: "Pushing", link: "/guide/push" },
       { text: "Listing: catalog and tags", link: "/guide/list" },
       { text: "Authentication", link: "/guide/auth" },
+      { text: "Security", link: "/guide/security" },
       { text: "Stores", link: "/guide/stores" },
       { text: "Copying", link: "/guide/copy" },
       { text: "Referrers", link: "/guide/referrers" },

@@ -1,6 +1,6 @@
 // Runs the guides' snippets (snippets/*.ts, included into the pages with `<<< @/snippets/…`) against a real
 // distribution 2.8.2 registry. `npm run typecheck` type-checks them against the workspace packages.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ import * as errors from "../snippets/errors.js";
 import * as list from "../snippets/list.js";
 import * as pull from "../snippets/pull.js";
 import * as push from "../snippets/push.js";
+import * as security from "../snippets/security.js";
 import * as setup from "../snippets/setup.js";
 import * as stores from "../snippets/stores.js";
 
@@ -102,6 +103,22 @@ describe("snippets", () => {
     expect(seen.some((line) => line.startsWith("NAME_UNKNOWN"))).toBe(true);
     expect(errors.throwing("alpine")).toBe("docker.io/library/alpine:latest");
     expect(errors.throwing("Not A Reference")).toMatch(/^REFERENCE_INVALID: /);
+  });
+
+  it("security: limits, and a layout with a bad index.json entry", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "toci-snippet-"));
+    try {
+      const limited = await security.limits(dir);
+      await limited.close();
+      const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8"));
+      index.manifests.push({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:xyz", size: 1 });
+      writeFileSync(join(dir, "index.json"), JSON.stringify(index));
+      const seen = await security.warnings(dir);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ code: "INDEX_ENTRIES_SKIPPED", skipped: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stores: a layout on disk", async () => {
