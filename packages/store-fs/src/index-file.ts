@@ -39,7 +39,7 @@ export interface SkippedIndexEntry {
   digest?: Digest;
 }
 
-/** What {@link FsStoreOptions.onWarning} receives. */
+/** What the `onWarning` option of `fsStore` receives. */
 export interface FsStoreWarning {
   /** What happened: entries of index.json were skipped (the only warning so far). */
   code: "INDEX_ENTRIES_SKIPPED";
@@ -49,7 +49,7 @@ export interface FsStoreWarning {
   file: string;
   /** How many entries were skipped. */
   skipped: number;
-  /** The first {@link MAX_REPORTED} skipped entries (a hostile file may have millions). */
+  /** The first 100 skipped entries (a hostile file may have millions); `skipped` counts them all. */
   entries: SkippedIndexEntry[];
 }
 
