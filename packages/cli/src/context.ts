@@ -10,6 +10,7 @@ import { dockerCredentials } from "./credentials.js";
 import { UsageError } from "./errors.js";
 import { layoutWarnings } from "./layout-warnings.js";
 import type { Output } from "./output.js";
+import { parseCount, parseSize } from "./size.js";
 
 /** The options that apply to every command. */
 export interface GlobalOptions {
@@ -26,6 +27,10 @@ export interface RegistryFlags extends GlobalOptions {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  /** -j/--concurrency of pull, push and copy, as typed. */
+  concurrency?: string;
+  /** --chunk-size of pull, push and copy, as typed. */
+  chunkSize?: string;
 }
 
 /** A logger that keeps the last OciError the client reported, so a command can say why a call gave nothing. */
@@ -145,6 +150,7 @@ export async function openSession(
 ): Promise<Session> {
   // node:http rather than fetch: it starts a process ~400 ms faster and lighter (fetch loads undici), keeps HEADs on
   // their connection, and takes a CA or insecure TLS per transport (packages/transport-node/README.md, bench).
+  const tuned = tuning(flags);
   const [{ Client }, { nodeTransport }] = await Promise.all([import("@toci/client"), import("@toci/transport-node")]);
   const tls: { insecure?: boolean; ca?: string } = {};
   if (flags.insecure) {
@@ -170,7 +176,7 @@ export async function openSession(
     const { fsStore } = await import("@toci/store-fs");
     storeImpl = await fsStore(store.dir, { onWarning: layoutWarnings(out).onWarning });
   }
-  const client = new Client({ transport, store: storeImpl, logger });
+  const client = new Client({ transport, store: storeImpl, logger, ...tuned });
   return {
     client,
     logger,
@@ -191,4 +197,24 @@ export async function openSession(
       await client.close();
     },
   };
+}
+
+/** The 1 GiB cap on chunks: one chunk is buffered when the source is a stream (copy), so memory bounds it. */
+const MAX_CHUNK = 1024 ** 3;
+/** Far more parallel blobs than any registry serves one client well; a typo like 800 should not open 800 sockets. */
+const MAX_CONCURRENCY = 64;
+/** Below this, per-request overhead dominates (and registries' minimum chunk sizes are larger anyway). */
+const MIN_CHUNK = 64 * 1024;
+
+/** Client options from the transfer flags: a chunk size is also the largest blob sent in one request. */
+function tuning(flags: RegistryFlags): { concurrency?: number; chunkSize?: number; monolithicMax?: number } {
+  const out: { concurrency?: number; chunkSize?: number; monolithicMax?: number } = {};
+  if (flags.concurrency !== undefined) {
+    out.concurrency = parseCount(flags.concurrency, "--concurrency", MAX_CONCURRENCY);
+  }
+  if (flags.chunkSize !== undefined) {
+    out.chunkSize = parseSize(flags.chunkSize, "--chunk-size", MIN_CHUNK, MAX_CHUNK);
+    out.monolithicMax = out.chunkSize;
+  }
+  return out;
 }

@@ -23,6 +23,16 @@ function registryFlags(command: Command): Command {
     .option("--ca-file <file>", "trust this PEM CA certificate as well");
 }
 
+/** Adds the tuning flags of the commands that move blobs. */
+function transferFlags(command: Command): Command {
+  return command
+    .option("-j, --concurrency <n>", "blobs transferred at once (default 8)")
+    .option(
+      "--chunk-size <size>",
+      "upload blobs larger than this in chunks of this size, e.g. 16MiB (default 64MiB; the registry may ask for less)",
+    );
+}
+
 function example(command: Command, ...lines: string[]): Command {
   return command.addHelpText(
     "after",
@@ -66,41 +76,47 @@ export function buildProgram(state: ProgramState, version: string): Command {
   const layoutCommands = () => import("./commands/layout.js");
 
   example(
-    registryFlags(
-      program
-        .command("pull")
-        .description("pull an image or artifact into an OCI layout (default ./toci-store)")
-        .argument("<ref>", "registry/repository[:tag|@digest]")
-        .option("--store <dir>", "the OCI layout", "./toci-store")
-        .option(
-          "--platform <os/arch[/variant]>",
-          "from an index, only this platform's manifest (stored under the tag)",
-        ),
+    transferFlags(
+      registryFlags(
+        program
+          .command("pull")
+          .description("pull an image or artifact into an OCI layout (default ./toci-store)")
+          .argument("<ref>", "registry/repository[:tag|@digest]")
+          .option("--store <dir>", "the OCI layout", "./toci-store")
+          .option(
+            "--platform <os/arch[/variant]>",
+            "from an index, only this platform's manifest (stored under the tag)",
+          ),
+      ),
     ),
     "toci pull localhost:5001/demo/hello:v1 --platform linux/arm64",
   ).action(act(async (run, [ref], flags) => (await load()).pull(run, ref as string, flags)));
 
   example(
-    registryFlags(
-      program
-        .command("push")
-        .description("push a root of the OCI layout, and everything under it, to a registry")
-        .argument("<ref>", "registry/repository[:tag]")
-        .option("--store <dir>", "the OCI layout", "./toci-store")
-        .option("--from <tag|digest>", "the root in the layout to push (default: the reference's tag)"),
+    transferFlags(
+      registryFlags(
+        program
+          .command("push")
+          .description("push a root of the OCI layout, and everything under it, to a registry")
+          .argument("<ref>", "registry/repository[:tag]")
+          .option("--store <dir>", "the OCI layout", "./toci-store")
+          .option("--from <tag|digest>", "the root in the layout to push (default: the reference's tag)"),
+      ),
     ),
     "toci push localhost:5001/demo/hello:v2 --from v1",
   ).action(act(async (run, [ref], flags) => (await load()).push(run, ref as string, flags)));
 
   example(
-    registryFlags(
-      program
-        .command("copy")
-        .alias("cp")
-        .description("copy an image or artifact from one registry or repository to another")
-        .argument("<src-ref>", "source reference")
-        .argument("<dst-ref>", "destination reference (its tag defaults to the source's)")
-        .option("--platform <os/arch[/variant]>", "from an index, copy only this platform's manifest"),
+    transferFlags(
+      registryFlags(
+        program
+          .command("copy")
+          .alias("cp")
+          .description("copy an image or artifact from one registry or repository to another")
+          .argument("<src-ref>", "source reference")
+          .argument("<dst-ref>", "destination reference (its tag defaults to the source's)")
+          .option("--platform <os/arch[/variant]>", "from an index, copy only this platform's manifest"),
+      ),
     ),
     "toci copy localhost:5001/demo/hello:v1 localhost:5001/mirror/hello:v1",
   ).action(act(async (run, [src, dst], flags) => (await load()).copy(run, src as string, dst as string, flags)));

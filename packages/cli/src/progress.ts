@@ -20,6 +20,8 @@ export class TransferView {
   /** The last event's byte counts, for the summary. */
   bytes = 0;
   totalBytes = 0;
+  /** Bytes that crossed the network (what was already there, or resumed, is not counted). */
+  transferredBytes = 0;
   #multibar: MultiBar | undefined;
   #total: SingleBar | undefined;
   readonly #blobs = new Map<string, { bar: SingleBar; done: boolean }>();
@@ -86,6 +88,7 @@ export class TransferView {
     if (event.type !== "progress") return;
     this.bytes = event.bytes;
     this.totalBytes = event.totalBytes;
+    this.transferredBytes = event.transferredBytes ?? this.transferredBytes;
     this.#updateTotal();
   }
 

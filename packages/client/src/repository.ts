@@ -39,7 +39,7 @@ import { runTreePush } from "./internal/push/push-tree.js";
 import { type PushData, sourceOf } from "./internal/push/source.js";
 import { uploadBlob } from "./internal/push/upload.js";
 import { listReferrers } from "./internal/referrers.js";
-import { blobProgress, transfer } from "./internal/transfer.js";
+import { blobReport, transfer } from "./internal/transfer.js";
 import type { Registry } from "./registry.js";
 
 /** A platform to choose from an index: a predicate, a Platform, or `os/arch[/variant]`. */
@@ -393,7 +393,7 @@ export class Repository {
               source,
               expected,
               { ...tuning, mountFrom: options.mountFrom ?? [] },
-              { progress: blobProgress(reporter) },
+              blobReport(reporter),
               signal,
             );
           } finally {

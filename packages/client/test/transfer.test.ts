@@ -1,7 +1,7 @@
 import { OciError, type TransferEvent } from "@toci/spec-types";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../src/index.js";
-import { transfer } from "../src/internal/transfer.js";
+import { blobReport, transfer } from "../src/internal/transfer.js";
 
 async function collect(events: AsyncIterable<TransferEvent>): Promise<TransferEvent[]> {
   const out: TransferEvent[] = [];
@@ -30,7 +30,7 @@ describe("transfer events", () => {
     const got = await collect(events);
     expect(started).toBe(true);
     const last = got.at(-1)!;
-    expect(last).toEqual({ type: "progress", percent: 100, bytes: 1000, totalBytes: 1000 });
+    expect(last).toEqual({ type: "progress", percent: 100, bytes: 1000, totalBytes: 1000, transferredBytes: 0 });
     const percents = got.map((e) => (e.type === "progress" ? e.percent : -1));
     expect(percents.filter((p) => p === 100)).toHaveLength(1);
     expect([...percents].sort((a, b) => a - b)).toEqual(percents);
@@ -92,6 +92,27 @@ describe("transfer events", () => {
 
   it("reports totals of zero as 0% then 100%", async () => {
     const got = await collect(transfer(async () => {}, { logger: silentLogger, what: "t" }));
-    expect(got.at(-1)).toEqual({ type: "progress", percent: 100, bytes: 0, totalBytes: 0 });
+    expect(got.at(-1)).toEqual({ type: "progress", percent: 100, bytes: 0, totalBytes: 0, transferredBytes: 0 });
+  });
+
+  it("counts a blob's progress forward only, and every byte that crossed the network, re-sent ones again", async () => {
+    const got = await collect(
+      transfer(
+        async (r) => {
+          r.addTotal(100);
+          const blob = blobReport(r);
+          blob.moved(60);
+          blob.at(60);
+          // The registry ignored Range: the blob starts over; progress stays at 60 until it passes it.
+          blob.at(0);
+          blob.moved(100);
+          blob.at(100);
+        },
+        { logger: silentLogger, what: "t" },
+      ),
+    );
+    const progress = got.filter((e) => e.type === "progress");
+    expect(progress.map((e) => e.bytes)).toEqual([...progress.map((e) => e.bytes)].sort((a, b) => a - b));
+    expect(got.at(-1)).toEqual({ type: "progress", percent: 100, bytes: 100, totalBytes: 100, transferredBytes: 160 });
   });
 });

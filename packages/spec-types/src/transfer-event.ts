@@ -11,6 +11,13 @@ export interface ProgressEvent {
   bytes: number;
   /** Bytes of the whole transfer, as far as known (it may grow while an index is walked). */
   totalBytes: number;
+  /**
+   * Bytes this transfer moved over the network so far: downloaded by a pull, uploaded by a push or a copy (a copy's
+   * reads from the source are not counted again). Re-sent bytes count again; what the store or the registry already
+   * held, the resumed part of a partial download or upload, and mounted blobs count nothing. So a re-run after an
+   * interruption shows what it had left to do. Optional: producers other than the client may not count it.
+   */
+  transferredBytes?: number;
 }
 
 /** The failure terminal: nothing follows it. */

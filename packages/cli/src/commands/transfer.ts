@@ -57,17 +57,29 @@ function summary(
   extra: Record<string, unknown>,
 ): void {
   const size = view.totalBytes;
+  const moved = view.transferredBytes;
   const time = view.elapsed;
+  // What crossed the network, next to the size: a rerun after an interruption, or a pull of what is mostly
+  // there already, shows how little it had left to do (docker's "Already exists", oras's "Skipped").
   out.result(
-    { ...extra, digest: root.digest, mediaType: root.mediaType, size: root.size, bytes: size, seconds: time / 1000 },
+    {
+      ...extra,
+      digest: root.digest,
+      mediaType: root.mediaType,
+      size: root.size,
+      bytes: size,
+      transferred: moved,
+      seconds: time / 1000,
+    },
     out.tty
       ? [
           `✓ ${verb} ${what}`,
           `  digest  ${root.digest}`,
           `  size    ${formatBytes(size)} (${size} bytes)`,
+          `  moved   ${formatBytes(moved)}${moved < size ? ` (${formatBytes(size - moved)} already there)` : ""}`,
           `  time    ${formatDuration(time)}`,
         ]
-      : [`${verb} ${what} ${root.digest} ${size} bytes ${formatDuration(time)}`],
+      : [`${verb} ${what} ${root.digest} ${size} bytes (${moved} transferred) ${formatDuration(time)}`],
   );
 }
 

@@ -12,7 +12,7 @@ import { manifestExists, putManifestRepairing } from "./push/push-tree.js";
 import type { BlobSource } from "./push/source.js";
 import { uploadBlob } from "./push/upload.js";
 import { listReferrers } from "./referrers.js";
-import { blobProgress, type OnBlob, type TransferReporter } from "./transfer.js";
+import { blobReport, movedOnly, type OnBlob, type TransferReporter } from "./transfer.js";
 
 export interface CopyEnd {
   context: RegistryContext;
@@ -67,7 +67,7 @@ export async function runCopy(src: CopyEnd, dst: CopyEnd, plan: CopyPlan, report
             remoteSource(src, blob, signal),
             blob,
             tuning,
-            { progress: blobProgress(reporter, plan.onBlob, blob) },
+            blobReport(reporter, plan.onBlob, blob),
             signal,
           );
         }),
@@ -97,13 +97,14 @@ export async function runCopy(src: CopyEnd, dst: CopyEnd, plan: CopyPlan, report
             remoteSource(src, blob, signal),
             blob,
             tuning,
-            { progress() {} },
+            movedOnly(reporter),
             signal,
           );
           return true;
         },
       );
       reporter.addDone(descriptor.size);
+      reporter.addTransferred(descriptor.size);
     }
     if (plan.referrers && depth < MAX_REFERRER_DEPTH) {
       for (const { descriptor } of graph.manifests) {

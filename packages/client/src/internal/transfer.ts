@@ -18,6 +18,8 @@ export interface TransferReporter {
   addTotal(bytes: number): void;
   /** Adds to the bytes done (transferred, or found already present). */
   addDone(bytes: number): void;
+  /** Adds to the bytes that crossed the network (again when re-sent), for `transferredBytes`. */
+  addTransferred(bytes: number): void;
   /** Cancelled when the consumer stops iterating, the caller's signal fires, or the work fails. */
   readonly signal: AbortSignal;
 }
@@ -27,20 +29,36 @@ type Work = (reporter: TransferReporter) => Promise<void>;
 /** The caller's per-blob callback (`onBlob` of pull, push and copy), when it gave one. */
 export type OnBlob = ((descriptor: Descriptor, bytes: number) => void) | undefined;
 
+/** How one blob's download or upload reports. */
+export interface BlobReport {
+  /** Bytes of this blob held at the receiving end (or on their way), which may go back when a transfer restarts. */
+  at(bytes: number): void;
+  /** Bytes of this blob that just crossed the network: received, or handed to the transport (again when re-sent). */
+  moved(bytes: number): void;
+}
+
 /**
- * A per-blob progress callback: takes the bytes of one blob held so far (which may go back, when a registry ignores
- * Range or an upload resynchronises) and adds only forward movement to the transfer's total. With `onBlob`, the
- * caller also hears how far this blob is (for one progress bar per blob).
+ * A blob's report into its transfer: `at` adds only forward movement to the transfer's done bytes (a registry
+ * ignoring Range or an upload resynchronising makes it go back), `moved` counts every byte sent or received. With
+ * `onBlob`, the caller also hears how far this blob is (for one progress bar per blob).
  */
-export function blobProgress(reporter: TransferReporter, onBlob?: OnBlob, blob?: Descriptor): (bytes: number) => void {
+export function blobReport(reporter: TransferReporter, onBlob?: OnBlob, blob?: Descriptor): BlobReport {
   let counted = 0;
-  return (bytes) => {
-    if (bytes > counted) {
-      reporter.addDone(bytes - counted);
-      counted = bytes;
-    }
-    if (blob) notifyBlob(onBlob, blob, counted);
+  return {
+    at(bytes) {
+      if (bytes > counted) {
+        reporter.addDone(bytes - counted);
+        counted = bytes;
+      }
+      if (blob) notifyBlob(onBlob, blob, counted);
+    },
+    moved: (bytes) => reporter.addTransferred(bytes),
   };
+}
+
+/** A report for a blob sent again outside the progress (a repair): only its network bytes count. */
+export function movedOnly(reporter: TransferReporter): BlobReport {
+  return { at() {}, moved: (bytes) => reporter.addTransferred(bytes) };
 }
 
 /** Tells the caller how far one blob is, swallowing what its callback throws (a display's failure is not ours). */
@@ -68,9 +86,11 @@ export function transfer(
 class TransferIterator implements AsyncIterator<TransferEvent> {
   #done = 0;
   #total = 0;
+  #transferred = 0;
   #lastPercent = -1;
   #lastBytes = -1;
   #lastTotal = -1;
+  #lastTransferred = -1;
   #terminal: TransferEvent | undefined;
   #finished = false;
   #started = false;
@@ -99,6 +119,10 @@ class TransferIterator implements AsyncIterator<TransferEvent> {
         this.#done += bytes;
         this.#notify();
       },
+      addTransferred: (bytes) => {
+        this.#transferred += bytes;
+        this.#notify();
+      },
       signal: controller.signal,
     };
     const run = async () => {
@@ -107,7 +131,14 @@ class TransferIterator implements AsyncIterator<TransferEvent> {
       if (controller.signal.aborted) throw aborted();
     };
     run().then(
-      () => this.#end({ type: "progress", percent: 100, bytes: this.#total, totalBytes: this.#total }),
+      () =>
+        this.#end({
+          type: "progress",
+          percent: 100,
+          bytes: this.#total,
+          totalBytes: this.#total,
+          transferredBytes: this.#transferred,
+        }),
       (error: unknown) => {
         const e =
           controller.signal.aborted && !isTerminalError(error)
@@ -139,11 +170,20 @@ class TransferIterator implements AsyncIterator<TransferEvent> {
     const raw = total === 0 ? 0 : Math.floor((bytes * 100) / total);
     // 100 is the success terminal only; before it the percentage stops at 99.
     const percent = Math.max(this.#lastPercent, Math.min(99, raw));
-    if (percent === this.#lastPercent && bytes === this.#lastBytes && total === this.#lastTotal) return undefined;
+    const transferredBytes = this.#transferred;
+    if (
+      percent === this.#lastPercent &&
+      bytes === this.#lastBytes &&
+      total === this.#lastTotal &&
+      transferredBytes === this.#lastTransferred
+    ) {
+      return undefined;
+    }
     this.#lastPercent = percent;
     this.#lastBytes = bytes;
     this.#lastTotal = total;
-    return { type: "progress", percent, bytes, totalBytes: total };
+    this.#lastTransferred = transferredBytes;
+    return { type: "progress", percent, bytes, totalBytes: total, transferredBytes };
   }
 
   async next(): Promise<IteratorResult<TransferEvent>> {

@@ -14,6 +14,7 @@ import {
   limitRequestSize,
   rangeNotSatisfiable,
   relativeLocation,
+  respond,
   startFaultProxy,
 } from "@toci/testkit/proxy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,15 +146,33 @@ describe("blob push", () => {
       }
       proxy.clearRequests();
       const { client } = newClient(await fsStore(dir), { monolithicMax: 1_000_000, chunkSize: 2_000_000 });
-      expect(succeeded(await collect(client.registry(proxy.url).repo(repo).push(data.bytes, data.desc)))).toBe(true);
+      const events = await collect(client.registry(proxy.url).repo(repo).push(data.bytes, data.desc));
+      expect(succeeded(events)).toBe(true);
       const sent =
         uploads(proxy, "PATCH").reduce((n, p) => n + p.bytesIn, 0) +
         uploads(proxy, "PUT").reduce((n, p) => n + p.bytesIn, 0);
+      expect(events.at(-1)).toMatchObject({ transferredBytes: sent });
       expect(uploads(proxy, "POST")).toHaveLength(0);
       expect(sent).toBeLessThanOrEqual(data.bytes.byteLength - 4_000_000);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("replaces a session the registry dropped after a 500 with a fresh one (two processes on one session)", async () => {
+    // What 2.8.2 does when two processes PATCH one remembered session at once: a 500, then it no longer knows the
+    // session. The push must not end on the 500 but start a new session.
+    const repo = uniqueRepo("dropped");
+    const data = await blob(3_000_000, "dropped");
+    proxy.clearRequests();
+    const errors = (code: string) => ({ body: { errors: [{ code, message: code.toLowerCase() }] } });
+    proxy.on({ method: "PATCH", path: /\/blobs\/uploads\//, times: 1 }, respond(500, errors("UNKNOWN")));
+    proxy.on({ method: "GET", path: /\/blobs\/uploads\//, times: 1 }, respond(404, errors("BLOB_UPLOAD_UNKNOWN")));
+    const { client } = newClient(memoryStore(), { monolithicMax: 1_000_000, chunkSize: 1_000_000 });
+    const events = await collect(client.registry(proxy.url).repo(repo).push(data.bytes, data.desc));
+    expect(events.at(-1)).toMatchObject({ type: "progress", percent: 100 });
+    expect(uploads(proxy, "POST")).toHaveLength(2);
+    expect(await client.registry(proxy.url).repo(repo).exists(data.desc)).toBe(true);
   });
 
   it("never sends credentials to an upload Location on another origin", async () => {
@@ -228,9 +247,10 @@ describe("trees, tags, delete", () => {
     expect(createHash("sha256").update(raw).digest("hex")).toBe(fixture.root.digest.slice(7));
     expect((await store.resolve(`${proxy.host}/${repo}:v1`))?.digest).toBe(fixture.root.digest);
     proxy.clearRequests();
-    expect(succeeded(await collect(client.registry(proxy.url).repo(repo).push(fixture.root, { tag: "v1" })))).toBe(
-      true,
-    );
+    const again = await collect(client.registry(proxy.url).repo(repo).push(fixture.root, { tag: "v1" }));
+    expect(succeeded(again)).toBe(true);
+    // Only the tag's PUT carried content: the root manifest.
+    expect(again.at(-1)).toMatchObject({ transferredBytes: fixture.root.size });
     expect(proxy.requests.filter((q) => q.method !== "HEAD").map((q) => `${q.method} ${q.path}`)).toEqual([
       `PUT /v2/${repo}/manifests/v1`,
     ]);

@@ -9,28 +9,24 @@ import { base64Bytes } from "../base64.js";
 import { parseContentRange } from "../content-range.js";
 import type { RegistryContext } from "../context.js";
 import { discard } from "../http.js";
+import type { BlobReport } from "../transfer.js";
 
 /** Backoff between blob download attempts: 250 ms doubling to at most 4 s (plus jitter), short of a user's patience. */
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 4000;
 
-export interface DownloadReport {
-  /** Bytes of this blob now held, which may go down when a registry ignores Range and the ingest restarts. */
-  held(bytes: number): void;
-}
-
 export async function downloadBlob(
   context: RegistryContext,
   repository: string,
   descriptor: Descriptor,
-  report: DownloadReport,
+  report: BlobReport,
   signal: AbortSignal,
 ): Promise<void> {
   const { store } = context;
   if (typeof descriptor.data === "string") {
     // Embedded content (image-spec descriptor.md "data"): no request at all; the store verifies it.
     await writeBlob(store, descriptor, base64Bytes(descriptor.data));
-    report.held(descriptor.size);
+    report.at(descriptor.size);
     return;
   }
   const path = `${repository}/blobs/${descriptor.digest}`;
@@ -38,7 +34,7 @@ export async function downloadBlob(
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw abortError(signal);
     let ingest: Ingest = await store.ingest(descriptor, { resume });
-    report.held(ingest.offset);
+    report.at(ingest.offset);
     try {
       if (ingest.offset < descriptor.size || descriptor.size === 0) {
         const offset = ingest.offset;
@@ -70,7 +66,7 @@ export async function downloadBlob(
             // The registry ignored Range and sends everything: restart the ingest at zero.
             await ingest.abort();
             ingest = await store.ingest(descriptor, { resume: false });
-            report.held(0);
+            report.at(0);
           }
         } else if (response.status === 416 && offset > 0) {
           // The partial is not a prefix the registry can continue (or 2.8.2's broken 416): start over.
@@ -87,8 +83,9 @@ export async function downloadBlob(
             for (;;) {
               const { done, value } = await reader.read();
               if (done) break;
+              report.moved(value.byteLength);
               await ingest.write(value);
-              report.held(ingest.offset);
+              report.at(ingest.offset);
             }
           } catch (error) {
             await reader.cancel().catch(() => {});
@@ -99,7 +96,7 @@ export async function downloadBlob(
         }
       }
       await ingest.commit();
-      report.held(descriptor.size);
+      report.at(descriptor.size);
       return;
     } catch (error) {
       const e = signal.aborted ? abortError(signal) : toOciError(error, "NETWORK");

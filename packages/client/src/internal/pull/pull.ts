@@ -5,7 +5,7 @@ import { type Descriptor, isSourceRecorder, type PlatformMatcher, writeBlob } fr
 import type { RegistryContext } from "../context.js";
 import { limiter } from "../limiter.js";
 import { fetchManifestBytes, type ManifestCache } from "../manifests.js";
-import { blobProgress, notifyBlob, type OnBlob, type TransferReporter } from "../transfer.js";
+import { blobReport, notifyBlob, type OnBlob, type TransferReporter } from "../transfer.js";
 import { downloadBlob } from "./download.js";
 import { readStored, walkGraph } from "./graph.js";
 
@@ -39,6 +39,7 @@ export async function runPull(context: RegistryContext, plan: PullPlan, reporter
         bytes = await readStored(store, descriptor, options.maxManifestBytes);
       } else {
         bytes = await fetchManifestBytes(context, plan.repository, descriptor, plan.cache, signal);
+        reporter.addTransferred(bytes.byteLength);
       }
       reporter.addDone(descriptor.size);
       return bytes;
@@ -61,13 +62,7 @@ export async function runPull(context: RegistryContext, plan: PullPlan, reporter
           notifyBlob(plan.onBlob, blob, blob.size);
           return;
         }
-        await downloadBlob(
-          context,
-          plan.repository,
-          blob,
-          { held: blobProgress(reporter, plan.onBlob, blob) },
-          blobSignal,
-        );
+        await downloadBlob(context, plan.repository, blob, blobReport(reporter, plan.onBlob, blob), blobSignal);
         // Remember where the blob came from: a later push to another repository of this registry can mount it.
         if (recorder) await recorder.recordSource(blob.digest, `${context.name}/${plan.repository}`).catch(() => {});
       }).catch((error: unknown) => {

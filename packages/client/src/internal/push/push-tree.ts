@@ -9,7 +9,7 @@ import { discard } from "../http.js";
 import { limiter } from "../limiter.js";
 import { putManifest } from "../manifest-put.js";
 import { readStored, walkGraph } from "../pull/graph.js";
-import { blobProgress, type OnBlob, type TransferReporter } from "../transfer.js";
+import { blobReport, movedOnly, type OnBlob, type TransferReporter } from "../transfer.js";
 import { storeSource } from "./source.js";
 import { type UploadTuning, uploadBlob } from "./upload.js";
 
@@ -54,7 +54,7 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
           source,
           blob,
           { ...plan.tuning, mountFrom },
-          { progress: blobProgress(reporter, plan.onBlob, blob) },
+          blobReport(reporter, plan.onBlob, blob),
           signal,
         ).finally(() => source.close());
       }),
@@ -80,13 +80,14 @@ export async function runTreePush(context: RegistryContext, plan: TreePush, repo
         if (!blob) return false;
         const source = storeSource(store, blob);
         const tuning = { ...plan.tuning, mountFrom: [] };
-        await uploadBlob(context, plan.repository, source, blob, tuning, { progress() {} }, signal).finally(() =>
+        await uploadBlob(context, plan.repository, source, blob, tuning, movedOnly(reporter), signal).finally(() =>
           source.close(),
         );
         return true;
       },
     );
     reporter.addDone(descriptor.size);
+    reporter.addTransferred(descriptor.size);
   }
   if (plan.tag) await store.tag(plan.root, `${plan.reference}:${plan.tag}`);
 }

@@ -15,6 +15,7 @@ import { assertNotPrivateFromPublic } from "../address.js";
 import { PULL, PUSH, repositoryScope } from "../auth/scope.js";
 import type { RegistryContext } from "../context.js";
 import { discard, redact } from "../http.js";
+import type { BlobReport } from "../transfer.js";
 import { type BlobSource, bufferOf } from "./source.js";
 
 /** The smallest chunk a 413 may shrink to: below this, per-request overhead dominates and nothing fits anyway. */
@@ -39,11 +40,6 @@ export interface UploadTuning {
   mountFrom: readonly string[];
 }
 
-export interface UploadReport {
-  /** Bytes of this blob the registry holds (or that are on their way in the current request). */
-  progress(bytes: number): void;
-}
-
 /** Result of an upload: what happened, for logs and tests. */
 export type UploadResult = "exists" | "mounted" | "uploaded";
 
@@ -63,15 +59,22 @@ export async function uploadBlob(
   source: BlobSource,
   expected: Descriptor,
   tuning: UploadTuning,
-  report: UploadReport,
+  report: BlobReport,
   signal: AbortSignal,
 ): Promise<UploadResult> {
   for (let attempt = 1; ; attempt++) {
+    // Only the first attempt resumes a remembered session: after a loss, the remembered one may be another
+    // process's session in use right now (two PATCHes at once on one session make 2.8.2 answer 500, then forget it).
+    const resumed = { session: false, allowed: attempt === 1 };
     try {
-      return await uploadOnce(context, repository, source, expected, tuning, report, signal);
+      return await uploadOnce(context, repository, source, expected, tuning, report, signal, resumed);
     } catch (error) {
       const e = toOciError(error, "NETWORK");
-      const lost = e.code === "BLOB_UPLOAD_UNKNOWN" || e.code === "BLOB_UPLOAD_INVALID";
+      const lost =
+        e.code === "BLOB_UPLOAD_UNKNOWN" ||
+        e.code === "BLOB_UPLOAD_INVALID" ||
+        // A remembered session that failed in any other way is not worth insisting on: start a fresh one.
+        (resumed.session && e.code !== "ABORTED" && !isContentError(e));
       if (!lost || signal.aborted) throw e;
       const head = await context.http.send({
         method: "HEAD",
@@ -81,7 +84,7 @@ export async function uploadBlob(
       });
       await discard(head);
       if (head.status === 200) {
-        report.progress(expected.size);
+        report.at(expected.size);
         return "exists";
       }
       if (attempt >= SESSION_ATTEMPTS || !source.seekable) throw e;
@@ -98,8 +101,9 @@ async function uploadOnce(
   source: BlobSource,
   expected: Descriptor,
   tuning: UploadTuning,
-  report: UploadReport,
+  report: BlobReport,
   signal: AbortSignal,
+  resumed: { session: boolean; allowed: boolean },
 ): Promise<UploadResult> {
   const { http } = context;
   const push = [repositoryScope(repository, PULL, PUSH)];
@@ -108,19 +112,20 @@ async function uploadOnce(
   const head = await http.send({ method: "HEAD", path: blobPath, scopes: [repositoryScope(repository, PULL)], signal });
   await discard(head);
   if (head.status === 200) {
-    report.progress(expected.size);
+    report.at(expected.size);
     return "exists";
   }
 
   const key = `${http.base.href}|${repository}|${expected.digest}`;
-  let session = await resumeSession(context, key, push, signal);
+  let session = resumed.allowed ? await resumeSession(context, key, push, signal) : undefined;
+  resumed.session = session !== undefined;
   if (!session) {
     for (const from of tuning.mountFrom) {
       if (from === repository) continue;
       const mounted = await startSession(context, repository, { mount: expected.digest, from }, signal);
       if (mounted.done) {
         checkDigest(mounted.digest, expected);
-        report.progress(expected.size);
+        report.at(expected.size);
         return "mounted";
       }
       session = mounted.session;
@@ -147,7 +152,13 @@ async function uploadOnce(
       digest: expected.digest,
     });
     const status = await uploadStatus(context, session!.location, session!.offset, push, signal);
-    if (!status) throw why;
+    if (!status) {
+      // The registry no longer knows the session (2.8.2 cancels one whose offset went astray): a lost session,
+      // which uploadBlob answers with a fresh one, not the error that led here.
+      throw new OciError("BLOB_UPLOAD_UNKNOWN", `the registry dropped the upload session after: ${why.message}`, {
+        cause: why,
+      });
+    }
     session!.location = status.location;
     session!.offset = status.offset;
     await context.uploads.set(key, session!.location, session!.offset);
@@ -187,7 +198,7 @@ async function uploadOnce(
           const end = rangeEnd(response.headers.get("range"), offset + len - 1);
           session.offset = end === undefined ? offset + len : end + 1;
           await context.uploads.set(key, session.location, session.offset);
-          report.progress(session.offset);
+          report.at(session.offset);
           if (signal.aborted) throw new OciError("ABORTED", "the upload was aborted");
           if (session.offset >= expected.size) {
             const digest = await put(context, session.location, expected, session.offset, bodies, push, signal);
@@ -238,7 +249,7 @@ async function uploadOnce(
     throw e;
   }
   await context.uploads.delete(key);
-  report.progress(expected.size);
+  report.at(expected.size);
   return "uploaded";
 }
 
@@ -369,9 +380,9 @@ async function put(
 class Bodies {
   #kept: { start: number; bytes: Uint8Array<ArrayBuffer> } | undefined;
   readonly #source: BlobSource;
-  readonly #report: UploadReport;
+  readonly #report: BlobReport;
 
-  constructor(source: BlobSource, report: UploadReport) {
+  constructor(source: BlobSource, report: BlobReport) {
     this.#source = source;
     this.#report = report;
   }
@@ -379,12 +390,15 @@ class Bodies {
   async make(start: number, end: number): Promise<ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>> {
     const kept = this.#kept;
     if (kept && start >= kept.start && end <= kept.start + kept.bytes.byteLength) {
+      this.#report.moved(end - start);
       return kept.bytes.subarray(start - kept.start, end - kept.start);
     }
     const stream = await this.#source.range(start, end);
     if (!this.#source.seekable && end - start <= MAX_BUFFERED) {
       const bytes = await bufferOf(stream, end - start);
       this.#kept = { start, bytes };
+      // A buffered body counts as moved when handed over: the transport does not say how far it got.
+      this.#report.moved(bytes.byteLength);
       return bytes;
     }
     let sent = start;
@@ -393,7 +407,8 @@ class Bodies {
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           sent += chunk.byteLength;
-          report.progress(sent);
+          report.moved(chunk.byteLength);
+          report.at(sent);
           controller.enqueue(chunk);
         },
       }),
@@ -408,6 +423,11 @@ async function cancelSession(context: RegistryContext, location: string, scopes:
   } catch {
     // Cancelling is a courtesy (spec main: clients SHOULD, and ignore its failure).
   }
+}
+
+/** The content itself was refused or wrong: another session would not change that. */
+function isContentError(e: OciError): boolean {
+  return e.code === "DIGEST_MISMATCH" || e.code === "SIZE_MISMATCH" || e.code === "DIGEST_INVALID";
 }
 
 function checkDigest(digest: string | null, expected: Descriptor): void {
