@@ -82,6 +82,37 @@ describe("token server answers (fuzzed)", () => {
       { numRuns: 200 },
     );
   });
+
+  it("a token a header cannot carry is refused as PROTOCOL, not sent and failed as a retryable NETWORK error", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", minLength: 1, maxLength: 40 }), async (token) => {
+        const transport = handlerTransport((req) => {
+          if (req.url.startsWith("https://auth.example/")) return Response.json({ token });
+          if (!req.headers.get("authorization")?.startsWith("Bearer ")) {
+            return new Response(null, {
+              status: 401,
+              headers: { "www-authenticate": 'Bearer realm="https://auth.example/token",service="reg"' },
+            });
+          }
+          return new Response("[]", { status: 200, headers: { "content-type": "application/json" } });
+        });
+        const logger = recordingLogger();
+        const client = new Client({ transport, store: memoryStore(), logger });
+        await client.registry("https://registry.example").repo("a/b").tags();
+        const sent = transport.requests.filter((r) => r.authorization?.startsWith("Bearer "));
+        if (/^[\x21-\x7e]+$/.test(token)) {
+          expect(sent.map((r) => r.authorization)).toContain(`Bearer ${token}`);
+        } else {
+          expect(sent).toEqual([]);
+          expect(logger.codes).toContain("PROTOCOL");
+          expect(logger.codes).not.toContain("NETWORK");
+        }
+        expect(logger.nonOci).toEqual([]);
+        await client.close();
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe("manifests built to exhaust the client", () => {
