@@ -157,7 +157,16 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
 
   /** index.json as an object (other tools' fields kept) and its roots, parsed strictly. */
   const readIndex = async (): Promise<{ raw: Record<string, unknown>; roots: Descriptor[] }> => {
-    const bytes = await storeOp(`cannot read ${paths.index}`, () => fs.readFile(paths.index));
+    const bytes = await storeOp(`cannot read ${paths.index}`, async () => {
+      // Checked before reading, as manifests are: a runaway index.json must not be loaded whole to be refused.
+      const { size } = await fs.stat(paths.index);
+      if (size > MAX_INDEX_BYTES) {
+        throw new OciError("STORE", `${paths.index} is ${size} bytes, over the ${MAX_INDEX_BYTES}-byte limit`, {
+          detail: { size, limit: MAX_INDEX_BYTES },
+        });
+      }
+      return fs.readFile(paths.index);
+    });
     let roots: Descriptor[];
     try {
       const index = parseManifest(bytes, OCI_INDEX, { maxBytes: MAX_INDEX_BYTES });
