@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  DEFAULT_MAX_MANIFEST_BYTES,
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
   EMPTY_DESCRIPTOR,
@@ -134,6 +135,35 @@ describe("parseManifest: valid input", () => {
     expect(padded.length).toBe(1000);
     expect(() => parseManifest(enc(padded), undefined, { maxBytes: 1000 })).not.toThrow();
     expect(() => parseManifest(enc(`${padded} `), undefined, { maxBytes: 1000 })).toThrowError(/cap/);
+  });
+});
+
+describe("parseManifest: the 4 MiB cap with a real index", () => {
+  // ~27,000 descriptors of ~155 bytes fill the 4 MiB a registry must accept: all parse; one byte more, none.
+  const entry = (i: number) =>
+    JSON.stringify({
+      mediaType: OCI_MANIFEST,
+      digest: `sha256:${i.toString(16).padStart(64, "0")}`,
+      size: 100_000 + i, // six digits for every entry, so that all have one length
+    });
+  const cap = DEFAULT_MAX_MANIFEST_BYTES;
+  const head = `{"schemaVersion":2,"mediaType":"${OCI_INDEX}","manifests":[`;
+  const count = Math.floor((cap - head.length - 200) / (entry(0).length + 1));
+  const body = `${head}${Array.from({ length: count }, (_, i) => entry(i)).join(",")}],"annotations":{"pad":"`;
+  const exact = `${body}${"x".repeat(cap - body.length - 3)}"}}`;
+
+  it("an index of ~27,000 descriptors of exactly 4 MiB parses, every descriptor kept", () => {
+    expect(count).toBeGreaterThan(26_000);
+    expect(exact.length).toBe(cap);
+    const index = parseManifest(enc(exact)) as Index;
+    expect(index.manifests).toHaveLength(count);
+    expect(index.manifests.at(-1)!.size).toBe(100_000 + count - 1);
+  });
+
+  it("the same index one byte over is refused before parsing, with the size and the limit", () => {
+    expect(() => parseManifest(enc(`${exact} `))).toThrowError(
+      expect.objectContaining({ code: "MANIFEST_INVALID", detail: { size: cap + 1, limit: cap } }),
+    );
   });
 });
 
