@@ -186,7 +186,7 @@ describe("manifests built to exhaust the client", () => {
       maxManifestBytes: 1 << 20,
       limit: limiter(4),
     }).catch((e: unknown) => e);
-    expect(isOciError(result) ? result.code : "resolved").toMatch(/MANIFEST_INVALID|DIGEST_MISMATCH|resolved/);
+    expect(result).toMatchObject({ code: "MANIFEST_INVALID", message: expect.stringMatching(/cycle/) });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
