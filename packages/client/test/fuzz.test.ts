@@ -2,7 +2,15 @@
 // built to exhaust a client (a 10^6-entry index, a self-referencing index). Every case ends in a value or an
 // OciError, in bounded time and memory.
 import { createHash } from "node:crypto";
-import { type Descriptor, type Digest, isOciError, OCI_INDEX, OCI_MANIFEST } from "@toci/spec-types";
+import {
+  type Descriptor,
+  type Digest,
+  isOciError,
+  isRepositoryName,
+  isTag,
+  OCI_INDEX,
+  OCI_MANIFEST,
+} from "@toci/spec-types";
 import { memoryStore } from "@toci/store-memory";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -111,6 +119,49 @@ describe("token server answers (fuzzed)", () => {
         await client.close();
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("tag and catalog pages (fuzzed)", () => {
+  const page = fc.oneof(
+    fc.jsonValue().map((v) => JSON.stringify(v) ?? ""),
+    fc
+      .record(
+        {
+          tags: fc.oneof(fc.array(fc.oneof(fc.string(), fc.jsonValue())), fc.jsonValue()),
+          repositories: fc.oneof(fc.array(fc.oneof(fc.string(), fc.jsonValue())), fc.jsonValue()),
+        },
+        { requiredKeys: [] },
+      )
+      .map((v) => JSON.stringify(v)),
+    fc.constant('{"tags":["v1","\u001b[2Jgone","../../x","a\nb","","v1"],"repositories":["a/b","A","../x"]}'),
+    fc.string(),
+  );
+
+  it("any page: valid tags and repository names only, each once, or [] with an OciError logged", async () => {
+    await fc.assert(
+      fc.asyncProperty(page, async (body) => {
+        const transport = handlerTransport(
+          () => new Response(body, { status: 200, headers: { "content-type": "application/json" } }),
+        );
+        const logger = recordingLogger();
+        const client = new Client({ transport, store: memoryStore(), logger });
+        const registry = client.registry("https://registry.example");
+        const tags = await registry.repo("a/b").tags();
+        expect(tags.every(isTag)).toBe(true);
+        expect(new Set(tags).size).toBe(tags.length);
+        const names: string[] = [];
+        try {
+          for await (const repos of registry.catalog()) names.push(...repos.map((r) => r.name));
+        } catch (error) {
+          if (!isOciError(error)) throw error;
+        }
+        expect(names.every(isRepositoryName)).toBe(true);
+        expect(logger.nonOci).toEqual([]);
+        await client.close();
+      }),
+      { numRuns: 300 },
     );
   });
 });
