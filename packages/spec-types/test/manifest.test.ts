@@ -256,6 +256,74 @@ describe("parseManifest: properties", () => {
     }
   };
 
+  it("any manifest or index the spec allows parses to exactly its JSON, unknown fields and odd keys included", () => {
+    const restricted = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,20}$/);
+    const mediaType = fc.oneof(
+      fc.constantFrom("application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.config.v1+json"),
+      fc.tuple(restricted, restricted).map(([a, b]) => `${a}/${b}`),
+    );
+    // Keys such as `__proto__` and `constructor` are ordinary annotation keys to JSON.parse, and must be to us.
+    const key = fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "org.opencontainers.image.ref.name"));
+    const annotations = fc.dictionary(key, fc.string(), { maxKeys: 3 });
+    const bytes = fc.uint8Array({ maxLength: 12 });
+    const descriptor = fc
+      .record(
+        {
+          mediaType,
+          hex: fc.stringMatching(/^[a-f0-9]{64}$/),
+          size: fc.maxSafeNat(),
+          urls: fc.array(fc.webUrl(), { maxLength: 2 }),
+          annotations,
+          data: bytes,
+          artifactType: mediaType,
+          platform: fc.record(
+            {
+              architecture: fc.string(),
+              os: fc.string(),
+              variant: fc.string(),
+              "os.version": fc.string(),
+              "os.features": fc.array(fc.string(), { maxLength: 2 }),
+            },
+            { requiredKeys: ["architecture", "os"] },
+          ),
+          extra: fc.jsonValue(),
+        },
+        { requiredKeys: ["mediaType", "hex", "size"] },
+      )
+      .map(({ hex, data, ...rest }) => ({
+        ...rest,
+        digest: `sha256:${hex}`,
+        // Embedded data must have the descriptor's size.
+        ...(data === undefined ? {} : { data: Buffer.from(data).toString("base64"), size: data.byteLength }),
+      }));
+    const common = {
+      artifactType: fc.option(mediaType, { nil: undefined }),
+      annotations: fc.option(annotations, { nil: undefined }),
+      subject: fc.option(descriptor, { nil: undefined }),
+      unknown: fc.option(fc.jsonValue(), { nil: undefined }),
+    };
+    const manifest = fc.record({
+      ...common,
+      mediaType: fc.constantFrom(OCI_MANIFEST, DOCKER_MANIFEST, undefined),
+      config: descriptor,
+      layers: fc.array(descriptor, { maxLength: 3 }),
+    });
+    const index = fc.record({
+      ...common,
+      mediaType: fc.constantFrom(OCI_INDEX, DOCKER_MANIFEST_LIST, undefined),
+      manifests: fc.array(descriptor, { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.oneof(manifest, index), (doc) => {
+        const text = JSON.stringify({ schemaVersion: 2, ...doc });
+        const parsed = parseManifest(enc(text));
+        expect(parsed).toEqual(JSON.parse(text));
+        expect(isIndex(parsed)).toBe("manifests" in doc);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("random bytes and random JSON values never throw anything but OciError", () => {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.jsonValue().map(enc)), (bytes) => {
