@@ -121,7 +121,7 @@ describe("config.json of any shape (fuzzed)", () => {
           expect(({} as Record<string, unknown>)["auth"]).toBeUndefined();
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });

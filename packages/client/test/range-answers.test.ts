@@ -91,7 +91,7 @@ describe("upload Range answers (fuzzed)", () => {
           expect(badLengths).toEqual([]);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -167,7 +167,7 @@ describe("Content-Range answers of a pull (fuzzed)", () => {
           expect(requests).toBeLessThan(REQUEST_BOUND);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });
