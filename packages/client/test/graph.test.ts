@@ -117,7 +117,7 @@ describe("parsers of registry answers never throw", () => {
   });
 
   it("error bodies of hostile shapes: the status decides, the registry's code only when it is one of the spec's", async () => {
-    const bodies: Array<[string, string | Uint8Array]> = [
+    const bodies: Array<[string, string | Uint8Array<ArrayBuffer>]> = [
       ["errors not an array", '{"errors":{"code":"DENIED"}}'],
       ["errors a string", '{"errors":"DENIED"}'],
       ["code a number", '{"errors":[{"code":403}]}'],
