@@ -4,18 +4,25 @@
 // Hub, `https://host`, `host/v2/`), so they are compared by host (spec-checklist.md §3.4). Helpers are
 // `docker-credential-<name> get|store|erase`, speaking JSON on stdin/stdout. The file is written atomically with
 // mode 0600 and every field we do not know kept.
+// A malformed file is refused with an error naming it, as oras and crane do: not JSON, not an object, or `auths`,
+// `credsStore`, `credHelpers` of the wrong type. An `auths` entry is checked only when it is the one looked up (as
+// oras-go does), so a broken entry for another registry never breaks this one.
 import { spawn } from "node:child_process";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Auth } from "@toci/client";
-import { OciError } from "@toci/spec-types";
+import { isOciError, OciError } from "@toci/spec-types";
 
 /** The key Docker itself uses for Docker Hub in config.json and with credential helpers. */
 export const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 /** The user name a credential helper returns when its secret is an identity (refresh) token. */
 const TOKEN_USER = "<token>";
 const DOCKER_HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
+/** config.json larger than this is refused unread: Docker's own is a few KiB, and a runaway file must not be loaded. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+/** `auth` is standard base64 (Go's StdEncoding, what Docker writes); padding is not insisted on. */
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 interface AuthEntry {
   auth?: string;
@@ -53,17 +60,63 @@ export function serverKey(registry: string): string {
 async function readConfig(path: string): Promise<DockerConfig> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readBounded(path);
   } catch (error) {
+    if (isOciError(error)) throw error;
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw new OciError("STORE", `cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
+  // An empty file, or `null`, is an empty config, as for Docker and oras (`touch ~/.docker/config.json`).
+  if (text.trim() === "") return {};
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as DockerConfig) : {};
+    value = JSON.parse(text);
   } catch (cause) {
     throw new OciError("INVALID_ARGUMENT", `${path} is not valid JSON`, { cause });
   }
+  if (value === null) return {};
+  if (!isObject(value)) throw malformed(path, "is not a JSON object");
+  // `null` fields are absent ones, as Go's decoder has them.
+  if (value.auths != null && !isObject(value.auths)) throw malformed(path, "has an `auths` that is not an object");
+  if (value.credsStore != null && typeof value.credsStore !== "string") {
+    throw malformed(path, "has a `credsStore` that is not a string");
+  }
+  if (
+    value.credHelpers != null &&
+    !(isObject(value.credHelpers) && Object.values(value.credHelpers).every((h) => h == null || typeof h === "string"))
+  ) {
+    throw malformed(path, "has a `credHelpers` that is not an object of strings");
+  }
+  return value as DockerConfig;
+}
+
+/** The file's text, refused unread past {@link MAX_CONFIG_BYTES}. */
+async function readBounded(path: string): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_CONFIG_BYTES) {
+      throw new OciError("TOO_LARGE", `${path} is ${size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit`, {
+        detail: { size, limit: MAX_CONFIG_BYTES },
+      });
+    }
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+function malformed(where: string, what: string): OciError {
+  return new OciError("INVALID_ARGUMENT", `${where} ${what}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A config.json key for a message: quoted, and cut short (keys are whatever the file says). */
+function keyText(key: string): string {
+  return JSON.stringify(key.length > 100 ? `${key.slice(0, 100)}…` : key);
 }
 
 /** The helper that holds a registry's credentials: `credHelpers[host]` beats `credsStore`. */
@@ -74,23 +127,37 @@ function helperFor(config: DockerConfig, host: string): string | undefined {
   return config.credsStore || undefined;
 }
 
-function entryFor(config: DockerConfig, host: string): AuthEntry | undefined {
+/** The `auths` entry for a host and its key, or undefined. */
+function entryFor(config: DockerConfig, host: string): { key: string; entry: unknown } | undefined {
   const auths = config.auths ?? {};
-  // An exact key first (Docker writes one), then any spelling of the same host.
-  const exact = auths[serverKey(host)];
-  if (exact) return exact;
-  for (const [key, entry] of Object.entries(auths)) if (normalizeHost(key) === host) return entry;
+  // An exact key first (Docker writes one), then any spelling of the same host. Own keys only: a host named
+  // `constructor` must not find Object.prototype's.
+  const exact = serverKey(host);
+  if (Object.hasOwn(auths, exact)) return { key: exact, entry: auths[exact] };
+  for (const [key, entry] of Object.entries(auths)) if (normalizeHost(key) === host) return { key, entry };
   return undefined;
 }
 
-function authOfEntry(entry: AuthEntry): Auth | undefined {
-  if (entry.identitytoken) return { type: "refresh-token", refreshToken: entry.identitytoken };
-  if (entry.auth) {
-    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon > 0) return { type: "basic", username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+/** The credentials of an `auths` entry; throws INVALID_ARGUMENT naming the file and the key when it is malformed. */
+function authOfEntry(path: string, key: string, entry: unknown): Auth | undefined {
+  const where = `${path}: auths[${keyText(key)}]`;
+  if (entry == null) return undefined;
+  if (!isObject(entry)) throw malformed(where, "is not an object");
+  for (const field of ["auth", "identitytoken", "username", "password"]) {
+    if (entry[field] != null && typeof entry[field] !== "string")
+      throw malformed(`${where}.${field}`, "is not a string");
   }
-  if (entry.username && entry.password) return { type: "basic", username: entry.username, password: entry.password };
+  const { auth, identitytoken, username, password } = entry as AuthEntry;
+  if (identitytoken) return { type: "refresh-token", refreshToken: identitytoken };
+  if (auth) {
+    const encoded = auth.trim();
+    const decoded =
+      BASE64.test(encoded) && encoded.length % 4 !== 1 ? Buffer.from(encoded, "base64").toString("utf8") : "";
+    const colon = decoded.indexOf(":");
+    if (colon <= 0) throw malformed(`${where}.auth`, 'is not the base64 of "username:password"');
+    return { type: "basic", username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  if (username && password) return { type: "basic", username, password };
   return undefined;
 }
 
@@ -118,6 +185,9 @@ function runHelper(helper: string, action: "get" | "store" | "erase", input: str
       if (code === 0) resolve(out);
       else reject(new HelperError(program, action, (out || err).trim()));
     });
+    // A helper that exits without reading its input (it failed early, or needs none) closes the pipe under us:
+    // its exit code and output say what happened, and the EPIPE must not escape as an uncaught exception.
+    child.stdin.on("error", () => {});
     child.stdin.end(input);
   });
 }
@@ -139,11 +209,12 @@ export async function dockerCredentials(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Auth | undefined> {
   const host = normalizeHost(registry);
-  const config = await readConfig(dockerConfigPath(env));
+  const path = dockerConfigPath(env);
+  const config = await readConfig(path);
   const helper = helperFor(config, host);
   if (helper) {
     try {
-      const out = JSON.parse(await runHelper(helper, "get", serverKey(host))) as { Username?: string; Secret?: string };
+      const out = helperAnswer(helper, await runHelper(helper, "get", serverKey(host)));
       if (out.Secret) {
         return out.Username === TOKEN_USER || !out.Username
           ? { type: "refresh-token", refreshToken: out.Secret }
@@ -154,8 +225,23 @@ export async function dockerCredentials(
     }
     // A helper without an entry: Docker still reads `auths` (entries written before the helper was configured).
   }
-  const entry = entryFor(config, host);
-  return entry ? authOfEntry(entry) : undefined;
+  const found = entryFor(config, host);
+  return found ? authOfEntry(path, found.key, found.entry) : undefined;
+}
+
+/** A helper's `get` answer, `{"Username","Secret"}`; anything else is the helper's fault, said as such. */
+function helperAnswer(helper: string, text: string): { Username?: string; Secret?: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const typed = (field: string) => isObject(value) && (value[field] == null || typeof value[field] === "string");
+  if (!typed("Username") || !typed("Secret")) {
+    throw new OciError("INVALID_ARGUMENT", `docker-credential-${helper} get answered something that is not its JSON`);
+  }
+  return value as { Username?: string; Secret?: string };
 }
 
 /** Where `storeCredentials` put them: a helper's name, or the config file's path. */
@@ -180,10 +266,12 @@ export async function storeCredentials(
     );
     return { helper };
   }
-  const auths: Record<string, AuthEntry> = {};
-  // Drop other spellings of the same host, so the entry we write is the one that is read.
-  for (const [key, entry] of Object.entries(config.auths ?? {})) if (normalizeHost(key) !== host) auths[key] = entry;
-  auths[serverKey(host)] = { auth: Buffer.from(`${username}:${password}`, "utf8").toString("base64") };
+  // Drop other spellings of the same host, so the entry we write is the one that is read. Object.fromEntries, not
+  // assignment: a key `__proto__` is another registry's entry to keep, not the new object's prototype.
+  const auths: Record<string, AuthEntry> = Object.fromEntries([
+    ...Object.entries(config.auths ?? {}).filter(([key]) => normalizeHost(key) !== host),
+    [serverKey(host), { auth: Buffer.from(`${username}:${password}`, "utf8").toString("base64") }],
+  ]);
   await writeConfig(path, { ...config, auths });
   return { file: path };
 }
@@ -203,13 +291,9 @@ export async function eraseCredentials(registry: string, env: NodeJS.ProcessEnv 
       if (!(error instanceof HelperError && error.notFound)) throw error;
     }
   }
-  const auths: Record<string, AuthEntry> = {};
-  let inFile = false;
-  for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    if (normalizeHost(key) === host) inFile = true;
-    else auths[key] = entry;
-  }
-  if (inFile) {
+  const entries = Object.entries(config.auths ?? {});
+  const auths: Record<string, AuthEntry> = Object.fromEntries(entries.filter(([key]) => normalizeHost(key) !== host));
+  if (Object.keys(auths).length < entries.length) {
     await writeConfig(path, { ...config, auths });
     removed = true;
   }
@@ -218,9 +302,14 @@ export async function eraseCredentials(registry: string, env: NodeJS.ProcessEnv 
 
 /** Writes config.json atomically (temp file + rename), never readable by others. */
 async function writeConfig(path: string, config: DockerConfig): Promise<void> {
-  const dir = join(path, "..");
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(config, null, "\t")}\n`, { mode: 0o600 });
-  await rename(temp, path);
+  try {
+    const dir = join(path, "..");
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const temp = `${path}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify(config, null, "\t")}\n`, { mode: 0o600 });
+    await rename(temp, path);
+  } catch (error) {
+    // A full disk, a read-only home, or a field nested too deep for JSON.stringify (a RangeError).
+    throw new OciError("STORE", `cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  }
 }

@@ -174,8 +174,10 @@ export class Repository {
             throw new OciError("PROTOCOL", "the tags list is not an array");
           }
           let added = 0;
+          // Only tags the grammar allows, as the catalog keeps only repository names: what a registry lists is
+          // printed to terminals and sent back in URLs, and a control character or a 1 MB "tag" is neither.
           for (const tag of (list ?? []) as unknown[]) {
-            if (typeof tag === "string" && !seen.has(tag)) {
+            if (isTag(tag) && !seen.has(tag)) {
               seen.add(tag);
               tags.push(tag);
               added++;

@@ -48,6 +48,40 @@ describe("WWW-Authenticate", () => {
     );
     expect(parseChallenges("x".repeat(20_000))).toEqual([]);
   });
+
+  it("property: challenges written by the grammar parse back, quoted values with commas and escapes included", () => {
+    const token = fc.stringMatching(/^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,10}$/);
+    const challenge = fc.record({
+      scheme: token,
+      params: fc.uniqueArray(fc.tuple(token, fc.string({ maxLength: 30 }), fc.boolean()), {
+        maxLength: 4,
+        selector: ([name]) => name.toLowerCase(),
+      }),
+    });
+    const ows = fc.constantFrom("", " ", "  ", "\t");
+    fc.assert(
+      fc.property(fc.array(challenge, { minLength: 1, maxLength: 3 }), ows, (challenges, sp) => {
+        const header = challenges
+          .map(({ scheme, params }) => {
+            const list = params.map(([name, value, bare]) => {
+              // A value that is a token may go bare; anything else is a quoted-string with `"` and `\` escaped.
+              const written =
+                bare && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, "\\$&")}"`;
+              return `${name}${sp}=${sp}${written}`;
+            });
+            return `${scheme} ${list.join(`${sp},${sp}`)}`;
+          })
+          .join(`${sp},${sp}`);
+        expect(parseChallenges(header)).toEqual(
+          challenges.map(({ scheme, params }) => ({
+            scheme: scheme.toLowerCase(),
+            params: Object.fromEntries(params.map(([name, value]) => [name.toLowerCase(), value])),
+          })),
+        );
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
 
 describe("Link", () => {
@@ -76,6 +110,34 @@ describe("Link", () => {
       { numRuns: 3000 },
     );
   });
+
+  it("property: the first link whose rel names next wins, whatever the others and their quoted parameters say", () => {
+    const link = fc.record({
+      target: fc.oneof(
+        fc.webUrl({ withQueryParameters: true }),
+        fc.stringMatching(/^\/v2\/[a-z0-9/]{1,20}\?n=[0-9]{1,3}(&last=[a-z0-9%,]{1,10})?$/),
+      ),
+      rel: fc.constantFrom("next", "prev", "last", "first", "prev next", "NEXT", "nextish"),
+      quoted: fc.boolean(),
+      title: fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom("; rel=next", 'a, <b>; rel="next"')), {
+        nil: undefined,
+      }),
+    });
+    fc.assert(
+      fc.property(fc.array(link, { minLength: 1, maxLength: 4 }), (links) => {
+        const header = links
+          .map(({ target, rel, quoted, title }) => {
+            const titleParam = title === undefined ? "" : `; title="${title.replace(/["\\]/g, "\\$&")}"`;
+            const relParam = quoted || rel.includes(" ") ? `rel="${rel}"` : `rel=${rel}`;
+            return `<${target}>${titleParam}; ${relParam}`;
+          })
+          .join(", ");
+        const next = links.find(({ rel }) => rel.toLowerCase().split(" ").includes("next"));
+        expect(nextLink(header, base)).toBe(next ? new URL(next.target, base).href : undefined);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
 
 describe("Content-Range", () => {
@@ -85,6 +147,24 @@ describe("Content-Range", () => {
     for (const bad of ["", "10-19/2000", "bytes 19-10/2000", "bytes 10-2000/2000", "bytes a-b/c", "items 1-2/3"]) {
       expect(parseContentRange(bad)).toBeUndefined();
     }
+  });
+
+  it("property: any range written in the grammar parses back; numbers past 2^53 are refused, not rounded", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.maxSafeNat(), fc.maxSafeNat(), fc.option(fc.maxSafeNat(), { nil: undefined })),
+        ([a, b, c]) => {
+          const [first, last] = a <= b ? [a, b] : [b, a];
+          const header = `bytes ${first}-${last}/${c ?? "*"}`;
+          const valid = c === undefined || last < c;
+          expect(parseContentRange(header)).toEqual(valid ? { first, last, complete: c } : undefined);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    // 2^53 + 1 reads as 2^53: a first byte past the last one would pass as equal to it.
+    expect(parseContentRange("bytes 9007199254740993-9007199254740992/*")).toBeUndefined();
+    expect(parseContentRange("bytes 0-9007199254740992/*")).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@ import { type Descriptor, OCI_INDEX, OCI_MANIFEST } from "@toci/spec-types";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseContentRange } from "../src/internal/content-range.js";
-import { parseErrorBody } from "../src/internal/http.js";
+import { parseErrorBody, responseError } from "../src/internal/http.js";
 import { limiter } from "../src/internal/limiter.js";
 import { MAX_DEPTH, walkGraph } from "../src/internal/pull/graph.js";
 
@@ -114,5 +114,51 @@ describe("parsers of registry answers never throw", () => {
     expect(parseErrorBody('{"errors":[{"code":"DENIED","message":"no","detail":{"a":1}}]}')).toEqual([
       { code: "DENIED", message: "no", detail: { a: 1 } },
     ]);
+  });
+
+  it("error bodies of hostile shapes: the status decides, the registry's code only when it is one of the spec's", async () => {
+    const bodies: Array<[string, string | Uint8Array<ArrayBuffer>]> = [
+      ["errors not an array", '{"errors":{"code":"DENIED"}}'],
+      ["errors a string", '{"errors":"DENIED"}'],
+      ["code a number", '{"errors":[{"code":403}]}'],
+      ["code an object", '{"errors":[{"code":{"toString":"DENIED"}}]}'],
+      ["code an array", '{"errors":[{"code":["DENIED"]}]}'],
+      ["code a prototype key", '{"errors":[{"code":"constructor"},{"code":"__proto__"}]}'],
+      ["deeply nested", `{"errors":[{"code":"X","detail":${"[".repeat(20_000)}${"]".repeat(20_000)}}]}`],
+      ["10^5 entries", `{"errors":[${Array(100_000).fill('{"code":"X"}').join(",")}]}`],
+      ["a 60 kB code", `{"errors":[{"code":"${"A".repeat(60_000)}","message":"${"m".repeat(3000)}"}]}`],
+      ["not UTF-8", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])],
+    ];
+    for (const [what, body] of bodies) {
+      const error = await responseError(
+        { status: 418, headers: new Headers(), body: new Response(body).body, url: "https://r.example/v2/" },
+        "GET",
+        "https://r.example/v2/",
+        "MANIFEST_UNKNOWN",
+      );
+      expect(error.code, what).toBe("HTTP");
+      expect(error.errors.length, what).toBeLessThanOrEqual(100);
+      expect(error.message.length, what).toBeLessThan(2000);
+    }
+  });
+
+  it("a 100 MB error body is read only up to the error-body cap, and the status alone decides", async () => {
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 100 * 1024 * 1024) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const error = await responseError(
+      { status: 503, headers: new Headers(), body, url: "https://r.example/v2/" },
+      "GET",
+      "https://r.example/v2/",
+      "MANIFEST_UNKNOWN",
+    );
+    expect(error.code).toBe("UNAVAILABLE");
+    expect(pulled).toBeLessThan(1024 * 1024);
   });
 });

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  DEFAULT_MAX_MANIFEST_BYTES,
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
   EMPTY_DESCRIPTOR,
@@ -137,6 +138,35 @@ describe("parseManifest: valid input", () => {
   });
 });
 
+describe("parseManifest: the 4 MiB cap with a real index", () => {
+  // ~27,000 descriptors of ~155 bytes fill the 4 MiB a registry must accept: all parse; one byte more, none.
+  const entry = (i: number) =>
+    JSON.stringify({
+      mediaType: OCI_MANIFEST,
+      digest: `sha256:${i.toString(16).padStart(64, "0")}`,
+      size: 100_000 + i, // six digits for every entry, so that all have one length
+    });
+  const cap = DEFAULT_MAX_MANIFEST_BYTES;
+  const head = `{"schemaVersion":2,"mediaType":"${OCI_INDEX}","manifests":[`;
+  const count = Math.floor((cap - head.length - 200) / (entry(0).length + 1));
+  const body = `${head}${Array.from({ length: count }, (_, i) => entry(i)).join(",")}],"annotations":{"pad":"`;
+  const exact = `${body}${"x".repeat(cap - body.length - 3)}"}}`;
+
+  it("an index of ~27,000 descriptors of exactly 4 MiB parses, every descriptor kept", () => {
+    expect(count).toBeGreaterThan(26_000);
+    expect(exact.length).toBe(cap);
+    const index = parseManifest(enc(exact)) as Index;
+    expect(index.manifests).toHaveLength(count);
+    expect(index.manifests.at(-1)!.size).toBe(100_000 + count - 1);
+  });
+
+  it("the same index one byte over is refused before parsing, with the size and the limit", () => {
+    expect(() => parseManifest(enc(`${exact} `))).toThrowError(
+      expect.objectContaining({ code: "MANIFEST_INVALID", detail: { size: cap + 1, limit: cap } }),
+    );
+  });
+});
+
 describe("parseManifest: invalid input throws MANIFEST_INVALID", () => {
   const cases: Array<[string, unknown, string?]> = [
     ["not JSON", "{"],
@@ -225,6 +255,74 @@ describe("parseManifest: properties", () => {
       if (!isOciError(e)) throw e;
     }
   };
+
+  it("any manifest or index the spec allows parses to exactly its JSON, unknown fields and odd keys included", () => {
+    const restricted = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,20}$/);
+    const mediaType = fc.oneof(
+      fc.constantFrom("application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.config.v1+json"),
+      fc.tuple(restricted, restricted).map(([a, b]) => `${a}/${b}`),
+    );
+    // Keys such as `__proto__` and `constructor` are ordinary annotation keys to JSON.parse, and must be to us.
+    const key = fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "org.opencontainers.image.ref.name"));
+    const annotations = fc.dictionary(key, fc.string(), { maxKeys: 3 });
+    const bytes = fc.uint8Array({ maxLength: 12 });
+    const descriptor = fc
+      .record(
+        {
+          mediaType,
+          hex: fc.stringMatching(/^[a-f0-9]{64}$/),
+          size: fc.maxSafeNat(),
+          urls: fc.array(fc.constantFrom("https://a.example/x", ""), { maxLength: 2 }),
+          annotations,
+          data: bytes,
+          artifactType: mediaType,
+          platform: fc.record(
+            {
+              architecture: fc.string(),
+              os: fc.string(),
+              variant: fc.string(),
+              "os.version": fc.string(),
+              "os.features": fc.array(fc.string(), { maxLength: 2 }),
+            },
+            { requiredKeys: ["architecture", "os"] },
+          ),
+          extra: fc.jsonValue({ maxDepth: 2 }),
+        },
+        { requiredKeys: ["mediaType", "hex", "size"] },
+      )
+      .map(({ hex, data, ...rest }) => ({
+        ...rest,
+        digest: `sha256:${hex}`,
+        // Embedded data must have the descriptor's size.
+        ...(data === undefined ? {} : { data: Buffer.from(data).toString("base64"), size: data.byteLength }),
+      }));
+    const common = {
+      artifactType: fc.option(mediaType, { nil: undefined }),
+      annotations: fc.option(annotations, { nil: undefined }),
+      subject: fc.option(descriptor, { nil: undefined }),
+      unknown: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
+    };
+    const manifest = fc.record({
+      ...common,
+      mediaType: fc.constantFrom(OCI_MANIFEST, DOCKER_MANIFEST, undefined),
+      config: descriptor,
+      layers: fc.array(descriptor, { maxLength: 3 }),
+    });
+    const index = fc.record({
+      ...common,
+      mediaType: fc.constantFrom(OCI_INDEX, DOCKER_MANIFEST_LIST, undefined),
+      manifests: fc.array(descriptor, { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.oneof(manifest, index), (doc) => {
+        const text = JSON.stringify({ schemaVersion: 2, ...doc });
+        const parsed = parseManifest(enc(text));
+        expect(parsed).toEqual(JSON.parse(text));
+        expect(isIndex(parsed)).toBe("manifests" in doc);
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   it("random bytes and random JSON values never throw anything but OciError", () => {
     fc.assert(

@@ -116,6 +116,24 @@ describe("hostile tags and ref.name values", () => {
   });
 });
 
+describe("index.json larger than any layout needs", () => {
+  it("a 1 GiB index.json (sparse) is refused with STORE naming it, without being read", async () => {
+    const reads: string[] = [];
+    const fs = {
+      ...nodeFs,
+      readFile: (path: string) => {
+        reads.push(path);
+        return nodeFs.readFile(path);
+      },
+    };
+    const store = await fsStore(dir, { fs: fs as never });
+    await nodeFs.truncate(join(dir, "index.json"), 1024 * 1024 * 1024);
+    const error = await store.list().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "STORE", message: expect.stringContaining("index.json") });
+    expect(reads.filter((p) => p.endsWith("index.json"))).toEqual([]);
+  });
+});
+
 describe("index.json reader (fuzzed)", () => {
   const descriptorish = fc.record(
     {

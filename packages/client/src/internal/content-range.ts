@@ -16,6 +16,8 @@ export function parseContentRange(header: string | null | undefined): ByteRange 
   const first = Number(m[1]);
   const last = Number(m[2]);
   const complete = m[3] === "*" ? undefined : Number(m[3]);
+  // 16 digits reach past 2^53, where Number() rounds and the comparisons below would lie.
+  if (!Number.isSafeInteger(last) || (complete !== undefined && !Number.isSafeInteger(complete))) return undefined;
   if (last < first || (complete !== undefined && last >= complete)) return undefined;
   return { first, last, complete };
 }

@@ -19,6 +19,8 @@ import { sameOrigin } from "./url.js";
 
 /** The most of an error body read: registry error bodies are small; HTML error pages are cut. */
 const MAX_ERROR_BODY = 64 * 1024;
+/** The most of a registry's error entry put in a message. */
+const MAX_ERROR_TEXT = 1000;
 
 export interface RegistryRequest {
   method: HttpMethod;
@@ -192,7 +194,11 @@ export async function responseError(
                 ? "UNAVAILABLE"
                 : "HTTP");
   const first = errors[0];
-  const what = first ? `${first.code}${first.message ? `: ${first.message}` : ""}` : text.trim().slice(0, 200) || "";
+  // A message names the registry's first entry, cut short like an HTML page is: a hostile body can fill its 64 KiB
+  // with one code, and the whole entries are in `errors` anyway.
+  const what = first
+    ? `${first.code}${first.message ? `: ${first.message}` : ""}`.slice(0, MAX_ERROR_TEXT)
+    : text.trim().slice(0, 200);
   return new OciError(code, `${method} ${redact(url)}: ${status}${what ? ` ${what}` : ""}`, {
     status,
     errors,

@@ -8,9 +8,7 @@ export function nextLink(header: string | null | undefined, base: string): strin
   for (const part of splitLinks(header)) {
     const m = /^\s*<([^>]*)>(.*)$/s.exec(part);
     if (!m) continue;
-    const params = m[2]!;
-    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(params);
-    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    const rels = relOf(m[2]!).toLowerCase().split(/\s+/);
     if (!rels.includes("next")) continue;
     try {
       return new URL(m[1]!, base).href;
@@ -19,6 +17,21 @@ export function nextLink(header: string | null | undefined, base: string): strin
     }
   }
   return undefined;
+}
+
+/** One `; name[=value]` link parameter; the value a token or a quoted-string (which may hold `;`, `,` and `rel=`). */
+const PARAM = /\s*;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*)))?/y;
+
+/**
+ * The value of a link's first `rel` parameter (RFC 8288 §3.3: later ones are ignored), found by walking the
+ * parameters rather than searching the text, so that `title="; rel=next"` is not taken for one.
+ */
+function relOf(params: string): string {
+  PARAM.lastIndex = 0;
+  for (let m = PARAM.exec(params); m; m = PARAM.exec(params)) {
+    if (m[1]!.toLowerCase() === "rel") return (m[2] ?? m[3] ?? "").replace(/\\(.)/g, "$1");
+  }
+  return "";
 }
 
 /** Splits a Link header at the commas between links (not those inside <…> or quotes). */

@@ -218,6 +218,37 @@ describe("a registry that lies about content", () => {
     expect(await storedBlobs()).toEqual([]);
   });
 
+  it("a 100 MB manifest with its Content-Length is refused at the cap without being read", async () => {
+    const size = 100 * 1024 * 1024;
+    let sent = 0;
+    registry.route = (req, res) => {
+      if (!req.url?.includes("/manifests/")) return;
+      // A HEAD without length or digest, so that the client has to GET the body to learn anything.
+      if (req.method === "HEAD") return void res.writeHead(200, { "content-type": OCI_MANIFEST }).end();
+      res.writeHead(200, { "content-type": OCI_MANIFEST, "content-length": size });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        let room = true;
+        while (room && !res.destroyed && sent < size) {
+          sent += chunk.length;
+          room = res.write(chunk);
+        }
+        if (sent >= size) res.end();
+        else if (!res.destroyed) res.once("drain", pump);
+      };
+      res.on("close", () => res.removeAllListeners("drain"));
+      pump();
+    };
+    const { client, store, repo } = await setup();
+    const events = await collect(repo.pull("v1"));
+    expect(events.at(-1)).toMatchObject({ type: "failed", error: { code: "MANIFEST_INVALID" } });
+    // What socket buffers hold on loopback, not the 100 MB.
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
+    expect(await store.resolve("v1")).toBeUndefined();
+    expect(await storedBlobs()).toEqual([]);
+    await client.close();
+  });
+
   it("a manifest whose bytes do not match the digest the registry announced: DIGEST_MISMATCH", async () => {
     const img = await image(new Uint8Array(10).fill(4));
     const other = await image(new Uint8Array(10).fill(5));

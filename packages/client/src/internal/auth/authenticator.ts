@@ -22,6 +22,8 @@ import { TokenCache } from "./token-cache.js";
 
 /** The largest token response read: tokens are a few KiB; this bounds a hostile realm (oras-go uses 128 KiB too). */
 const MAX_TOKEN_RESPONSE = 128 * 1024;
+/** Visible ASCII without spaces: what RFC 6750's b64token and every JWT fit in, and what a header can carry. */
+const HEADER_SAFE_TOKEN = /^[\x21-\x7e]+$/;
 /** Token lifetime when the server does not say (distribution token spec: `expires_in` defaults to 60 s). */
 const DEFAULT_EXPIRES_IN = 60;
 
@@ -208,6 +210,11 @@ export class Authenticator {
     // `access_token` is the OAuth2 name, `token` Docker's; servers send either or both (koci needed `token`).
     const token = typeof p.access_token === "string" && p.access_token ? p.access_token : p.token;
     if (typeof token !== "string" || !token) throw new OciError("PROTOCOL", "the token server's answer has no token");
+    // The token becomes `Authorization: Bearer <token>`. One with spaces, controls or non-ASCII cannot be a header
+    // value: every request would then fail in the transport, as a NETWORK error that looks worth retrying.
+    if (!HEADER_SAFE_TOKEN.test(token)) {
+      throw new OciError("PROTOCOL", "the token server's token has characters a header cannot carry");
+    }
     const expiresIn =
       typeof p.expires_in === "number" && Number.isFinite(p.expires_in) && p.expires_in > 0
         ? p.expires_in

@@ -46,14 +46,22 @@ export async function downloadBlob(
           signal,
         });
         if (response.status === 206) {
-          const range = parseContentRange(response.headers.get("content-range"));
+          const header = response.headers.get("content-range");
+          const range = parseContentRange(header);
           if (
             !range ||
             range.first !== offset ||
             (range.complete !== undefined && range.complete !== descriptor.size)
           ) {
-            // A range we did not ask for: start over without Range rather than guess.
+            // A range we did not ask for: start over without Range rather than guess. A registry that answers
+            // every request so (even one without Range) would keep us here, so each restart costs an attempt.
             await discard(response);
+            if (attempt >= context.options.blobAttempts) {
+              throw new OciError(
+                "PROTOCOL",
+                `the registry answered a request for bytes ${offset}- with Content-Range ${JSON.stringify(header?.slice(0, 100) ?? null)}`,
+              );
+            }
             await ingest.abort();
             resume = false;
             context.logger.warn("registry answered a Range request with another range; restarting the blob", {

@@ -117,7 +117,7 @@ async function uploadOnce(
   }
 
   const key = `${http.base.href}|${repository}|${expected.digest}`;
-  let session = resumed.allowed ? await resumeSession(context, key, push, signal) : undefined;
+  let session = resumed.allowed ? await resumeSession(context, key, expected.size, push, signal) : undefined;
   resumed.session = session !== undefined;
   if (!session) {
     for (const from of tuning.mountFrom) {
@@ -151,7 +151,7 @@ async function uploadOnce(
     context.logger.warn(`upload interrupted (${why.code}); asking the registry where it stands`, {
       digest: expected.digest,
     });
-    const status = await uploadStatus(context, session!.location, session!.offset, push, signal);
+    const status = await uploadStatus(context, session!.location, session!.offset, expected.size, push, signal);
     if (!status) {
       // The registry no longer knows the session (2.8.2 cancels one whose offset went astray): a lost session,
       // which uploadBlob answers with a fresh one, not the error that led here.
@@ -195,8 +195,15 @@ async function uploadOnce(
         if (response.status === 202) {
           await discard(response);
           session.location = nextLocation(response, session.location, http.base);
-          const end = rangeEnd(response.headers.get("range"), offset + len - 1);
-          session.offset = end === undefined ? offset + len : end + 1;
+          const end = rangeEnd(response.headers.get("range"));
+          const held = end === undefined ? offset + len : end + 1;
+          // The registry holds at most what it was sent. Fewer bytes (a registry that keeps answering `0-0`) would
+          // have this loop send the same chunk forever, so each short answer counts as a resynchronisation.
+          if (held > offset + len) throw overclaim(held, offset + len);
+          if (held < offset + len && ++resyncs > MAX_RESYNCS) {
+            throw new OciError("PROTOCOL", `the registry keeps acknowledging fewer bytes than it was sent (${held})`);
+          }
+          session.offset = held;
           await context.uploads.set(key, session.location, session.offset);
           report.at(session.offset);
           if (signal.aborted) throw new OciError("ABORTED", "the upload was aborted");
@@ -262,13 +269,14 @@ interface Session {
 async function resumeSession(
   context: RegistryContext,
   key: string,
+  size: number,
   scopes: readonly string[],
   signal: AbortSignal,
 ): Promise<Session | undefined> {
   const state = await context.uploads.get(key);
   if (!state) return undefined;
   try {
-    const status = await uploadStatus(context, state.location, state.offset, scopes, signal);
+    const status = await uploadStatus(context, state.location, state.offset, size, scopes, signal);
     if (status) {
       context.logger.info(`resuming an upload at byte ${status.offset}`, { location: redact(state.location) });
       return { location: status.location, offset: status.offset, minChunk: 0 };
@@ -333,6 +341,7 @@ async function uploadStatus(
   context: RegistryContext,
   location: string,
   known: number,
+  size: number,
   scopes: readonly string[],
   signal: AbortSignal,
 ): Promise<{ location: string; offset: number } | undefined> {
@@ -341,10 +350,11 @@ async function uploadStatus(
   const response = await context.http.send({ method: "GET", url: location, scopes, signal });
   await discard(response);
   if (response.status !== 204 && response.status !== 200) return undefined;
-  const end = rangeEnd(response.headers.get("range"), undefined);
+  const end = rangeEnd(response.headers.get("range"));
   // distribution 2.8.2 says `Range: 0-0` both for 0 bytes and for 1 byte (registry-recipes.md §10.4): with what
   // we know was acknowledged, 0-0 means 1 only if we had sent at least one byte.
   const offset = end === undefined ? 0 : end === 0 ? (known >= 1 ? 1 : 0) : end + 1;
+  if (offset > size) throw overclaim(offset, size);
   return { location: nextLocation(response, location, context.http.base), offset };
 }
 
@@ -438,6 +448,13 @@ function checkDigest(digest: string | null, expected: Descriptor): void {
   }
 }
 
+/** A Range saying the registry holds more than it can: resuming from there would PUT a negative length. */
+function overclaim(held: number, most: number): OciError {
+  return new OciError("PROTOCOL", `the registry says it holds ${held} bytes of an upload that has at most ${most}`, {
+    detail: { held, most },
+  });
+}
+
 /** The Location of a response (relative ones resolved against the request), else the one we had. */
 function nextLocation(response: { headers: Headers }, current: string, base: URL): string {
   const location = response.headers.get("location");
@@ -471,10 +488,10 @@ export function resolveLocation(location: string, requestUrl: string, base: URL)
   return url.href;
 }
 
-/** The inclusive end of `Range: 0-<end>` (or `bytes=0-<end>`), or `fallback`. */
-function rangeEnd(header: string | null, fallback: number | undefined): number | undefined {
+/** The inclusive end of `Range: 0-<end>` (or `bytes=0-<end>`), or undefined. */
+function rangeEnd(header: string | null): number | undefined {
   const m = header ? /^(?:bytes=)?0-(\d{1,16})$/.exec(header.trim()) : null;
-  return m ? Number(m[1]) : fallback;
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
