@@ -22,9 +22,11 @@ const CONCURRENCY = Number(process.env.TOCI_SOAK_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.TOCI_SOAK_SECONDS ?? (LONG ? 600 : 30));
 /**
  * How much more the heap (without compiled code) may hold after the run than before it, per operation. Measured on
- * the 2-core machines: at most 0 B/op, both transports, 256 to 1000 operations (the end is usually below the
- * baseline). Before the AbortSignal fixes it was 0.9–1.9 KiB/op (a follower per push held by Node with its
- * listener, and a WeakRef per operation in the client's lifelong signal), which this bound catches.
+ * the 2-core machines, both transports: -0.9 KiB/op at 256 operations (the end below the baseline), +0.12 to
+ * +0.25 KiB/op at 2000 — V8's bytecode and feedback, which live outside the code spaces (a heap diff between 500
+ * and 2000 operations grew by code objects and WeakArrayLists only). Before the AbortSignal fixes it was 0.85–1.9
+ * KiB/op (a follower per push held by Node with its listener, and a WeakRef per operation in the client's lifelong
+ * signal), which this bound catches at 256 operations already.
  */
 const HEAP_BYTES_PER_OP = 512;
 /**
