@@ -15,7 +15,7 @@ import {
   type Transport,
 } from "@toci/spec-types";
 import { Authenticator } from "./internal/auth/authenticator.js";
-import { assertOpen, linkSignals, type RegistryContext } from "./internal/context.js";
+import { assertOpen, openOperation, type RegistryContext } from "./internal/context.js";
 import { contextOf } from "./internal/contexts.js";
 import { runCopy } from "./internal/copy.js";
 import { RegistryHttp } from "./internal/http.js";
@@ -55,6 +55,8 @@ export class Client {
   readonly logger: Logger;
   readonly #options: ResolvedTransferOptions;
   readonly #closing = new AbortController();
+  /** What `close()` aborts: the operations running (see openOperation). */
+  readonly #operations = new Set<AbortController>();
   readonly #http = new Map<string, RegistryHttp>();
   readonly #uploads: UploadSessions;
   #closed: Promise<void> | undefined;
@@ -105,6 +107,7 @@ export class Client {
       options: transferOptions,
       name: base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host,
       closed: this.#closing.signal,
+      operations: this.#operations,
       uploads: this.#uploads,
     };
     return new Registry(context);
@@ -126,26 +129,31 @@ export class Client {
     return transfer(
       async (reporter) => {
         assertOpen(dst);
-        const signal = linkSignals(dst, reporter.signal);
-        let root: Descriptor;
-        if (typeof reference === "string") {
-          root = await source._resolve(reference, options.platform, signal);
-        } else {
-          root =
-            options.platform !== undefined && isManifestOrIndexMediaType(reference.mediaType)
-              ? await source._narrow(reference, options.platform, signal)
-              : reference;
+        const operation = openOperation(dst, reporter.signal);
+        const signal = operation.signal;
+        try {
+          let root: Descriptor;
+          if (typeof reference === "string") {
+            root = await source._resolve(reference, options.platform, signal);
+          } else {
+            root =
+              options.platform !== undefined && isManifestOrIndexMediaType(reference.mediaType)
+                ? await source._narrow(reference, options.platform, signal)
+                : reference;
+          }
+          // The platform narrowed the root above, so the walk takes everything under it.
+          const tag = options.tag ?? (typeof reference === "string" && isTag(reference) ? reference : undefined);
+          if (tag !== undefined && !isTag(tag))
+            throw new OciError("INVALID_ARGUMENT", `invalid tag ${JSON.stringify(tag)}`);
+          await runCopy(
+            { context: src, repository: source.name, cache: source._cache },
+            { context: dst, repository: destination.name, cache: destination._cache },
+            { root, platform: undefined, tag, referrers: options.referrers === true, onBlob: options.onBlob },
+            { ...reporter, signal },
+          );
+        } finally {
+          operation.end();
         }
-        // The platform narrowed the root above, so the walk takes everything under it.
-        const tag = options.tag ?? (typeof reference === "string" && isTag(reference) ? reference : undefined);
-        if (tag !== undefined && !isTag(tag))
-          throw new OciError("INVALID_ARGUMENT", `invalid tag ${JSON.stringify(tag)}`);
-        await runCopy(
-          { context: src, repository: source.name, cache: source._cache },
-          { context: dst, repository: destination.name, cache: destination._cache },
-          { root, platform: undefined, tag, referrers: options.referrers === true, onBlob: options.onBlob },
-          { ...reporter, signal },
-        );
       },
       { signal: options.signal, logger: this.logger, what: `copy ${source.reference} → ${destination.reference}` },
     );
@@ -157,7 +165,10 @@ export class Client {
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      this.#closing.abort(new OciError("CLOSED", "the client is closed"));
+      const reason = new OciError("CLOSED", "the client is closed");
+      this.#closing.abort(reason);
+      for (const operation of this.#operations) operation.abort(reason);
+      this.#operations.clear();
       const errors: unknown[] = [];
       if (isClosableTransport(this.transport)) await this.transport.close().catch((e: unknown) => errors.push(e));
       if (isClosableStore(this.store)) await this.store.close().catch((e: unknown) => errors.push(e));

@@ -1,7 +1,7 @@
 // A registry: ping, the catalog, and its repositories. Obtained from `client.registry(url, options)`.
 import { isRepositoryName, OciError, readAll, toOciError } from "@toci/spec-types";
 import { CATALOG_SCOPE } from "./internal/auth/scope.js";
-import { assertOpen, linkSignals, type RegistryContext } from "./internal/context.js";
+import { assertOpen, openOperation, type RegistryContext } from "./internal/context.js";
 import { discard } from "./internal/http.js";
 import { nextLink } from "./internal/link.js";
 import { Repository } from "./repository.js";
@@ -47,13 +47,14 @@ export class Registry {
    */
   async ping(options: { signal?: AbortSignal } = {}): Promise<boolean> {
     const context = this.#context;
+    const operation = openOperation(context, options.signal);
     try {
       assertOpen(context);
       const response = await context.http.send({
         method: "GET",
         path: "",
         scopes: [],
-        signal: linkSignals(context, options.signal),
+        signal: operation.signal,
       });
       if (response.status === 200) {
         await discard(response);
@@ -65,6 +66,8 @@ export class Registry {
       const e = toOciError(error, "NETWORK");
       context.logger.error(`ping ${this.name} failed: ${e.message}`, { error: e });
       return false;
+    } finally {
+      operation.end();
     }
   }
 
@@ -78,10 +81,11 @@ export class Registry {
     const registry = this;
     return {
       async *[Symbol.asyncIterator]() {
+        const operation = openOperation(context, options.signal);
         try {
           assertOpen(context);
           if (!Number.isSafeInteger(n) || n < 1) throw new OciError("INVALID_ARGUMENT", "n must be a positive integer");
-          const signal = linkSignals(context, options.signal);
+          const { signal } = operation;
           const seen = new Set<string>();
           let url: string | undefined = context.http.url(`_catalog?n=${n}`);
           for (let page = 0; url && page < MAX_PAGES; page++) {
@@ -117,6 +121,8 @@ export class Registry {
         } catch (error) {
           const e = toOciError(error, "NETWORK");
           context.logger.error(`catalog ${registry.name} failed: ${e.message}`, { error: e });
+        } finally {
+          operation.end();
         }
       },
     };

@@ -27,7 +27,7 @@ import {
 } from "@toci/spec-types";
 import { DELETE, PULL, repositoryScope } from "./internal/auth/scope.js";
 import { base64Bytes } from "./internal/base64.js";
-import { assertOpen, linkSignals, type RegistryContext } from "./internal/context.js";
+import { assertOpen, openOperation, type RegistryContext } from "./internal/context.js";
 import { registerContext } from "./internal/contexts.js";
 import { discard } from "./internal/http.js";
 import { nextLink } from "./internal/link.js";
@@ -335,29 +335,34 @@ export class Repository {
     return transfer(
       async (reporter) => {
         assertOpen(context);
-        const signal = linkSignals(context, reporter.signal);
-        const matcher = options.platform === undefined ? undefined : toMatcher(options.platform);
-        let root: Descriptor;
-        let tagAs: string | undefined;
-        if (typeof reference === "string") {
-          if (!isTag(reference) && !isDigest(reference)) {
-            throw new OciError("INVALID_ARGUMENT", `not a tag or digest: ${JSON.stringify(reference)}`);
+        const operation = openOperation(context, reporter.signal);
+        const signal = operation.signal;
+        try {
+          const matcher = options.platform === undefined ? undefined : toMatcher(options.platform);
+          let root: Descriptor;
+          let tagAs: string | undefined;
+          if (typeof reference === "string") {
+            if (!isTag(reference) && !isDigest(reference)) {
+              throw new OciError("INVALID_ARGUMENT", `not a tag or digest: ${JSON.stringify(reference)}`);
+            }
+            root = await this.#resolve(reference, matcher, signal);
+            if (isTag(reference)) tagAs = `${this.reference}:${reference}`;
+          } else {
+            checkDescriptor(reference);
+            // An index narrowed to the platform's manifest, so the store never holds an index missing children.
+            root =
+              matcher && isManifestOrIndexMediaType(reference.mediaType)
+                ? await this.#narrow(reference, matcher, signal)
+                : reference;
           }
-          root = await this.#resolve(reference, matcher, signal);
-          if (isTag(reference)) tagAs = `${this.reference}:${reference}`;
-        } else {
-          checkDescriptor(reference);
-          // An index narrowed to the platform's manifest, so the store never holds an index missing children.
-          root =
-            matcher && isManifestOrIndexMediaType(reference.mediaType)
-              ? await this.#narrow(reference, matcher, signal)
-              : reference;
+          await runPull(
+            context,
+            { repository: this.name, root, platform: undefined, tagAs, cache: this.#cache, onBlob: options.onBlob },
+            { ...reporter, signal },
+          );
+        } finally {
+          operation.end();
         }
-        await runPull(
-          context,
-          { repository: this.name, root, platform: undefined, tagAs, cache: this.#cache, onBlob: options.onBlob },
-          reporter,
-        );
       },
       { signal: options.signal, logger: context.logger, what: `pull ${this.reference}` },
     );
@@ -385,7 +390,8 @@ export class Repository {
         async (reporter) => {
           assertOpen(context);
           checkDescriptor(expected);
-          const signal = linkSignals(context, reporter.signal);
+          const operation = openOperation(context, reporter.signal);
+          const signal = operation.signal;
           reporter.addTotal(expected.size);
           const source = sourceOf(first, expected.size);
           try {
@@ -399,6 +405,7 @@ export class Repository {
               signal,
             );
           } finally {
+            operation.end();
             await source.close();
           }
         },
@@ -414,11 +421,23 @@ export class Repository {
         if (options.tag !== undefined && !isTag(options.tag)) {
           throw new OciError("INVALID_ARGUMENT", `invalid tag ${JSON.stringify(options.tag)}`);
         }
-        await runTreePush(
-          context,
-          { repository: this.name, reference: this.reference, root, tag: options.tag, tuning, onBlob: options.onBlob },
-          { ...reporter, signal: linkSignals(context, reporter.signal) },
-        );
+        const operation = openOperation(context, reporter.signal);
+        try {
+          await runTreePush(
+            context,
+            {
+              repository: this.name,
+              reference: this.reference,
+              root,
+              tag: options.tag,
+              tuning,
+              onBlob: options.onBlob,
+            },
+            { ...reporter, signal: operation.signal },
+          );
+        } finally {
+          operation.end();
+        }
       },
       { signal: options.signal, logger: context.logger, what: `push ${this.reference}` },
     );
@@ -599,13 +618,16 @@ export class Repository {
 
   /** Runs an operation under the error model: OciErrors are logged and turned into `fallback`. */
   async #guard<T>(op: string, fallback: T, run: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const operation = openOperation(this.#context, signal);
     try {
       assertOpen(this.#context);
-      return await run(linkSignals(this.#context, signal));
+      return await run(operation.signal);
     } catch (error) {
       const e = toOciError(error, "NETWORK");
       this.#context.logger.error(`${op} ${this.reference} failed: ${e.message}`, { error: e });
       return fallback;
+    } finally {
+      operation.end();
     }
   }
 

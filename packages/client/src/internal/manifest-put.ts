@@ -73,15 +73,18 @@ const SETTLE_MS = 1500;
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    AbortSignal.any([signal]).addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+    // A follower carries the listener (Node warns past 10 on one AbortSignal), and loses it when the pause ends:
+    // Node holds a follower with an abort listener strongly until it aborts, so a listener left behind leaks it.
+    const follower = AbortSignal.any([signal]);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      follower.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    follower.addEventListener("abort", onAbort, { once: true });
   });
 }
 

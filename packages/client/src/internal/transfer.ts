@@ -95,6 +95,7 @@ class TransferIterator implements AsyncIterator<TransferEvent> {
   #finished = false;
   #started = false;
   #wake: (() => void) | undefined;
+  #unlisten: (() => void) | undefined;
   readonly #controller = new AbortController();
   readonly #work: Work;
   readonly #options: { signal?: AbortSignal; logger: Logger; what: string; failCode?: OciErrorCode };
@@ -109,7 +110,13 @@ class TransferIterator implements AsyncIterator<TransferEvent> {
     const { signal } = this.#options;
     const controller = this.#controller;
     if (signal?.aborted) controller.abort(signal.reason);
-    else signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+    else if (signal) {
+      // Removed when the work settles: a caller's signal often outlives many transfers (the CLI's Ctrl-C one), and
+      // a listener left on it would keep each finished transfer reachable for as long as the signal lives.
+      const onAbort = () => controller.abort(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#unlisten = () => signal.removeEventListener("abort", onAbort);
+    }
     const reporter: TransferReporter = {
       addTotal: (bytes) => {
         this.#total += bytes;
@@ -158,6 +165,8 @@ class TransferIterator implements AsyncIterator<TransferEvent> {
   }
 
   #end(event: TransferEvent): void {
+    this.#unlisten?.();
+    this.#unlisten = undefined;
     if (this.#terminal) return;
     this.#terminal = event;
     this.#notify();
