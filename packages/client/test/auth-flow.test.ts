@@ -123,6 +123,22 @@ describe("basic auth", () => {
   });
 });
 
+describe("a fixed bearer token", () => {
+  it("is a credential like Basic: never over plain HTTP to a host that is not loopback, unless allowed", async () => {
+    const reg = fakeRegistry({ origin: "http://registry.example" });
+    reg.addManifest("a/b", "v1", manifest, OCI_MANIFEST);
+    const { logger, errors } = recordingLogger();
+    const client = new Client({ transport: reg.transport, store: noStore, logger });
+    const auth = { type: "bearer" as const, token: "s3cret-token" };
+    expect(await client.registry(reg.origin, { auth }).repo("a/b").resolve("v1")).toBeUndefined();
+    expect(errors.at(-1)?.message).toMatch(/plain HTTP/);
+    expect(reg.transport.requests.every((r) => r.authorization === null)).toBe(true);
+    const allowed = client.registry(reg.origin, { auth, allowInsecureCredentials: true });
+    expect(await allowed.repo("a/b").resolve("v1")).toBeDefined();
+    expect(reg.transport.requests.at(-1)?.authorization).toBe("Bearer s3cret-token");
+  });
+});
+
 describe("tags and resolve", () => {
   it("follows Link pages and returns every tag", async () => {
     const reg = fakeRegistry({ tagsPageSize: 3 });

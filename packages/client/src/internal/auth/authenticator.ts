@@ -60,7 +60,11 @@ export class Authenticator {
    */
   async authorize(scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
     const { auth } = this.#o;
-    if (auth.type === "bearer") return `Bearer ${auth.token}`;
+    if (auth.type === "bearer") {
+      // The caller's own token is a credential as much as a password is (the Security guide promised as much).
+      this.#refuseInsecure(this.#o.origin, "a bearer token");
+      return `Bearer ${auth.token}`;
+    }
     const known = this.#known;
     if (!known || known.scheme === "none") return undefined;
     if (known.scheme === "basic") return this.#basicHeader();
