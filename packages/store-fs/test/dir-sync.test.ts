@@ -1,5 +1,6 @@
 // The group commit of directory syncs: concurrent commits share fsyncs, and nobody is told "durable" by a sync
 // that started before its own rename.
+import type { Descriptor, Digest } from "@toci/spec-types";
 import { describe, expect, it } from "vitest";
 import type { FsFileHandle, FsPromises } from "../src/fs-api.js";
 import { syncDir } from "../src/internal/dir-sync.js";
@@ -121,7 +122,11 @@ describe("a large blob's early syncs", () => {
       const chunk = new Uint8Array(1024 * 1024).fill(7);
       const hash = createHash("sha256");
       for (let i = 0; i < size / chunk.length; i++) hash.update(chunk);
-      const descriptor = { mediaType: "application/octet-stream", digest: `sha256:${hash.digest("hex")}`, size };
+      const descriptor: Descriptor = {
+        mediaType: "application/octet-stream",
+        digest: `sha256:${hash.digest("hex")}` as Digest,
+        size,
+      };
       events.length = 0;
       written = 0;
       const ingest = await store.ingest(descriptor);
