@@ -167,13 +167,23 @@ describe("crash consistency of `toci`", () => {
     const repo = `cli/crash-pull-${seed}-${Date.now()}`;
     await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
     const total = fixture.blobs.reduce((n, b) => n + b.descriptor.size, 0);
-    const dir = await temp("toci-crash-pull-");
-    const args = ["pull", `${proxy.host}/${repo}:v1`, "--store", dir];
+    let dir = await temp("toci-crash-pull-");
+    const argsFor = (store: string) => ["pull", `${proxy.host}/${repo}:v1`, "--store", store];
     proxy.clearRequests();
     let kills = 0;
+    let completed = 0;
     for (let i = 0; i < KILLS; i++) {
-      if (await runAndKill(args, blobBytesOut, Math.floor(random() * (total / 4)))) kills++;
+      // Each kill lands somewhere in what is still missing, so every run is cut mid-transfer; once a layout has
+      // (almost) everything, the loop goes on with a fresh one.
+      let left = await missingBytes(dir, fixture);
+      if (left < 1024 * 1024) {
+        completed++;
+        dir = await temp("toci-crash-pull-");
+        left = total;
+      }
+      if (await runAndKill(argsFor(dir), blobBytesOut, Math.floor(random() * left * 0.9))) kills++;
     }
+    const args = argsFor(dir);
 
     const missing = await missingBytes(dir, fixture);
     const before = proxy.requests.length;
@@ -188,10 +198,11 @@ describe("crash consistency of `toci`", () => {
     // downloaded again (complete blobs skipped, partials resumed with Range from their last byte).
     expect(result.transferred).toBe(served);
     expect(result.transferred).toBe(missing);
-    const extra = sent - (total - fixture.root.size);
+    const extra = sent - (completed + 1) * (total - fixture.root.size);
     console.log(
-      `toci pull crash loop (seed ${seed}): ${kills}/${KILLS} runs killed; the rerun downloaded ${MiB(result.transferred)} ` +
-        `(${MiB(missing)} missing of ${MiB(total)}); all runs: ${MiB(sent)} of blobs, ${MiB(extra)} re-transferred`,
+      `toci pull crash loop (seed ${seed}): ${kills}/${KILLS} runs killed (${completed} layouts filled and restarted); ` +
+        `the rerun downloaded ${MiB(result.transferred)} (${MiB(missing)} missing of ${MiB(total)}); ` +
+        `all runs: ${MiB(sent)} of blobs for ${MiB(total * (completed + 1))} needed, ${MiB(extra)} re-transferred`,
     );
     // A kill loses only what was in flight on the 4 concurrent streams (socket buffers, unflushed writes).
     expect(extra).toBeLessThanOrEqual(kills * LAYERS * CHUNK);
@@ -208,12 +219,23 @@ describe("crash consistency of `toci`", () => {
     proxy.clearRequests();
     let kills = 0;
     for (let i = 0; i < KILLS; i++) {
-      if (await runAndKill(args, () => uploadBytesIn(), Math.floor(random() * (total / 4)))) kills++;
+      // Anywhere in the first three quarters of the bytes: the 4 blobs go up at once, so a run must send more than
+      // a blob's size before one of them can complete (a kill mid-PATCH costs its blobs their sessions on 2.8.2).
+      if (await runAndKill(args, () => uploadBytesIn(), Math.floor(random() * total * 0.75))) kills++;
+    }
+    // What the registry lacks before the rerun: the rerun sends at most those blobs (less what a session it can
+    // resume already holds) and the manifest.
+    let lacking = 0;
+    for (const { descriptor } of fixture.blobs) {
+      if (descriptor.digest === fixture.root.digest) continue;
+      const head = await fetch(`${proxy.url}/v2/${repo}/blobs/${descriptor.digest}`, { method: "HEAD" });
+      if (head.status !== 200) lacking += descriptor.size;
     }
     const before = proxy.requests.length;
     const result = await tociJson<Summary>(args, { env: { DOCKER_CONFIG: dockerConfig } });
     expect(result.digest).toBe(fixture.root.digest);
     expect(result.transferred).toBe(uploadBytesIn(before) + manifestPutBytes(before));
+    expect(result.transferred).toBeLessThanOrEqual(lacking + fixture.root.size);
     const sent = uploadBytesIn();
 
     // Per upload session: no PATCH starts below what the registry already acknowledged (202) on that session.
@@ -236,7 +258,8 @@ describe("crash consistency of `toci`", () => {
     expect(createHash("sha256").update(raw).digest("hex")).toBe(fixture.root.digest.slice(7));
     const extra = sent - total;
     console.log(
-      `toci push crash loop (seed ${seed}): ${kills}/${KILLS} runs killed; the rerun uploaded ${MiB(result.transferred)}; ` +
+      `toci push crash loop (seed ${seed}): ${kills}/${KILLS} runs killed; the rerun uploaded ${MiB(result.transferred)} ` +
+        `(the registry lacked ${MiB(lacking)}); ` +
         `all runs: ${MiB(sent)} for ${MiB(total)} (${MiB(extra)} re-sent), ${sessions} sessions, ${resumed} resumed after a kill`,
     );
     // distribution 2.8.2 cancels a session whose `_state` offset no longer matches what it holds, which is what a
