@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ImageFixture, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
-import { startFaultProxy } from "@toci/testkit/proxy";
+import { delay, startFaultProxy } from "@toci/testkit/proxy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, exec, registries, tociJson } from "./helpers.js";
 
@@ -298,6 +298,26 @@ describe("concurrent `toci` processes", () => {
     );
     expect(names.sort()).toEqual(tags);
     for (const tag of tags) await exec("skopeo", ["inspect", `oci:${dir}:${tag}`]);
+  });
+
+  it("a pull survives `toci layout gc` run in another process before it names its root", async () => {
+    const src = await temp("toci-gc-race-src-");
+    const fixture = await writeLargeLayerImage(src, { size: 1024 * 1024, layers: 2, seed: "cli-gc-race", tag: "v1" });
+    const repo = `cli/gc-race-${Date.now()}`;
+    await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
+    const dir = await temp("toci-gc-race-");
+    // The second layer comes late: by then the config and the first layer are in the layout, reachable from nothing.
+    const late = fixture.layers[1]!;
+    proxy.on({ method: "GET", path: `/blobs/${late.digest}`, times: 1 }, delay(2_500));
+    const pull = toci(["pull", `${proxy.host}/${repo}:v1`, "--store", dir]).done;
+    const early = join(dir, "blobs", "sha256", fixture.layers[0]!.digest.slice(7));
+    while (!(await stat(early).catch(() => undefined))) await new Promise((r) => setTimeout(r, 20));
+    const gc = await toci(["layout", "gc", "--store", dir, "--json"]).done;
+    expect(gc.stderr).toBe("");
+    const pulled = await pull;
+    expect(pulled.stderr).toBe("");
+    expect(await verifyLayout(dir)).toBe(fixture.blobs.length);
+    expect(JSON.parse(await exec("skopeo", ["inspect", `oci:${dir}:v1`])).Digest).toBe(fixture.root.digest);
   });
 
   it("8 processes push the same image at once: all succeed, the registry holds it byte-identical", async () => {

@@ -2,7 +2,7 @@
 //   <dir>/oci-layout          {"imageLayoutVersion":"1.0.0"}
 //   <dir>/index.json          an image index; its manifests are the roots (ref.name = tag, see roots.ts)
 //   <dir>/blobs/<alg>/<hex>   content, named by its digest
-//   <dir>/ingest/             toci's own: partial ingests, temp files, the index lock, upload sessions. Readers
+//   <dir>/ingest/             toci's own: partial ingests, temp files, the index lock, upload sessions, leases. Readers
 //                             ignore unknown files (image-layout.md; skopeo and umoci do), so the layout stays valid.
 // Writes are atomic: a blob is written to ingest/, fsynced, verified and renamed into blobs/; index.json is
 // replaced by write-temp, fsync, rename, under a lock that also holds across processes (lock.ts). A process
@@ -45,6 +45,7 @@ import {
 import { errorCode, type FsFileHandle, type FsPromises } from "./fs-api.js";
 import { type FsStoreWarning, type IndexFile, parseIndexFile, serializeIndex, skippedWarning } from "./index-file.js";
 import { syncDir } from "./internal/dir-sync.js";
+import { leases } from "./internal/leases.js";
 import { processAlive, withLock } from "./lock.js";
 
 /** Options for {@link fsStore}. */
@@ -68,6 +69,13 @@ export interface FsStoreOptions {
    * @default 0
    */
   gcGracePeriod?: number;
+  /**
+   * How long a lease lasts, in ms: every blob this store commits or finds present is leased first (in
+   * `ingest/leases/`), and gc() in another process keeps what the leases of live processes name, so that a pull
+   * running there, which names its root only at the end, does not lose its blobs. A lease also ends with its process.
+   * @default 86400000 (a day: longer than any pull, short enough that a long-running process cannot pin blobs for ever)
+   */
+  leaseTtl?: number;
   /**
    * Open without creating or changing anything; every write fails with `STORE`. A layout that cannot be written
    * (a read-only mount: EROFS, EACCES, EPERM) opens read-only on its own.
@@ -96,6 +104,7 @@ const INDEX_FILE = "index.json";
 const INGEST_DIR = "ingest";
 const UPLOADS_DIR = "uploads";
 const SOURCES_DIR = "sources";
+const LEASES_DIR = "leases";
 /** What image-layout.md says `oci-layout` holds; written once, never rewritten. */
 const LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
 /** The largest manifest read for the graph walk (distribution-spec's manifest size). */
@@ -111,6 +120,7 @@ const WRITE_BUFFER = 1024 * 1024;
  */
 const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
 /** Errors that mean "this layout cannot be written", not "this layout is broken". */
 const READ_ONLY_CODES = new Set(["EROFS", "EACCES", "EPERM"]);
 /** Files of live writers in this process, so that gc and resuming writers leave them alone. */
@@ -126,6 +136,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
   const root = resolvePath(dir);
   const lockOptions = { timeout: options.lockTimeout ?? 30_000, staleAfter: options.staleLockAfter ?? 60_000 };
   const grace = options.gcGracePeriod ?? 0;
+  const leaseTtl = options.leaseTtl ?? DAY_MS;
   const paths = {
     layout: join(root, LAYOUT_FILE),
     index: join(root, INDEX_FILE),
@@ -252,6 +263,12 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
 
   // One append-only file per blob, one repository per line: appends of a line are atomic (O_APPEND), so
   // concurrent pulls need no lock; duplicates are dropped on read.
+  // A read-only layout takes no leases: it writes nothing, and runs no gc() that would need them.
+  const lease = readOnly ? undefined : leases(fs, join(paths.ingest, LEASES_DIR), leaseTtl);
+  const takeLease = async (digest: string): Promise<void> => {
+    if (lease && isStorable(digest)) await lease.take(digest);
+  };
+
   const sourcesPath = (digest: string): string =>
     join(paths.sources, `${requireVerifiable(digest)}-${parseDigest(digest).encoded}`);
 
@@ -263,6 +280,8 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     readOnly,
 
     async exists(descriptor) {
+      // Leased before looking: a pull that finds a blob present relies on it until it names its root.
+      await takeLease(descriptor.digest);
       return (await statBlob(descriptor.digest))?.size === descriptor.size;
     },
 
@@ -318,6 +337,8 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
 
     async ingest(descriptor, options) {
       writable();
+      // Leased before the blob is looked for or renamed into place (see internal/leases.ts).
+      await takeLease(descriptor.digest);
       return openIngest(fs, paths.ingest, blobPath, descriptor, options);
     },
 
@@ -377,9 +398,11 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
         const candidates = await storeOp("cannot list blobs", () => listBlobs(fs, paths.blobs));
         const file = await readIndex();
         const keep = await reachable([...file.roots, ...(await pinnedRoots(file))], readBlob, candidates);
+        // Read after the candidates were listed: a blob leased later was not there to be listed (leases.ts).
+        const leased = lease ? await lease.heldByOthers(Date.now()) : new Set<string>();
         const removed: Digest[] = [];
         for (const blob of candidates) {
-          if (keep.has(blob.digest) || started - blob.mtimeMs < grace) continue;
+          if (keep.has(blob.digest) || leased.has(blob.digest) || started - blob.mtimeMs < grace) continue;
           await storeOp(`cannot remove blob ${blob.digest}`, () => unlinkIfPresent(fs, blob.path));
           removed.push(blob.digest);
         }

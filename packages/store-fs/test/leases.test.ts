@@ -1,0 +1,101 @@
+// gc() in one process and a pull in another: the pull's blobs, written or found before it names its root, are
+// leased, and gc leaves them alone while the pulling process lives (internal/leases.ts).
+import { spawn } from "node:child_process";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe as describeBytes } from "@toci/spec-types";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fsStore } from "../src/index.js";
+import { tempDir } from "./helpers.js";
+
+const LEASER = fileURLToPath(new URL("./fixtures/leaser.mjs", import.meta.url));
+let dir: string;
+let dispose: () => Promise<void>;
+beforeEach(async () => {
+  ({ dir, dispose } = await tempDir("toci-leases-"));
+});
+afterEach(async () => {
+  await dispose();
+});
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+async function put(store: Awaited<ReturnType<typeof fsStore>>, content: Uint8Array) {
+  const descriptor = await describeBytes(content);
+  const ingest = await store.ingest(descriptor);
+  await ingest.write(content);
+  await ingest.commit();
+  return descriptor;
+}
+
+/** Starts the leaser child and resolves once it has committed its blob and checked the present one. */
+async function startLeaser(committed: Uint8Array, present: object) {
+  const descriptor = await describeBytes(committed);
+  const child = spawn(process.execPath, [
+    LEASER,
+    dir,
+    JSON.stringify(descriptor),
+    Buffer.from(committed).toString("hex"),
+    JSON.stringify(present),
+  ]);
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (d) => String(d).includes("ready") && resolve());
+    child.on("exit", (code) => reject(new Error(`leaser exited ${code}: ${stderr}`)));
+  });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const kill = async () => {
+    child.kill("SIGKILL");
+    await exited;
+  };
+  return { descriptor, kill };
+}
+
+describe("leases", () => {
+  it("gc keeps what a live process committed or found present, and frees it once that process is gone", async () => {
+    const store = await fsStore(dir);
+    const present = await put(store, bytes("unreachable, found present by the other process"));
+    const mine = await put(store, bytes("unreachable, written by this process"));
+    const leaser = await startLeaser(bytes("unreachable, written by the other process"), present);
+
+    const removed = await store.gc();
+    // This process's own blob goes (its leases do not bind its own gc); the other process's two stay.
+    expect(removed).toEqual([mine.digest]);
+    expect(await store.exists(leaser.descriptor)).toBe(true);
+    expect(await store.exists(present)).toBe(true);
+
+    await leaser.kill();
+    const after = await store.gc();
+    expect(after.sort()).toEqual([leaser.descriptor.digest, present.digest].sort());
+    // The dead process's lease file went with it.
+    const files = await readdir(join(dir, "ingest", "leases"));
+    expect(files.every((f) => f.startsWith(`${process.pid}-`))).toBe(true);
+  }, 30_000);
+
+  it("a lease older than leaseTtl does not bind gc", async () => {
+    const store = await fsStore(dir);
+    const present = await put(store, bytes("present"));
+    const leaser = await startLeaser(bytes("leased a moment ago"), present);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const strict = await fsStore(dir, { leaseTtl: 10 });
+      expect((await strict.gc()).sort()).toEqual([leaser.descriptor.digest, present.digest].sort());
+    } finally {
+      await leaser.kill();
+    }
+  }, 30_000);
+
+  it("a long-running process's lease file stays small: it is compacted to one line per digest", async () => {
+    const store = await fsStore(dir);
+    const d = await put(store, bytes("checked again and again"));
+    for (let i = 0; i < 5000; i++) await store.exists(d);
+    const [file] = (await readdir(join(dir, "ingest", "leases"))).filter((f) => f.startsWith(`${process.pid}-`));
+    const { stat } = await import("node:fs/promises");
+    // 5001 leases of one digest, ~85 bytes a line: without compaction over 400 kB.
+    expect((await stat(join(dir, "ingest", "leases", file!))).size).toBeLessThan(120 * 1024);
+  }, 30_000);
+});
