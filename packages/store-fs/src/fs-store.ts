@@ -97,6 +97,11 @@ export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, Garba
   readonly dir: string;
   /** Whether writes are refused (asked for, or the layout could not be written when it was opened). */
   readonly readOnly: boolean;
+  /**
+   * Ends this store's leases (the blobs it wrote or found, kept from other processes' gc until then) and closes
+   * their file. The client calls it from its own `close()`. The store stays usable: a later write leases anew.
+   */
+  close(): Promise<void>;
 }
 
 const LAYOUT_FILE = "oci-layout";
@@ -278,6 +283,10 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
   return {
     dir: root,
     readOnly,
+
+    async close() {
+      await lease?.release();
+    },
 
     async exists(descriptor) {
       // Leased before looking: a pull that finds a blob present relies on it until it names its root.

@@ -76,6 +76,16 @@ describe("leases", () => {
     expect(files.every((f) => f.startsWith(`${process.pid}-`))).toBe(true);
   }, 30_000);
 
+  it("close() ends a store's leases: its file goes, and another store's gc may take the blobs", async () => {
+    const writer = await fsStore(dir);
+    const collector = await fsStore(dir);
+    const written = await put(writer, bytes("leased by the writer store"));
+    expect(await collector.gc()).toEqual([]); // another instance's live lease binds it, even in one process
+    await writer.close();
+    expect(await readdir(join(dir, "ingest", "leases"))).toEqual([]);
+    expect(await collector.gc()).toEqual([written.digest]);
+  });
+
   it("a lease older than leaseTtl does not bind gc", async () => {
     const store = await fsStore(dir);
     const present = await put(store, bytes("present"));

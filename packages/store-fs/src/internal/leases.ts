@@ -27,6 +27,8 @@ export interface Leases {
   take(digest: string): Promise<void>;
   /** The digests other live processes hold leases on (expired ones aside); removes the files of dead processes. */
   heldByOthers(now: number): Promise<Set<string>>;
+  /** Ends this process's leases (closes and deletes the file); a later take() starts a new one. */
+  release(): Promise<void>;
 }
 
 export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
@@ -77,6 +79,20 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
         if (lines > 2 * held.size + COMPACT_SLACK) await compact(now);
       });
       // A failed lease is not the operation's failure: gc in another process is the rare case it guards against.
+      queue = run.catch(() => {});
+      return queue;
+    },
+
+    release() {
+      const run = queue.then(async () => {
+        held.clear();
+        lines = 0;
+        const open = handle;
+        handle = undefined;
+        if (!open) return;
+        await open.close().catch(() => {});
+        await fs.unlink(path).catch(() => {});
+      });
       queue = run.catch(() => {});
       return queue;
     },
