@@ -44,6 +44,7 @@ import {
   untagRoots,
 } from "@toci/spec-types";
 import { del, entries, get, promisifyRequest, set, type UseStore, update } from "idb-keyval";
+import { leases } from "./internal/leases.js";
 
 /** Options for {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {
@@ -102,6 +103,8 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
   const chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
   const dbName = databaseName(name);
   let db: IDBDatabase | undefined = await idb("cannot open the database", () => openDatabase(factory, dbName));
+  // Blobs this store works with, kept from other tabs' gc until it names its root (internal/leases.ts).
+  const lease = leases(dbName, locks());
 
   const database = (): IDBDatabase => {
     if (!db) throw new OciError("CLOSED", `the store ${dbName} is closed`);
@@ -162,11 +165,14 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
     databaseName: dbName,
 
     async close() {
+      lease.release();
       db?.close();
       db = undefined;
     },
 
     async exists(descriptor) {
+      // Leased before looking: a pull that finds a blob present relies on it until it names its root.
+      await lease.take(descriptor.digest);
       return idb("cannot read", async () => (await blobRecord(descriptor.digest))?.size === descriptor.size);
     },
 
@@ -203,6 +209,9 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
     },
 
     async ingest(descriptor, options) {
+      // Leased before the blob is looked for or committed, so a gc in another tab that missed the lease also
+      // listed its blobs before this one was there.
+      await lease.take(descriptor.digest);
       return idb(`cannot start the ingest of ${descriptor.digest}`, () => openIngest(ctx, descriptor, options));
     },
 
@@ -289,9 +298,11 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
           return record && record.size <= MAX_MANIFEST ? readRecordBytes(d.digest, record) : undefined;
         };
         const keep = await reachable(await rootsOf(), read, candidates);
+        // What pulls in other tabs hold (read after the blobs were listed: a blob leased later was not listed).
+        const leased = lease.heldByOthers(await liveLocks());
         const removed: Digest[] = [];
         for (const [digest, record] of records) {
-          if (keep.has(digest)) continue;
+          if (keep.has(digest) || leased.has(digest)) continue;
           await transact(["blobs", "chunks", "roots", "sources"], async (tx) => {
             // Re-checked inside the transaction: a root may have been added since the walk.
             const list =
