@@ -32,7 +32,10 @@ export const CLIENT_ERROR_CODES = [
   "INVALID_ARGUMENT",
   /** Something looked up locally (a root in a store, a blob) does not exist. */
   "NOT_FOUND",
-  /** Content larger than a configured cap (manifest size, token response, error body, ...). */
+  /**
+   * Content larger than a configured cap (a token response, a docker config file, a blob read whole, ...). A manifest
+   * over `maxManifestBytes` is `MANIFEST_INVALID` instead, the spec's code for it, with `detail.limit`.
+   */
   "TOO_LARGE",
   /** The connection failed: refused, reset, DNS, TLS. Usually worth retrying. */
   "NETWORK",
