@@ -215,22 +215,46 @@ describe("crash consistency of `toci`", () => {
     const fixture = await writeLargeLayerImage(src, { size: LAYER, layers: LAYERS, seed: "cli-crash-push", tag: "v1" });
     const total = fixture.blobs.reduce((n, b) => n + b.descriptor.size, 0);
     const repo = `cli/crash-push-${seed}-${Date.now()}`;
-    const args = ["push", `${proxy.host}/${repo}:v1`, "--store", src, "--from", "v1", "--chunk-size", `${CHUNK}`];
+    const argsFor = (to: string) => [
+      "push",
+      `${proxy.host}/${to}:v1`,
+      "--store",
+      src,
+      "--from",
+      "v1",
+      "--chunk-size",
+      `${CHUNK}`,
+    ];
+    /** What the registry lacks of the image in `to` (the manifest aside). */
+    const lackingIn = async (to: string) => {
+      let n = 0;
+      for (const { descriptor } of fixture.blobs) {
+        if (descriptor.digest === fixture.root.digest) continue;
+        const head = await fetch(`${proxy.url}/v2/${to}/blobs/${descriptor.digest}`, { method: "HEAD" });
+        if (head.status !== 200) n += descriptor.size;
+      }
+      return n;
+    };
     proxy.clearRequests();
     let kills = 0;
+    let completed = 0;
+    let target = repo;
     for (let i = 0; i < KILLS; i++) {
-      // Anywhere in the first three quarters of the bytes: the 4 blobs go up at once, so a run must send more than
-      // a blob's size before one of them can complete (a kill mid-PATCH costs its blobs their sessions on 2.8.2).
-      if (await runAndKill(args, () => uploadBytesIn(), Math.floor(random() * total * 0.75))) kills++;
+      // Each kill lands somewhere in what the registry still lacks, or a little past it so that some runs finish:
+      // the blobs go up at once, and on 2.8.2 a kill mid-PATCH costs every blob in flight its session, so runs cut
+      // before the end may complete none. Once the registry has the whole image, the loop goes on in a new
+      // repository.
+      let left = await lackingIn(target);
+      if (left === 0) {
+        completed++;
+        target = `${repo}-${completed}`;
+        left = total - fixture.root.size;
+      }
+      if (await runAndKill(argsFor(target), () => uploadBytesIn(), Math.floor(random() * left * 1.2))) kills++;
     }
-    // What the registry lacks before the rerun: the rerun sends at most those blobs (less what a session it can
-    // resume already holds) and the manifest.
-    let lacking = 0;
-    for (const { descriptor } of fixture.blobs) {
-      if (descriptor.digest === fixture.root.digest) continue;
-      const head = await fetch(`${proxy.url}/v2/${repo}/blobs/${descriptor.digest}`, { method: "HEAD" });
-      if (head.status !== 200) lacking += descriptor.size;
-    }
+    const args = argsFor(target);
+    // The rerun sends at most what the registry lacks (less what a session it can resume holds) and the manifest.
+    const lacking = await lackingIn(target);
     const before = proxy.requests.length;
     const result = await tociJson<Summary>(args, { env: { DOCKER_CONFIG: dockerConfig } });
     expect(result.digest).toBe(fixture.root.digest);
@@ -254,13 +278,15 @@ describe("crash consistency of `toci`", () => {
       if (r.status === 202) acked.set(uuid, Math.max(acked.get(uuid) ?? 0, start + r.bytesIn));
     }
     expect(resent).toBe(0);
-    const raw = await exec("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${proxy.host}/${repo}:v1`]);
+    const raw = await exec("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${proxy.host}/${target}:v1`]);
     expect(createHash("sha256").update(raw).digest("hex")).toBe(fixture.root.digest.slice(7));
-    const extra = sent - total;
+    const extra = sent - total * (completed + 1);
     console.log(
-      `toci push crash loop (seed ${seed}): ${kills}/${KILLS} runs killed; the rerun uploaded ${MiB(result.transferred)} ` +
+      `toci push crash loop (seed ${seed}): ${kills}/${KILLS} runs killed (${completed} images completed and restarted); ` +
+        `the rerun uploaded ${MiB(result.transferred)} ` +
         `(the registry lacked ${MiB(lacking)}); ` +
-        `all runs: ${MiB(sent)} for ${MiB(total)} (${MiB(extra)} re-sent), ${sessions} sessions, ${resumed} resumed after a kill`,
+        `all runs: ${MiB(sent)} for ${MiB(total * (completed + 1))} (${MiB(extra)} re-sent), ${sessions} sessions, ` +
+        `${resumed} resumed after a kill`,
     );
     // distribution 2.8.2 cancels a session whose `_state` offset no longer matches what it holds, which is what a
     // kill in the middle of a PATCH leaves (the partial body was appended): that blob starts over in a new session.
