@@ -161,6 +161,9 @@ function authOfEntry(path: string, key: string, entry: unknown): Auth | undefine
   return undefined;
 }
 
+/** The most a credential helper may print (stdout and stderr together) before it is stopped. */
+const MAX_HELPER_OUTPUT = 1024 * 1024;
+
 /** Runs `docker-credential-<helper> <action>` with `input` on stdin; resolves its stdout. */
 function runHelper(helper: string, action: "get" | "store" | "erase", input: string): Promise<string> {
   const program = `docker-credential-${helper}`;
@@ -168,12 +171,18 @@ function runHelper(helper: string, action: "get" | "store" | "erase", input: str
     const child = spawn(program, [action], { stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      err += d;
-    });
+    let tooMuch = false;
+    // A helper answers with a few hundred bytes of JSON: one that floods its output is stopped, not buffered.
+    const collect = (d: string, into: "out" | "err") => {
+      if (into === "out") out += d;
+      else err += d;
+      if (out.length + err.length > MAX_HELPER_OUTPUT && !tooMuch) {
+        tooMuch = true;
+        child.kill("SIGKILL");
+      }
+    };
+    child.stdout.setEncoding("utf8").on("data", (d: string) => collect(d, "out"));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => collect(d, "err"));
     child.on("error", (error) =>
       reject(
         new OciError("INVALID_ARGUMENT", `credential helper ${program} cannot be run: ${error.message}`, {
@@ -182,7 +191,9 @@ function runHelper(helper: string, action: "get" | "store" | "erase", input: str
       ),
     );
     child.on("close", (code) => {
-      if (code === 0) resolve(out);
+      if (tooMuch) {
+        reject(new OciError("TOO_LARGE", `credential helper ${program} wrote more than ${MAX_HELPER_OUTPUT} bytes`));
+      } else if (code === 0) resolve(out);
       else reject(new HelperError(program, action, (out || err).trim()));
     });
     // A helper that exits without reading its input (it failed early, or needs none) closes the pipe under us:

@@ -247,4 +247,17 @@ describe("config.json: what a user of docker, oras and crane expects", () => {
       expect(error.message).toContain(`docker-credential-garbage${i}`);
     }
   });
+
+  it("a credential helper that floods its output is stopped at 1 MiB with TOO_LARGE, not buffered", async () => {
+    const bin = tempDir("toci-cli-helper-");
+    const program = join(bin, "docker-credential-flood");
+    writeFileSync(program, '#!/bin/sh\nexec yes \'{"Username":"u","Secret":"s"}\'\n');
+    chmodSync(program, 0o755);
+    vi.stubEnv("PATH", `${bin}:${process.env["PATH"]}`);
+    const error = await ociError(
+      dockerCredentials("reg.example", { DOCKER_CONFIG: dockerConfig({ credsStore: "flood" }) }),
+    );
+    expect(error.code).toBe("TOO_LARGE");
+    expect(error.message).toContain("docker-credential-flood");
+  });
 });

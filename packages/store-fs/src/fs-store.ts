@@ -44,6 +44,7 @@ import {
 } from "@toci/spec-types";
 import { errorCode, type FsFileHandle, type FsPromises } from "./fs-api.js";
 import { type FsStoreWarning, type IndexFile, parseIndexFile, serializeIndex, skippedWarning } from "./index-file.js";
+import { readSmall } from "./internal/read-small.js";
 import { syncDir } from "./internal/dir-sync.js";
 import { leases } from "./internal/leases.js";
 import { processAlive, withLock } from "./lock.js";
@@ -125,6 +126,10 @@ const WRITE_BUFFER = 1024 * 1024;
  */
 const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/** oci-layout and an upload state are a few dozen bytes; 64 KiB leaves room for any honest extension. */
+const MAX_SMALL_FILE = 64 * 1024;
+/** A blob's sources: one repository name (≤ 255 bytes + the host) per line; 1 MiB is thousands of them. */
+const MAX_SOURCES_FILE = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Errors that mean "this layout cannot be written", not "this layout is broken". */
 const READ_ONLY_CODES = new Set(["EROFS", "EACCES", "EPERM"]);
@@ -170,7 +175,8 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       await fs.mkdir(paths.ingest, { recursive: true });
       await createOnce(fs, paths.layout, LAYOUT_CONTENT, paths.ingest);
     });
-    const layout = parseJsonObject(await fs.readFile(paths.layout));
+    const bytes = await readSmall(fs, paths.layout, MAX_SMALL_FILE);
+    const layout = bytes && parseJsonObject(bytes);
     if (typeof layout?.imageLayoutVersion !== "string") {
       throw new OciError("STORE", `${paths.layout} is not an OCI layout file (no imageLayoutVersion)`);
     }
@@ -429,7 +435,9 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
 
     async getUpload(key) {
       try {
-        const value = parseJsonObject(await fs.readFile(await uploadPath(key)));
+        // An oversized state file is no state: the push starts a new session.
+        const bytes = await readSmall(fs, await uploadPath(key), MAX_SMALL_FILE);
+        const value = bytes && parseJsonObject(bytes);
         if (typeof value?.location !== "string" || typeof value.offset !== "number") return undefined;
         return { location: value.location, offset: value.offset, updatedAt: Number(value.updatedAt) || 0 };
       } catch (error) {
@@ -475,7 +483,10 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     async sources(digest) {
       const path = sourcesPath(digest);
       try {
-        const lines = new TextDecoder().decode(await fs.readFile(path)).split("\n");
+        // Sources are hints for mounts: an oversized list is ignored rather than read.
+        const bytes = await readSmall(fs, path, MAX_SOURCES_FILE);
+        if (!bytes) return [];
+        const lines = new TextDecoder().decode(bytes).split("\n");
         return [...new Set(lines.filter((line) => line.length > 0))];
       } catch (error) {
         if (errorCode(error) === "ENOENT") return [];

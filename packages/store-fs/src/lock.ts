@@ -10,6 +10,10 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { OciError } from "@toci/spec-types";
 import { errorCode, type FsPromises } from "./fs-api.js";
+import { readSmall } from "./internal/read-small.js";
+
+/** A lock file holds one short line; 4 KiB is far more than any we write. */
+const MAX_LOCK_FILE = 4096;
 
 /** Options for {@link withLock}. */
 export interface LockOptions {
@@ -124,7 +128,9 @@ async function breakLock(fs: FsPromises, path: string, judged: string): Promise<
 
 async function readText(fs: FsPromises, path: string): Promise<string | undefined> {
   try {
-    return new TextDecoder().decode(await fs.readFile(path));
+    // A lock is `pid time host token`: anything longer is not a lock we wrote, and is judged like an unreadable one.
+    const bytes = await readSmall(fs, path, MAX_LOCK_FILE);
+    return bytes && new TextDecoder().decode(bytes);
   } catch {
     return undefined;
   }

@@ -134,6 +134,37 @@ describe("index.json larger than any layout needs", () => {
   });
 });
 
+describe("toci's own small files, grown huge", () => {
+  it("oci-layout, an upload state, a blob's sources and the lock are checked by size, never read whole", async () => {
+    const reads: string[] = [];
+    const fs = {
+      ...nodeFs,
+      readFile: (path: string) => {
+        reads.push(path);
+        return nodeFs.readFile(path);
+      },
+    };
+    const store = await fsStore(dir, { fs: fs as never, lockTimeout: 300 });
+    const digest = `sha256:${"ab".repeat(32)}` as Digest;
+    await store.setUpload("k", { location: "http://127.0.0.1/v2/x/blobs/uploads/1", offset: 0 });
+    await store.recordSource(digest, "reg.example/x");
+    const big = 1024 * 1024 * 1024;
+    reads.length = 0;
+    for (const sub of ["ingest/uploads", "ingest/sources"]) {
+      for (const name of await nodeFs.readdir(join(dir, sub))) await nodeFs.truncate(join(dir, sub, name), big);
+    }
+    expect(await store.getUpload("k")).toBeUndefined(); // no state: the push starts a new session
+    expect(await store.sources(digest)).toEqual([]); // hints only
+    await nodeFs.writeFile(join(dir, "ingest", "index.json.lock"), "");
+    await nodeFs.truncate(join(dir, "ingest", "index.json.lock"), big);
+    await expectCode(store.tag({ mediaType: OCI_MANIFEST, digest, size: 2 }, "t"), "STORE");
+    await nodeFs.unlink(join(dir, "ingest", "index.json.lock"));
+    await nodeFs.truncate(join(dir, "oci-layout"), big);
+    await expectCode(fsStore(dir, { fs: fs as never }), "STORE");
+    expect(reads.filter((p) => /oci-layout$|uploads|sources|\.lock$/.test(p))).toEqual([]);
+  });
+});
+
 describe("index.json reader (fuzzed)", () => {
   const descriptorish = fc.record(
     {
