@@ -44,9 +44,9 @@ import {
 } from "@toci/spec-types";
 import { errorCode, type FsFileHandle, type FsPromises } from "./fs-api.js";
 import { type FsStoreWarning, type IndexFile, parseIndexFile, serializeIndex, skippedWarning } from "./index-file.js";
-import { readSmall } from "./internal/read-small.js";
 import { syncDir } from "./internal/dir-sync.js";
 import { leases } from "./internal/leases.js";
+import { readSmall } from "./internal/read-small.js";
 import { processAlive, withLock } from "./lock.js";
 
 /** Options for {@link fsStore}. */

@@ -1,4 +1,5 @@
 // Node-only helpers for store-fs tests: temp dirs, memfs volumes, byte flips behind the store's back.
+import * as nodeFs from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,4 +52,17 @@ export async function layoutUnderTest(
   };
   if (dispose) result.dispose = dispose;
   return result;
+}
+
+/** node:fs/promises, recording every path readFile is asked for (to prove a file was refused unread). */
+export function readRecordingFs(): { fs: FsPromises; reads: string[] } {
+  const reads: string[] = [];
+  const fs = {
+    ...nodeFs,
+    readFile: (path: string) => {
+      reads.push(path);
+      return nodeFs.readFile(path);
+    },
+  } as unknown as FsPromises;
+  return { fs, reads };
 }

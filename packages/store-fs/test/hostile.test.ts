@@ -9,7 +9,7 @@ import { expectCode, putImage } from "@toci/testkit/store-suite";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fsStore } from "../src/index.js";
-import { tempDir } from "./helpers.js";
+import { readRecordingFs, tempDir } from "./helpers.js";
 
 let parent: string;
 let dir: string;
@@ -118,15 +118,8 @@ describe("hostile tags and ref.name values", () => {
 
 describe("index.json larger than any layout needs", () => {
   it("a 1 GiB index.json (sparse) is refused with STORE naming it, without being read", async () => {
-    const reads: string[] = [];
-    const fs = {
-      ...nodeFs,
-      readFile: (path: string) => {
-        reads.push(path);
-        return nodeFs.readFile(path);
-      },
-    };
-    const store = await fsStore(dir, { fs: fs as never });
+    const { fs, reads } = readRecordingFs();
+    const store = await fsStore(dir, { fs });
     await nodeFs.truncate(join(dir, "index.json"), 1024 * 1024 * 1024);
     const error = await store.list().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "STORE", message: expect.stringContaining("index.json") });
@@ -136,17 +129,10 @@ describe("index.json larger than any layout needs", () => {
 
 describe("toci's own small files, grown huge", () => {
   it("oci-layout, an upload state, a blob's sources and the lock are checked by size, never read whole", async () => {
-    const reads: string[] = [];
-    const fs = {
-      ...nodeFs,
-      readFile: (path: string) => {
-        reads.push(path);
-        return nodeFs.readFile(path);
-      },
-    };
-    const store = await fsStore(dir, { fs: fs as never, lockTimeout: 300 });
+    const { fs, reads } = readRecordingFs();
+    const store = await fsStore(dir, { fs, lockTimeout: 300 });
     const digest = `sha256:${"ab".repeat(32)}` as Digest;
-    await store.setUpload("k", { location: "http://127.0.0.1/v2/x/blobs/uploads/1", offset: 0 });
+    await store.setUpload("k", { location: "http://127.0.0.1/v2/x/blobs/uploads/1", offset: 0, updatedAt: Date.now() });
     await store.recordSource(digest, "reg.example/x");
     const big = 1024 * 1024 * 1024;
     reads.length = 0;
@@ -160,7 +146,7 @@ describe("toci's own small files, grown huge", () => {
     await expectCode(store.tag({ mediaType: OCI_MANIFEST, digest, size: 2 }, "t"), "STORE");
     await nodeFs.unlink(join(dir, "ingest", "index.json.lock"));
     await nodeFs.truncate(join(dir, "oci-layout"), big);
-    await expectCode(fsStore(dir, { fs: fs as never }), "STORE");
+    await expectCode(fsStore(dir, { fs }), "STORE");
     expect(reads.filter((p) => /oci-layout$|uploads|sources|\.lock$/.test(p))).toEqual([]);
   });
 });

@@ -9,8 +9,8 @@ import { promisify } from "node:util";
 import { ANNOTATION_REF_NAME, type Descriptor, type Digest, isOciError, OCI_INDEX } from "@toci/spec-types";
 import { expectCode, put, putImage } from "@toci/testkit/store-suite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type FsPromises, type FsStoreWarning, fsStore } from "../src/index.js";
-import { blobFile, tempDir } from "./helpers.js";
+import { type FsStoreWarning, fsStore } from "../src/index.js";
+import { blobFile, readRecordingFs, tempDir } from "./helpers.js";
 import { putRealImage } from "./image.js";
 
 const run = promisify(execFile);
@@ -215,14 +215,7 @@ describe("nothing to salvage: still refused with STORE, naming the file", () => 
   });
 
   it("an index.json over the 64 MiB cap is refused without being read", async () => {
-    const reads: string[] = [];
-    const fs = {
-      ...nodeFs,
-      readFile: (path: string) => {
-        reads.push(path);
-        return nodeFs.readFile(path);
-      },
-    } as unknown as FsPromises;
+    const { fs, reads } = readRecordingFs();
     const store = await fsStore(dir, { fs });
     await nodeFs.truncate(join(dir, "index.json"), 64 * 1024 * 1024 + 1); // sparse: costs no disk
     reads.length = 0;
