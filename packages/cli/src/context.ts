@@ -20,6 +20,13 @@ export interface GlobalOptions {
 }
 
 /** The options of a command that talks to a registry. */
+/** A user name and password given for one registry (see Session.registry). */
+export interface Credentials {
+  username?: string;
+  password?: string;
+  passwordStdin?: boolean;
+}
+
 export interface RegistryFlags extends GlobalOptions {
   username?: string;
   password?: string;
@@ -135,8 +142,11 @@ export async function credentialsFor(host: string, flags: RegistryFlags): Promis
 export interface Session {
   client: Client;
   logger: ErrorRecorder;
-  /** A registry with its credentials, TLS and plain-HTTP settings. */
-  registry(host: string, scheme?: Scheme): Promise<Registry>;
+  /**
+   * A registry with its credentials, TLS and plain-HTTP settings; `credentials` replaces the command's -u/-p for
+   * this registry (copy's --from-… and --to-… flags).
+   */
+  registry(host: string, scheme?: Scheme, credentials?: Credentials): Promise<Registry>;
   close(): Promise<void>;
 }
 
@@ -180,8 +190,8 @@ export async function openSession(
   return {
     client,
     logger,
-    async registry(host, scheme) {
-      const auth = await credentialsFor(host, flags);
+    async registry(host, scheme, credentials) {
+      const auth = await credentialsFor(host, credentials ? { ...flags, ...credentials } : flags);
       // --plain-http or http:// force HTTP; --ca-file, --insecure or https:// mean TLS even on loopback (which
       // defaults to HTTP); otherwise the client's default: HTTP for loopback, HTTPS elsewhere.
       const plain = flags.plainHttp === true || scheme === "http";

@@ -115,10 +115,15 @@ export function buildProgram(state: ProgramState, version: string): Command {
           .description("copy an image or artifact from one registry or repository to another")
           .argument("<src-ref>", "source reference")
           .argument("<dst-ref>", "destination reference (its tag defaults to the source's)")
-          .option("--platform <os/arch[/variant]>", "from an index, copy only this platform's manifest"),
+          .option("--platform <os/arch[/variant]>", "from an index, copy only this platform's manifest")
+          .option("--from-username <name>", "user name for the source registry (else -u, TOCI_USERNAME, docker config)")
+          .option("--from-password <password>", "password or token for the source registry")
+          .option("--to-username <name>", "user name for the destination registry (else -u, ...)")
+          .option("--to-password <password>", "password or token for the destination registry"),
       ),
     ),
     "toci copy localhost:5001/demo/hello:v1 localhost:5001/mirror/hello:v1",
+    'toci copy ghcr.io/org/app:v1 registry.internal/app:v1 --to-username ci --to-password "$TOKEN"',
   ).action(act(async (run, [src, dst], flags) => (await load()).copy(run, src as string, dst as string, flags)));
 
   example(

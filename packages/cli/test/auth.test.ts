@@ -166,6 +166,28 @@ describe.concurrent.each([
   });
 });
 
+describe("copy between registries with their own credentials", () => {
+  it("--from-… and --to-… replace -u/-p for their side only", async () => {
+    const src = `${htpasswd.host}/cli/auth:v1`;
+    const dst = `${token.host}/cli/auth-copied:v1`;
+    const from = ["--from-username", "testuser", "--from-password", "testpassword"];
+    const to = ["--to-username", "testuser", "--to-password", "testpassword"];
+    const wrong = ["-u", "testuser", "-p", "wrong"];
+    // The source takes --from-…; the destination still has the (wrong) -u/-p: refused there.
+    const half = await toci(["copy", src, dst, ...wrong, ...from]);
+    expect(half.code).toBe(1);
+    expect(half.stderr).toMatch(/^error: UNAUTHORIZED: /);
+    expect(half.stderr).toContain("token server"); // the destination's (the source uses Basic)
+    // Each side with its own: the wrong -u/-p is used by neither.
+    const both = await toci(["copy", src, dst, ...wrong, ...from, ...to, "--json"]);
+    expect(both.stderr).toBe("");
+    expect(JSON.parse(both.stdout)).toMatchObject({ digest: fixture.root.digest });
+    const incomplete = await toci(["copy", src, dst, "--from-username", "testuser"]);
+    expect(incomplete.code).toBe(2);
+    expect(incomplete.stderr).toContain("--from-username needs --from-password");
+  });
+});
+
 describe("identity tokens", () => {
   it("uses docker config's identitytoken as an OAuth2 refresh token", async () => {
     const { url, service } = token.token!;

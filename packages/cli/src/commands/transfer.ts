@@ -3,7 +3,7 @@
 import { access } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
 import { type Descriptor, OciError, type TransferEvent } from "@toci/spec-types";
-import { openSession, platform, type RegistryFlags, reference, type Session } from "../context.js";
+import { type Credentials, openSession, platform, type RegistryFlags, reference, type Session } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatBytes, formatDuration, type Output } from "../output.js";
 import { TransferView } from "../progress.js";
@@ -21,6 +21,25 @@ export interface PushFlags extends RegistryFlags {
 
 export interface CopyFlags extends RegistryFlags {
   platform?: string;
+  fromUsername?: string;
+  fromPassword?: string;
+  toUsername?: string;
+  toPassword?: string;
+}
+
+/**
+ * The credentials of one side of a copy: its own --from-… or --to-… flags when given (and then -u/-p no longer apply
+ * to it), else undefined (the command's -u/-p, TOCI_USERNAME, docker config, as for every command).
+ */
+function sideCredentials(
+  username: string | undefined,
+  password: string | undefined,
+  side: string,
+): Credentials | undefined {
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined) throw new UsageError(`--${side}-password needs --${side}-username`);
+  if (password === undefined) throw new UsageError(`--${side}-username needs --${side}-password`);
+  return { username, password, passwordStdin: false };
 }
 
 /** The default layout, as DESIGN.md §5 fixes it. */
@@ -160,10 +179,12 @@ export async function copy(run: Run, srcText: string, dstText: string, flags: Co
   const src = reference(srcText);
   const dst = reference(dstText, { defaultTag: false });
   const wanted = platform(flags.platform);
+  const fromCredentials = sideCredentials(flags.fromUsername, flags.fromPassword, "from");
+  const toCredentials = sideCredentials(flags.toUsername, flags.toPassword, "to");
   const session = await openSession(out, flags, "memory");
   try {
-    const srcRepo = (await session.registry(src.registry)).repo(src.repository);
-    const dstRepo = (await session.registry(dst.registry)).repo(dst.repository);
+    const srcRepo = (await session.registry(src.registry, undefined, fromCredentials)).repo(src.repository);
+    const dstRepo = (await session.registry(dst.registry, undefined, toCredentials)).repo(dst.repository);
     session.logger.reset();
     const root = orFail(
       session,
