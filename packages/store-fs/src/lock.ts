@@ -128,9 +128,10 @@ async function breakLock(fs: FsPromises, path: string, judged: string): Promise<
 
 async function readText(fs: FsPromises, path: string): Promise<string | undefined> {
   try {
-    // A lock is `pid time host token`: anything longer is not a lock we wrote, and is judged like an unreadable one.
+    // A lock is `pid time host token`: anything longer is not a lock any toci wrote. It reads as a line without a
+    // time, which isStale judges stale, so it is broken like an abandoned lock (and compared by the same text).
     const bytes = await readSmall(fs, path, MAX_LOCK_FILE);
-    return bytes && new TextDecoder().decode(bytes);
+    return bytes ? new TextDecoder().decode(bytes) : `(over ${MAX_LOCK_FILE} bytes)`;
   } catch {
     return undefined;
   }

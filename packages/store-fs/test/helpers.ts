@@ -54,15 +54,21 @@ export async function layoutUnderTest(
   return result;
 }
 
-/** node:fs/promises, recording every path readFile is asked for (to prove a file was refused unread). */
-export function readRecordingFs(): { fs: FsPromises; reads: string[] } {
+/**
+ * node:fs/promises, recording every path readFile is asked for (to prove a file was refused unread), and in
+ * `bigReads` those of files over 1 MiB.
+ */
+export function readRecordingFs(): { fs: FsPromises; reads: string[]; bigReads: string[] } {
   const reads: string[] = [];
+  const bigReads: string[] = [];
   const fs = {
     ...nodeFs,
-    readFile: (path: string) => {
+    readFile: async (path: string) => {
       reads.push(path);
+      const size = (await nodeFs.stat(path).catch(() => undefined))?.size ?? 0;
+      if (size > 1024 * 1024) bigReads.push(path);
       return nodeFs.readFile(path);
     },
   } as unknown as FsPromises;
-  return { fs, reads };
+  return { fs, reads, bigReads };
 }
