@@ -111,10 +111,16 @@ export function registryName(value: string): { host: string; scheme: Scheme } {
 }
 
 /** Reads all of stdin (for --password-stdin). */
-export async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+let stdin: Promise<string> | undefined;
+
+/** All of stdin, read once: a command that needs it twice (copy's two registries, --password-stdin) gets it twice. */
+export function readStdin(): Promise<string> {
+  stdin ??= (async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  })();
+  return stdin;
 }
 
 /**
@@ -209,7 +215,7 @@ export async function openSession(
   };
 }
 
-/** The 1 GiB cap on chunks: one chunk is buffered when the source is a stream (copy), so memory bounds it. */
+/** The 1 GiB cap on chunks, the client's own cap on a registry's minimum chunk (regclient's): beyond, a typo. */
 const MAX_CHUNK = 1024 ** 3;
 /** Far more parallel blobs than any registry serves one client well; a typo like 800 should not open 800 sockets. */
 const MAX_CONCURRENCY = 64;

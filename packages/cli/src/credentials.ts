@@ -172,13 +172,18 @@ function runHelper(helper: string, action: "get" | "store" | "erase", input: str
     let out = "";
     let err = "";
     let tooMuch = false;
-    // A helper answers with a few hundred bytes of JSON: one that floods its output is stopped, not buffered.
+    // A helper answers with a few hundred bytes of JSON: one that floods its output is stopped, not buffered, and
+    // the answer does not wait for its 'close' (a child of the helper may hold the pipe open).
     const collect = (d: string, into: "out" | "err") => {
+      if (tooMuch) return;
       if (into === "out") out += d;
       else err += d;
-      if (out.length + err.length > MAX_HELPER_OUTPUT && !tooMuch) {
+      if (out.length + err.length > MAX_HELPER_OUTPUT) {
         tooMuch = true;
         child.kill("SIGKILL");
+        child.stdout.destroy();
+        child.stderr.destroy();
+        reject(new OciError("TOO_LARGE", `credential helper ${program} wrote more than ${MAX_HELPER_OUTPUT} bytes`));
       }
     };
     child.stdout.setEncoding("utf8").on("data", (d: string) => collect(d, "out"));
@@ -191,9 +196,8 @@ function runHelper(helper: string, action: "get" | "store" | "erase", input: str
       ),
     );
     child.on("close", (code) => {
-      if (tooMuch) {
-        reject(new OciError("TOO_LARGE", `credential helper ${program} wrote more than ${MAX_HELPER_OUTPUT} bytes`));
-      } else if (code === 0) resolve(out);
+      if (tooMuch) return;
+      if (code === 0) resolve(out);
       else reject(new HelperError(program, action, (out || err).trim()));
     });
     // A helper that exits without reading its input (it failed early, or needs none) closes the pipe under us:

@@ -182,6 +182,12 @@ describe("copy between registries with their own credentials", () => {
     const both = await toci(["copy", src, dst, ...wrong, ...from, ...to, "--json"]);
     expect(both.stderr).toBe("");
     expect(JSON.parse(both.stdout)).toMatchObject({ digest: fixture.root.digest });
+    // --password-stdin serves both sides: stdin is read once, not once per registry (the second got "").
+    const stdin = await toci(["copy", src, `${token.host}/cli/auth-stdin:v1`, "-u", "testuser", "--password-stdin"], {
+      input: "testpassword\n",
+    });
+    expect(stdin.stderr).toBe("");
+    expect(stdin.code).toBe(0);
     const incomplete = await toci(["copy", src, dst, "--from-username", "testuser"]);
     expect(incomplete.code).toBe(2);
     expect(incomplete.stderr).toContain("--from-username needs --from-password");

@@ -251,7 +251,9 @@ describe("config.json: what a user of docker, oras and crane expects", () => {
   it("a credential helper that floods its output is stopped at 1 MiB with TOO_LARGE, not buffered", async () => {
     const bin = tempDir("toci-cli-helper-");
     const program = join(bin, "docker-credential-flood");
-    writeFileSync(program, '#!/bin/sh\nexec yes \'{"Username":"u","Secret":"s"}\'\n');
+    // No `exec`: the shell's child (yes) keeps the pipe open after the shell is killed, so 'close' would not come
+    // (yes itself ends on SIGPIPE once toci stops reading).
+    writeFileSync(program, '#!/bin/sh\nyes \'{"Username":"u","Secret":"s"}\'\n');
     chmodSync(program, 0o755);
     vi.stubEnv("PATH", `${bin}:${process.env["PATH"]}`);
     const error = await ociError(

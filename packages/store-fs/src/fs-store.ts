@@ -547,15 +547,23 @@ async function openIngest(
   let done = false;
   let syncedTo = size; // bytes covered by the last early sync started
   let syncing: Promise<void> | undefined;
+  // A failed background sync, kept for the commit: Linux reports a writeback error to one fsync per open file, so
+  // the commit's own sync on this handle could succeed after pages were lost (the hash, taken from memory, would
+  // still verify).
+  let syncFailure: unknown;
   /** Starts a background sync once enough bytes have piled up since the last one (one at a time). */
   const syncEarly = () => {
     if (syncing || written - syncedTo < EARLY_SYNC_BYTES) return;
     syncedTo = written;
-    // Its failure is not this write's: the commit's own sync reports a real problem.
-    const settle = () => {
-      syncing = undefined;
-    };
-    syncing = handle.sync().then(settle, settle);
+    syncing = handle.sync().then(
+      () => {
+        syncing = undefined;
+      },
+      (error: unknown) => {
+        syncFailure ??= error;
+        syncing = undefined;
+      },
+    );
   };
 
   const flush = async () => {
@@ -636,6 +644,7 @@ async function openIngest(
       try {
         await flush();
         await syncing;
+        if (syncFailure !== undefined) throw syncFailure;
         await handle.sync(); // the bytes are durable before the name makes them visible
         done = true;
         await handle.close();
@@ -658,6 +667,9 @@ async function openIngest(
       if (done) return;
       try {
         await flush();
+        await syncing;
+        // A partial whose background sync failed may hold holes: not worth resuming.
+        if (syncFailure !== undefined) throw syncFailure;
       } catch {
         await finish(false);
         return;

@@ -143,3 +143,52 @@ describe("a large blob's early syncs", () => {
     }
   });
 });
+
+describe("a failed early sync", () => {
+  it("fails the commit with STORE (the commit's own fsync could succeed after lost pages) and stores nothing", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const nodeFs = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { createHash } = await import("node:crypto");
+    const { fsStore } = await import("../src/index.js");
+    const dir = await mkdtemp(join(tmpdir(), "toci-early-sync-eio-"));
+    try {
+      let failed = 0;
+      // node:fs/promises whose first fsync of a blob file fails with EIO, as a writeback error reports once.
+      const fs = {
+        ...nodeFs,
+        open: async (path: string, flags: string, mode?: number) => {
+          const handle = await nodeFs.open(path, flags, mode);
+          const blobFile = /\/ingest\/sha256-/.test(path);
+          return {
+            write: (b: Uint8Array, o: number, l: number, p: number | null) => handle.write(b, o, l, p),
+            read: (b: Uint8Array, o: number, l: number, p: number | null) => handle.read(b, o, l, p),
+            sync: async () => {
+              if (blobFile && failed++ === 0) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+              await handle.sync();
+            },
+            close: () => handle.close(),
+          };
+        },
+      } as unknown as FsPromises;
+      const store = await fsStore(join(dir, "layout"), { fs });
+      const size = 40 * 1024 * 1024;
+      const chunk = new Uint8Array(1024 * 1024).fill(3);
+      const hash = createHash("sha256");
+      for (let i = 0; i < size / chunk.length; i++) hash.update(chunk);
+      const descriptor: Descriptor = {
+        mediaType: "application/octet-stream",
+        digest: `sha256:${hash.digest("hex")}` as Digest,
+        size,
+      };
+      const ingest = await store.ingest(descriptor);
+      for (let i = 0; i < size / chunk.length; i++) await ingest.write(chunk);
+      await expect(ingest.commit()).rejects.toMatchObject({ code: "STORE" });
+      expect(failed).toBeGreaterThanOrEqual(1);
+      expect(await store.exists(descriptor)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -109,3 +109,33 @@ describe("leases", () => {
     expect((await stat(join(dir, "ingest", "leases", file!))).size).toBeLessThan(120 * 1024);
   }, 30_000);
 });
+
+describe("leases of another host, and a compacted lease file", () => {
+  it("another host's lease binds gc by its age alone (its pid means nothing here)", async () => {
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const store = await fsStore(dir);
+    const fresh = await put(store, bytes("leased on another host, a moment ago"));
+    const stale = await put(store, bytes("leased on another host, two days ago"));
+    const leasesDir = join(dir, "ingest", "leases");
+    await mkdir(leasesDir, { recursive: true });
+    const now = Date.now();
+    // pid 2^22 + 1 is above Linux's pid_max: dead here, which must not matter for another host.
+    await writeFile(
+      join(leasesDir, "4194305-0123456789ab"),
+      `host other-host.example\n${fresh.digest} ${now}\n${stale.digest} ${now - 2 * 86_400_000}\n`,
+    );
+    expect(await store.gc()).toEqual([stale.digest]);
+    expect(await store.exists(fresh)).toBe(true);
+    expect(await readdir(leasesDir)).toContain("4194305-0123456789ab");
+  });
+
+  it("close() removes the lease file even after a compaction closed its handle", async () => {
+    const store = await fsStore(dir);
+    const d = await put(store, bytes("checked until the file is compacted"));
+    // The ingest took lease 1; lease 1027 passes 2 × 1 + 1024 lines and compacts, closing the handle last.
+    for (let i = 0; i < 1026; i++) await store.exists(d);
+    expect((await readdir(join(dir, "ingest", "leases"))).length).toBe(1);
+    await store.close();
+    expect(await readdir(join(dir, "ingest", "leases"))).toEqual([]);
+  });
+});

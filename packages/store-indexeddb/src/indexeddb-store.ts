@@ -55,6 +55,13 @@ export interface IndexedDbStoreOptions {
   chunkSize?: number;
   /** The IndexedDB factory. @default globalThis.indexedDB */
   indexedDB?: IDBFactory;
+  /**
+   * How long a lease lasts without being taken again, in ms: every blob this store commits or finds present is
+   * leased (a Web Lock), and gc() in another tab keeps what live leases name, so that a pull running there does not
+   * lose its blobs before it names its root. A lease also ends with its tab and with close().
+   * @default 86400000 (a day)
+   */
+  leaseTtl?: number;
 }
 
 /** A Store in IndexedDB that keeps upload sessions and blob sources, and can be closed. */
@@ -104,7 +111,7 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
   const dbName = databaseName(name);
   let db: IDBDatabase | undefined = await idb("cannot open the database", () => openDatabase(factory, dbName));
   // Blobs this store works with, kept from other tabs' gc until it names its root (internal/leases.ts).
-  const lease = leases(dbName, locks());
+  const lease = leases(dbName, locks(), options.leaseTtl);
 
   const database = (): IDBDatabase => {
     if (!db) throw new OciError("CLOSED", `the store ${dbName} is closed`);

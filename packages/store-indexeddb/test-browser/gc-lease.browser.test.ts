@@ -42,3 +42,29 @@ it("keeps another tab's leased blobs, and collects them once that tab is gone", 
   expect(removed.sort()).toEqual([committed.digest, present.digest].sort());
   await store.close();
 });
+
+it("a lease not taken again within leaseTtl ends, even while its tab lives", async () => {
+  const name = `gc-lease-ttl-${Date.now()}`;
+  const store = await indexedDbStore(name);
+  const bytes = text("leased by a tab that lives on");
+  const committed = await describeBytes(bytes);
+  const present = await describeBytes(text("absent"));
+  const worker = new Worker(new URL("./leaser.worker.ts", import.meta.url), { type: "module" });
+  const reply = new Promise<{ present: boolean }>((resolve) => {
+    worker.onmessage = (event) => resolve(event.data);
+  });
+  worker.postMessage({ name, committed, bytes, present, leaseTtl: 1500 });
+  await reply;
+  try {
+    expect(await store.gc()).toEqual([]); // leased, within its time
+    let removed: string[] = [];
+    for (let tries = 0; tries < 100 && removed.length === 0; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      removed = await store.gc();
+    }
+    expect(removed).toEqual([committed.digest]);
+  } finally {
+    worker.terminate();
+    await store.close();
+  }
+});

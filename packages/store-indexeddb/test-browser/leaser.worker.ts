@@ -3,8 +3,8 @@
 import { indexedDbStore } from "../src/index.js";
 
 self.onmessage = async (event: MessageEvent) => {
-  const { name, committed, bytes, present } = event.data;
-  const store = await indexedDbStore(name);
+  const { name, committed, bytes, present, leaseTtl } = event.data;
+  const store = await indexedDbStore(name, { leaseTtl });
   const ingest = await store.ingest(committed);
   await ingest.write(bytes);
   await ingest.commit();

@@ -5,8 +5,9 @@
 // therefore leased first, as a Web Lock named `toci-lease:<database>:<owner>:<digest>`: the browser lists held
 // locks to every tab of the origin (navigator.locks.query()) and releases them when the page goes, so a lease
 // needs no record and cannot outlive its tab. gc() keeps what other owners' leases name; a store's own leases do not
-// bind its own gc() (it knows what it runs). close() ends them. Without Web Locks (Node with fake-indexeddb) there
-// is nobody else to protect against, and leases are no-ops.
+// bind its own gc() (it knows what it runs). close() ends them, and so does a day without use (as in the fs store),
+// so that a tab left open for weeks does not pin what it once pulled. Without Web Locks (Node with fake-indexeddb)
+// there is nobody else to protect against, and leases are no-ops.
 
 interface LockManagerLike {
   request(name: string, callback: () => Promise<void>): Promise<void>;
@@ -22,14 +23,37 @@ export interface Leases {
   release(): void;
 }
 
-export function leases(database: string, manager: LockManagerLike | undefined): Leases {
+/** How long a lease lasts without being taken again, by default: longer than any pull, as the fs store's. */
+const TTL_MS = 24 * 60 * 60 * 1000;
+/** How often expired leases are looked for (more often when they last less). */
+const SWEEP_MS = 60 * 60 * 1000;
+
+export function leases(database: string, manager: LockManagerLike | undefined, ttl = TTL_MS): Leases {
   const owner = crypto.randomUUID();
   const prefix = `toci-lease:${database}:`;
   const own = new Map<string, Promise<() => void>>();
+  const takenAt = new Map<string, number>();
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+
+  const drop = (digest: string) => {
+    void own.get(digest)?.then((release) => release());
+    own.delete(digest);
+    takenAt.delete(digest);
+  };
+  const sweep = () => {
+    const now = Date.now();
+    for (const [digest, at] of takenAt) if (now - at >= ttl) drop(digest);
+    if (own.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
 
   return {
     take(digest) {
       if (!manager) return Promise.resolve();
+      takenAt.set(digest, Date.now());
+      sweeper ??= setInterval(sweep, Math.min(SWEEP_MS, ttl));
       let taken = own.get(digest);
       if (!taken) {
         taken = new Promise<() => void>((granted) => {
@@ -63,8 +87,9 @@ export function leases(database: string, manager: LockManagerLike | undefined): 
     },
 
     release() {
-      for (const taken of own.values()) void taken.then((release) => release());
-      own.clear();
+      for (const digest of [...own.keys()]) drop(digest);
+      clearInterval(sweeper);
+      sweeper = undefined;
     },
   };
 }

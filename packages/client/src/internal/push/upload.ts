@@ -73,8 +73,9 @@ export async function uploadBlob(
       const lost =
         e.code === "BLOB_UPLOAD_UNKNOWN" ||
         e.code === "BLOB_UPLOAD_INVALID" ||
-        // A remembered session that failed in any other way is not worth insisting on: start a fresh one.
-        (resumed.session && e.code !== "ABORTED" && !isContentError(e));
+        // A remembered session the registry refused for good (not a flaky link, a 429 or a 5xx: those keep it, and
+        // the next push resumes it) is not worth insisting on: start a fresh one.
+        (resumed.session && !e.temporary && e.code !== "ABORTED" && !isContentError(e));
       if (!lost || signal.aborted) throw e;
       const head = await context.http.send({
         method: "HEAD",
@@ -170,7 +171,9 @@ async function uploadOnce(
       const remaining = expected.size - offset;
       const monolithic =
         offset === 0 &&
-        (remaining <= tuning.monolithicMax || http.abilities.chunkedBroken === true) &&
+        // A one-shot stream is buffered to be re-sendable: in one request only up to a chunk's worth of it.
+        ((remaining <= tuning.monolithicMax && (source.seekable || remaining <= ONE_SHOT_CHUNK)) ||
+          http.abilities.chunkedBroken === true) &&
         (http.abilities.maxRequestBytes === undefined || remaining <= http.abilities.maxRequestBytes);
       try {
         if (monolithic || remaining === 0) {
