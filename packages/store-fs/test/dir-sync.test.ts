@@ -1,8 +1,14 @@
 // The group commit of directory syncs: concurrent commits share fsyncs, and nobody is told "durable" by a sync
 // that started before its own rename.
-import type { Descriptor, Digest } from "@toci/spec-types";
+import { createHash } from "node:crypto";
+import * as nodeFs from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Descriptor, Digest, Ingest } from "@toci/spec-types";
 import { describe, expect, it } from "vitest";
 import type { FsFileHandle, FsPromises } from "../src/fs-api.js";
+import { type FsStore, fsStore } from "../src/index.js";
 import { syncDir } from "../src/internal/dir-sync.js";
 
 /** A file system whose directory fsyncs finish only when the test says so, recording when each started. */
@@ -84,111 +90,83 @@ describe("syncDir", () => {
   });
 });
 
+/**
+ * node:fs/promises whose blob files (in ingest/) report each sync to `onSync(bytesWrittenSoFar)`, which may throw
+ * to make that sync fail.
+ */
+function watchedFs(onSync: (written: number) => void): FsPromises {
+  let written = 0;
+  return {
+    ...nodeFs,
+    open: async (path: string, flags: string, mode?: number) => {
+      const handle = await nodeFs.open(path, flags, mode);
+      const blobFile = /\/ingest\/sha256-/.test(path);
+      return {
+        write: async (b: Uint8Array, o: number, l: number, p: number | null) => {
+          const r = await handle.write(b, o, l, p);
+          if (blobFile) written += r.bytesWritten;
+          return r;
+        },
+        read: (b: Uint8Array, o: number, l: number, p: number | null) => handle.read(b, o, l, p),
+        sync: async () => {
+          if (blobFile) onSync(written);
+          await handle.sync();
+        },
+        close: () => handle.close(),
+      };
+    },
+  } as unknown as FsPromises;
+}
+
+/** A store on `fs` in a temp dir, and a blob of `mib` MiB of one byte value, written into it through an ingest. */
+async function withBigIngest(fs: FsPromises, mib: number, run: (ingest: Ingest, store: FsStore) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), "toci-early-sync-"));
+  try {
+    const store = await fsStore(join(dir, "layout"), { fs });
+    const chunk = new Uint8Array(1024 * 1024).fill(mib);
+    const hash = createHash("sha256");
+    for (let i = 0; i < mib; i++) hash.update(chunk);
+    const descriptor: Descriptor = {
+      mediaType: "application/octet-stream",
+      digest: `sha256:${hash.digest("hex")}` as Digest,
+      size: mib * chunk.length,
+    };
+    const ingest = await store.ingest(descriptor);
+    for (let i = 0; i < mib; i++) await ingest.write(chunk);
+    await run(ingest, store);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe("a large blob's early syncs", () => {
   it("syncs while writing (every 32 MiB), and still once more before the commit renames", async () => {
-    const { mkdtemp, rm } = await import("node:fs/promises");
-    const nodeFs = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { createHash } = await import("node:crypto");
-    const { fsStore } = await import("../src/index.js");
-    const dir = await mkdtemp(join(tmpdir(), "toci-early-sync-"));
-    try {
-      const events: string[] = [];
-      let written = 0;
-      // node:fs/promises, with every file handle's writes and syncs recorded.
-      const fs = {
-        ...nodeFs,
-        open: async (path: string, flags: string, mode?: number) => {
-          const handle = await nodeFs.open(path, flags, mode);
-          const blobFile = /\/ingest\/sha256-/.test(path);
-          return {
-            write: async (b: Uint8Array, o: number, l: number, p: number | null) => {
-              const r = await handle.write(b, o, l, p);
-              if (blobFile) written += r.bytesWritten;
-              return r;
-            },
-            read: (b: Uint8Array, o: number, l: number, p: number | null) => handle.read(b, o, l, p),
-            sync: async () => {
-              if (blobFile) events.push(`sync@${written}`);
-              await handle.sync();
-            },
-            close: () => handle.close(),
-          };
-        },
-      } as unknown as FsPromises;
-      const store = await fsStore(join(dir, "layout"), { fs });
-      const size = 80 * 1024 * 1024;
-      const chunk = new Uint8Array(1024 * 1024).fill(7);
-      const hash = createHash("sha256");
-      for (let i = 0; i < size / chunk.length; i++) hash.update(chunk);
-      const descriptor: Descriptor = {
-        mediaType: "application/octet-stream",
-        digest: `sha256:${hash.digest("hex")}` as Digest,
-        size,
-      };
-      events.length = 0;
-      written = 0;
-      const ingest = await store.ingest(descriptor);
-      for (let i = 0; i < size / chunk.length; i++) await ingest.write(chunk);
-      await ingest.commit();
-      const at = events.map((e) => Number(e.slice(5)));
-      // At 32 MiB, and at 64 MiB unless the first was still running then (one at a time).
-      expect(at.filter((n) => n < size).length).toBeGreaterThanOrEqual(1);
-      expect(at.filter((n) => n < size).every((n) => n >= 32 * 1024 * 1024)).toBe(true);
-      expect(at.at(-1)).toBe(size); // the commit's own, after the last byte
-      expect(await store.exists(descriptor)).toBe(true);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const at: number[] = [];
+    const size = 80 * 1024 * 1024;
+    await withBigIngest(
+      watchedFs((written) => at.push(written)),
+      80,
+      async (ingest, store) => {
+        await ingest.commit();
+        // At 32 MiB, and at 64 MiB unless the first was still running then (one at a time).
+        expect(at.filter((n) => n < size).length).toBeGreaterThanOrEqual(1);
+        expect(at.filter((n) => n < size).every((n) => n >= 32 * 1024 * 1024)).toBe(true);
+        expect(at.at(-1)).toBe(size); // the commit's own, after the last byte
+        expect(await store.exists(ingest.descriptor)).toBe(true);
+      },
+    );
   });
-});
 
-describe("a failed early sync", () => {
-  it("fails the commit with STORE (the commit's own fsync could succeed after lost pages) and stores nothing", async () => {
-    const { mkdtemp, rm } = await import("node:fs/promises");
-    const nodeFs = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { createHash } = await import("node:crypto");
-    const { fsStore } = await import("../src/index.js");
-    const dir = await mkdtemp(join(tmpdir(), "toci-early-sync-eio-"));
-    try {
-      let failed = 0;
-      // node:fs/promises whose first fsync of a blob file fails with EIO, as a writeback error reports once.
-      const fs = {
-        ...nodeFs,
-        open: async (path: string, flags: string, mode?: number) => {
-          const handle = await nodeFs.open(path, flags, mode);
-          const blobFile = /\/ingest\/sha256-/.test(path);
-          return {
-            write: (b: Uint8Array, o: number, l: number, p: number | null) => handle.write(b, o, l, p),
-            read: (b: Uint8Array, o: number, l: number, p: number | null) => handle.read(b, o, l, p),
-            sync: async () => {
-              if (blobFile && failed++ === 0) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
-              await handle.sync();
-            },
-            close: () => handle.close(),
-          };
-        },
-      } as unknown as FsPromises;
-      const store = await fsStore(join(dir, "layout"), { fs });
-      const size = 40 * 1024 * 1024;
-      const chunk = new Uint8Array(1024 * 1024).fill(3);
-      const hash = createHash("sha256");
-      for (let i = 0; i < size / chunk.length; i++) hash.update(chunk);
-      const descriptor: Descriptor = {
-        mediaType: "application/octet-stream",
-        digest: `sha256:${hash.digest("hex")}` as Digest,
-        size,
-      };
-      const ingest = await store.ingest(descriptor);
-      for (let i = 0; i < size / chunk.length; i++) await ingest.write(chunk);
+  it("a failed one fails the commit with STORE (the commit's own fsync could pass after lost pages), storing nothing", async () => {
+    let syncs = 0;
+    // The first fsync of the blob fails with EIO, as a writeback error is reported once.
+    const fs = watchedFs(() => {
+      if (syncs++ === 0) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+    });
+    await withBigIngest(fs, 40, async (ingest, store) => {
       await expect(ingest.commit()).rejects.toMatchObject({ code: "STORE" });
-      expect(failed).toBeGreaterThanOrEqual(1);
-      expect(await store.exists(descriptor)).toBe(false);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      expect(syncs).toBeGreaterThanOrEqual(1);
+      expect(await store.exists(ingest.descriptor)).toBe(false);
+    });
   });
 });
