@@ -80,6 +80,9 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
   return {
     take(digest) {
       const now = Date.now();
+      // Taken recently (a pull checks a blob, then ingests it): still leased; wait only for writes under way.
+      const at = held.get(digest);
+      if (at !== undefined && now - at < ttl / 2) return queue;
       const run = queue.then(async () => {
         held.set(digest, now);
         await append(`${digest} ${now}\n`);
