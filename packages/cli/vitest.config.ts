@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 import { reporters } from "../../vitest.shared.js";
 
-// End-to-end: the built dist/bin.js runs as a child process against real registries (test/global-setup.ts).
+// End-to-end: the built bundle dist-bin/toci.js runs as a child process against real registries (test/global-setup.ts).
 export default defineConfig({
   test: {
     environment: "node",
