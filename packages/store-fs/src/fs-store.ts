@@ -469,8 +469,12 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
         throw new OciError("INVALID_ARGUMENT", `not a repository name: ${JSON.stringify(repository)}`);
       }
       await storeOp("cannot record a source", async () => {
-        await fs.mkdir(paths.sources, { recursive: true });
-        const handle = await fs.open(path, "a");
+        // ingest/sources/ exists after the first record: made then, not at every one (a pull records every blob).
+        const handle = await fs.open(path, "a").catch(async (error: unknown) => {
+          if (errorCode(error) !== "ENOENT") throw error;
+          await fs.mkdir(paths.sources, { recursive: true });
+          return fs.open(path, "a");
+        });
         try {
           const line = new TextEncoder().encode(`${repository}\n`);
           await handle.write(line, 0, line.length, null);
@@ -649,9 +653,13 @@ async function openIngest(
         done = true;
         await handle.close();
         const dir = join(target, "..");
-        await fs.mkdir(dir, { recursive: true });
         // A concurrent writer of the same digest may have renamed first; replacing identical bytes is harmless.
-        await fs.rename(ownPath, target);
+        // blobs/<alg>/ exists but for the first blob of an algorithm: made then, not checked at every commit.
+        await fs.rename(ownPath, target).catch(async (error: unknown) => {
+          if (errorCode(error) !== "ENOENT") throw error;
+          await fs.mkdir(dir, { recursive: true });
+          await fs.rename(ownPath, target);
+        });
         await syncDir(fs, dir);
       } catch (error) {
         await finish(false);
