@@ -16,10 +16,12 @@
 //     what another tool still names is the one mistake that cannot be undone. A skipped entry whose digest is
 //     not valid cannot name any blob gc would delete (gc only considers files named by valid digests);
 //   - rewriting (tag, untag, remove) keeps skipped entries where they were, as JSON values (another tool's data
-//     is never dropped); only a valid entry can be replaced or removed.
+//     is never dropped), but one whose ref.name a tag gives to a new root (two entries of one name would be
+//     ambiguous to every reader); only a valid entry can otherwise be replaced or removed.
 // Nothing to salvage, so still refused with STORE: bytes over the cap, not UTF-8 JSON, not an object,
 // schemaVersion other than 2, a mediaType other than the OCI index type, `manifests` missing or not an array.
 import {
+  ANNOTATION_REF_NAME,
   checkDescriptor,
   type Descriptor,
   type Digest,
@@ -114,7 +116,12 @@ export function parseIndexFile(bytes: Uint8Array, file: string, maxBytes: number
 export function serializeIndex(file: IndexFile, next: readonly Descriptor[]): string {
   const valid = new Set<unknown>(file.roots);
   const kept = new Set<unknown>(next);
-  const manifests: unknown[] = file.entries.filter((entry) => !valid.has(entry) || kept.has(entry));
+  // A name given to a new root is that root's: a skipped entry carrying the same ref.name would leave two entries
+  // of one name, and other tools might pick the broken one. It is the one bad entry a rewrite drops.
+  const named = new Set(next.filter((root) => !valid.has(root)).map(refName));
+  const manifests: unknown[] = file.entries.filter((entry) =>
+    valid.has(entry) ? kept.has(entry) : refName(entry) === undefined || !named.has(refName(entry)),
+  );
   for (const root of next) if (!valid.has(root)) manifests.push(root);
   const { schemaVersion: _v, mediaType: _m, manifests: _r, ...rest } = file.raw;
   return JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests, ...rest });
@@ -132,6 +139,13 @@ export function skippedWarning(file: string, skipped: readonly SkippedIndexEntry
     skipped: skipped.length,
     entries: skipped.slice(0, MAX_REPORTED),
   };
+}
+
+/** An entry's `org.opencontainers.image.ref.name`, when it has a string one. */
+function refName(entry: unknown): string | undefined {
+  if (typeof entry !== "object" || entry === null) return undefined;
+  const name = (entry as { annotations?: Record<string, unknown> }).annotations?.[ANNOTATION_REF_NAME];
+  return typeof name === "string" ? name : undefined;
 }
 
 /** The entry's digest when it is one toci stores (sha256/sha512, exact length); what gc must not delete. */

@@ -122,6 +122,25 @@ describe("rewrites keep the bad entries", () => {
   });
 });
 
+describe("a tag takes its name from a bad entry", () => {
+  it.each(BAD_ENTRIES)("%s: tagging its ref.name replaces it; an entry without that name stays", async (_, bad) => {
+    let c: Descriptor | undefined;
+    const { store, entries } = await layoutWith(async (s) => {
+      const a = await putImage(s, "a");
+      c = (await putImage(s, "c")).manifest;
+      return [named(a.manifest, "a"), bad(a.manifest)];
+    });
+    const carriesName = JSON.stringify(entries[1]).includes('"bad"');
+    await store.tag(c as Descriptor, "bad");
+    const manifests = (await json(join(dir, "index.json"))).manifests as unknown[];
+    const names = manifests.map((e) => (e as Descriptor | null)?.annotations?.[ANNOTATION_REF_NAME]);
+    // One entry of the name, the new root's; a bad entry that did not carry it is still there.
+    expect(names.filter((n) => n === "bad")).toHaveLength(1);
+    expect((await store.resolve("bad"))?.digest).toBe(c?.digest);
+    expect(manifests).toHaveLength(carriesName ? 2 : 3);
+  });
+});
+
 describe("gc and bad entries", () => {
   it("keeps the graph of a manifest that a bad entry names by a valid digest (wrong size, no mediaType)", async () => {
     let kept: Awaited<ReturnType<typeof putImage>> | undefined;
