@@ -16,6 +16,7 @@ import {
   relativeLocation,
   respond,
   startFaultProxy,
+  unavailable,
 } from "@toci/testkit/proxy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, newClient, registries, succeeded, uniqueRepo } from "./helpers.js";
@@ -80,6 +81,19 @@ describe("blob push", () => {
     expect(lying.at(-1)).toMatchObject({ type: "failed", error: { code: "DIGEST_INVALID", status: 400 } });
     expect(await r.exists(wrong.desc)).toBe(false);
     expect(logger.errors.length).toBeGreaterThan(0);
+  });
+
+  it("sends a one-shot stream in requests of at most 16 MiB, even under a larger monolithicMax (it is buffered)", async () => {
+    const repo = uniqueRepo("oneshot");
+    const data = await blob(20 * 1024 * 1024, "oneshot");
+    const { client } = newClient(memoryStore()); // monolithicMax 64 MiB: a seekable source would go in one PUT
+    proxy.clearRequests();
+    const r = client.registry(proxy.url).repo(repo);
+    expect(succeeded(await collect(r.push(new Blob([data.bytes as BlobPart]).stream(), data.desc)))).toBe(true);
+    const bodies = [...uploads(proxy, "PATCH"), ...uploads(proxy, "PUT")].map((q) => q.bytesIn);
+    expect(bodies.reduce((a, b) => a + b, 0)).toBe(data.bytes.byteLength);
+    expect(Math.max(...bodies)).toBeLessThanOrEqual(16 * 1024 * 1024);
+    expect(await r.exists(data.desc)).toBe(true);
   });
 
   it("honours OCI-Chunk-Min-Length, relative Locations, and uses the newest Location every time", async () => {
@@ -154,6 +168,46 @@ describe("blob push", () => {
       expect(events.at(-1)).toMatchObject({ transferredBytes: sent });
       expect(uploads(proxy, "POST")).toHaveLength(0);
       expect(sent).toBeLessThanOrEqual(data.bytes.byteLength - 4_000_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a remembered session through temporary errors: no fresh session, resumed by the next push", async () => {
+    const repo = uniqueRepo("keep");
+    const data = await blob(6_000_000, "keep");
+    const dir = await mkdtemp(join(tmpdir(), "toci-push-keep-"));
+    const tuning = { monolithicMax: 1_000_000, chunkSize: 2_000_000 };
+    try {
+      {
+        // A first push stopped after 2 MB were acknowledged: the session is remembered in the store.
+        const { client } = newClient(await fsStore(dir), tuning);
+        const controller = new AbortController();
+        for await (const e of client
+          .registry(proxy.url)
+          .repo(repo)
+          .push(data.bytes, data.desc, { signal: controller.signal })) {
+          if (e.type === "progress" && e.bytes >= 2_000_000) controller.abort();
+        }
+        await client.close();
+      }
+      // The resumed push meets a registry that answers every PATCH with 503: it fails, but must not trade the
+      // remembered session (bytes on the registry) for a fresh one from byte 0.
+      proxy.clearRequests();
+      const rule = proxy.on({ method: "PATCH", path: /\/blobs\/uploads\// }, unavailable());
+      {
+        const { client } = newClient(await fsStore(dir), { ...tuning, noRetry: true });
+        const events = await collect(client.registry(proxy.url).repo(repo).push(data.bytes, data.desc));
+        expect(events.at(-1)).toMatchObject({ type: "failed", error: { code: "UNAVAILABLE" } });
+        await client.close();
+      }
+      expect(uploads(proxy, "POST")).toHaveLength(0);
+      rule.remove();
+      proxy.clearRequests();
+      const { client } = newClient(await fsStore(dir), tuning);
+      expect(succeeded(await collect(client.registry(proxy.url).repo(repo).push(data.bytes, data.desc)))).toBe(true);
+      expect(uploads(proxy, "POST")).toHaveLength(0); // the remembered session, resumed
+      await client.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
