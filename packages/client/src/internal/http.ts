@@ -102,7 +102,12 @@ export class RegistryHttp {
       });
       // A body that was a stream is spent: such a request cannot be replayed after a 401.
       const replayable = !(request.body instanceof ReadableStream);
-      if (response.status === 401 && ownOrigin && replayable) {
+      // A challenge is believed only from the registry's own origin. The transport follows redirects, so the
+      // answer may come from a redirect target (a storage host): its 401 is an error for the caller, never a
+      // reason to run a token flow on a realm it names with the registry's credentials, nor to send the token
+      // it yields back to the registry.
+      const answeredByRegistry = !response.url || sameOrigin(response.url, this.base);
+      if (response.status === 401 && ownOrigin && answeredByRegistry && replayable) {
         const retry = await this.#auth.unauthorized(
           response.headers.get("www-authenticate"),
           request.scopes,

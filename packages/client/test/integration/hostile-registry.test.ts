@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Descriptor, describe as describeContent } from "@toci/spec-types";
 import { fsStore } from "@toci/store-fs";
 import { fetchTransport } from "@toci/transport-fetch";
+import { nodeTransport } from "@toci/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../../src/index.js";
 import { collect, testLogger } from "./helpers.js";
@@ -57,23 +58,29 @@ async function startServer(auth: boolean): Promise<TestServer> {
 
 let registry: TestServer;
 let elsewhere: TestServer; // another origin (another port on the same host is another origin)
+let realm: TestServer; // a third origin: a token realm that only a redirect target names
 let dir: string;
 
 beforeAll(async () => {
   registry = await startServer(true);
   elsewhere = await startServer(false);
+  realm = await startServer(false);
 });
 afterAll(async () => {
   registry.server.closeAllConnections();
   elsewhere.server.closeAllConnections();
+  realm.server.closeAllConnections();
   await new Promise((r) => registry.server.close(r));
   await new Promise((r) => elsewhere.server.close(r));
+  await new Promise((r) => realm.server.close(r));
 });
 afterEach(async () => {
   registry.route = undefined;
   elsewhere.route = undefined;
+  realm.route = undefined;
   registry.requests.length = 0;
   elsewhere.requests.length = 0;
+  realm.requests.length = 0;
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -377,6 +384,88 @@ describe("a registry that points elsewhere", () => {
     if (_name === "another origin") expect(last).toMatchObject({ type: "progress", percent: 100 });
     else expect(last).toMatchObject({ type: "failed", error: { code: "PROTOCOL" } });
     expect(adminHits()).toBe(0);
+    await client.close();
+  });
+});
+
+// A redirect target that answers 401 with a challenge naming a realm on a third origin: before the fix, toci ran the
+// token flow there with the registry's Basic credentials (or refresh token), then sent the third origin's token
+// back to the registry. A challenge is only believed from the registry's own origin.
+describe("a 401 from a redirect target", () => {
+  const transports = {
+    fetch: () => fetchTransport({ retry: false, timeout: 2_000 }),
+    node: () => nodeTransport({ retry: false, timeout: 2_000 }),
+  };
+  const auths = {
+    basic: { type: "basic", username: USER, password: PASS },
+    "refresh-token": { type: "refresh-token", refreshToken: "r3fresh" },
+  } as const;
+  const cases = Object.keys(transports).flatMap((t) => Object.keys(auths).map((a) => [t, a] as const)) as [
+    keyof typeof transports,
+    keyof typeof auths,
+  ][];
+  // A registry that asks for nothing itself: the only challenge anywhere is the redirect target's.
+  let open: TestServer;
+  beforeAll(async () => {
+    open = await startServer(false);
+  });
+  afterAll(async () => {
+    open.server.closeAllConnections();
+    await new Promise((r) => open.server.close(r));
+  });
+  afterEach(() => {
+    open.route = undefined;
+    open.requests.length = 0;
+  });
+
+  function hostileRedirects(img: Image, redirected: (url: string) => boolean) {
+    open.route = serve(img, (req, res) => {
+      if (redirected(req.url ?? "")) {
+        res.writeHead(307, { location: `${elsewhere.url}/storage${req.url}`, "content-length": "0" }).end();
+      }
+    });
+    elsewhere.route = (_req, res) => {
+      const challenge = `Bearer realm="${realm.url}/token",service="evil",scope="repository:a/b:pull"`;
+      res.writeHead(401, { "www-authenticate": challenge, "content-length": "0" }).end();
+    };
+    realm.route = (req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json" }).end('{"token":"stolen","expires_in":300}');
+    };
+  }
+
+  async function hostileClient(t: keyof typeof transports, a: keyof typeof auths) {
+    dir = await mkdtemp(join(tmpdir(), "toci-hostile-"));
+    const store = await fsStore(dir);
+    const client = new Client({ transport: transports[t](), store, logger: testLogger(), blobAttempts: 1 });
+    return { client, store, registry: client.registry(open.url, { auth: auths[a] }) };
+  }
+
+  function nothingLeaked() {
+    expect(realm.requests).toEqual([]);
+    expect(elsewhere.requests.filter((r) => r.authorization !== undefined)).toEqual([]);
+    expect(open.requests.filter((r) => r.authorization !== undefined)).toEqual([]);
+  }
+
+  it.each(cases)("a redirected blob GET (%s transport, %s credentials): UNAUTHORIZED, no token flow", async (t, a) => {
+    const img = await image(new Uint8Array(5_000).fill(3));
+    hostileRedirects(img, (url) => url.endsWith(img.layerDesc.digest));
+    const { client, store, registry: reg } = await hostileClient(t, a);
+    const events = await collect(reg.repo("a/b").pull("v1"));
+    expect(events.at(-1)).toMatchObject({ type: "failed", error: { code: "UNAUTHORIZED" } });
+    expect(elsewhere.requests.length).toBeGreaterThan(0); // the redirect was followed
+    expect(await store.exists(img.layerDesc)).toBe(false);
+    nothingLeaked();
+    await client.close();
+  });
+
+  it.each(cases)("a redirected GET /v2/ (%s transport, %s credentials): ping false, no token flow", async (t, a) => {
+    const img = await image(new Uint8Array(10).fill(1));
+    hostileRedirects(img, (url) => url === "/v2/");
+    const { client, registry: reg } = await hostileClient(t, a);
+    expect(await reg.ping()).toBe(false);
+    expect(elsewhere.requests.length).toBeGreaterThan(0);
+    nothingLeaked();
     await client.close();
   });
 });
