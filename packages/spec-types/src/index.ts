@@ -94,6 +94,15 @@ export {
   platformMatches,
   selectPlatform,
 } from "./platform.js";
+export { presentIngest } from "./present-ingest.js";
+export {
+  type Hop,
+  isRedirect,
+  type NextHopOptions,
+  nextHop,
+  type RedirectRefusal,
+  sameOrigin,
+} from "./redirect-policy.js";
 export {
   DEFAULT_TAG,
   DOCKER_HUB,
@@ -163,3 +172,4 @@ export {
   type VerifierOptions,
   writeBlob,
 } from "./verify.js";
+export { parseWarnings, type TransportWarning, warningReporter } from "./warning-policy.js";

@@ -29,6 +29,7 @@ import {
   OCI_INDEX,
   OciError,
   parseDigest,
+  presentIngest,
   type RootPredicate,
   reachable,
   referenceDigest,
@@ -691,19 +692,6 @@ async function openIngest(
       if (other > written) await unlinkIfPresent(fs, ownPath).catch(() => {});
       else await fs.rename(ownPath, closedPath).catch(() => {});
     },
-  };
-}
-
-function presentIngest(descriptor: Descriptor): Ingest {
-  return {
-    descriptor,
-    offset: descriptor.size,
-    async write(chunk) {
-      if (chunk.byteLength > 0) throw sizeMismatch(descriptor, descriptor.size + chunk.byteLength, true);
-    },
-    async commit() {},
-    async abort() {},
-    async close() {},
   };
 }
 

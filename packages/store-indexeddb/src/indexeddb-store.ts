@@ -31,6 +31,7 @@ import {
   isOciError,
   manifestDescriptor,
   OciError,
+  presentIngest,
   type RootPredicate,
   reachable,
   referenceDigest,
@@ -538,19 +539,6 @@ async function openIngest(ctx: Context, descriptor: Descriptor, options: IngestO
         throw storeError(error, `cannot keep the partial of ${digest}`);
       }
     },
-  };
-}
-
-function presentIngest(descriptor: Descriptor): Ingest {
-  return {
-    descriptor,
-    offset: descriptor.size,
-    async write(chunk) {
-      if (chunk.byteLength > 0) throw sizeMismatch(descriptor, descriptor.size + chunk.byteLength, true);
-    },
-    async commit() {},
-    async abort() {},
-    async close() {},
   };
 }
 

@@ -2,19 +2,11 @@
 // all-required internal shape done once per transport (aesthetics principle 15): the request path never
 // re-checks `undefined`.
 
-import { type HttpMethod, OciError } from "@toci/spec-types";
+import { type HttpMethod, OciError, type TransportWarning } from "@toci/spec-types";
 import { detectRedirectMode, type RedirectMode } from "./redirect.js";
 
 /** The `fetch` function the transport calls: the global one by default, or a wrapper (an undici dispatcher, ...). */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
-
-/** What {@link FetchTransportOptions.onWarning} receives: one distinct `Warning: 299 - "text"` header. */
-export interface TransportWarning {
-  /** The warning text, unquoted. Each distinct text is reported once per transport. */
-  text: string;
-  /** The URL of the response that carried it. */
-  url: string;
-}
 
 /** When and how often a failed request is sent again. */
 export interface RetryOptions {

@@ -1,8 +1,7 @@
-// Redirects. Outside browsers the transport follows them itself (`redirect: "manual"`) instead of trusting
-// fetch to: what a redirect does to credentials then does not depend on the runtime's undici version or on a
-// user-supplied fetch, and a credential leak is too costly to leave to either (oras-go GHSA-vh4v-2xq2-g5cg: a
-// redirect to another *port* of the same host). It also lets the transport cancel each redirect's body (so the
-// connection is reused), count hops, and refuse an https → http downgrade. The decisions are made here.
+// Where redirects are followed. Outside browsers the transport follows them itself (`redirect: "manual"`), by
+// spec-types' redirect-policy (credentials dropped across origins, no https → http, hops counted), instead of
+// trusting fetch to: what a redirect does to credentials then does not depend on the runtime's undici version or
+// on a user-supplied fetch. In browsers fetch must follow them (below).
 
 /** `"manual"`: the transport follows redirects; `"follow"`: fetch does (browsers). */
 export type RedirectMode = "manual" | "follow";
@@ -17,80 +16,4 @@ export function detectRedirectMode(global: object): RedirectMode {
   const g = global as { document?: unknown; WorkerGlobalScope?: unknown };
   const browser = typeof g.document === "object" || typeof g.WorkerGlobalScope === "function";
   return browser ? "follow" : "manual";
-}
-
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
-
-/** Whether a status is a redirect the transport follows. 300 (multiple choices) and 304 are not. */
-export function isRedirect(status: number): boolean {
-  return REDIRECT_STATUSES.has(status);
-}
-
-/** The origin of a URL: scheme, host and port (RFC 6454); the same host on another port is another origin. */
-export function sameOrigin(a: URL, b: URL): boolean {
-  return a.protocol === b.protocol && a.hostname === b.hostname && effectivePort(a) === effectivePort(b);
-}
-
-function effectivePort(url: URL): string {
-  // URL drops a default port ("https://h:443" has port ""), so "" and the scheme default are the same port.
-  return url.port || (url.protocol === "https:" ? "443" : url.protocol === "http:" ? "80" : "");
-}
-
-/** One hop of a request: what is sent. */
-export interface Hop {
-  url: URL;
-  method: string;
-  headers: Headers;
-  /** Whether the body is sent on this hop (dropped when a redirect turns the request into a GET). */
-  keepBody: boolean;
-}
-
-/** Why a redirect is not followed; the redirect response is then returned as it is. */
-export type RedirectRefusal = "no-location" | "bad-location" | "downgrade" | "unreplayable-body";
-
-/**
- * The next hop after a redirect response, following the Fetch standard's "HTTP-redirect fetch":
- * - 303, and 301/302 of a POST, become a GET without a body (and without the headers that describe one);
- *   307 and 308 keep the method and the body;
- * - `Authorization`, `Cookie` and `Proxy-Authorization` are dropped when the origin changes, and stay dropped on
- *   later hops (the credential was for the first origin only);
- * - https → http is refused unless allowed, and a body that cannot be sent again (a stream) cannot follow 307/308.
- */
-export function nextHop(
-  hop: Hop,
-  status: number,
-  location: string | null,
-  options: { allowInsecureRedirects: boolean; replayableBody: boolean; hasBody: boolean },
-): Hop | RedirectRefusal {
-  if (location === null) return "no-location";
-  let url: URL;
-  try {
-    url = new URL(location, hop.url);
-  } catch {
-    return "bad-location";
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return "bad-location";
-  if (hop.url.protocol === "https:" && url.protocol === "http:" && !options.allowInsecureRedirects) return "downgrade";
-  url.hash = "";
-
-  const headers = new Headers(hop.headers);
-  let method = hop.method;
-  let keepBody = hop.keepBody;
-  if (
-    (status === 303 && method !== "GET" && method !== "HEAD") ||
-    ((status === 301 || status === 302) && method === "POST")
-  ) {
-    method = "GET";
-    keepBody = false;
-    for (const name of ["content-type", "content-length", "content-encoding", "content-language", "content-location"]) {
-      headers.delete(name);
-    }
-  }
-  if (keepBody && options.hasBody && !options.replayableBody) return "unreplayable-body";
-  if (!sameOrigin(hop.url, url)) {
-    headers.delete("authorization");
-    headers.delete("cookie");
-    headers.delete("proxy-authorization");
-  }
-  return { url, method, headers, keepBody };
 }

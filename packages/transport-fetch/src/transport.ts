@@ -16,21 +16,23 @@
 
 import {
   decideRetry,
+  type Hop,
   type HttpMethod,
+  isRedirect,
   isReplayable,
   isRetryable,
+  nextHop,
   OciError,
   type Transport,
   type TransportRequest,
   type TransportResponse,
+  warningReporter,
 } from "@toci/spec-types";
 import ky, { isHTTPError } from "ky";
 import { transportError } from "./errors.js";
 import { keepAliveHeadDispatcher } from "./keep-alive-head.js";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
-import { type Hop, isRedirect, nextHop } from "./redirect.js";
 import { discardBody, wrapBody } from "./response-body.js";
-import { warningReporter } from "./warning.js";
 
 const METHODS: ReadonlySet<string> = new Set<HttpMethod>(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
 
@@ -53,7 +55,7 @@ export function fetchTransport(options?: FetchTransportOptions): Transport {
 
 async function send(
   options: NormalizedOptions,
-  report: (response: Response) => void,
+  report: (warning: string | null, url: string) => void,
   request: TransportRequest,
 ): Promise<TransportResponse> {
   const method = String(request.method).toUpperCase();
@@ -92,12 +94,13 @@ async function send(
   let hop: Hop = { url, method, headers, keepBody: true };
   for (let redirects = 0; ; redirects++) {
     const response = await sendHop(options, hop, hop.keepBody ? body : null, signal, fetchRedirect);
-    report(response);
+    report(response.headers.get("warning"), response.url);
     if (followHere && isRedirect(response.status) && redirects < options.maxRedirects) {
       const next = nextHop(hop, response.status, response.headers.get("location"), {
         allowInsecureRedirects: options.allowInsecureRedirects,
         replayableBody: isReplayable(body),
         hasBody: body !== null,
+        copyHeaders: (h) => new Headers(h),
       });
       if (typeof next !== "string") {
         await discardBody(response.body);

@@ -4,15 +4,7 @@
 // @toci/transport-fetch; the connection and TLS options are what only node:http can offer.
 
 import { Buffer } from "node:buffer";
-import { type HttpMethod, OciError } from "@toci/spec-types";
-
-/** What {@link NodeTransportOptions.onWarning} receives: one distinct `Warning: 299 - "text"` header. */
-export interface TransportWarning {
-  /** The warning text, unquoted. Each distinct text is reported once per transport. */
-  text: string;
-  /** The URL of the response that carried it. */
-  url: string;
-}
+import { type HttpMethod, OciError, type TransportWarning } from "@toci/spec-types";
 
 /** When and how often a failed request is sent again. */
 export interface RetryOptions {

@@ -13,20 +13,22 @@ import https from "node:https";
 import {
   type ClosableTransport,
   decideRetry,
+  type Hop,
   type HttpMethod,
+  isRedirect,
   isRetryable,
+  nextHop,
   OciError,
   type TransportRequest,
   type TransportResponse,
+  warningReporter,
 } from "@toci/spec-types";
 import { type Agents, createAgents } from "./agents.js";
 import { abortError, type FailureContext, timeoutError, transportError } from "./errors.js";
 import { HeaderList } from "./headers.js";
 import { type NodeTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
-import { type Hop, isRedirect, nextHop } from "./redirect.js";
 import { type PreparedBody, prepareBody } from "./request-body.js";
 import { discardBody, responseBody } from "./response-body.js";
-import { warningReporter } from "./warning.js";
 
 const METHODS: ReadonlySet<string> = new Set<HttpMethod>(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
 
@@ -34,7 +36,7 @@ const METHODS: ReadonlySet<string> = new Set<HttpMethod>(["GET", "HEAD", "POST",
 interface Shared {
   options: NormalizedOptions;
   agents: Agents;
-  report: (headers: Headers, url: string) => void;
+  report: (warning: string | null, url: string) => void;
 }
 
 /**
@@ -100,12 +102,13 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
   for (let redirects = 0; ; redirects++) {
     const { message, headers: responseHeaders } = await sendHop(shared, hop, hop.keepBody ? body : null, signal);
     const status = message.statusCode ?? 0;
-    shared.report(responseHeaders, hop.url.href);
+    shared.report(responseHeaders.get("warning"), hop.url.href);
     if (request.followRedirects !== false && isRedirect(status) && redirects < options.maxRedirects) {
       const next = nextHop(hop, status, responseHeaders.get("location"), {
         allowInsecureRedirects: options.allowInsecureRedirects,
         replayableBody: body === null || body.replayable,
         hasBody: body !== null,
+        copyHeaders: (h) => new HeaderList(h),
       });
       if (typeof next !== "string") {
         await discardBody(message);

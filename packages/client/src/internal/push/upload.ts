@@ -77,18 +77,13 @@ export async function uploadBlob(
         // the next push resumes it) is not worth insisting on: start a fresh one.
         (resumed.session && !e.temporary && e.code !== "ABORTED" && !isContentError(e));
       if (!lost || signal.aborted) throw e;
-      const head = await context.http.send({
-        method: "HEAD",
-        path: `${repository}/blobs/${expected.digest}`,
-        scopes: [repositoryScope(repository, PULL)],
-        signal,
-      });
-      await discard(head);
-      if (head.status === 200) {
+      if (attempt >= SESSION_ATTEMPTS || !source.seekable) {
+        // No new session: but another process may have finished the blob meanwhile.
+        if (!(await blobExists(context, repository, expected, signal))) throw e;
         report.at(expected.size);
         return "exists";
       }
-      if (attempt >= SESSION_ATTEMPTS || !source.seekable) throw e;
+      // The next attempt asks first whether the blob exists (HEAD), then starts a fresh session.
       context.logger.warn(`the registry lost the upload session (${e.code}); starting a new one`, {
         digest: expected.digest,
       });
@@ -108,11 +103,8 @@ async function uploadOnce(
 ): Promise<UploadResult> {
   const { http } = context;
   const push = [repositoryScope(repository, PULL, PUSH)];
-  const blobPath = `${repository}/blobs/${expected.digest}`;
 
-  const head = await http.send({ method: "HEAD", path: blobPath, scopes: [repositoryScope(repository, PULL)], signal });
-  await discard(head);
-  if (head.status === 200) {
+  if (await blobExists(context, repository, expected, signal)) {
     report.at(expected.size);
     return "exists";
   }
@@ -438,6 +430,19 @@ async function cancelSession(context: RegistryContext, location: string, scopes:
   } catch {
     // Cancelling is a courtesy (spec main: clients SHOULD, and ignore its failure).
   }
+}
+
+/** Whether the repository holds the blob (HEAD). */
+async function blobExists(
+  context: RegistryContext,
+  repository: string,
+  expected: Descriptor,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const path = `${repository}/blobs/${expected.digest}`;
+  const head = await context.http.send({ method: "HEAD", path, scopes: [repositoryScope(repository, PULL)], signal });
+  await discard(head);
+  return head.status === 200;
 }
 
 /** The content itself was refused or wrong: another session would not change that. */

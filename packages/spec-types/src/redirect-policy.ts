@@ -1,13 +1,12 @@
-// Redirects. node:http never follows one; the transport does, by these rules (the same as @toci/transport-fetch's):
-// a credential leak is too costly to get wrong (oras-go GHSA-vh4v-2xq2-g5cg: a redirect to another *port* of the
-// same host). The transport also discards each redirect's body (so the connection is reused), counts hops, and
-// refuses an https → http downgrade. The decisions are made here.
-
-import { HeaderList } from "./headers.js";
+// The redirect rules of transports. A transport follows redirects itself rather than trusting its HTTP stack to:
+// what a redirect does to credentials must not depend on a runtime's version or a user-supplied fetch, and a
+// credential leak is too costly to leave to either (oras-go GHSA-vh4v-2xq2-g5cg: a redirect to another *port* of
+// the same host). Pure and transport-neutral, like retry-policy.ts, so that every Transport decides alike; each
+// sends the hops itself (and discards each redirect's body so the connection is reused).
 
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
-/** Whether a status is a redirect the transport follows. 300 (multiple choices) and 304 are not. */
+/** Whether a status is a redirect a transport follows. 300 (multiple choices) and 304 are not. */
 export function isRedirect(status: number): boolean {
   return REDIRECT_STATUSES.has(status);
 }
@@ -34,6 +33,21 @@ export interface Hop {
 /** Why a redirect is not followed; the redirect response is then returned as it is. */
 export type RedirectRefusal = "no-location" | "bad-location" | "downgrade" | "unreplayable-body";
 
+/** What {@link nextHop} needs to know besides the hop. */
+export interface NextHopOptions {
+  /** Follow https → http. */
+  allowInsecureRedirects: boolean;
+  /** Whether the request's body can be sent again (bytes can, a stream cannot). */
+  replayableBody: boolean;
+  /** Whether the request has a body. */
+  hasBody: boolean;
+  /**
+   * A copy of headers, of the transport's own Headers class: the node:http transport keeps its own so that a
+   * process never loads undici (which the global `Headers` does), so this module constructs none.
+   */
+  copyHeaders: (headers: Headers) => Headers;
+}
+
 /**
  * The next hop after a redirect response, following the Fetch standard's "HTTP-redirect fetch":
  * - 303, and 301/302 of a POST, become a GET without a body (and without the headers that describe one);
@@ -46,7 +60,7 @@ export function nextHop(
   hop: Hop,
   status: number,
   location: string | null,
-  options: { allowInsecureRedirects: boolean; replayableBody: boolean; hasBody: boolean },
+  options: NextHopOptions,
 ): Hop | RedirectRefusal {
   if (location === null) return "no-location";
   let url: URL;
@@ -59,7 +73,7 @@ export function nextHop(
   if (hop.url.protocol === "https:" && url.protocol === "http:" && !options.allowInsecureRedirects) return "downgrade";
   url.hash = "";
 
-  const headers = new HeaderList(hop.headers);
+  const headers = options.copyHeaders(hop.headers);
   let method = hop.method;
   let keepBody = hop.keepBody;
   if (

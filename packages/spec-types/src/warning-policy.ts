@@ -1,7 +1,14 @@
-// `Warning` headers (the same rules as @toci/transport-fetch; adapters share no code, see index.ts) (distribution-spec "Warnings"): a registry may send `Warning: 299 - "text"` on any response;
-// clients SHOULD show them unobtrusively and de-duplicate them, and MUST NOT act on them.
+// `Warning` headers (distribution-spec "Warnings"): a registry may send `Warning: 299 - "text"` on any response;
+// clients SHOULD show them unobtrusively and de-duplicate them, and MUST NOT act on them. Shared by transports,
+// like retry-policy.ts: each passes the header value of every response it receives to its reporter.
 
-import type { TransportWarning } from "./options.js";
+/** A registry's warning, as a transport's `onWarning` hook receives it. */
+export interface TransportWarning {
+  /** The warning's text (the quoted part of `299 - "text"`). */
+  text: string;
+  /** The URL of the response that carried it. */
+  url: string;
+}
 
 // warn-code SP warn-agent SP quoted-string [SP quoted-date] (RFC 7234 §5.5); one header may hold several,
 // separated by commas, and a comma may also appear inside the quoted text, so split by the grammar, not by ",".
@@ -21,19 +28,24 @@ export function parseWarnings(value: string | null): string[] {
 // a request id) cannot grow it forever; past the bound, repeats may be reported again.
 const MAX_REMEMBERED = 1000;
 
-/** A reporter that calls `onWarning` once per distinct text it has seen. */
-export function warningReporter(onWarning: ((warning: TransportWarning) => void) | undefined) {
-  if (!onWarning) return (_headers: Headers, _url: string) => {};
+/**
+ * A reporter that calls `onWarning` once per distinct text it has seen: give it each response's `Warning` header
+ * value and URL. A hook that throws does not fail the request it only observes.
+ */
+export function warningReporter(
+  onWarning: ((warning: TransportWarning) => void) | undefined,
+): (header: string | null, url: string) => void {
+  if (!onWarning) return () => {};
   const seen = new Set<string>();
-  return (headers: Headers, url: string) => {
-    for (const text of parseWarnings(headers.get("warning"))) {
+  return (header, url) => {
+    for (const text of parseWarnings(header)) {
       if (seen.has(text)) continue;
       if (seen.size >= MAX_REMEMBERED) seen.clear();
       seen.add(text);
       try {
         onWarning({ text, url });
       } catch {
-        // A hook that throws must not fail the request it only observes.
+        // see above
       }
     }
   };
