@@ -1,7 +1,7 @@
 // Docker's config.json (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) as oras, crane and skopeo read
 // it: `credHelpers[host]` first, then `credsStore`, then `auths[host]` (`auth` = base64 "user:pass", or
 // `identitytoken`, an OAuth2 refresh token). Keys come in many spellings (`https://index.docker.io/v1/` for Docker
-// Hub, `https://host`, `host/v2/`), so they are compared by host (spec-checklist.md §3.4). Helpers are
+// Hub, `https://host`, `host/v2/`), so they are compared by host (docs/architecture.md §7). Helpers are
 // `docker-credential-<name> get|store|erase`, speaking JSON on stdin/stdout. The file is written atomically with
 // mode 0600 and every field we do not know kept.
 // A malformed file is refused with an error naming it, as oras and crane do: not JSON, not an object, or `auths`,

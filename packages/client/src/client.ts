@@ -17,8 +17,8 @@ import type { RegistryContext } from "./internal/context.js";
 import { copyWork } from "./internal/copy.js";
 import { RegistryHttp } from "./internal/http.js";
 import { Lifecycle } from "./internal/lifecycle.js";
-import { UploadSessions } from "./internal/push/upload-state.js";
 import { type TransferReporter, transfer } from "./internal/transfer.js";
+import { UploadSessions } from "./internal/upload-sessions.js";
 import { registryBase } from "./internal/url.js";
 import type { Logger } from "./logger.js";
 import {

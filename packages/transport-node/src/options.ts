@@ -1,5 +1,5 @@
 // The options of nodeTransport, every default documented where it is declared, and their normalisation into an
-// all-required internal shape done once per transport (aesthetics principle 15): the request path never
+// all-required internal shape done once per transport (docs/architecture.md §4 item 8): the request path never
 // re-checks `undefined`. Retry, timeout, redirect and warning options mean what they mean for
 // @toci/transport-fetch; the connection and TLS options are what only node:http can offer.
 

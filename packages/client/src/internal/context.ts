@@ -5,7 +5,7 @@ import type { Logger } from "../logger.js";
 import type { ResolvedTransferOptions } from "../options.js";
 import type { RegistryHttp } from "./http.js";
 import type { Lifecycle } from "./lifecycle.js";
-import type { UploadSessions } from "./push/upload-state.js";
+import type { UploadSessions } from "./upload-sessions.js";
 
 export interface RegistryContext {
   http: RegistryHttp;

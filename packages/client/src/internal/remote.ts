@@ -31,7 +31,7 @@ import type { RegistryContext } from "./context.js";
 import { discard, type RegistryHttp } from "./http.js";
 import type { Lifecycle } from "./lifecycle.js";
 import { acceptFor, ManifestCache, readCapped, tooLarge, verifyBytes } from "./manifest-bytes.js";
-import type { UploadSessions } from "./push/upload-state.js";
+import type { UploadSessions } from "./upload-sessions.js";
 
 /** How deep `narrow` follows indexes of indexes before giving up on a hostile chain. */
 const MAX_NARROW_DEPTH = 16;
