@@ -72,6 +72,7 @@ export class Registry {
     };
   }
 
+  /** `Registry(<url>)`, for logs and debugging. */
   toString(): string {
     return `Registry(${this.url})`;
   }

@@ -169,6 +169,7 @@ export class Repository {
     return this.#guard("referrers", [], () => this.#strict.referrers(subject, options));
   }
 
+  /** `Repository(<host>/<name>)`, for logs and debugging. */
   toString(): string {
     return `Repository(${this.reference})`;
   }

@@ -70,6 +70,7 @@ export class StrictRegistry {
     };
   }
 
+  /** `StrictRegistry(<url>)`, for logs and debugging. */
   toString(): string {
     return `StrictRegistry(${this.registry.url})`;
   }

@@ -110,6 +110,7 @@ export class StrictRepository {
     });
   }
 
+  /** `StrictRepository(<host>/<name>)`, for logs and debugging. */
   toString(): string {
     return `StrictRepository(${this.reference})`;
   }
