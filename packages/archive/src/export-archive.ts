@@ -9,13 +9,13 @@ import {
   isManifestOrIndexMediaType,
   OCI_INDEX,
   OciError,
-  parseRootName,
   type ReadOnlyStore,
   type RootName,
   rootDescriptor,
   successors,
 } from "@toci/spec-types";
 import { imageManifest, type PlatformChoice, readManifest, rootOf } from "./image-root.js";
+import { rootName } from "./internal/names.js";
 import { type TarWriteEntry, tarStream } from "./tar-writer.js";
 
 /** Options for {@link exportArchive}. */
@@ -113,7 +113,7 @@ async function graphOf(store: ReadOnlyStore, root: Descriptor): Promise<Descript
 function nameOf(given: string | undefined, root: Descriptor): RootName | undefined {
   const name =
     given ?? root.annotations?.["io.containerd.image.name"] ?? root.annotations?.["org.opencontainers.image.ref.name"];
-  return name === undefined ? undefined : parseRootName(name);
+  return name === undefined ? undefined : rootName(name);
 }
 
 function baseOf(descriptor: Descriptor): Descriptor {

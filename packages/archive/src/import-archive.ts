@@ -11,7 +11,6 @@ import {
   isManifestOrIndexMediaType,
   OciError,
   parseManifest,
-  parseRootName,
   rootDescriptor,
   type Store,
   successors,
@@ -23,6 +22,7 @@ import { type Scan, scanArchive } from "./internal/archive-scan.js";
 import { cleanPath } from "./internal/clean-path.js";
 import { dockerImages, fileAt } from "./internal/docker-save.js";
 import { invalid } from "./internal/errors.js";
+import { rootName, tagOf } from "./internal/names.js";
 import { type ArchiveLimits, type Limits, limitsOf } from "./limits.js";
 import { readTar } from "./tar-reader.js";
 
@@ -129,8 +129,8 @@ function namesFor(names: string[][], tagged: string | undefined): string[][] {
 }
 
 async function tag(store: Store, descriptor: Descriptor, name: string): Promise<Descriptor> {
-  const parsed = parseRootName(name);
-  await store.tag(descriptor, name);
+  const parsed = rootName(name);
+  await store.tag(descriptor, tagOf(parsed));
   return rootDescriptor(descriptor, parsed);
 }
 
