@@ -4,7 +4,6 @@
 // encrypted layers.
 import { OciError, toOciError } from "@toci/spec-types";
 import { asInvalid } from "./internal/errors.js";
-import { zstdDecoder } from "./internal/zstd.js";
 import { type ArchiveLimits, limitsOf } from "./limits.js";
 
 /** Bytes out before the expansion ratio is checked: small, very compressible layers (text, zeros) always pass. */
@@ -81,7 +80,7 @@ export function decompress(
         kind === "gzip"
           ? source.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
           : kind === "zstd"
-            ? source.pipeThrough(zstdDecoder(limits.maxWindowBytes))
+            ? source.pipeThrough((await import("./internal/zstd.js")).zstdDecoder(limits.maxWindowBytes))
             : source;
       output = decoded.getReader();
     },

@@ -2,21 +2,10 @@
 // `skopeo copy oci-archive:` reads. "docker" is what `docker load` reads: `manifest.json` (and `repositories`)
 // pointing at the config and layers, laid out as docker 25+ saves images, inside the same OCI layout, so that one
 // file serves both readers. Blobs go out as stored (compressed layers stay compressed: docker load and skopeo
-// decompress them), streamed from the store and verified as they flow.
-import {
-  type Descriptor,
-  isIndex,
-  isManifestOrIndexMediaType,
-  OCI_INDEX,
-  OciError,
-  type ReadOnlyStore,
-  type RootName,
-  rootDescriptor,
-  successors,
-} from "@toci/spec-types";
-import { imageManifest, type PlatformChoice, readManifest, rootOf } from "./image-root.js";
-import { rootName } from "./internal/names.js";
-import { type TarWriteEntry, tarStream } from "./tar-writer.js";
+// decompress them), streamed from the store and verified as they flow. The body (internal/export.ts, with the tar
+// writer) is loaded on first use, so that a browser bundle pays for it only when an archive is made.
+import type { Descriptor, ReadOnlyStore } from "@toci/spec-types";
+import type { PlatformChoice } from "./image-root.js";
 
 /** Options for {@link exportArchive}. */
 export interface ExportArchiveOptions {
@@ -37,9 +26,6 @@ export interface ExportArchiveOptions {
   signal?: AbortSignal;
 }
 
-/** Manifests nest one or two levels in real images; deeper is refused rather than walked. */
-const MAX_DEPTH = 4;
-
 /**
  * Writes an image (or, in the oci format, a whole index) of the store as an archive: a tar stream, produced as it
  * is read. Everything is checked before the first byte: `NOT_FOUND` for a missing root or blob (foreign layers,
@@ -51,82 +37,5 @@ export async function exportArchive(
   root: Descriptor | string,
   options: ExportArchiveOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
-  const format = options.format ?? "oci";
-  if (format !== "oci" && format !== "docker")
-    throw new OciError("INVALID_ARGUMENT", `unknown archive format ${format}`);
-  const found = await rootOf(store, root);
-  const name = nameOf(options.name, found);
-  let top = found;
-  const docker: { path: string; data: string }[] = [];
-  if (format === "docker" || options.platform !== undefined) {
-    const image = await imageManifest(store, found, options.platform);
-    top = image.descriptor;
-    if (format === "docker") {
-      const { config, layers } = image.manifest;
-      const manifest = [
-        { Config: blobPath(config), RepoTags: name?.full ? [name.full] : [], Layers: layers.map(blobPath) },
-      ];
-      docker.push({ path: "manifest.json", data: JSON.stringify(manifest) });
-      if (name?.full)
-        docker.push({ path: "repositories", data: JSON.stringify(repositories(name.full, layers.at(-1))) });
-    }
-  }
-  const blobs = await graphOf(store, top);
-  const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [name ? rootDescriptor(top, name) : baseOf(top)] };
-  async function* entries(): AsyncGenerator<TarWriteEntry> {
-    yield { path: "oci-layout", data: '{"imageLayoutVersion":"1.0.0"}' };
-    yield { path: "blobs", type: "directory" };
-    for (const algorithm of new Set(blobs.map((b) => b.digest.split(":")[0]!))) {
-      yield { path: `blobs/${algorithm}`, type: "directory" };
-    }
-    for (const blob of blobs) {
-      yield { path: blobPath(blob), size: blob.size, data: await store.fetch(blob, { signal: options.signal }) };
-    }
-    yield* docker;
-    yield { path: "index.json", data: JSON.stringify(index) };
-  }
-  return tarStream(entries());
-}
-
-/** Every blob under `root` (root included), children first, each once; absent foreign layers left out. */
-async function graphOf(store: ReadOnlyStore, root: Descriptor): Promise<Descriptor[]> {
-  const out = new Map<string, Descriptor>();
-  const visit = async (descriptor: Descriptor, depth: number): Promise<void> => {
-    if (out.has(descriptor.digest)) return;
-    if (!(await store.exists(descriptor))) {
-      if (descriptor.urls?.length) return;
-      throw new OciError("NOT_FOUND", `${descriptor.digest} is not in the store: pull the image whole first`);
-    }
-    if (depth === 0 || isManifestOrIndexMediaType(descriptor.mediaType)) {
-      const parsed = await readManifest(store, descriptor);
-      if (depth >= MAX_DEPTH && isIndex(parsed)) {
-        throw new OciError("MANIFEST_INVALID", `${descriptor.digest}: indexes nest deeper than ${MAX_DEPTH} levels`);
-      }
-      for (const child of successors(parsed)) await visit(child, depth + 1);
-    }
-    out.set(descriptor.digest, baseOf(descriptor));
-  };
-  await visit(root, 0);
-  return [...out.values()];
-}
-
-function nameOf(given: string | undefined, root: Descriptor): RootName | undefined {
-  const name =
-    given ?? root.annotations?.["io.containerd.image.name"] ?? root.annotations?.["org.opencontainers.image.ref.name"];
-  return name === undefined ? undefined : rootName(name);
-}
-
-function baseOf(descriptor: Descriptor): Descriptor {
-  const { annotations: _a, ...rest } = descriptor;
-  return rest;
-}
-
-function blobPath(descriptor: Pick<Descriptor, "digest">): string {
-  return `blobs/${descriptor.digest.replace(":", "/")}`;
-}
-
-/** docker's legacy `repositories`: repository → tag → the top layer, as docker save still writes it. */
-function repositories(full: string, top: Descriptor | undefined): Record<string, Record<string, string>> {
-  const colon = full.lastIndexOf(":");
-  return { [full.slice(0, colon)]: { [full.slice(colon + 1)]: top?.digest.split(":")[1] ?? "" } };
+  return (await import("./internal/export.js")).exportArchive(store, root, options);
 }

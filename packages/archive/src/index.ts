@@ -2,6 +2,8 @@
 // file of it, OCI and docker archives out and in, the oras directory format, and the checks for writing a
 // stranger's tar to disk. Runtime-neutral (Web streams, CompressionStream); depends on @toci/spec-types only, and
 // on fzstd, loaded when a zstd stream is met. Every public name is listed here; nothing under src/internal/ is.
+// Not exported, on purpose: the tar reader and writer themselves (layerFiles reads any tar; exportArchive and
+// packDirectory write the two kinds toci needs), so that their shape can change.
 
 export { type Compression, compressionOf, decompress } from "./decompress.js";
 export {
@@ -28,5 +30,4 @@ export {
 } from "./oras-directory.js";
 export { type EntryGuardOptions, entryGuard, type SafeEntry, safePath } from "./safe-path.js";
 export type { EntryHeader, EntryType, TarEntry } from "./tar-entry.js";
-export { readTar } from "./tar-reader.js";
-export { type TarWriteEntry, tarStream } from "./tar-writer.js";
+export type { TarWriteEntry } from "./tar-writer.js";

@@ -2,22 +2,15 @@
 // layer that is the tar+gzip of the directory, entries named `<dir>/...`, annotated with the directory's name as
 // `org.opencontainers.image.title`, `io.deis.oras.content.unpack: "true"`, and the digest of the uncompressed
 // tar as `io.deis.oras.content.digest`. oras checks that digest after unpacking; so does unpackDirectory.
-import {
-  ANNOTATION_TITLE,
-  createHasher,
-  type Descriptor,
-  digestMismatch,
-  type Hasher,
-  OCI_LAYER_GZIP,
-  parseDigest,
-  toOciError,
-} from "@toci/spec-types";
+import { ANNOTATION_TITLE, type Descriptor, digestMismatch, OCI_LAYER_GZIP, parseDigest } from "@toci/spec-types";
 import { decompress } from "./decompress.js";
 import { invalid } from "./internal/errors.js";
+import { hashing } from "./internal/hashing.js";
+import { lazyStream } from "./internal/stream-from.js";
 import { type ArchiveLimits, limitsOf } from "./limits.js";
 import { type EntryGuardOptions, entryGuard, type SafeEntry, safePath } from "./safe-path.js";
 import { readTar } from "./tar-reader.js";
-import { type TarWriteEntry, tarStream } from "./tar-writer.js";
+import type { TarWriteEntry } from "./tar-writer.js";
 
 /** oras: the layer is a directory to unpack. */
 export const ANNOTATION_ORAS_UNPACK = "io.deis.oras.content.unpack";
@@ -62,86 +55,10 @@ export function packDirectory(
   options: PackDirectoryOptions,
 ): PackedDirectory {
   const name = safePath(options.name);
-  const mediaType = options.mediaType ?? OCI_LAYER_GZIP;
-  let done!: (descriptor: Descriptor) => void;
-  let fail!: (error: unknown) => void;
-  const descriptor = new Promise<Descriptor>((resolve, reject) => {
-    done = resolve;
-    fail = reject;
-  });
+  const packed = import("./internal/pack.js").then((m) => m.pack(entries, name, options.mediaType ?? OCI_LAYER_GZIP));
+  const descriptor = packed.then((p) => p.descriptor);
   descriptor.catch(() => {}); // the stream reports the same failure to a caller who only reads it
-  let tarDigest = "";
-  const guard = entryGuard({ caseSensitive: true });
-  async function* prefixed(): AsyncGenerator<TarWriteEntry> {
-    yield { path: name, type: "directory" };
-    for await (const entry of entries) {
-      const safe = guard({
-        path: entry.path,
-        type: entry.type ?? "file",
-        size: 0,
-        mode: entry.mode ?? 0o644,
-        uid: 0,
-        gid: 0,
-        mtime: 0,
-        linkTarget: entry.linkTarget,
-      });
-      const out: TarWriteEntry = { ...entry, path: `${name}/${safe.path}` };
-      if (entry.mode !== undefined) out.mode = safe.mode;
-      if (safe.type === "link") out.linkTarget = `${name}/${safe.linkTarget}`; // hard links name archive paths
-      yield out;
-    }
-  }
-  const packed = tarStream(prefixed())
-    .pipeThrough(hashing((digest) => (tarDigest = digest)))
-    .pipeThrough(new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
-    .pipeThrough(
-      hashing((digest, size) =>
-        done({
-          mediaType,
-          digest: digest as Descriptor["digest"],
-          size,
-          annotations: {
-            [ANNOTATION_TITLE]: name,
-            [ANNOTATION_ORAS_DIGEST]: tarDigest,
-            [ANNOTATION_ORAS_UNPACK]: "true",
-          },
-        }),
-      ),
-    );
-  const reader = packed.getReader();
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done: end, value } = await reader.read();
-        if (end) controller.close();
-        else controller.enqueue(value);
-      } catch (error) {
-        const oci = toOciError(error, "INVALID_ARGUMENT");
-        fail(oci);
-        controller.error(oci);
-      }
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return { stream, descriptor };
-}
-
-function hashing(onEnd: (digest: string, size: number) => void): TransformStream<Uint8Array, Uint8Array> {
-  let hasher: Hasher;
-  let size = 0;
-  return new TransformStream({
-    async start() {
-      hasher = await createHasher("sha256");
-    },
-    transform(chunk, controller) {
-      hasher.update(chunk);
-      size += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-    flush() {
-      onEnd(hasher.digest(), size);
-    },
-  });
+  return { stream: lazyStream(packed.then((p) => p.stream)), descriptor };
 }
 
 /** An entry of an unpacked directory: where it goes (relative to the directory) and its content. */

@@ -70,16 +70,15 @@ export function entryGuard(options: EntryGuardOptions = {}): (entry: EntryHeader
     }
     const path = safePath(entry.path);
     const key = fold(path);
-    for (const parent of ancestors(path)) {
-      const above = known.get(fold(parent));
-      if (above && above.type !== "directory" && above.type !== "parent") {
-        throw invalid(`${JSON.stringify(path)} lies inside ${JSON.stringify(above.path)}, a ${above.type}`);
+    for (const at of [path, ...ancestors(path)]) {
+      const seen = known.get(fold(at));
+      if (seen && seen.path !== at)
+        throw invalid(`${JSON.stringify(at)} differs from ${JSON.stringify(seen.path)} only by case`);
+      if (seen && at !== path && seen.type !== "directory" && seen.type !== "parent") {
+        throw invalid(`${JSON.stringify(path)} lies inside ${JSON.stringify(seen.path)}, a ${seen.type}`);
       }
     }
     const prior = known.get(key);
-    if (prior && prior.path !== path) {
-      throw invalid(`${JSON.stringify(path)} differs from ${JSON.stringify(prior.path)} only by case`);
-    }
     if (prior && !(entry.type === "directory" && (prior.type === "directory" || prior.type === "parent"))) {
       throw invalid(`${JSON.stringify(path)} appears twice${prior.type === "parent" ? " (first as a directory)" : ""}`);
     }

@@ -21,3 +21,19 @@ export function streamFrom(
     },
   });
 }
+
+/** A stream that reads from one not made yet (its module loads first); errors pass through as they are. */
+export function lazyStream(later: Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= (await later).getReader();
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel(reason) {
+      await (reader ?? (await later)).cancel(reason);
+    },
+  });
+}

@@ -1,8 +1,10 @@
-// zstd layers (RFC 8878) through fzstd, a pure-JS decoder (~8 KB) loaded only when a zstd stream is met, so that it
-// costs nothing in a bundle that never sees one. fzstd allocates whatever window a frame header asks for (up to
-// 2 GiB) and copies it for every block, so each frame header is read here first and a window over the cap is
-// refused before fzstd sees the frame: the frames are walked (header, block headers, checksum) as the bytes go by.
+// zstd layers (RFC 8878) through fzstd, a pure-JS decoder (~8 KB). This module is loaded only when a zstd stream is
+// met (decompress.ts imports it dynamically), so that it and fzstd cost nothing in a bundle that never sees one.
+// fzstd allocates whatever window a frame header asks for (up to 2 GiB) and copies it for every block, so each
+// frame header is read here first and a window over the cap is refused before fzstd sees the frame: the frames are
+// walked (header, block headers, checksum) as the bytes go by.
 import { OciError } from "@toci/spec-types";
+import { Decompress } from "fzstd";
 import { invalid, tooLarge } from "./errors.js";
 
 type Step = { need: number; next: (bytes: Uint8Array) => Step } | { skip: number; next: () => Step };
@@ -12,8 +14,7 @@ export function zstdDecoder(maxWindowBytes: number): TransformStream<Uint8Array,
   const walk = frameWalker(maxWindowBytes);
   let decoder: { push(chunk: Uint8Array, final?: boolean): unknown } | undefined;
   return new TransformStream<Uint8Array, Uint8Array>({
-    async start(controller) {
-      const { Decompress } = await import("fzstd");
+    start(controller) {
       decoder = new Decompress((chunk) => {
         if (chunk.byteLength > 0) controller.enqueue(chunk);
       });
