@@ -1,6 +1,6 @@
 // The body of packDirectory (../oras-directory.ts, which says what it writes), loaded on its first call: the tar
 // writer, the checks of entryGuard, CompressionStream, and the two digests counted as the bytes go by.
-import { ANNOTATION_TITLE, type Descriptor, toOciError } from "@toci/spec-types";
+import { ANNOTATION_TITLE, type Descriptor, OciError, toOciError } from "@toci/spec-types";
 import {
   ANNOTATION_ORAS_DIGEST,
   ANNOTATION_ORAS_UNPACK,
@@ -9,6 +9,7 @@ import {
 } from "../oras-directory.js";
 import { entryGuard } from "../safe-path.js";
 import { type TarWriteEntry, tarStream } from "../tar-writer.js";
+import { ancestors } from "./clean-path.js";
 import { hashing } from "./hashing.js";
 
 export function pack(
@@ -25,6 +26,7 @@ export function pack(
   descriptor.catch(() => {}); // the stream reports the same failure to a caller who only reads it
   let tarDigest = "";
   const guard = entryGuard({ caseSensitive: true });
+  const directories = new Set<string>();
   async function* prefixed(): AsyncGenerator<TarWriteEntry> {
     yield { path: name, type: "directory" };
     for await (const entry of entries) {
@@ -38,9 +40,18 @@ export function pack(
         mtime: 0,
         linkTarget: entry.linkTarget,
       });
+      if (safe.type === "link") {
+        // oras writes a hard-linked file as a regular file, and its extraction would link relative to its own cwd
+        throw new OciError("INVALID_ARGUMENT", `${safe.path}: hard links are not packed; give the file's content`);
+      }
+      // oras-go's extraction creates no parent directories: each one gets its entry before what it holds.
+      for (const parent of [...ancestors(safe.path)].reverse()) {
+        if (!directories.has(parent)) yield { path: `${name}/${parent}`, type: "directory" };
+        directories.add(parent);
+      }
+      if (safe.type === "directory") directories.add(safe.path);
       const out: TarWriteEntry = { ...entry, path: `${name}/${safe.path}` };
       if (entry.mode !== undefined) out.mode = safe.mode;
-      if (safe.type === "link") out.linkTarget = `${name}/${safe.linkTarget}`; // hard links name archive paths
       yield out;
     }
   }
