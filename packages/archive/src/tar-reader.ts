@@ -54,7 +54,7 @@ export async function* readTar(
       const padded = size + ((BLOCK - (size % BLOCK)) % BLOCK);
       if (src.position + padded > limits.maxTotalBytes) throw tooLarge("the tar", limits.maxTotalBytes);
       if (++entries > limits.maxEntries) throw new OciError("TOO_LARGE", `more than ${limits.maxEntries} tar entries`);
-      if (await readMeta(src, flag, size, padded, pax)) continue;
+      if (await readMeta(src, { flag, size, padded }, pax)) continue;
       const head = headerOf(header, flag, size, pax);
       pax.clear();
       if (head.size > limits.maxEntryBytes)
@@ -80,9 +80,7 @@ export async function* readTar(
 /** Reads an extended header or GNU long name into `pax`; false when the entry is not metadata. */
 async function readMeta(
   src: ByteSource,
-  flag: string,
-  size: number,
-  padded: number,
+  { flag, size, padded }: { flag: string; size: number; padded: number },
   pax: Map<string, string>,
 ): Promise<boolean> {
   if (flag === "S" || flag === "M" || flag === "N") {

@@ -59,7 +59,7 @@ export async function importArchive(
       else later.set(layer.path, layer.descriptor);
     }
   }
-  if (later.size > 0) await secondPass(store, open(), scan, later, limits);
+  if (later.size > 0) await secondPass(store, open(), { scan, wanted: later, limits });
   const roots: Descriptor[] = [];
   for (const [i, image] of images.entries()) {
     await writeBlob(store, image.config.descriptor, image.config.bytes);
@@ -136,9 +136,7 @@ async function checkGraph(store: Store, root: Descriptor, depth = 0, inIndex = f
 async function secondPass(
   store: Store,
   tar: ReadableStream<Uint8Array>,
-  scan: Scan,
-  wanted: Map<string, Descriptor>,
-  limits: Limits,
+  { scan, wanted, limits }: { scan: Scan; wanted: Map<string, Descriptor>; limits: Limits },
 ): Promise<void> {
   const byFile = new Map<object, Descriptor>();
   for (const [path, descriptor] of wanted) byFile.set(fileAt(scan, path), descriptor);
