@@ -1,7 +1,7 @@
 // npm run bench -w @toci/archive (after a build): a SIZE_MIB (default 256) random-content image in an fsStore,
 // each operation in a fresh process (wall time and peak RSS), ROUNDS (default 3) rounds, medians, beside the tool
 // that does the same: GNU tar for reading the layer, skopeo for archives out and in.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
