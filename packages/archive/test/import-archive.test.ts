@@ -24,6 +24,32 @@ const dockerArchive = path.join(archives, "docker.tar");
 run("skopeo", ["copy", `oci:${layout}:v1`, `oci-archive:${ociArchive}:v1`]);
 run("skopeo", ["copy", `oci:${layout}:v1`, `docker-archive:${dockerArchive}:registry.example/app:v1`]);
 
+/**
+ * skopeo's docker-archive rewritten as docker save wrote archives before docker 25: each layer only at
+ * `<id>/layer.tar` (no file named by a digest), the second one also behind a symlink from a third id, which
+ * manifest.json names; RepoTags a docker short name.
+ */
+function classicSave(): string {
+  const dir = tempDir();
+  execFileSync("tar", ["-xf", dockerArchive, "-C", dir]);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  const ids = fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, "layer.tar")));
+  const idOf = new Map(ids.map((d) => [path.basename(fs.readlinkSync(path.join(dir, d, "layer.tar"))), d]));
+  for (const [file, id] of idOf) {
+    fs.rmSync(path.join(dir, id, "layer.tar"));
+    fs.renameSync(path.join(dir, file), path.join(dir, id, "layer.tar"));
+  }
+  const [first, second] = manifest[0].Layers.map((l: string) => idOf.get(l));
+  fs.mkdirSync(path.join(dir, "shared"));
+  fs.symlinkSync(`../${second}/layer.tar`, path.join(dir, "shared", "layer.tar"));
+  manifest[0].Layers = [`${first}/layer.tar`, "shared/layer.tar"];
+  manifest[0].RepoTags = ["busybox:latest"];
+  fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest));
+  const classic = path.join(tempDir(), "classic.tar");
+  execFileSync("tar", ["-cf", classic, "-C", dir, "."]);
+  return classic;
+}
+
 /** A Blob that counts how often it is read. */
 class CountingBlob extends Blob {
   reads = 0;
@@ -58,7 +84,7 @@ describe("importArchive reads what skopeo writes", () => {
     expect(blob.reads).toBe(1); // an OCI layout's blobs are named by digest: one read places them all
   });
 
-  it("docker-archive, from a Blob (read twice) and from a stream (layers held until manifest.json): the config digest kept", async () => {
+  it("docker-archive, from a Blob and from a stream, in one read: the config digest kept", async () => {
     const blob = new CountingBlob([fs.readFileSync(dockerArchive)]);
     for (const source of [blob, (await fs.openAsBlob(dockerArchive)).stream()]) {
       const dir = tempDir();
@@ -78,26 +104,41 @@ describe("importArchive reads what skopeo writes", () => {
       // the store is a layout: skopeo reads the imported image back
       expect(JSON.parse(run("skopeo", ["inspect", "--raw", `oci:${dir}:v1`])).config.digest).toBe(image.config.digest);
     }
-    expect(blob.reads).toBe(2); // the big layer was hashed on the first read, stored on the second
+    // skopeo names each layer by its digest (<diff_id>.tar): stored as it streams by, checked against that digest
+    expect(blob.reads).toBe(1);
   });
 
-  it("a classic docker save: layers at <id>/layer.tar, symlinked, found through manifest.json", async () => {
+  it("a classic docker save (layers at <id>/layer.tar, one of them a symlink): a Blob is read twice, a stream buffered", async () => {
+    const classic = classicSave();
+    const blob = new CountingBlob([fs.readFileSync(classic)]);
+    for (const source of [blob, (await fs.openAsBlob(classic)).stream()]) {
+      const store = memoryStore();
+      const roots = await importArchive(store, source);
+      expect(roots[0]!.annotations?.["io.containerd.image.name"]).toBe("docker.io/library/busybox:latest");
+      expect(await paths(store, "latest")).toEqual(["amd64-layer1.bin", "amd64-layer2.bin"]);
+    }
+    expect(blob.reads).toBe(2); // the big layer's name says nothing: hashed on the first read, stored on the second
+  });
+
+  it("a layer named by a digest it does not have: not stored under that name; a Blob is read again for it", async () => {
     const dir = tempDir();
     execFileSync("tar", ["-xf", dockerArchive, "-C", dir]);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
-    const legacy = fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, "layer.tar")));
-    const byTarget = new Map(
-      legacy.map((d) => [path.basename(fs.readlinkSync(path.join(dir, d, "layer.tar"))), `${d}/layer.tar`]),
-    );
-    manifest[0].Layers = manifest[0].Layers.map((l: string) => byTarget.get(l));
-    manifest[0].RepoTags = ["busybox:latest"]; // a docker short name
+    const liar = `${"0".repeat(64)}.tar`;
+    fs.renameSync(path.join(dir, manifest[0].Layers[1]), path.join(dir, liar));
+    manifest[0].Layers[1] = liar;
     fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest));
-    const classic = path.join(tempDir(), "classic.tar");
-    execFileSync("tar", ["-cf", classic, "-C", dir, "."]);
+    const file = path.join(tempDir(), "liar.tar");
+    execFileSync("tar", ["-cf", file, "-C", dir, "."]);
     const store = memoryStore();
-    const roots = await importArchive(store, await fs.openAsBlob(classic));
-    expect(roots[0]!.annotations?.["io.containerd.image.name"]).toBe("docker.io/library/busybox:latest");
-    expect(await paths(store, "latest")).toEqual(["amd64-layer1.bin", "amd64-layer2.bin"]);
+    const blob = new CountingBlob([fs.readFileSync(file)]);
+    await importArchive(store, blob);
+    expect(blob.reads).toBe(2);
+    const size = fs.statSync(path.join(dir, liar)).size;
+    expect(await store.exists({ mediaType: "x/y", digest: `sha256:${"0".repeat(64)}`, size })).toBe(false);
+    expect(await paths(store, "v1")).toEqual(["amd64-layer1.bin", "amd64-layer2.bin"]);
+    const error = await importArchive(memoryStore(), (await fs.openAsBlob(file)).stream()).catch((e) => e);
+    expect(error).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("Blob") });
   });
 
   it("what exportArchive writes, in both formats (the docker one gzip-compressed), with every digest kept", async () => {
@@ -166,9 +207,9 @@ describe("importArchive refuses what it must, storing nothing bad and tagging no
     expect((await store.resolve("given"))?.digest).toBe(image.root.digest);
   });
 
-  it("a docker-archive from a stream past the buffer cap: TOO_LARGE, saying to pass a Blob", async () => {
+  it("a classic docker save from a stream past the buffer cap: TOO_LARGE, saying to pass a Blob", async () => {
     const store = memoryStore();
-    const error = await importArchive(store, (await fs.openAsBlob(dockerArchive)).stream(), {
+    const error = await importArchive(store, (await fs.openAsBlob(classicSave())).stream(), {
       maxBufferedBytes: 100_000,
     }).catch((e) => e);
     expect(error).toMatchObject({ code: "TOO_LARGE", message: expect.stringContaining("Blob") });

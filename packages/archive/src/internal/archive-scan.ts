@@ -4,9 +4,10 @@
 // in their names and come before the manifest that says what they are, can be placed afterwards.
 import {
   chunksOf,
-  createHasher,
+  type Descriptor,
   type Digest,
   isDigest,
+  isOciError,
   OCTET_STREAM,
   OciError,
   type Store,
@@ -16,6 +17,7 @@ import type { Limits } from "../limits.js";
 import type { TarEntry } from "../tar-entry.js";
 import { readTar } from "../tar-reader.js";
 import { cleanPath, parentOf, resolvePath } from "./clean-path.js";
+import { hashing } from "./hashing.js";
 
 /** A file of the archive, as the scan left it. */
 export interface ScannedFile {
@@ -41,6 +43,12 @@ const SMALL = 1 << 20;
 /** A config can hold a long history; 16 MiB is far beyond any real one. */
 const MAX_JSON = 16 << 20;
 const LAYOUT_BLOB = /^blobs\/([a-z0-9]+(?:[+._-][a-z0-9]+)*)\/([a-zA-Z0-9=_-]+)$/;
+/**
+ * Layer files that name themselves by a digest: skopeo's docker-archive (`<diff_id hex>.tar`) and
+ * go-containerregistry's tarballs (`<digest hex>.tar.gz`). Not a promise (docker's `<id>/layer.tar` ids are not
+ * digests): such a file is stored under that digest as it streams by, and only if its bytes agree.
+ */
+const NAMED_LAYER = /^([a-f0-9]{64})\.tar(?:\.gz)?$/;
 
 export async function scanArchive(
   store: Store,
@@ -61,6 +69,11 @@ export async function scanArchive(
       scan.files.set(path, { size: entry.size, digest, head: new Uint8Array(0), stored: true });
       continue;
     }
+    const named = NAMED_LAYER.exec(path);
+    if (named && entry.size > SMALL) {
+      scan.files.set(path, await speculative(store, entry, `sha256:${named[1]}`));
+      continue;
+    }
     const keep = entry.size <= SMALL || (path.endsWith(".json") && entry.size <= MAX_JSON) || options.keepAll;
     if (keep) {
       buffered += entry.size;
@@ -73,17 +86,58 @@ export async function scanArchive(
 
 /** Hashes an entry's content, keeping it when asked. */
 async function hashed(entry: TarEntry, keep: boolean): Promise<ScannedFile> {
-  const hasher = await createHasher("sha256");
   const chunks: Uint8Array[] = [];
-  let head = new Uint8Array(0);
-  for await (const chunk of chunksOf(entry.stream())) {
-    hasher.update(chunk);
-    if (head.byteLength < 8) head = Uint8Array.of(...head, ...chunk.subarray(0, 8 - head.byteLength));
-    if (keep) chunks.push(chunk.slice());
-  }
-  const file: ScannedFile = { size: entry.size, digest: hasher.digest(), head, stored: false };
+  const seen = observed(entry.size);
+  for await (const chunk of chunksOf(entry.stream().pipeThrough(seen.stream))) if (keep) chunks.push(chunk.slice());
+  const file = await seen.file;
   if (keep) file.bytes = concat(chunks, entry.size);
   return file;
+}
+
+/**
+ * Stores an entry under the digest its name claims, hashing it on the way: stored when the bytes agree; when
+ * they do not, nothing is stored (the store refused it) and the real digest is known, for a second read.
+ */
+async function speculative(store: Store, entry: TarEntry, claimed: Digest): Promise<ScannedFile> {
+  const seen = observed(entry.size);
+  try {
+    await writeBlob(
+      store,
+      { mediaType: OCTET_STREAM, digest: claimed, size: entry.size },
+      entry.stream().pipeThrough(seen.stream),
+    );
+  } catch (error) {
+    if (!isOciError(error) || error.code !== "DIGEST_MISMATCH") throw error;
+    return await seen.file;
+  }
+  // Read to the end (flushed), or not read at all because the store held it already: then its head is read back.
+  const file = await Promise.race([seen.file, Promise.resolve(undefined)]);
+  const head = file?.head ?? (await headOf(store, { mediaType: OCTET_STREAM, digest: claimed, size: entry.size }));
+  return { size: entry.size, digest: claimed, head, stored: true };
+}
+
+/** A pass-through that learns an entry's digest and first bytes. */
+function observed(size: number): { stream: TransformStream<Uint8Array, Uint8Array>; file: Promise<ScannedFile> } {
+  let head = new Uint8Array(0);
+  let done!: (file: ScannedFile) => void;
+  const file = new Promise<ScannedFile>((resolve) => {
+    done = resolve;
+  });
+  const hashingStream = hashing((digest) => done({ size, digest, head, stored: false }));
+  const heading = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (head.byteLength < 8) head = Uint8Array.of(...head, ...chunk.subarray(0, 8 - head.byteLength));
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream: { writable: heading.writable, readable: heading.readable.pipeThrough(hashingStream) }, file };
+}
+
+async function headOf(store: Store, descriptor: Descriptor): Promise<Uint8Array> {
+  const reader = (await store.fetch(descriptor)).getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return (value ?? new Uint8Array(0)).slice(0, 8);
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -59,6 +59,10 @@ export async function importArchive(
       else later.set(layer.path, layer.descriptor);
     }
   }
+  if (later.size > 0 && !isBlob) {
+    const [path] = later.keys();
+    throw invalid(`${path} is named by a digest its bytes do not have: pass the archive as a Blob to read it twice`);
+  }
   if (later.size > 0) await secondPass(store, open(), { scan, wanted: later, limits });
   const roots: Descriptor[] = [];
   for (const [i, image] of images.entries()) {
