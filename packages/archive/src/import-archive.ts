@@ -23,9 +23,10 @@ export interface ImportArchiveOptions extends ArchiveLimits {
  * in a tar (skopeo's oci-archive, oras's layouts, exportArchive's both formats, docker 25+ saves) and classic docker
  * save archives (`manifest.json`, layers named by image IDs: each image gets an OCI manifest, its config kept as
  * it is). The archive may be gzip- or zstd-compressed. Every blob is verified on its way into the store and never
- * held whole, except small JSON files and, from a one-shot stream, the layers of a docker save archive that come
- * before the manifest.json that says what they are: a Blob (in Node, `fs.openAsBlob(file)`) is read a second
- * time instead. Refused with an OciError, nothing tagged: an archive that is neither format, lacks a blob its
+ * held whole, except small files and, from a one-shot stream, the layers of a classic docker save archive (named by
+ * image IDs, they come before the manifest.json that says what they are): a Blob (in Node, `fs.openAsBlob(file)`)
+ * is read a second time instead. Layers named by their digest (OCI layouts, skopeo's docker-archive) are stored as
+ * they stream by. Refused with an OciError, nothing tagged: an archive that is neither format, lacks a blob its
  * manifests need, or holds a blob whose bytes do not match its digest (`DIGEST_MISMATCH`: it is never stored), or
  * an image without a name when no `tag` is given.
  */
