@@ -203,6 +203,20 @@ describe("imageFiles refuses layers that break the spec", () => {
     }
   });
 
+  it("imageFile: a symlink loop is INVALID_ARGUMENT (40 links at most, as Linux), not a hang", async () => {
+    const loop = await bytesOf(
+      tarStream([
+        { path: "a", type: "symlink", linkTarget: "b" },
+        { path: "b", type: "symlink", linkTarget: "/a" },
+        { path: "c", type: "symlink", linkTarget: "a/x" },
+      ]),
+    );
+    const store = await storeWith(imageOf([loop]));
+    expect(await codeOf(() => imageFile(store, "v1", "a"))).toBe("INVALID_ARGUMENT");
+    expect(await codeOf(() => imageFile(store, "v1", "c"))).toBe("INVALID_ARGUMENT");
+    expect(await imageFile(store, "v1", "a", { follow: false })).toMatchObject({ type: "symlink", linkTarget: "b" });
+  });
+
   it("a whiteout that names nothing", async () => {
     expect(await listOf([await bytesOf(tarStream([{ path: "d/.wh.", data: "" }]))])).toBe("INVALID_ARGUMENT");
   });
