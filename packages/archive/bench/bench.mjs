@@ -24,10 +24,11 @@ const self = new URL(import.meta.url).pathname;
 /** Runs a command, returning wall ms and peak RSS in MiB (GNU time is not assumed: node measures its child). */
 function measure(command, argv) {
   const t0 = process.hrtime.bigint();
-  const result = spawnSync(command, argv, { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
+  const ours = command === process.execPath;
+  const result = spawnSync(command, argv, { stdio: ["ignore", ours ? "pipe" : "ignore", "inherit"] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (result.status !== 0) throw new Error(`${command} ${argv.join(" ")} failed`);
-  const reported = command === process.execPath ? JSON.parse(result.stdout.toString()) : {};
+  const reported = ours ? JSON.parse(result.stdout.toString()) : {};
   return { ms, rss: reported.rss };
 }
 

@@ -4,6 +4,7 @@
 // encrypted layers.
 import { OciError, toOciError } from "@toci/spec-types";
 import { asInvalid } from "./internal/errors.js";
+import { type Pump, pump } from "./internal/pump.js";
 import { type ArchiveLimits, limitsOf } from "./limits.js";
 
 /** Bytes out before the expansion ratio is checked: small, very compressible layers (text, zeros) always pass. */
@@ -41,7 +42,6 @@ export function decompress(
   }
   const reader = stream.getReader();
   let head: Uint8Array | undefined = new Uint8Array(0);
-  let output: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let sourceError: unknown;
   let compressedBytes = 0;
   let plainBytes = 0;
@@ -68,6 +68,7 @@ export function decompress(
     },
     cancel: (reason) => reader.cancel(reason),
   });
+  let output: Pump | ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({
     async start() {
       head = await peek(reader, 6).catch((error) => {
@@ -76,13 +77,14 @@ export function decompress(
       });
       compressedBytes = head.byteLength;
       const kind = compressionOf(head);
-      const decoded =
-        kind === "gzip"
-          ? source.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
-          : kind === "zstd"
-            ? source.pipeThrough((await import("./internal/zstd.js")).zstdDecoder(limits.maxWindowBytes))
-            : source;
-      output = decoded.getReader();
+      if (kind === "none") output = source.getReader();
+      else {
+        const decoder =
+          kind === "gzip"
+            ? (new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
+            : (await import("./internal/zstd.js")).zstdDecoder(limits.maxWindowBytes);
+        output = pump(source.getReader(), decoder);
+      }
     },
     async pull(controller) {
       try {

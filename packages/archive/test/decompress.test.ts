@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import { gzipSync } from "node:zlib";
 import { OciError } from "@toci/spec-types";
-import { tarHeader } from "@toci/testkit/fixtures";
+import { seededBytes, tarHeader } from "@toci/testkit/fixtures";
 import { describe, expect, it } from "vitest";
 import { compressionOf, decompress } from "../src/decompress.js";
 import { layerFiles } from "../src/layer-files.js";
@@ -118,6 +118,25 @@ describe("decompress", () => {
       expect(error).toBe(mismatch);
     }
   });
+
+  it("backpressure: a slow reader holds the gzip input back (Node 20's DecompressionStream alone takes it all)", async () => {
+    const gz = gzipSync(seededBytes("backpressure", 16 * 1024 * 1024), { level: 1 }); // random: gzip keeps its size
+    let taken = 0;
+    const source = streamOf(gz, 64 * 1024).pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          taken += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    const reader = decompress(source, "x/y").getReader();
+    let read = 0;
+    while (read < 1024 * 1024) read += (await reader.read()).value!.byteLength;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // time for an eager decoder to swallow the rest
+    expect(taken).toBeLessThan(gz.length / 4); // 1 MiB read: a few 64 KiB chunks taken, not most of the file
+    await reader.cancel();
+  }, 60_000);
 
   it("compressionOf tells the kinds apart by their magic", () => {
     expect(compressionOf(gzipSync(layer).subarray(0, 6))).toBe("gzip");
