@@ -26,7 +26,7 @@ export async function storeCredentials(
 ): Promise<StoredIn> {
   const host = checkedRegistry(registry);
   const [username, secret] = checkedCredentials(credentials);
-  const { normalized, path, config } = await open(options);
+  const { normalized, path, config } = await load(options);
   const helper = helperFor(path, config, host);
   if (helper) {
     const input = JSON.stringify({ ServerURL: registryKey(host), Username: username, Secret: secret });
@@ -47,7 +47,7 @@ export async function storeCredentials(
 /** Removes a registry's credentials, from its helper and from `config.json`. Resolves whether any were there. */
 export async function eraseCredentials(registry: string, options: CredentialStoreOptions = {}): Promise<boolean> {
   const host = checkedRegistry(registry);
-  const { normalized, path, config } = await open(options);
+  const { normalized, path, config } = await load(options);
   let removed = false;
   const helper = helperFor(path, config, host);
   if (helper) {
@@ -66,7 +66,8 @@ export async function eraseCredentials(registry: string, options: CredentialStor
   return removed;
 }
 
-async function open(options: CredentialStoreOptions) {
+/** The options normalised, and the config file read. */
+async function load(options: CredentialStoreOptions) {
   const normalized = normalizeOptions(options);
   if (options.signal?.aborted) throw new OciError("ABORTED", "the credential operation was aborted");
   const path = join(normalized.configDir, "config.json");

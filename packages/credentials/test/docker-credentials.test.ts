@@ -1,6 +1,6 @@
 // Reading credentials as docker, oras and crane read them: key spellings, Docker Hub's key, the entry kinds, helpers
 // (credHelpers before credsStore, the helper before auths, `<token>` users), and helpers that misbehave.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DOCKER_HUB_KEY, dockerCredentials, registryHost, registryKey } from "../src/index.js";
@@ -228,23 +228,22 @@ describe("dockerCredentials: credential helpers", () => {
   });
 
   it("a helper that never answers is killed after helperTimeout with TIMEOUT; an abort kills it with ABORTED", async () => {
-    const marker = join(tempDir(), "pid");
-    const program = script(`echo $$ > ${marker}; exec sleep 600`);
+    // A sleep no other process runs, so that /proc tells whether this helper still runs (before and after its exec).
+    const token = `${600 + Math.random()}`.slice(0, 12);
+    const program = script(`exec sleep ${token}`);
     const options = { configDir: configDir({ credsStore: "slow" }), helpers: { slow: program } };
     const timedOut = await ociError(dockerCredentials({ ...options, helperTimeout: 200 })("reg.example"));
     expect(timedOut.code).toBe("TIMEOUT");
     expect(timedOut.message).toContain(program);
-    await waitFor(() => processGone(Number(readFileSync(marker, "utf8"))));
-    rmSync(marker);
+    await waitFor(() => !running(token));
     const controller = new AbortController();
     const pending = dockerCredentials(options)("reg.example", { signal: controller.signal });
-    await waitFor(() => readFileSync(marker, "utf8") !== "");
+    await waitFor(() => running(token));
     controller.abort();
     expect((await ociError(pending)).code).toBe("ABORTED");
-    await waitFor(() => processGone(Number(readFileSync(marker, "utf8"))));
-    expect((await ociError(dockerCredentials(options)("reg.example", { signal: AbortSignal.abort() }))).code).toBe(
-      "ABORTED",
-    );
+    await waitFor(() => !running(token));
+    const early = dockerCredentials(options)("reg.example", { signal: AbortSignal.abort() });
+    expect((await ociError(early)).code).toBe("ABORTED");
   });
 
   it("a helper that exits without reading its input is its exit code, not an uncaught EPIPE", async () => {
@@ -254,14 +253,18 @@ describe("dockerCredentials: credential helpers", () => {
   });
 });
 
-/** Whether a process is gone (or a zombie: dead, not yet reaped). */
-function processGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
+/** Whether a live process (not a zombie: dead, not yet reaped) has `token` in its command line. */
+function running(token: string): boolean {
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(token)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return true;
+    } catch {
+      // gone while we looked
+    }
   }
+  return false;
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
