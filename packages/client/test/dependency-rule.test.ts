@@ -49,6 +49,9 @@ const NODE_HASHER = ["spec-types/src/internal/hasher-node.ts", "spec-types/src/i
 
 const ADAPTERS = readdirSync(packagesDir).filter((d) => /^(store|transport)-/.test(d));
 
+/** The relay's Node-only subpath (`@toci/relay/node`); the rest of the package is runtime-neutral. */
+const RELAY_NODE = ["relay/src/node.ts", "relay/src/internal/node-bridge.ts"];
+
 describe("the dependency rule", () => {
   it("client depends at run time on @toci/spec-types only", () => {
     const { dependencies = {}, peerDependencies = {} } = pkgJson("client");
@@ -60,12 +63,17 @@ describe("the dependency rule", () => {
     expect(Object.keys(dependencies).filter((d) => d.startsWith("@toci/"))).toEqual([]);
   });
 
-  for (const pkg of ["client", "spec-types"]) {
-    it(`${pkg}/src imports no Node builtin and uses no Node global (outside the Node hasher)`, () => {
+  it("relay depends at run time on @toci/spec-types only", () => {
+    const { dependencies = {}, peerDependencies = {} } = pkgJson("relay");
+    expect(Object.keys({ ...dependencies, ...peerDependencies })).toEqual(["@toci/spec-types"]);
+  });
+
+  for (const pkg of ["client", "spec-types", "relay"]) {
+    it(`${pkg}/src imports no Node builtin and uses no Node global (outside the Node hasher and relay/node)`, () => {
       const offenders: string[] = [];
       for (const file of sourceFiles(join(packagesDir, pkg, "src"))) {
         const rel = relative(packagesDir, file);
-        if (NODE_HASHER.includes(rel)) continue;
+        if (NODE_HASHER.includes(rel) || RELAY_NODE.includes(rel)) continue;
         for (const s of specifiers(file)) if (isNodeBuiltin(s)) offenders.push(`${rel} imports ${s}`);
         const code = readFileSync(file, "utf8").replace(/\/\/.*$/gm, "");
         for (const global of ["process.", "Buffer.", "Buffer(", "__dirname", "__filename", "require("]) {
@@ -105,5 +113,6 @@ describe("the dependency rule", () => {
     expect(isNodeBuiltin("node:stream/web")).toBe(true);
     expect(isNodeBuiltin("@toci/spec-types")).toBe(false);
     expect(ADAPTERS.length).toBeGreaterThanOrEqual(4);
+    expect(specifiers(join(packagesDir, RELAY_NODE[0]!))).toContain("node:http");
   });
 });
