@@ -6,6 +6,12 @@ import type { AddressInfo } from "node:net";
 import { toWebRequest, writeWebResponse } from "./internal/node-bridge.js";
 import type { FetchHandler } from "./options.js";
 
+/**
+ * A `fetch` over node:http and node:https for `relay({ fetch: nodeFetch })` in Node: Node's own fetch keeps every
+ * chunk of a streamed upload in memory until it ends (nodejs/undici#4058). Never follows redirects (the relay
+ * does), never decodes bodies.
+ */
+export { nodeFetch } from "./internal/node-fetch.js";
 export type { FetchHandler } from "./options.js";
 
 /** A node:http request listener that answers with `handler`. */

@@ -68,7 +68,8 @@ export interface RelayOptions {
    */
   publicUrl?: string;
   /**
-   * The `fetch` the relay sends upstream requests with (a runtime's own, or one with a proxy or a CA).
+   * The `fetch` the relay sends upstream requests with (a runtime's own, or one with a proxy or a CA). In Node,
+   * `nodeFetch` from `@toci/relay/node`: Node's own holds a streamed upload in memory until it ends.
    * @default globalThis.fetch
    */
   fetch?: typeof fetch;

@@ -1,6 +1,6 @@
 // The relay in front of a real distribution 2.8.2 with token auth, behind the testkit's fault proxy (whose log
-// shows what reached the registry and the blob storage), served by @toci/relay/node, used by @toci/client in Node
-// with every request carrying the page's Origin, as a browser's would:
+// shows what reached the registry and the blob storage), served by @toci/relay/node and sending with its nodeFetch,
+// used by @toci/client in Node with every request carrying the page's Origin, as a browser's would:
 //   client → relay (node:http) → fault proxy (+ its blob origin) → registry / token server
 import { Client, type Repository } from "@toci/client";
 import { describe as describeBlob, type TransferEvent, type Transport } from "@toci/spec-types";
@@ -11,7 +11,7 @@ import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
 import { fetchTransport } from "@toci/transport-fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayEvent, relay } from "../src/index.js";
-import { type RunningServer, serve } from "../src/node.js";
+import { nodeFetch, type RunningServer, serve } from "../src/node.js";
 
 const PAGE = "http://app.example:8080";
 const multi = multiArchIndex({ seed: "relay", layerSizes: [2048, 300_000] });
@@ -63,6 +63,9 @@ beforeAll(async () => {
     ],
     allowOrigins: [PAGE],
     log: (e) => events.push(e),
+    // What Node deployments use (Node's fetch holds streamed uploads in memory); the Chromium tests' relay uses
+    // Node's fetch, so both meet a real registry.
+    fetch: nodeFetch,
   });
   server = await serve(handler);
 }, 60_000);

@@ -2,6 +2,7 @@
 // only as fast as the handler reads it, and a response body only as fast as the socket takes it, so memory stays
 // flat whatever the size of a blob. (Node only: imported by node.ts alone.)
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 
 /** The Request for an incoming message, or undefined when its target is not a path (`GET http://other/…`). */
@@ -28,37 +29,52 @@ export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request
   return new Request(url, { method, headers, body, signal, duplex: "half" } as RequestInit);
 }
 
-/** The message's body as a ReadableStream that pulls from the socket. */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.pause();
-      req.on("data", (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.on("end", () => {
-        done = true;
-        controller.close();
-      });
-      req.on("error", (error) => {
-        done = true;
-        controller.error(error);
-      });
-      req.on("close", () => {
-        if (!done) controller.error(new Error("the request body was cut"));
-        done = true;
-      });
+/**
+ * A message's body as a ReadableStream that pulls from the socket. Cancelling it destroys the message (its
+ * connection is not reused: draining a blob nobody wants costs more than a new connection).
+ */
+export function bodyStream(message: IncomingMessage): ReadableStream<Uint8Array> {
+  // Settled: closed, errored or cancelled; events after that (a socket's late "data" or "end") are ignored.
+  let settled = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        message.pause();
+        message.on("data", (chunk: Buffer) => {
+          if (settled) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) message.pause();
+        });
+        message.on("end", () => {
+          if (settled) return;
+          settled = true;
+          controller.close();
+        });
+        const fail = (error: Error) => {
+          if (settled) return;
+          settled = true;
+          controller.error(error);
+        };
+        message.on("error", fail);
+        message.on("close", () => fail(new Error("the body was cut")));
+      },
+      pull() {
+        message.resume();
+      },
+      cancel() {
+        settled = true;
+        message.destroy();
+      },
     },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      req.destroy();
-    },
-  });
+    READ_AHEAD,
+  );
 }
+
+/**
+ * How far a body is read ahead of its reader: 1 MiB, so that the socket keeps flowing between reads (one chunk
+ * ahead paused and resumed the socket for every 64 KiB) while memory stays bounded.
+ */
+const READ_AHEAD = { highWaterMark: 1024 * 1024, size: (chunk: Uint8Array) => chunk.byteLength };
 
 /** Writes a Response to a ServerResponse. */
 export async function writeWebResponse(response: Response, res: ServerResponse, head: boolean): Promise<void> {
@@ -75,30 +91,42 @@ export async function writeWebResponse(response: Response, res: ServerResponse, 
     res.end();
     return;
   }
-  const reader = response.body.getReader();
+  // The head goes now, not with the first chunk of the body: a client learns the status of a slow upstream's
+  // answer (and can give up on it) before its bytes come.
+  res.flushHeaders();
+  await writeAll(response.body, res).catch(() => {});
+}
+
+/**
+ * Writes a stream to a writable as fast as it takes it, then ends it. On a failure (of the stream, or of the
+ * writable: a peer gone) the stream is cancelled, the writable destroyed, and the error thrown.
+ */
+export async function writeAll(body: ReadableStream<Uint8Array>, out: Writable): Promise<void> {
+  const reader = body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) await drained(res);
-      if (res.destroyed) throw new Error("the client went away");
+      if (!out.write(value)) await drained(out);
+      if (out.destroyed) throw new Error("the connection was closed");
     }
-    res.end();
+    out.end();
   } catch (error) {
     await reader.cancel(error).catch(() => {});
-    res.destroy(error instanceof Error ? error : new Error(String(error)));
+    out.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
   }
 }
 
-/** Resolves when the socket takes more, or when it closed (the loop then stops). */
-function drained(res: ServerResponse): Promise<void> {
+/** Resolves when the writable takes more, or when it closed (the caller then stops). */
+function drained(out: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
+      out.off("drain", done);
+      out.off("close", done);
       resolve();
     };
-    res.on("drain", done);
-    res.on("close", done);
+    out.on("drain", done);
+    out.on("close", done);
   });
 }
