@@ -21,7 +21,14 @@ export function toNodeListener(handler: FetchHandler): http.RequestListener {
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new Error("the client went away"));
     });
-    const request = toWebRequest(req, controller.signal);
+    let request: Request | undefined;
+    try {
+      request = toWebRequest(req, controller.signal);
+    } catch {
+      // A method fetch refuses (TRACE): one such request must not take the server down.
+      res.writeHead(405, { "content-type": "text/plain" }).end("method not allowed");
+      return;
+    }
     if (!request) {
       res.writeHead(400, { "content-type": "text/plain" }).end("bad request target");
       return;

@@ -88,22 +88,24 @@ describe("serve", () => {
     }
   });
 
-  it("answers 400 to a request target that is not a path, and 500 when the handler throws", async () => {
+  it("answers 400 to a target that is not a path, 405 to a method fetch refuses, 500 when the handler throws", async () => {
     const running = await serve(async () => {
       throw new Error("boom");
     });
-    try {
-      expect((await fetch(running.url)).status).toBe(500);
-      const { port } = new URL(running.url);
-      const status = await new Promise<number>((resolve) => {
+    const { port } = new URL(running.url);
+    const status = (method: string, path: string) =>
+      new Promise<number>((resolve) => {
         http
-          .request({ host: "127.0.0.1", port, path: "http://other.example/", method: "GET" }, (res) => {
+          .request({ host: "127.0.0.1", port, path, method }, (res) => {
             res.resume();
             resolve(res.statusCode!);
           })
           .end();
       });
-      expect(status).toBe(400);
+    try {
+      expect(await status("GET", "http://other.example/")).toBe(400);
+      expect(await status("TRACE", "/")).toBe(405);
+      expect((await fetch(running.url)).status).toBe(500);
     } finally {
       await running.close();
     }
