@@ -1,8 +1,9 @@
-// A fetch over node:http and node:https for the relay in Node, because Node's own (undici 6 in Node 20–22) keeps
+// A fetch over node:http and node:https for the relay in Node, because Node's own (undici 6 in Node 20) keeps
 // every chunk of a streamed request body in memory until the request ends (nodejs/undici#4058): an upload of
-// 1 GiB through the relay held 1 GiB. This one writes a body as the socket takes it and reads a response as its
-// reader does, on keep-alive connections. It does what the relay asks of fetch and no more: redirects are never
-// followed (the relay follows them itself), bodies are not decoded (the relay asks for identity). (Node only.)
+// 1 GiB reached a peak RSS of 1.09 GiB here, and 256 MiB through the relay 326 MiB. This one writes a body as the
+// socket takes it and reads a response as its reader does, on keep-alive connections. It does what the relay asks
+// of fetch and no more: redirects are never followed (the relay follows them itself), bodies are not decoded (the
+// relay asks for identity). (Node only.)
 import http from "node:http";
 import https from "node:https";
 import { bodyStream, writeAll } from "./node-bridge.js";
