@@ -2,6 +2,7 @@
 // and Transport contracts. No I/O. Every public name is listed here; nothing under src/internal/ is public.
 
 export { createHasher, hasherImplementation } from "#hasher";
+export { isLoopbackHost, isPrivateHost } from "./address.js";
 export {
   ANNOTATION_AUTHORS,
   ANNOTATION_BASE_DIGEST,
