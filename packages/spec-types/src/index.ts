@@ -172,4 +172,20 @@ export {
   type VerifierOptions,
   writeBlob,
 } from "./verify.js";
+export {
+  abortError,
+  type FailureContext,
+  timeoutError,
+  transportError,
+} from "./transport-failure.js";
+export {
+  type CommonTransportOptions,
+  countOption,
+  DEFAULT_RETRY,
+  millisecondsOption,
+  type NormalizedTransportOptions,
+  normalizeTransportOptions,
+  type RetryOptions,
+} from "./transport-options.js";
+export { type CheckedRequest, checkRequest } from "./transport-request.js";
 export { parseWarnings, type TransportWarning, warningReporter } from "./warning-policy.js";
