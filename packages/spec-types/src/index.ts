@@ -159,20 +159,6 @@ export {
   type TransportResponse,
 } from "./transport.js";
 export {
-  chunksOf,
-  createVerifier,
-  type DescribableContent,
-  type DescribeOptions,
-  describe,
-  digestMismatch,
-  digestOf,
-  readAll,
-  requireVerifiable,
-  sizeMismatch,
-  type VerifierOptions,
-  writeBlob,
-} from "./verify.js";
-export {
   abortError,
   type FailureContext,
   timeoutError,
@@ -188,4 +174,18 @@ export {
   type RetryOptions,
 } from "./transport-options.js";
 export { type CheckedRequest, checkRequest } from "./transport-request.js";
+export {
+  chunksOf,
+  createVerifier,
+  type DescribableContent,
+  type DescribeOptions,
+  describe,
+  digestMismatch,
+  digestOf,
+  readAll,
+  requireVerifiable,
+  sizeMismatch,
+  type VerifierOptions,
+  writeBlob,
+} from "./verify.js";
 export { parseWarnings, type TransportWarning, warningReporter } from "./warning-policy.js";

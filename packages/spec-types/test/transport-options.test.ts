@@ -53,7 +53,9 @@ describe("normalizeTransportOptions", () => {
     { retry: { backoffMax: 2 ** 31 } },
     { timeout: 2 ** 31 },
   ])("rejects %j with INVALID_ARGUMENT", (options) => {
-    expect(() => normalizeTransportOptions(options, "toci")).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    expect(() => normalizeTransportOptions(options, "toci")).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
   });
 });
 
@@ -61,10 +63,7 @@ describe("checkRequest", () => {
   const make = (init: Record<string, string> | undefined) => new Headers(init);
 
   it("upper-cases the method and parses the URL and headers", () => {
-    const checked = checkRequest(
-      { method: "get" as "GET", url: "https://r.io/v2/", headers: { Accept: "a/b" } },
-      make,
-    );
+    const checked = checkRequest({ method: "get" as "GET", url: "https://r.io/v2/", headers: { Accept: "a/b" } }, make);
     expect(checked.method).toBe("GET");
     expect(checked.url.href).toBe("https://r.io/v2/");
     expect(checked.headers.get("accept")).toBe("a/b");
