@@ -14,16 +14,19 @@ export interface TestCertificates {
   caFile: string;
   /** A directory with `ca.crt` in it, for skopeo's `--cert-dir` / `--dest-cert-dir`. */
   certDir: string;
-  /** The registry's TLS certificate (SAN IP:127.0.0.1, DNS:localhost) and key. */
+  /** The registry's TLS certificate (SAN IP:127.0.0.1, DNS:localhost, DNS:registry.test: a name only a test proxy resolves) and key. */
   tlsCert: string;
   tlsKey: string;
   /** The token signing certificate (self-signed, CN test-token-issuer) and its RSA key. */
   tokenCert: string;
   tokenKey: string;
+  /** A client certificate signed by the CA (CN toci test client, extendedKeyUsage clientAuth) and its key: mTLS. */
+  clientCert: string;
+  clientKey: string;
 }
 
 /** Bump when the files change shape, so a stale cache from an older testkit is not reused. */
-const CACHE_VERSION = "v1";
+const CACHE_VERSION = "v2";
 /** Certificates are made valid for a year and remade after 300 days. */
 const DAYS = 365;
 const MAX_AGE_MS = 300 * 24 * 3600 * 1000;
@@ -60,12 +63,16 @@ function filesIn(dir: string): TestCertificates {
     tlsKey: path.join(dir, "registry.key"),
     tokenCert: path.join(dir, "token.crt"),
     tokenKey: path.join(dir, "token.key"),
+    clientCert: path.join(dir, "client.crt"),
+    clientKey: path.join(dir, "client.key"),
   };
 }
 
 function isFresh(certs: TestCertificates): boolean {
   try {
-    for (const file of [certs.caFile, certs.tlsCert, certs.tlsKey, certs.tokenCert, certs.tokenKey]) fs.statSync(file);
+    for (const file of [certs.caFile, certs.tlsCert, certs.tlsKey, certs.tokenCert, certs.tokenKey, certs.clientCert]) {
+      fs.statSync(file);
+    }
     return Date.now() - fs.statSync(certs.caFile).mtimeMs < MAX_AGE_MS;
   } catch {
     return false;
@@ -109,7 +116,7 @@ function generate(dir: string): void {
   );
   fs.writeFileSync(
     path.join(dir, "registry.ext"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:registry.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
   );
   openssl(
     "x509",
@@ -144,6 +151,37 @@ function generate(dir: string): void {
     "token.key",
     "-out",
     "token.crt",
+  );
+  openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=toci test client",
+    "-keyout",
+    "client.key",
+    "-out",
+    "client.csr",
+  );
+  fs.writeFileSync(path.join(dir, "client.ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "client.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    days,
+    "-sha256",
+    "-extfile",
+    "client.ext",
+    "-out",
+    "client.crt",
   );
   fs.mkdirSync(path.join(dir, "certs.d"));
   fs.copyFileSync(path.join(dir, "ca.crt"), path.join(dir, "certs.d", "ca.crt"));
