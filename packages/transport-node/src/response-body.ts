@@ -24,6 +24,9 @@ export interface ResponseBody {
 const DISCARD_LIMIT = 64 * 1024;
 // How long discarding a body may take before the connection is closed instead.
 const DISCARD_DEADLINE_MS = 2000;
+// A body this small (or of unknown length: chunked) leaves as copies of its bytes, not views: a view keeps its whole
+// 1 MiB read buffer alive, and a manifest or a tag list is kept (cached, parsed lazily) long after it was read.
+const SMALL_BODY = 64 * 1024;
 
 /** A body over `connection`; `length` is its announced length (undefined when chunked or read to the close). */
 export function responseBody(
@@ -33,6 +36,7 @@ export function responseBody(
   const { idleTimeout, context } = options;
   const { signal } = context;
   const queue: Buffer[] = [];
+  const small = options.length === undefined || options.length <= SMALL_BODY;
   let queued = 0;
   let received = 0;
   let state: "open" | "ended" | "failed" | "cancelled" = "open";
@@ -128,7 +132,7 @@ export function responseBody(
         if (queued > 0) {
           const view = queue.shift()!;
           queued -= view.length;
-          controller.enqueue(view);
+          controller.enqueue(small ? Buffer.from(view) : view);
           connection.consumed(view.length);
         } else if (state === "ended") {
           controller.close();
