@@ -32,7 +32,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const answer = (path: string, ...pieces: (string | Buffer)[]) => {
   answers.set(path, (socket) => {
-    pieces.forEach((piece, i) => setTimeout(() => socket.write(piece), i * 5));
+    pieces.forEach((piece, i) => {
+      setTimeout(() => socket.write(piece), i * 5);
+    });
   });
 };
 
