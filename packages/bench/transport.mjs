@@ -35,12 +35,25 @@ if (process.argv[1] === self) {
           ? (await import(process.env.TOCI_BEFORE)).nodeTransport()
           : (await import("@toci/transport-node")).nodeTransport();
     const res = await transport.request({ method: "GET", url });
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      hash.update(value);
-      bytes += value.byteLength;
+    if (process.env.BYOB) {
+      // A BYOB reader reusing one 1 MiB buffer (each read transfers it and hands it back).
+      const reader = res.body.getReader({ mode: "byob" });
+      let buffer = new ArrayBuffer(1 << 20);
+      for (;;) {
+        const { done, value } = await reader.read(new Uint8Array(buffer));
+        if (done) break;
+        hash.update(value);
+        bytes += value.byteLength;
+        buffer = value.buffer;
+      }
+    } else {
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        hash.update(value);
+        bytes += value.byteLength;
+      }
     }
     await transport.close?.();
   }

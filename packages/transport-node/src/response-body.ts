@@ -1,9 +1,11 @@
-// Response bodies: a web ReadableStream fed by a connection (internal/connection.ts) with as little as possible per
-// chunk. The connection hands on views of the buffers the socket read into; views that follow one another in one
-// buffer are joined here while the reader is busy, so a reader that takes its time gets up to 1 MiB per read, and
-// one that keeps up gets each socket read as it lands. A Buffer is a Uint8Array, which is all the contract promises.
-// A default stream, not a byte stream: a byte stream transfers (detaches) the buffer of each chunk it is given, and
-// the socket goes on reading into the rest of that buffer.
+// Response bodies: a web byte stream (`type: "bytes"`) fed by a connection (internal/connection.ts). The connection
+// lends views of the buffer the socket read into; this stream copies their bytes out and gives the views back, so
+// that the connection reads into the same memory again. A reader with its own buffer (a BYOB reader,
+// `getReader({ mode: "byob" })`, reusing one buffer from read to read) gets the bytes copied straight into it: no
+// allocation at all, the whole way from the socket, and its buffer stays hot in cache. A default reader gets each
+// chunk as a new Uint8Array of exactly its bytes (a copy: a byte stream transfers the buffer of every chunk it is
+// given, and the connection's buffer is not ours to give away). While the reader is busy, reads pile up and leave
+// together, up to the size of a BYOB view or 1 MiB.
 //
 // The idle timeout counts only the time the transport waits for bytes it wants (a read pending); a caller that
 // does not read does not make the body idle. Failure (the connection cut, the idle timeout, the caller's abort)
@@ -24,9 +26,8 @@ export interface ResponseBody {
 const DISCARD_LIMIT = 64 * 1024;
 // How long discarding a body may take before the connection is closed instead.
 const DISCARD_DEADLINE_MS = 2000;
-// A body this small (or of unknown length: chunked) leaves as copies of its bytes, not views: a view keeps its whole
-// 1 MiB read buffer alive, and a manifest or a tag list is kept (cached, parsed lazily) long after it was read.
-const SMALL_BODY = 64 * 1024;
+// The most a default read takes at once (a BYOB read takes what its view holds).
+const MAX_CHUNK = 1024 * 1024;
 
 /** A body over `connection`; `length` is its announced length (undefined when chunked or read to the close). */
 export function responseBody(
@@ -36,13 +37,12 @@ export function responseBody(
   const { idleTimeout, context } = options;
   const { signal } = context;
   const queue: Buffer[] = [];
-  const small = options.length === undefined || options.length <= SMALL_BODY;
   let queued = 0;
   let received = 0;
   let state: "open" | "ended" | "failed" | "cancelled" = "open";
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let controller!: ReadableByteStreamController;
   // One coarse timer per body, re-armed only when it fires, instead of a setTimeout/clearTimeout pair per chunk.
   let waitingSince = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -84,7 +84,7 @@ export function responseBody(
     push(view) {
       received += view.length;
       if (state === "cancelled") {
-        connection.consumed(view.length);
+        connection.release(view);
         if (received > DISCARD_LIMIT) connection.destroy();
         return;
       }
@@ -112,10 +112,33 @@ export function responseBody(
     },
   };
 
+  /** Copies up to `room` queued bytes into `target` (or a new array), giving the views back; returns the bytes. */
+  const take = (room: number, target?: Uint8Array): Uint8Array => {
+    const n = Math.min(room, queued);
+    const out = target ?? new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const view = queue[0]!;
+      const part = Math.min(view.length, n - at);
+      out.set(part === view.length ? view : view.subarray(0, part), at);
+      at += part;
+      if (part === view.length) {
+        queue.shift();
+        connection.release(view);
+      } else {
+        queue[0] = view.subarray(part);
+        connection.release(view.subarray(0, part));
+      }
+    }
+    queued -= n;
+    return out.subarray(0, n);
+  };
+
   const stream = new ReadableStream<Uint8Array>(
     {
+      type: "bytes",
       start(c) {
-        controller = c;
+        controller = c as unknown as ReadableByteStreamController;
         if (signal?.aborted) return onAbort();
         signal?.addEventListener("abort", onAbort, { once: true });
       },
@@ -129,13 +152,18 @@ export function responseBody(
             wake = resolve;
           });
         }
+        const request = controller.byobRequest;
         if (queued > 0) {
-          const view = queue.shift()!;
-          queued -= view.length;
-          controller.enqueue(small ? Buffer.from(view) : view);
-          connection.consumed(view.length);
+          const view = request?.view;
+          if (view) {
+            const bytes = take(view.byteLength, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+            request.respond(bytes.byteLength);
+          } else {
+            controller.enqueue(take(MAX_CHUNK) as Uint8Array<ArrayBuffer>);
+          }
         } else if (state === "ended") {
           controller.close();
+          request?.respond(0);
         } else if (state === "failed") {
           controller.error(failure);
         }
@@ -144,7 +172,7 @@ export function responseBody(
         if (state !== "open") return;
         state = "cancelled";
         settle();
-        connection.consumed(queued);
+        for (const view of queue) connection.release(view);
         queue.length = 0;
         queued = 0;
         // A small rest (a registry's error JSON) is read to its end so the connection is reused; a large one or a

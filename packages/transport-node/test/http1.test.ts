@@ -117,6 +117,30 @@ describe("the body path", () => {
     expect(largest).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it("a BYOB reader gets the bytes in its own buffer, read after read", async () => {
+    const size = 8 << 20;
+    const pattern = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) pattern[i] = i % 251;
+    answers.set("/byob", (socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+      socket.end(pattern);
+    });
+    await using transport = nodeTransport();
+    const res = await transport.request({ method: "GET", url: `${base}/byob` });
+    const reader = res.body!.getReader({ mode: "byob" });
+    let buffer = new ArrayBuffer(100_000);
+    let at = 0;
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (done) break;
+      expect(value.byteLength).toBeLessThanOrEqual(100_000);
+      expect(Buffer.from(value).equals(pattern.subarray(at, at + value.byteLength))).toBe(true);
+      at += value.byteLength;
+      buffer = value.buffer;
+    }
+    expect(at).toBe(size);
+  });
+
   it("a small body's chunks are its own bytes, not views that keep a 1 MiB read buffer alive", async () => {
     answer("/small", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
     await using transport = nodeTransport();
