@@ -82,6 +82,26 @@ function isFresh(certs: TestCertificates): boolean {
 function generate(dir: string): void {
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const days = String(DAYS);
+  /** Signs `<name>.csr` with the CA, with the extensions of `<name>.ext`, into `<name>.crt`. */
+  const sign = (name: string) =>
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      days,
+      "-sha256",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.crt`,
+    );
   openssl(
     "req",
     "-x509",
@@ -118,24 +138,7 @@ function generate(dir: string): void {
     path.join(dir, "registry.ext"),
     "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:registry.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
   );
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    "registry.csr",
-    "-CA",
-    "ca.crt",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    days,
-    "-sha256",
-    "-extfile",
-    "registry.ext",
-    "-out",
-    "registry.crt",
-  );
+  sign("registry");
   openssl(
     "req",
     "-x509",
@@ -165,24 +168,7 @@ function generate(dir: string): void {
     "client.csr",
   );
   fs.writeFileSync(path.join(dir, "client.ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    "client.csr",
-    "-CA",
-    "ca.crt",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    days,
-    "-sha256",
-    "-extfile",
-    "client.ext",
-    "-out",
-    "client.crt",
-  );
+  sign("client");
   fs.mkdirSync(path.join(dir, "certs.d"));
   fs.copyFileSync(path.join(dir, "ca.crt"), path.join(dir, "certs.d", "ca.crt"));
 }
