@@ -2,11 +2,8 @@
 // npm). The README's block runs against a real registry (distribution 2.8.2) behind testkit's forward proxy, with
 // the proxy given explicitly and from the environment; the registry is addressed as `registry.test`, a name only the
 // proxy resolves, so an answer proves the request went through the proxy.
-import { execFile } from "node:child_process";
-import { readFile, rm, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { type ForwardProxy, startForwardProxy } from "@toci/testkit/proxy";
+import { runReadmeBlock } from "@toci/testkit/readme";
 import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
@@ -21,23 +18,18 @@ afterAll(async () => {
 });
 
 async function runExample(env: Record<string, string>): Promise<string> {
-  const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
-  const code = /## Proxies[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  const unset = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, undefined]));
+  const { code, stdout } = await runReadmeBlock({
+    readme: new URL("../README.md", import.meta.url),
+    dir: new URL(".", import.meta.url),
+    after: /^## Proxies/m,
+    env: { ...unset, ...env },
+  });
   expect(code).toContain("undiciFetch");
-  // Inside the package, so that "@toci/transport-fetch" resolves to this package (self-reference, built dist).
-  const file = fileURLToPath(new URL("./.proxy-example.tmp.mjs", import.meta.url));
-  const clean = { ...process.env };
-  for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"])
-    delete clean[name];
-  try {
-    await writeFile(file, code!);
-    const { stdout } = await promisify(execFile)(process.execPath, [file], { env: { ...clean, ...env } });
-    return stdout.trim();
-  } finally {
-    await rm(file, { force: true });
-  }
+  return stdout.trim();
 }
 
+const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"];
 const through = () => proxy.url.replace("http://", "http://u:p@");
 const target = () => registry.url.replace("127.0.0.1", "registry.test");
 
