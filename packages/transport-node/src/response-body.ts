@@ -115,7 +115,8 @@ export function responseBody(
   /** Copies up to `room` queued bytes into `target` (or a new array), giving the views back; returns the bytes. */
   const take = (room: number, target?: Uint8Array): Uint8Array => {
     const n = Math.min(room, queued);
-    const out = target ?? new Uint8Array(n);
+    // Not zero-filled (every byte is written next), and never from the shared pool: a byte stream transfers it.
+    const out = target ?? Buffer.allocUnsafeSlow(n);
     let at = 0;
     while (at < n) {
       const view = queue[0]!;
