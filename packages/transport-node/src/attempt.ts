@@ -88,7 +88,10 @@ export async function attempt(
         },
       };
       onTimeout = (error) => connection.destroy(error);
-      if (signal?.aborted) return reject(transportError(signal.reason, context));
+      if (signal?.aborted) {
+        connection.unused();
+        return reject(transportError(signal.reason, context));
+      }
       signal?.addEventListener("abort", onAbort, { once: true });
       connection.begin(exchange);
       const framing = requestFraming(hop, body);

@@ -154,7 +154,13 @@ export class Connection {
 
   destroy(error?: Error): void {
     this.#error ??= error;
-    this.socket.destroy();
+    this.socket?.destroy(); // no socket yet while it is being dialled
+  }
+
+  /** Hands back a connection that was acquired but carried no request (its request was aborted first). */
+  unused(): void {
+    this.socket.unref();
+    this.onFree(!this.closed);
   }
 
   #nextReadBuffer(): Buffer {
