@@ -82,18 +82,28 @@ function isFresh(certs: TestCertificates): boolean {
 function generate(dir: string): void {
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const days = String(DAYS);
-  /** Signs `<name>.csr` with the CA, with the extensions of `<name>.ext`, into `<name>.crt`. */
-  const sign = (name: string) =>
+  /** A key and a certificate for `<name>` (CN `cn`, these extensions) signed by the CA: `<name>.key`, `<name>.crt`. */
+  const leaf = (name: string, cn: string, extensions: string) => {
+    openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+    );
+    fs.writeFileSync(path.join(dir, `${name}.ext`), `basicConstraints=CA:FALSE\n${extensions}\n`);
+    const ca = ["-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"];
     openssl(
       "x509",
       "-req",
       "-in",
       `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
+      ...ca,
       "-days",
       days,
       "-sha256",
@@ -102,73 +112,34 @@ function generate(dir: string): void {
       "-out",
       `${name}.crt`,
     );
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-sha256",
-    "-days",
-    days,
-    "-subj",
-    "/CN=toci test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
+  };
+  /** A self-signed certificate and its key (the CA; the token signer). */
+  const selfSigned = (name: string, cn: string, ...extensions: string[]) =>
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-sha256",
+      "-days",
+      days,
+      "-subj",
+      `/CN=${cn}`,
+      ...extensions.flatMap((e) => ["-addext", e]),
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.crt`,
+    );
+  selfSigned("ca", "toci test CA", "basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign");
+  leaf(
+    "registry",
+    "localhost",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:registry.test\nextendedKeyUsage=serverAuth",
   );
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=localhost",
-    "-keyout",
-    "registry.key",
-    "-out",
-    "registry.csr",
-  );
-  fs.writeFileSync(
-    path.join(dir, "registry.ext"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:registry.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-  );
-  sign("registry");
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-sha256",
-    "-days",
-    days,
-    "-subj",
-    "/CN=test-token-issuer",
-    "-keyout",
-    "token.key",
-    "-out",
-    "token.crt",
-  );
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=toci test client",
-    "-keyout",
-    "client.key",
-    "-out",
-    "client.csr",
-  );
-  fs.writeFileSync(path.join(dir, "client.ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
-  sign("client");
+  selfSigned("token", "test-token-issuer");
+  leaf("client", "toci test client", "extendedKeyUsage=clientAuth");
   fs.mkdirSync(path.join(dir, "certs.d"));
   fs.copyFileSync(path.join(dir, "ca.crt"), path.join(dir, "certs.d", "ca.crt"));
 }
