@@ -4,7 +4,7 @@
 
 import { type FailureContext, type Hop, type OciError, timeoutError, transportError } from "@toci/spec-types";
 import type { HeaderList } from "./headers.js";
-import type { Connection, Exchange } from "./internal/connection.js";
+import type { Connection } from "./internal/connection.js";
 import type { DialTarget } from "./internal/dial.js";
 import type { Pool } from "./internal/pool.js";
 import type { ResponseHead } from "./internal/response-head.js";
@@ -41,81 +41,127 @@ export async function attempt(
   const context: FailureContext = { method: hop.method, url: hop.url.href, signal };
   const proxy = proxyFor(options.proxy, hop.url);
   const target: DialTarget = { url: hop.url, proxy, tls: options.tlsFor(hop.url.origin) };
-  // The attempt's own signal: the caller's, or the timeout's while no connection is there to destroy.
-  const local = new AbortController();
-  const stop = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
-  let since = performance.now();
-  let finished = false;
-  let sent = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onTimeout = (error: OciError) => local.abort(error);
-  // The timeout counts time without progress, not the attempt's length: a 1 GiB PUT on a slow link may take an
-  // hour, and only then can the registry answer. Progress is the socket taking another part of the body; from
-  // the body's end, the registry has `timeout` ms to answer. One coarse timer, re-armed only when it fires.
-  const check = () => {
-    if (finished) return;
-    const quiet = performance.now() - since;
-    if (quiet < options.timeout) timer = setTimeout(check, options.timeout - quiet);
-    else
-      onTimeout(
-        timeoutError(context, sent ? "no response headers" : "the request body made no progress", options.timeout),
-      );
-  };
-  if (options.timeout > 0) timer = setTimeout(check, options.timeout);
+  const clock = new Clock(options.timeout, context);
   try {
     const connection = await pool
-      .acquire(`${hop.url.origin}|${proxy?.key ?? ""}`, target, stop)
+      .acquire(`${hop.url.origin}|${proxy?.key ?? ""}`, target, clock.signal(signal))
       .catch((error: unknown) => {
-        throw transportError(local.signal.aborted ? local.signal.reason : error, context);
+        throw transportError(clock.expired ?? error, context);
       });
-    return await new Promise<Answer>((resolve, reject) => {
-      const onAbort = () => connection.destroy(transportError(signal?.reason, context));
-      const exchange: Exchange = {
-        method: hop.method,
-        head: (head) => {
-          finished = true;
-          signal?.removeEventListener("abort", onAbort);
-          const answer = toAnswer(shared, head, connection, context);
-          resolve(answer);
-          return answer.body?.sink;
-        },
-        error: (error, stale) => {
-          finished = true;
-          signal?.removeEventListener("abort", onAbort);
-          const failure = transportError(error, context);
-          if (stale) staleConnection.add(failure);
-          reject(failure);
-        },
-      };
-      onTimeout = (error) => connection.destroy(error);
-      if (signal?.aborted) {
-        connection.unused();
-        return reject(transportError(signal.reason, context));
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      connection.begin(exchange);
-      const framing = requestFraming(hop, body);
-      const sink = requestSink(connection, framing, () => {
-        sent = true;
-        since = performance.now();
-        connection.requestDone();
-      });
-      connection.socket.cork();
-      connection.socket.write(requestHead(hop, proxy ? (proxy.authorization ?? "") : false, framing));
-      if (body === null) sink.end();
-      else {
-        body
-          .write(sink, () => {
-            since = performance.now();
-          })
-          .catch((error: unknown) => connection.destroy(error as Error));
-      }
-      process.nextTick(() => connection.socket.uncork());
-    });
+    const proxyAuthorization = proxy ? (proxy.authorization ?? "") : false;
+    return await exchange({ shared, hop, body, connection, clock, context, proxy: proxyAuthorization });
   } finally {
-    finished = true;
-    clearTimeout(timer);
+    clock.stop();
   }
+}
+
+/**
+ * The per-attempt timeout. It counts time without progress, not the attempt's length: a 1 GiB PUT on a slow link
+ * may take an hour, and only then can the registry answer. Progress is the socket taking another part of the body;
+ * from the body's end, the registry has `timeout` ms to answer. One coarse timer, re-armed only when it fires.
+ * Until there is a connection to destroy, it aborts the wait for one.
+ */
+class Clock {
+  /** The timeout's error once it fired. */
+  expired: OciError | undefined;
+  /** Whether the whole request has been handed to the socket. */
+  sent = false;
+  onTimeout: (error: OciError) => void;
+  readonly #local = new AbortController();
+  readonly #timeout: number;
+  readonly #context: FailureContext;
+  #since = performance.now();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+
+  constructor(timeout: number, context: FailureContext) {
+    this.#timeout = timeout;
+    this.#context = context;
+    this.onTimeout = (error) => this.#local.abort(error);
+    if (timeout > 0) this.#timer = setTimeout(this.#check, timeout);
+  }
+
+  /** The caller's signal and this timeout's, for the wait for a connection. */
+  signal(caller: AbortSignal | undefined): AbortSignal {
+    return caller ? AbortSignal.any([caller, this.#local.signal]) : this.#local.signal;
+  }
+
+  progress(): void {
+    this.#since = performance.now();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  readonly #check = () => {
+    if (this.#stopped) return;
+    const quiet = performance.now() - this.#since;
+    if (quiet < this.#timeout) {
+      this.#timer = setTimeout(this.#check, this.#timeout - quiet);
+      return;
+    }
+    const what = this.sent ? "no response headers" : "the request body made no progress";
+    this.expired = timeoutError(this.#context, what, this.#timeout);
+    this.onTimeout(this.expired);
+  };
+}
+
+/** What {@link exchange} needs: the request, its connection, its clock, and the proxy's credentials (or `false`). */
+interface ExchangeOptions {
+  shared: Shared;
+  hop: Hop;
+  body: PreparedBody | null;
+  connection: Connection;
+  clock: Clock;
+  context: FailureContext;
+  /** The proxy's `Proxy-Authorization` ("" without credentials), or `false` when the request goes direct. */
+  proxy: string | false;
+}
+
+/** Writes the request on its connection; resolves with the response head, rejects when none comes. */
+function exchange({ shared, hop, body, connection, clock, context, proxy }: ExchangeOptions): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    const caller = context.signal;
+    const onAbort = () => connection.destroy(transportError(caller?.reason, context));
+    const settle = () => {
+      clock.stop();
+      caller?.removeEventListener("abort", onAbort);
+    };
+    clock.onTimeout = (error) => connection.destroy(error);
+    if (caller?.aborted) {
+      connection.unused();
+      return reject(transportError(caller.reason, context));
+    }
+    caller?.addEventListener("abort", onAbort, { once: true });
+    connection.begin({
+      method: hop.method,
+      head: (head) => {
+        settle();
+        const answer = toAnswer(shared, head, connection, context);
+        resolve(answer);
+        return answer.body?.sink;
+      },
+      error: (error, stale) => {
+        settle();
+        const failure = transportError(error, context);
+        if (stale) staleConnection.add(failure);
+        reject(failure);
+      },
+    });
+    const framing = requestFraming(hop, body);
+    const sink = requestSink(connection, framing, () => {
+      clock.sent = true;
+      clock.progress();
+      connection.requestDone();
+    });
+    connection.socket.cork();
+    connection.socket.write(requestHead(hop, proxy, framing));
+    if (body === null) sink.end();
+    else body.write(sink, () => clock.progress()).catch((error: unknown) => connection.destroy(error as Error));
+    process.nextTick(() => connection.socket.uncork());
+  });
 }
 
 function toAnswer(shared: Shared, head: ResponseHead, connection: Connection, context: FailureContext): Answer {

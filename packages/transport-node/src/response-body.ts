@@ -21,6 +21,13 @@ export interface ResponseBody {
   stream: ReadableStream<Uint8Array>;
 }
 
+/** What a body needs besides its connection; `length` is its announced length (undefined when chunked or to the close). */
+export interface BodyOptions {
+  idleTimeout: number;
+  context: FailureContext;
+  length: number | undefined;
+}
+
 // A rest of body longer than this is not read to its end to save the connection when the caller cancels (or a
 // redirect's or a retried 503's body is discarded): a new connection costs less.
 const DISCARD_LIMIT = 64 * 1024;
@@ -29,169 +36,194 @@ const DISCARD_DEADLINE_MS = 2000;
 // The most a default read takes at once (a BYOB read takes what its view holds).
 const MAX_CHUNK = 1024 * 1024;
 
-/** A body over `connection`; `length` is its announced length (undefined when chunked or read to the close). */
-export function responseBody(
-  connection: Connection,
-  options: { idleTimeout: number; context: FailureContext; length: number | undefined },
-): ResponseBody {
-  const { idleTimeout, context } = options;
-  const { signal } = context;
-  const queue: Buffer[] = [];
-  let queued = 0;
-  let received = 0;
-  let state: "open" | "ended" | "failed" | "cancelled" = "open";
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  let controller!: ReadableByteStreamController;
+/** A body over `connection`. */
+export function responseBody(connection: Connection, options: BodyOptions): ResponseBody {
+  const body = new Body(connection, options);
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      type: "bytes",
+      start: (controller) => body.start(controller as unknown as ReadableByteStreamController),
+      pull: () => body.pull(),
+      cancel: () => body.cancel(),
+    },
+    { highWaterMark: 0 },
+  );
+  return { sink: body, stream };
+}
+
+/** The state of one body: the views lent by the connection and not yet read, and how the body ends. */
+class Body implements BodySink {
+  readonly #connection: Connection;
+  readonly #options: BodyOptions;
+  readonly #queue: Buffer[] = [];
+  #queued = 0;
+  #received = 0;
+  #state: "open" | "ended" | "failed" | "cancelled" = "open";
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+  #controller!: ReadableByteStreamController;
   // One coarse timer per body, re-armed only when it fires, instead of a setTimeout/clearTimeout pair per chunk.
-  let waitingSince = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  #waitingSince = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   // A cancelled body being read to its end: resolves cancel() once the connection is free (or gone).
-  let discarded: (() => void) | undefined;
-  let discardTimer: ReturnType<typeof setTimeout> | undefined;
-  const discardDone = () => {
-    clearTimeout(discardTimer);
-    const done = discarded;
-    discarded = undefined;
-    done?.();
-  };
+  #discarded: (() => void) | undefined;
+  #discardTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onAbort = () => this.#fail(abortError(this.#options.context));
 
-  const settle = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    signal?.removeEventListener("abort", onAbort);
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const fail = (error: Error) => {
-    if (state !== "open") return;
-    state = "failed";
-    failure = error;
-    settle();
-    connection.destroy(error);
-  };
-  const onAbort = () => fail(abortError(context));
-  const checkIdle = () => {
-    timer = undefined;
-    if (state !== "open" || !wake) return;
-    const idle = performance.now() - waitingSince;
-    if (idle >= idleTimeout) fail(timeoutError(context, "no data", idleTimeout));
-    else timer = setTimeout(checkIdle, idleTimeout - idle);
-  };
+  constructor(connection: Connection, options: BodyOptions) {
+    this.#connection = connection;
+    this.#options = options;
+  }
 
-  const sink: BodySink = {
-    push(view) {
-      received += view.length;
-      if (state === "cancelled") {
-        connection.release(view);
-        if (received > DISCARD_LIMIT) connection.destroy();
-        return;
+  push(view: Buffer): void {
+    this.#received += view.length;
+    if (this.#state === "cancelled") {
+      this.#connection.release(view);
+      if (this.#received > DISCARD_LIMIT) this.#connection.destroy();
+      return;
+    }
+    const last = this.#queue.at(-1);
+    // The next bytes of the same buffer: one larger view instead of two.
+    if (last && last.buffer === view.buffer && last.byteOffset + last.length === view.byteOffset) {
+      this.#queue[this.#queue.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + view.length);
+    } else {
+      this.#queue.push(view);
+    }
+    this.#queued += view.length;
+    this.#wakeUp();
+  }
+
+  end(): void {
+    if (this.#state === "cancelled") {
+      this.#discardDone();
+      return;
+    }
+    if (this.#state !== "open") return;
+    this.#state = "ended";
+    this.#settle();
+  }
+
+  fail(error: Error): void {
+    if (this.#state === "cancelled") this.#discardDone();
+    else this.#fail(transportError(error, this.#options.context));
+  }
+
+  start(controller: ReadableByteStreamController): void {
+    this.#controller = controller;
+    const { signal } = this.#options.context;
+    if (signal?.aborted) this.#onAbort();
+    else signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  async pull(): Promise<void> {
+    const { idleTimeout } = this.#options;
+    while (this.#queued === 0 && this.#state === "open") {
+      if (idleTimeout > 0) {
+        this.#waitingSince = performance.now();
+        this.#timer ??= setTimeout(this.#checkIdle, idleTimeout);
       }
-      const last = queue.at(-1);
-      // The next bytes of the same buffer: one larger view instead of two.
-      if (last && last.buffer === view.buffer && last.byteOffset + last.length === view.byteOffset) {
-        queue[queue.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + view.length);
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    const controller = this.#controller;
+    const request = controller.byobRequest;
+    if (this.#queued > 0) {
+      const view = request?.view;
+      if (view) {
+        const bytes = this.#take(view.byteLength, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+        request.respond(bytes.byteLength);
       } else {
-        queue.push(view);
+        controller.enqueue(this.#take(MAX_CHUNK) as Uint8Array<ArrayBuffer>);
       }
-      queued += view.length;
-      const w = wake;
-      wake = undefined;
-      w?.();
-    },
-    end() {
-      if (state === "cancelled") return discardDone();
-      if (state !== "open") return;
-      state = "ended";
-      settle();
-    },
-    fail(error) {
-      if (state === "cancelled") return discardDone();
-      fail(transportError(error, context));
-    },
-  };
+    } else if (this.#state === "ended") {
+      controller.close();
+      request?.respond(0);
+    } else if (this.#state === "failed") {
+      controller.error(this.#failure);
+    }
+  }
+
+  cancel(): Promise<void> | undefined {
+    if (this.#state !== "open") return;
+    this.#state = "cancelled";
+    this.#settle();
+    for (const view of this.#queue) this.#connection.release(view);
+    this.#queue.length = 0;
+    this.#queued = 0;
+    // A small rest (a registry's error JSON) is read to its end so the connection is reused; a large one or a
+    // slow one is cut off. Resolves once the connection is free or gone, so a request sent next can reuse it.
+    const { length } = this.#options;
+    if (length === undefined || length - this.#received > DISCARD_LIMIT) {
+      this.#connection.destroy();
+      return;
+    }
+    return new Promise<void>((resolve) => {
+      this.#discarded = resolve;
+      this.#discardTimer = setTimeout(() => {
+        this.#connection.destroy();
+        this.#discardDone();
+      }, DISCARD_DEADLINE_MS);
+    });
+  }
 
   /** Copies up to `room` queued bytes into `target` (or a new array), giving the views back; returns the bytes. */
-  const take = (room: number, target?: Uint8Array): Uint8Array => {
-    const n = Math.min(room, queued);
+  #take(room: number, target?: Uint8Array): Uint8Array {
+    const n = Math.min(room, this.#queued);
     // Not zero-filled (every byte is written next), and never from the shared pool: a byte stream transfers it.
     const out = target ?? Buffer.allocUnsafeSlow(n);
     let at = 0;
     while (at < n) {
-      const view = queue[0]!;
+      const view = this.#queue[0]!;
       const part = Math.min(view.length, n - at);
       out.set(part === view.length ? view : view.subarray(0, part), at);
       at += part;
       if (part === view.length) {
-        queue.shift();
-        connection.release(view);
+        this.#queue.shift();
+        this.#connection.release(view);
       } else {
-        queue[0] = view.subarray(part);
-        connection.release(view.subarray(0, part));
+        this.#queue[0] = view.subarray(part);
+        this.#connection.release(view.subarray(0, part));
       }
     }
-    queued -= n;
+    this.#queued -= n;
     return out.subarray(0, n);
+  }
+
+  #fail(error: Error): void {
+    if (this.#state !== "open") return;
+    this.#state = "failed";
+    this.#failure = error;
+    this.#settle();
+    this.#connection.destroy(error);
+  }
+
+  readonly #checkIdle = () => {
+    this.#timer = undefined;
+    const { idleTimeout, context } = this.#options;
+    if (this.#state !== "open" || !this.#wake) return;
+    const idle = performance.now() - this.#waitingSince;
+    if (idle >= idleTimeout) this.#fail(timeoutError(context, "no data", idleTimeout));
+    else this.#timer = setTimeout(this.#checkIdle, idleTimeout - idle);
   };
 
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      type: "bytes",
-      start(c) {
-        controller = c as unknown as ReadableByteStreamController;
-        if (signal?.aborted) return onAbort();
-        signal?.addEventListener("abort", onAbort, { once: true });
-      },
-      async pull() {
-        while (queued === 0 && state === "open") {
-          if (idleTimeout > 0) {
-            waitingSince = performance.now();
-            timer ??= setTimeout(checkIdle, idleTimeout);
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-        const request = controller.byobRequest;
-        if (queued > 0) {
-          const view = request?.view;
-          if (view) {
-            const bytes = take(view.byteLength, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-            request.respond(bytes.byteLength);
-          } else {
-            controller.enqueue(take(MAX_CHUNK) as Uint8Array<ArrayBuffer>);
-          }
-        } else if (state === "ended") {
-          controller.close();
-          request?.respond(0);
-        } else if (state === "failed") {
-          controller.error(failure);
-        }
-      },
-      cancel() {
-        if (state !== "open") return;
-        state = "cancelled";
-        settle();
-        for (const view of queue) connection.release(view);
-        queue.length = 0;
-        queued = 0;
-        // A small rest (a registry's error JSON) is read to its end so the connection is reused; a large one or a
-        // slow one is cut off. Resolves once the connection is free or gone, so a request sent next can reuse it.
-        if (options.length === undefined || options.length - received > DISCARD_LIMIT) {
-          connection.destroy();
-          return;
-        }
-        return new Promise<void>((resolve) => {
-          discarded = resolve;
-          discardTimer = setTimeout(() => {
-            connection.destroy();
-            discardDone();
-          }, DISCARD_DEADLINE_MS);
-        });
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { sink, stream };
+  #settle(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#options.context.signal?.removeEventListener("abort", this.#onAbort);
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #discardDone(): void {
+    clearTimeout(this.#discardTimer);
+    const done = this.#discarded;
+    this.#discarded = undefined;
+    done?.();
+  }
 }

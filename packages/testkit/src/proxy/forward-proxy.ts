@@ -42,115 +42,43 @@ export interface ForwardProxy {
   stop(): Promise<void>;
 }
 
+/** What the two halves of the proxy share. */
+interface ProxyState {
+  log: ProxyLogEntry[];
+  tunnels: number;
+  /** Whether a request carries the proxy's credentials (always, without `auth`). */
+  authorized: (headers: http.IncomingHttpHeaders) => boolean;
+  /** A host name as the proxy resolves it. */
+  resolve: (host: string) => string;
+}
+
 /** Starts a forward proxy on 127.0.0.1 (a free port). */
 export async function startForwardProxy(options: ForwardProxyOptions = {}): Promise<ForwardProxy> {
-  const log: ProxyLogEntry[] = [];
-  const sockets = new Set<net.Socket>();
-  let tunnels = 0;
   const expected = options.auth
     ? `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString("base64")}`
     : undefined;
-  const resolve = (host: string) => options.hosts?.[host.toLowerCase()] ?? host;
-  const authorized = (headers: http.IncomingHttpHeaders) =>
-    expected === undefined || headers["proxy-authorization"] === expected;
-
-  const server = http.createServer((req, res) => {
-    const entry: ProxyLogEntry = {
-      kind: "forward",
-      method: req.method ?? "",
-      target: req.url ?? "",
-      headers: { ...req.headers },
-      status: 0,
-    };
-    log.push(entry);
-    let target: URL;
-    try {
-      target = new URL(req.url ?? "");
-      if (target.protocol !== "http:") throw new Error("not http");
-    } catch {
-      entry.status = 400;
-      res.writeHead(400, { "content-type": "text/plain" }).end("absolute-form http:// requests only\n");
-      return;
-    }
-    if (!authorized(req.headers)) {
-      entry.status = 407;
-      res.writeHead(407, { "proxy-authenticate": 'Basic realm="test-proxy"', "content-length": "0" }).end();
-      return;
-    }
-    const headers = { ...req.headers };
-    for (const name of ["proxy-authorization", "proxy-connection", "connection", "keep-alive"]) delete headers[name];
-    const upstream = http.request(
-      {
-        host: resolve(target.hostname),
-        port: target.port || 80,
-        method: req.method,
-        path: `${target.pathname}${target.search}`,
-        headers,
-      },
-      (answer) => {
-        entry.status = answer.statusCode ?? 0;
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => {
-      entry.status = 502;
-      if (!res.headersSent) res.writeHead(502, { "content-length": "0" }).end();
-      else res.destroy();
-    });
-    req.pipe(upstream);
-  });
-
-  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    const entry: ProxyLogEntry = {
-      kind: "connect",
-      method: "CONNECT",
-      target: req.url ?? "",
-      headers: { ...req.headers },
-      status: 0,
-    };
-    log.push(entry);
-    const answer = (status: number, extra = "") => {
-      entry.status = status;
-      client.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${extra}content-length: 0\r\n\r\n`);
-    };
-    if (!authorized(req.headers)) return answer(407, 'proxy-authenticate: Basic realm="test-proxy"\r\n');
-    const match = /^([^:]+|\[[^\]]+\]):(\d+)$/.exec(req.url ?? "");
-    if (!match) return answer(400);
-    const upstream = net.connect({ host: resolve(match[1]!.replace(/^\[|\]$/g, "")), port: Number(match[2]) });
-    upstream.once("error", () => (entry.status ? upstream.destroy() : answer(502)));
-    upstream.once("connect", () => {
-      entry.status = 200;
-      tunnels++;
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.once("close", () => {
-        tunnels--;
-        close();
-      });
-      upstream.once("close", close);
-      client.on("error", close);
-      upstream.on("error", close);
-    });
-  });
+  const state: ProxyState = {
+    log: [],
+    tunnels: 0,
+    authorized: (headers) => expected === undefined || headers["proxy-authorization"] === expected,
+    resolve: (host) => options.hosts?.[host.toLowerCase()] ?? host,
+  };
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => forward(state, req, res));
+  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) =>
+    tunnel(state, req, client, head),
+  );
   server.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-
   const port = await listen(server);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    log,
+    log: state.log,
     get tunnels() {
-      return tunnels;
+      return state.tunnels;
     },
     stop: () =>
       new Promise<void>((done) => {
@@ -158,4 +86,100 @@ export async function startForwardProxy(options: ForwardProxyOptions = {}): Prom
         server.close(() => done());
       }),
   };
+}
+
+/** An absolute-form request: checked, then relayed to its target without the proxy's own headers. */
+function forward(state: ProxyState, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const entry: ProxyLogEntry = {
+    kind: "forward",
+    method: req.method ?? "",
+    target: req.url ?? "",
+    headers: { ...req.headers },
+    status: 0,
+  };
+  state.log.push(entry);
+  let target: URL;
+  try {
+    target = new URL(req.url ?? "");
+    if (target.protocol !== "http:") throw new Error("not http");
+  } catch {
+    entry.status = 400;
+    res.writeHead(400, { "content-type": "text/plain" }).end("absolute-form http:// requests only\n");
+    return;
+  }
+  if (!state.authorized(req.headers)) {
+    entry.status = 407;
+    res.writeHead(407, { "proxy-authenticate": 'Basic realm="test-proxy"', "content-length": "0" }).end();
+    return;
+  }
+  const headers = { ...req.headers };
+  for (const name of ["proxy-authorization", "proxy-connection", "connection", "keep-alive"]) delete headers[name];
+  const path = `${target.pathname}${target.search}`;
+  const host = state.resolve(target.hostname);
+  const upstream = http.request({ host, port: target.port || 80, method: req.method, path, headers }, (answer) => {
+    entry.status = answer.statusCode ?? 0;
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on("error", () => {
+    entry.status = 502;
+    if (!res.headersSent) res.writeHead(502, { "content-length": "0" }).end();
+    else res.destroy();
+  });
+  req.pipe(upstream);
+}
+
+/** A CONNECT request: checked, then a tunnel of bytes both ways to `host:port`. */
+function tunnel(state: ProxyState, req: http.IncomingMessage, client: net.Socket, head: Buffer): void {
+  const entry: ProxyLogEntry = {
+    kind: "connect",
+    method: "CONNECT",
+    target: req.url ?? "",
+    headers: { ...req.headers },
+    status: 0,
+  };
+  state.log.push(entry);
+  const answer = (status: number, extra = "") => {
+    entry.status = status;
+    client.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${extra}content-length: 0\r\n\r\n`);
+  };
+  const match = /^([^:]+|\[[^\]]+\]):(\d+)$/.exec(req.url ?? "");
+  if (!state.authorized(req.headers)) answer(407, 'proxy-authenticate: Basic realm="test-proxy"\r\n');
+  else if (!match) answer(400);
+  else open(state, { entry, client, head, host: match[1]!.replace(/^\[|\]$/g, ""), port: Number(match[2]), answer });
+}
+
+/** What {@link open} needs: the tunnel's client side, its target, and how to answer the client. */
+interface TunnelTarget {
+  entry: ProxyLogEntry;
+  client: net.Socket;
+  head: Buffer;
+  host: string;
+  port: number;
+  answer: (status: number) => void;
+}
+
+/** Connects to the target and relays bytes both ways once it answers. */
+function open(state: ProxyState, { entry, client, head, host, port, answer }: TunnelTarget): void {
+  const upstream = net.connect({ host: state.resolve(host), port });
+  upstream.once("error", () => (entry.status ? upstream.destroy() : answer(502)));
+  upstream.once("connect", () => {
+    entry.status = 200;
+    state.tunnels++;
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.once("close", () => {
+      state.tunnels--;
+      close();
+    });
+    upstream.once("close", close);
+    client.on("error", close);
+    upstream.on("error", close);
+  });
 }
