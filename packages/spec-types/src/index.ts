@@ -160,6 +160,22 @@ export {
   type TransportResponse,
 } from "./transport.js";
 export {
+  abortError,
+  type FailureContext,
+  timeoutError,
+  transportError,
+} from "./transport-failure.js";
+export {
+  type CommonTransportOptions,
+  countOption,
+  DEFAULT_RETRY,
+  millisecondsOption,
+  type NormalizedTransportOptions,
+  normalizeTransportOptions,
+  type RetryOptions,
+} from "./transport-options.js";
+export { type CheckedRequest, checkRequest } from "./transport-request.js";
+export {
   chunksOf,
   createVerifier,
   type DescribableContent,
