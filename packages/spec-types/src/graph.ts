@@ -1,4 +1,4 @@
-// The content graph of a store, walked once for every store's gc() and resolve() (aesthetics principle 3): what
+// The content graph of a store, walked once for every store's gc() and resolve() (docs/architecture.md §4 item 3): what
 // is reachable from the roots through OCI and Docker manifests and indexes (image-spec v1.1.1 image-index.md,
 // manifest.md), nested indexes included, plus the referrers of everything reachable (manifest.md "subject":
 // a signature or SBOM points at its subject, not the other way round, so it is found by scanning).

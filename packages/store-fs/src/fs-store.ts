@@ -123,7 +123,7 @@ const WRITE_BUFFER = 1024 * 1024;
 /**
  * A large blob's bytes are synced every 32 MiB while it is written, in the background, so that the fsync its commit
  * needs finds little left to flush: one fsync of a whole large blob at its end stalls the pull, while syncing as it
- * goes overlaps with the transfer (reference/node-pull-limits.md: durability then costs 10–20%, not ~0.8 s per GiB).
+ * goes overlaps with the transfer (docs/architecture.md §6 item 4: durability then costs 10–20%, not ~0.8 s per GiB).
  */
 const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;

@@ -1,4 +1,4 @@
-// The reference Store: Maps and arrays, nothing else (DESIGN.md §2). Every other store must behave like this one;
+// The reference Store: Maps and arrays, nothing else (docs/architecture.md §2). Every other store must behave like this one;
 // the conformance suite in @toci/testkit is written against it first. Blobs are kept as the chunks they were
 // written in (copied, since callers reuse their buffers), so a large blob is never concatenated.
 import {
