@@ -159,6 +159,8 @@ export {
   type TransportResponse,
 } from "./transport.js";
 export {
+  checkAppend,
+  checkComplete,
   chunksOf,
   createVerifier,
   type DescribableContent,
@@ -167,6 +169,7 @@ export {
   digestMismatch,
   digestOf,
   readAll,
+  requireIngestable,
   requireVerifiable,
   sizeMismatch,
   type VerifierOptions,
