@@ -3,8 +3,8 @@ import * as nodeFs from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Digest } from "@toci/spec-types";
-import type { StoreUnderTest } from "@toci/testkit/store-suite";
+import type { Digest, Ingest } from "@toci/spec-types";
+import { pattern, type StoreUnderTest } from "@toci/testkit/store-suite";
 import { Volume } from "memfs";
 import { type FsPromises, fsStore } from "../src/index.js";
 
@@ -88,4 +88,18 @@ export function readRecordingFs(): { fs: FsPromises; reads: string[]; bigReads: 
     },
   } as unknown as FsPromises;
   return { fs, reads, bigReads };
+}
+
+/** Writes the pattern bytes (`seed`) of a blob past what `ingest` holds, and commits: what a resumed pull does. */
+export async function writeRest(ingest: Ingest, seed: number): Promise<void> {
+  let skip = ingest.offset;
+  for (const chunk of pattern(ingest.descriptor.size, seed)) {
+    if (skip >= chunk.byteLength) {
+      skip -= chunk.byteLength;
+      continue;
+    }
+    await ingest.write(chunk.subarray(skip));
+    skip = 0;
+  }
+  await ingest.commit();
 }
