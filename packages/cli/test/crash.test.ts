@@ -6,13 +6,13 @@
 // TOCI_CRASH_LAYER_MIB (16), TOCI_CRASH_SEED (replays a kill schedule; the seed is printed).
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ImageFixture, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
+import { pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
 import { delay, startFaultProxy } from "@toci/testkit/proxy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blobBytesOut, type FaultProxy, getBytes, missingBytes, prng, verifyLayout } from "./crash-helpers.js";
 import { BIN, exec, registries, tociJson } from "./helpers.js";
 
 const LONG = process.env.TOCI_SOAK === "long";
@@ -23,8 +23,7 @@ const LAYERS = 4;
 const CHUNK = 4 * 1024 * 1024;
 const MiB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
-type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
-let proxy: Proxy;
+let proxy: FaultProxy;
 const dirs: string[] = [];
 const temp = async (prefix: string) => {
   const d = await mkdtemp(join(tmpdir(), prefix));
@@ -41,18 +40,6 @@ afterAll(async () => {
   await proxy?.stop();
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
-
-/** A small seeded PRNG so a failing kill schedule can be replayed (the seed is printed). */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 interface Exit {
   code: number | null;
@@ -96,51 +83,6 @@ async function runAndKill(args: string[], moved: () => number, after: number): P
   return signal === "SIGKILL";
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk);
-  return hash.digest("hex");
-}
-
-/** Every blob in the layout hashes to its name; index.json parses; returns the number of blobs. */
-async function verifyLayout(dir: string): Promise<number> {
-  const names = await readdir(join(dir, "blobs", "sha256"));
-  for (const hex of names) expect(await sha256File(join(dir, "blobs", "sha256", hex))).toBe(hex);
-  const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8"));
-  expect(Array.isArray(index.manifests)).toBe(true);
-  return names.length;
-}
-
-/**
- * What a pull into `dir` still has to download: every blob of the image not yet in blobs/, less the longest
- * partial of it that ingest/ holds (store-fs names them `sha256-<hex>…` and resumes the longest).
- */
-async function missingBytes(dir: string, fixture: ImageFixture): Promise<number> {
-  const have = new Set(await readdir(join(dir, "blobs", "sha256")).catch(() => [] as string[]));
-  const ingest = await readdir(join(dir, "ingest")).catch(() => [] as string[]);
-  let missing = 0;
-  for (const { descriptor } of fixture.blobs) {
-    const hex = descriptor.digest.slice("sha256:".length);
-    if (have.has(hex)) continue;
-    let partial = 0;
-    for (const name of ingest.filter((n) => n.startsWith(`sha256-${hex}`))) {
-      const info = await stat(join(dir, "ingest", name)).catch(() => undefined);
-      if (info?.isFile()) partial = Math.max(partial, info.size);
-    }
-    missing += descriptor.size - partial;
-  }
-  return missing;
-}
-
-const getBytes = (from = 0) =>
-  proxy.requests
-    .slice(from)
-    .filter((r) => r.method === "GET")
-    .reduce((n, r) => n + r.bytesOut, 0);
-const blobBytesOut = () =>
-  proxy.requests
-    .filter((r) => r.method === "GET" && /\/blobs\/sha256:/.test(r.path))
-    .reduce((n, r) => n + r.bytesOut, 0);
 const uploadBytesIn = (from = 0) =>
   proxy.requests
     .slice(from)
@@ -181,15 +123,15 @@ describe("crash consistency of `toci`", () => {
         dir = await temp("toci-crash-pull-");
         left = total;
       }
-      if (await runAndKill(argsFor(dir), blobBytesOut, Math.floor(random() * left * 0.9))) kills++;
+      if (await runAndKill(argsFor(dir), () => blobBytesOut(proxy), Math.floor(random() * left * 0.9))) kills++;
     }
     const args = argsFor(dir);
 
     const missing = await missingBytes(dir, fixture);
     const before = proxy.requests.length;
     const result = await tociJson<Summary>(args, { env: { DOCKER_CONFIG: dockerConfig } });
-    const served = getBytes(before);
-    const sent = blobBytesOut();
+    const served = getBytes(proxy, before);
+    const sent = blobBytesOut(proxy);
 
     expect(result.digest).toBe(fixture.root.digest);
     expect(await verifyLayout(dir)).toBe(fixture.blobs.length);

@@ -8,11 +8,11 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe as describeBytes, OCI_MANIFEST } from "@toci/spec-types";
+import { bootId, bystander, processState, startTicks, unreaped } from "@toci/testkit/processes";
 import { describePattern, expectCode, pattern } from "@toci/testkit/store-suite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fsStore } from "../src/index.js";
 import { partialFile, tempDir, writeRest } from "./helpers.js";
-import { bootId, bystander, processState, startTicks, unreaped } from "./processes.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const MiB = 1024 * 1024;

@@ -1,5 +1,6 @@
-// Processes for the liveness tests: one that dies and stays a zombie (its parent never reaps it, as a shell or a
-// test runner busy elsewhere does not), and one that is simply alive (whose pid a file may name wrongly).
+// Processes for the liveness and crash tests (Linux: they read /proc): one that dies and stays a zombie (its parent
+// never reaps it, as a shell or a test runner busy elsewhere does not), and one that is simply alive (whose pid a
+// file may name wrongly).
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 
@@ -39,11 +40,17 @@ export interface Unreaped {
 
 /**
  * Runs `command ...args` as the child of a `sleep` that never waits for it: `sh` starts it in the background, prints
- * its pid and replaces itself with `sleep`. Once it dies it stays a zombie until {@link Unreaped.release}.
+ * its pid and replaces itself with `sleep`. Once it dies it stays a zombie until {@link Unreaped.release}. Its
+ * stdout is {@link Unreaped.output} (after the pid line), its stderr the caller's.
  */
-export async function unreaped(command: string, args: string[]): Promise<Unreaped> {
-  const parent: ChildProcess = spawn("sh", ["-c", '"$0" "$@" & echo "pid $!"; exec sleep 300', command, ...args], {
+export async function unreaped(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<Unreaped> {
+  const parent: ChildProcess = spawn("sh", ["-c", '"$0" "$@" & echo "pid $!"; exec sleep 600', command, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
+    env: options.env ?? process.env,
   });
   let out = "";
   parent.stdout?.setEncoding("utf8").on("data", (d: string) => {
