@@ -2,13 +2,53 @@
 // the fault proxy served.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ImageFixture } from "@toci/testkit/fixtures";
-import type { startFaultProxy } from "@toci/testkit/proxy";
-import { expect } from "vitest";
+import { startFaultProxy } from "@toci/testkit/proxy";
+import { afterAll, beforeAll, expect } from "vitest";
+import { registries } from "./helpers.js";
 
 export type FaultProxy = Awaited<ReturnType<typeof startFaultProxy>>;
+
+/** What a crash test file works with: a fault proxy before the plain registry, temp dirs, an empty docker config. */
+export interface CrashHarness {
+  readonly proxy: FaultProxy;
+  readonly dockerConfig: string;
+  /** A new temp dir, removed after the file's tests. */
+  temp(prefix: string): Promise<string>;
+}
+
+/** Sets up (beforeAll) and tears down (afterAll) a {@link CrashHarness}; temp dirs are named `<prefix>-…`. */
+export function crashHarness(prefix: string): CrashHarness {
+  let proxy: FaultProxy | undefined;
+  let dockerConfig = "";
+  const dirs: string[] = [];
+  const temp = async (name: string) => {
+    const d = await mkdtemp(join(tmpdir(), name));
+    dirs.push(d);
+    return d;
+  };
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ target: registries().plain.url });
+    dockerConfig = await temp(`${prefix}-dc-`);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+  return {
+    get proxy() {
+      if (!proxy) throw new Error("the crash harness is not set up yet");
+      return proxy;
+    },
+    get dockerConfig() {
+      return dockerConfig;
+    },
+    temp,
+  };
+}
 
 /** A small seeded PRNG so a failing kill schedule can be replayed (the seed is printed). */
 export function prng(seed: number) {

@@ -6,38 +6,20 @@
 // not hold afterwards (in socket buffers, in the transport's read-ahead, in the store's write buffer).
 // Env: TOCI_CRASH_RERUNS (rounds, 20), TOCI_CRASH_RERUN_LAYER_MIB (8), TOCI_CRASH_SEED (replays a kill schedule).
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type ImageFixture, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
 import { processState, unreaped } from "@toci/testkit/processes";
-import { startFaultProxy } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blobBytesOut, type FaultProxy, getBytes, missingBytes, prng, verifyLayout } from "./crash-helpers.js";
-import { BIN, registries, tociJson } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { blobBytesOut, crashHarness, getBytes, missingBytes, prng, verifyLayout } from "./crash-helpers.js";
+import { BIN, tociJson } from "./helpers.js";
 
 const ROUNDS = Number(process.env.TOCI_CRASH_RERUNS ?? 20);
 const LAYER = Number(process.env.TOCI_CRASH_RERUN_LAYER_MIB ?? 8) * 1024 * 1024;
 const LAYERS = 4;
 const MiB = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
 
-let proxy: FaultProxy;
-const dirs: string[] = [];
-const temp = async (prefix: string) => {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-};
-let dockerConfig: string;
-
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-  dockerConfig = await temp("toci-rerun-dc-");
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const harness = crashHarness("toci-rerun");
 
 /** The length of the longest partial of each blob in the layout's ingest/ (store-fs names them `sha256-<hex>…`). */
 async function partials(dir: string, fixture: ImageFixture): Promise<Map<string, number>> {
@@ -57,10 +39,10 @@ async function pullAndKill(
   args: string[],
   after: number,
 ): Promise<{ pid: number; killed: boolean; release: () => void }> {
-  const env = { ...process.env, DOCKER_CONFIG: dockerConfig, NO_COLOR: "1" };
-  const from = proxy.requests.length;
+  const env = { ...process.env, DOCKER_CONFIG: harness.dockerConfig, NO_COLOR: "1" };
+  const from = harness.proxy.requests.length;
   const run = await unreaped(process.execPath, [BIN, ...args], { env });
-  while (blobBytesOut(proxy, from) < after && processState(run.pid) !== "Z") {
+  while (blobBytesOut(harness.proxy, from) < after && processState(run.pid) !== "Z") {
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   const killed = processState(run.pid) !== "Z";
@@ -73,39 +55,41 @@ describe.skipIf(!existsSync("/proc/self/stat"))("kill and rerun at once", () => 
   it(`toci pull SIGKILLed and rerun before the kill is reaped, ${ROUNDS} rounds: every partial resumes`, async () => {
     const seed = Number(process.env.TOCI_CRASH_SEED ?? Date.now() % 100_000);
     const random = prng(seed);
-    const src = await temp("toci-rerun-src-");
+    const src = await harness.temp("toci-rerun-src-");
     const fixture = await writeLargeLayerImage(src, { size: LAYER, layers: LAYERS, seed: "cli-rerun", tag: "v1" });
     const repo = `cli/rerun-${seed}-${Date.now()}`;
-    await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
+    await pushFixture(fixture, { url: harness.proxy.url, repo, tag: "v1" });
     const layers = fixture.blobs.filter((b) => b.descriptor.digest !== fixture.root.digest);
     const total = layers.reduce((n, b) => n + b.descriptor.size, 0);
     let kills = 0;
     let lost = 0;
     let resumed = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const dir = await temp("toci-rerun-");
-      const args = ["pull", `${proxy.host}/${repo}:v1`, "--store", dir];
-      const from = proxy.requests.length;
+      const dir = await harness.temp("toci-rerun-");
+      const args = ["pull", `${harness.proxy.host}/${repo}:v1`, "--store", dir];
+      const from = harness.proxy.requests.length;
       const killedRun = await pullAndKill(args, Math.floor((0.05 + random() * 0.85) * total));
       try {
         // What the killed run was sent but the layout does not hold: lost to the kill.
         const missing = await missingBytes(dir, fixture);
         const held = await partials(dir, fixture);
         if (killedRun.killed) kills++;
-        lost += blobBytesOut(proxy, from) - (total - (await missingBytes(dir, { ...fixture, blobs: layers })));
-        const before = proxy.requests.length;
-        const result = await tociJson<{ transferred: number }>(args, { env: { DOCKER_CONFIG: dockerConfig } });
+        lost += blobBytesOut(harness.proxy, from) - (total - (await missingBytes(dir, { ...fixture, blobs: layers })));
+        const before = harness.proxy.requests.length;
+        const result = await tociJson<{ transferred: number }>(args, { env: { DOCKER_CONFIG: harness.dockerConfig } });
         // The rerun ran beside the unreaped zombie, and took up each partial from its last byte.
         expect(processState(killedRun.pid)).toBe("Z");
         for (const [digest, length] of held) {
-          const gets = proxy.requests.slice(before).filter((r) => r.method === "GET" && r.path.endsWith(digest));
+          const gets = harness.proxy.requests
+            .slice(before)
+            .filter((r) => r.method === "GET" && r.path.endsWith(digest));
           // A partial that holds the whole blob (killed before its rename) needs no request at all.
           const size = fixture.blobs.find((b) => b.descriptor.digest === digest)?.descriptor.size;
           expect(gets.map((r) => r.headers.range)).toEqual(length === size ? [] : [`bytes=${length}-`]);
           resumed++;
         }
         expect(result.transferred).toBe(missing);
-        expect(getBytes(proxy, before)).toBe(missing);
+        expect(getBytes(harness.proxy, before)).toBe(missing);
         expect(await verifyLayout(dir)).toBe(fixture.blobs.length);
       } finally {
         killedRun.release();
