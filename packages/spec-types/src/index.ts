@@ -36,6 +36,7 @@ export {
 export {
   type BlobReader,
   manifestDescriptor,
+  type ReachabilityDoubt,
   type ReachableOptions,
   reachable,
   referenceDigest,

@@ -29,7 +29,6 @@ import {
   untagRoots,
 } from "@toci/spec-types";
 import type { FsPromises } from "./fs-api.js";
-import type { FsStoreWarning } from "./index-file.js";
 import { blobPath, fetchBlob, isStorable, readBlob, removeBlob, statBlob } from "./internal/blobs.js";
 import { collectGarbage } from "./internal/gc.js";
 import { readIndex, updateIndex } from "./internal/index-json.js";
@@ -37,6 +36,7 @@ import { openIngest } from "./internal/ingest.js";
 import { type Layout, openLayout } from "./internal/layout.js";
 import { leases } from "./internal/leases.js";
 import { blobSources, uploadStates } from "./internal/upload-state.js";
+import type { FsStoreWarning } from "./warnings.js";
 
 /** Options for {@link fsStore}. */
 export interface FsStoreOptions {

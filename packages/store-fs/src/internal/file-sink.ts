@@ -69,8 +69,17 @@ export class FileSink {
     return this.#written + this.#buffered;
   }
 
-  /** Appends `chunk`; the caller may reuse it once the promise settles, and waits for it before the next. */
-  write(chunk: Uint8Array): Promise<void> {
+  /**
+   * Appends `chunk`. Undefined when it only went into the buffer (most small chunks: no promise, no I/O); else a
+   * promise that the caller waits for before the next write and before it reuses `chunk`.
+   */
+  write(chunk: Uint8Array): Promise<void> | undefined {
+    const buffer = this.#buffer;
+    if (this.#buffered + chunk.byteLength < buffer.length) {
+      buffer.set(chunk, this.#buffered);
+      this.#buffered += chunk.byteLength;
+      return undefined;
+    }
     this.#writing = this.#append(chunk);
     return this.#writing;
   }

@@ -8,7 +8,7 @@ import { withLock } from "../lock.js";
 import { isStorable, listBlobs, statBlob } from "./blobs.js";
 import { storeOp, unlinkIfPresent } from "./files.js";
 import { pinnedRoots, readIndex } from "./index-json.js";
-import type { Layout } from "./layout.js";
+import { type Layout, requireOwnDirectories } from "./layout.js";
 import type { Leases } from "./leases.js";
 import { sweepIngest } from "./partials.js";
 import { reachableBlobs } from "./reachability.js";
@@ -17,6 +17,8 @@ import { reachableBlobs } from "./reachability.js";
 export async function collectGarbage(layout: Layout, leases: Leases | undefined): Promise<Digest[]> {
   layout.writable();
   const { fs, paths } = layout;
+  // Checked before the lock is taken in ingest/, and again (listBlobs) once it is held.
+  await storeOp("cannot collect garbage", () => requireOwnDirectories(fs, paths));
   return withLock(fs, paths.lock, layout.lock, async () => {
     const started = Date.now();
     const candidates = await storeOp("cannot list blobs", () => listBlobs(layout));

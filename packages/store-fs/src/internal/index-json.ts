@@ -6,7 +6,7 @@ import { type IndexFile, parseIndexFile, serializeIndex, skippedWarning } from "
 import { withLock } from "../lock.js";
 import { readBlob, statBlob } from "./blobs.js";
 import { replaceFile, storeOp } from "./files.js";
-import type { Layout } from "./layout.js";
+import { type Layout, requireOwnIngest } from "./layout.js";
 import { readSmall } from "./read-small.js";
 
 /** index.json can list thousands of roots; far more than a registry manifest's 4 MiB is still refused. */
@@ -36,8 +36,9 @@ export interface RootsChange<T> {
 }
 
 /** Read-modify-write of index.json under the lock; the new file replaces the old one atomically. */
-export function updateIndex<T>(layout: Layout, change: (roots: Descriptor[]) => RootsChange<T>): Promise<T> {
+export async function updateIndex<T>(layout: Layout, change: (roots: Descriptor[]) => RootsChange<T>): Promise<T> {
   const { fs, paths } = layout;
+  await storeOp(`cannot write ${paths.index}`, () => requireOwnIngest(layout)); // where the lock and the temp go
   return withLock(fs, paths.lock, layout.lock, async () => {
     const file = await readIndex(layout);
     const { roots: next, result } = change(file.roots);

@@ -19,8 +19,8 @@ import { errorCode, type FsFileHandle } from "../fs-api.js";
 import { blobPath, statBlob } from "./blobs.js";
 import { syncDir } from "./dir-sync.js";
 import { FileSink } from "./file-sink.js";
-import { unlinkIfPresent } from "./files.js";
-import type { Layout } from "./layout.js";
+import { storeOp, unlinkIfPresent } from "./files.js";
+import { type Layout, requireOwnIngest } from "./layout.js";
 import { claimPartial, rehash, release, type WriterFiles, writerFiles } from "./partials.js";
 
 /** Opens a writer for `descriptor`: at its end when the blob is stored, else resuming the longest free partial. */
@@ -30,6 +30,7 @@ export async function openIngest(layout: Layout, descriptor: Descriptor, options
   if (stored?.size === descriptor.size) return presentIngest(descriptor);
 
   const { fs, paths } = layout;
+  await storeOp(`cannot start the ingest of ${descriptor.digest}`, () => requireOwnIngest(layout));
   const files = writerFiles(paths.ingest, descriptor.digest);
   const hasher = await createHasher(algorithm);
   let handle: FsFileHandle;
@@ -89,6 +90,7 @@ class FileIngest implements Ingest {
     const written = this.#sink.write(chunk);
     this.#state.hasher.update(chunk);
     this.#size += chunk.byteLength;
+    if (!written) return;
     try {
       await written;
     } catch (error) {

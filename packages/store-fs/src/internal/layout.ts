@@ -10,8 +10,8 @@
 import { join, resolve as resolvePath } from "node:path";
 import { OCI_INDEX, OciError, parseDigest, requireVerifiable } from "@toci/spec-types";
 import { errorCode, type FsPromises } from "../fs-api.js";
-import type { FsStoreWarning } from "../index-file.js";
 import type { LockOptions } from "../lock.js";
+import type { FsStoreWarning } from "../warnings.js";
 import { createOnce, parseJsonObject, storeOp } from "./files.js";
 import { readSmall } from "./read-small.js";
 
@@ -117,7 +117,11 @@ export async function openLayout(dir: string, settings: LayoutSettings): Promise
       throw new OciError("STORE", `${paths.layout} is not an OCI layout file (no imageLayoutVersion)`);
     }
     await tryWrite(() => createOnce(fs, paths.index, emptyIndex(), paths.ingest));
-    await fs.lstat(paths.index);
+    if (!(await fs.lstat(paths.index)).isFile()) {
+      throw new OciError("STORE", `${paths.index} is not a regular file (a symbolic link, a FIFO): refused`, {
+        detail: { file: paths.index },
+      });
+    }
   });
   return {
     fs,
@@ -141,13 +145,22 @@ export async function openLayout(dir: string, settings: LayoutSettings): Promise
   };
 }
 
+/** Throws STORE when ingest/, where every write of the store starts, is not a directory of the layout's own. */
+export function requireOwnIngest(layout: Layout): Promise<void> {
+  return requireDirectories(layout.fs, [layout.paths.ingest]);
+}
+
 /**
  * Throws STORE when a directory the store walks or deletes in (blobs/, blobs/<alg>/, ingest/ and its own
  * directories) is anything but a directory: a symbolic link is never traversed. Absent ones are fine.
  */
-export async function requireOwnDirectories(fs: FsPromises, paths: LayoutPaths): Promise<void> {
-  const dirs = [paths.blobs, ...ALGORITHMS.map((a) => join(paths.blobs, a)), paths.ingest];
-  for (const dir of [...dirs, paths.uploads, paths.sources, paths.leases]) {
+export function requireOwnDirectories(fs: FsPromises, paths: LayoutPaths): Promise<void> {
+  const blobDirs = ALGORITHMS.map((a) => join(paths.blobs, a));
+  return requireDirectories(fs, [paths.blobs, ...blobDirs, paths.ingest, paths.uploads, paths.sources, paths.leases]);
+}
+
+async function requireDirectories(fs: FsPromises, dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
     let isDirectory: boolean;
     try {
       const stats = await fs.lstat(dir);
