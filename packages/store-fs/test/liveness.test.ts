@@ -53,6 +53,24 @@ describe.skipIf(!existsSync("/proc/self/stat"))("liveness", () => {
     expect((await readdir(join(dir, "ingest"))).filter((n) => n.startsWith("sha256-"))).toEqual([]);
   }, 60_000);
 
+  it("loses at most 256 KiB of what a writer was told it took, at a SIGKILL (64 KiB chunks, awaited)", async () => {
+    const d = await describePattern(12 * MiB, 11);
+    await fsStore(dir);
+    const before = 10 * MiB + 960 * 1024; // just short of a MiB boundary: the old 1 MiB buffer held 960 KiB here
+    const writer = await unreaped(process.execPath, [
+      fixture("crasher.mjs"),
+      dir,
+      JSON.stringify(d),
+      String(before),
+      String(64 * 1024),
+    ]);
+    cleanups.push(writer.release);
+    await writer.zombie();
+    const offset = await finish(await fsStore(dir), d);
+    expect(offset).toBeGreaterThanOrEqual(before - 256 * 1024);
+    expect(offset).toBeLessThanOrEqual(before);
+  }, 60_000);
+
   it("breaks at once the index lock of a zombie", async () => {
     const store = await fsStore(dir, { lockTimeout: 3_000, staleLockAfter: 600_000 });
     const holder = await unreaped("sleep", ["300"]);
