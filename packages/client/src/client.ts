@@ -12,11 +12,11 @@ import {
   type TransferEvent,
   type Transport,
 } from "@toci/spec-types";
-import { Authenticator } from "./internal/auth/authenticator.js";
 import type { RegistryContext } from "./internal/context.js";
 import { copyWork } from "./internal/copy.js";
-import { RegistryHttp } from "./internal/http.js";
+import { HttpPool } from "./internal/http-pool.js";
 import { Lifecycle } from "./internal/lifecycle.js";
+import { mirrorHttps } from "./internal/mirrors.js";
 import { type TransferReporter, transfer } from "./internal/transfer.js";
 import { UploadSessions } from "./internal/upload-sessions.js";
 import { registryBase } from "./internal/url.js";
@@ -66,7 +66,7 @@ export class Client {
   readonly #options: ResolvedTransferOptions;
   /** What `close()` ends: the operations running. */
   readonly #lifecycle = new Lifecycle();
-  readonly #http = new Map<string, RegistryHttp>();
+  readonly #http: HttpPool;
   readonly #uploads: UploadSessions;
   #closed: Promise<void> | undefined;
 
@@ -81,6 +81,7 @@ export class Client {
     this.logger = resolveLogger(options.logger);
     this.#options = resolveTransferOptions(options);
     this.#uploads = new UploadSessions(this.store);
+    this.#http = new HttpPool(this.transport, this.logger);
   }
 
   /**
@@ -91,31 +92,21 @@ export class Client {
     const base = registryBase(url, { plainHttp: options.plainHttp });
     const auth = options.auth ?? { type: "anonymous" };
     const transferOptions = resolveTransferOptions(options, this.#options);
-    const key = `${base.href}\n${JSON.stringify(auth)}\n${options.allowInsecureCredentials === true}\n${JSON.stringify(transferOptions.headers)}`;
-    let http = this.#http.get(key);
-    if (!http) {
-      const authenticator = new Authenticator({
-        auth,
-        transport: this.transport,
-        origin: base.origin,
-        allowInsecureCredentials: options.allowInsecureCredentials === true,
-        logger: this.logger,
-      });
-      http = new RegistryHttp({
-        base,
-        transport: this.transport,
-        authenticator,
-        logger: this.logger,
-        headers: transferOptions.headers,
-      });
-      this.#http.set(key, http);
-    }
+    const name = base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host;
+    const http = this.#http.get({
+      base,
+      auth,
+      host: name,
+      allowInsecureCredentials: options.allowInsecureCredentials === true,
+      headers: transferOptions.headers,
+    });
     const context: RegistryContext = {
       http,
       store: this.store,
       logger: this.logger,
       options: transferOptions,
-      name: base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host,
+      name,
+      mirrors: mirrorHttps(this.#http, { base, auth, mirrors: options.mirrors }),
       lifecycle: this.#lifecycle,
       uploads: this.#uploads,
     };

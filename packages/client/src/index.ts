@@ -13,10 +13,18 @@ export {
   Reference,
   type TransferEvent,
 } from "@toci/spec-types";
-export type { AnonymousAuth, Auth, BasicAuth, BearerAuth, RefreshTokenAuth } from "./auth.js";
+export type {
+  AnonymousAuth,
+  Auth,
+  BasicAuth,
+  BearerAuth,
+  CredentialProvider,
+  ProvidedCredentials,
+  RefreshTokenAuth,
+} from "./auth.js";
 export { Client, type CopyOptions } from "./client.js";
 export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
-export type { ClientOptions, RegistryOptions, TransferOptions } from "./options.js";
+export type { ClientOptions, MirrorOptions, RegistryOptions, TransferOptions } from "./options.js";
 export { type CatalogOptions, Registry } from "./registry.js";
 export { Repository } from "./repository.js";
 export type {

@@ -1,7 +1,7 @@
 // A registry: ping, the catalog, and its repositories, obtained from `client.registry(url, options)`. Failures never
 // throw out of ping and catalog: false, or the end of the pages, with the error logged; `strict(registry)` from
 // `@toci/client/strict` gives the same calls throwing instead.
-import { isRepositoryName, OciError, toOciError } from "@toci/spec-types";
+import { DOCKER_HUB, isRepositoryName, OciError, toOciError } from "@toci/spec-types";
 import type { RegistryContext } from "./internal/context.js";
 import { Repository } from "./repository.js";
 import type { SignalOptions } from "./repository-options.js";
@@ -35,10 +35,15 @@ export class Registry {
     this.#strict = new StrictRegistry(this, context);
   }
 
-  /** The repository `name` on this registry. Throws `NAME_INVALID` for a name the spec does not allow. */
+  /**
+   * The repository `name` on this registry. On Docker Hub a one-component name is an official image under
+   * `library/` (`ubuntu` is `library/ubuntu`, as for `docker pull` and `parseReference`), on its mirrors too.
+   * Throws `NAME_INVALID` for a name the spec does not allow.
+   */
   repo(name: string): Repository {
     if (!isRepositoryName(name)) throw new OciError("NAME_INVALID", `invalid repository name ${JSON.stringify(name)}`);
-    return new Repository(this, name, this.#context);
+    const path = this.name === DOCKER_HUB && !name.includes("/") ? `library/${name}` : name;
+    return new Repository(this, path, this.#context);
   }
 
   /**
