@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import type { Auth } from "@toci/client";
 import {
+  type CredentialProvider,
   DOCKER_HUB_KEY,
   dockerConfigDir,
   eraseCredentials as erase,
@@ -37,6 +38,11 @@ export function serverKey(registry: string): string {
  */
 export function dockerCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<Auth | undefined> {
   return provider({ configDir: dockerConfigDir(env) })(registry);
+}
+
+/** docker's credentials as the client's credential provider (asked when a registry asks for credentials). */
+export function dockerProvider(env: NodeJS.ProcessEnv = process.env): CredentialProvider {
+  return provider({ configDir: dockerConfigDir(env) });
 }
 
 /** Saves credentials for a registry: in its helper when one is configured, else in config.json (mode 0600). */
