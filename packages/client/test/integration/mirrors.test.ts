@@ -124,6 +124,31 @@ describe("mirrors", () => {
     }
   });
 
+  it("a mirror failing several blobs at once is given up once, and the next mirror serves them", async () => {
+    const { fixture, repo } = await image("two-mirrors", true);
+    // A second way to the same mirror registry: it serves everything right, while the first corrupts every blob.
+    const second = await startFaultProxy({ target: mirror.url });
+    const rule = mp.on({ method: "GET", path: "/blobs/", when: (req) => !!req.headers.authorization }, corrupt(100));
+    try {
+      const { provider } = credentials();
+      const { client, store, logger } = newClient();
+      const mirrors = [mp.url, second.url];
+      const registry = client.registry(up.url, {
+        auth: async (host) => provider(host === second.host ? mp.host : host),
+        mirrors,
+      });
+      expect(succeeded(await collect(registry.repo(repo).pull("v1")))).toBe(true);
+      for (const blob of fixture.blobs) expect(await store.exists(blob.descriptor)).toBe(true);
+      expect(rule.hits).toBeGreaterThan(1); // several blobs were in flight from the first mirror when it failed
+      expect(logger.warnings.filter((w) => w.includes(mp.url.replace(/\/$/, "")))).toHaveLength(1);
+      expect(gets(up, "blobs")).toEqual([]);
+      expect(gets(second, "blobs")).toHaveLength(fixture.layers.length + 1);
+    } finally {
+      rule.remove();
+      await second.stop();
+    }
+  });
+
   it("a mirror serving a wrong manifest is caught by digest, and the upstream serves it", async () => {
     const { fixture, repo } = await image("corrupt-manifest", true);
     // Only the answer with content (the first GET is the mirror's 401, before its credentials are asked for).

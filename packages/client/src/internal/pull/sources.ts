@@ -84,7 +84,9 @@ export class PullSources {
       this.#upstream.logger.debug(`mirror ${where} lacks ${what}; trying the next source`, { code });
       return;
     }
-    this.#mirrors.splice(this.#mirrors.indexOf(mirror), 1);
+    const index = this.#mirrors.indexOf(mirror);
+    if (index === -1) return; // a concurrent read gave up on it first, and said so
+    this.#mirrors.splice(index, 1);
     this.#upstream.logger.warn(`mirror ${where} failed (${code}) on ${what}; not asked again during this pull`, {
       error,
     });
