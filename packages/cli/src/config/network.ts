@@ -80,7 +80,7 @@ export function registryPlan(
   context: { flags: NetworkFlags; config: TociConfig; mirrorAuth: Auth },
 ): RegistryPlan {
   const { flags, config } = context;
-  const entry = config.registries.get(host);
+  const entry = config.registries.get(host.toLowerCase());
   const plain = flags.plainHttp === true || scheme === "http" || (scheme === undefined && entry?.plainHttp === true);
   const tls = !plain && (scheme === "https" || flags.insecure === true || flags.ca !== undefined || hasTls(entry));
   const warnings = entry?.insecure ? [insecureWarning(entry, host)] : [];
