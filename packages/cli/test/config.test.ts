@@ -1,6 +1,7 @@
 // The configuration file: where it is looked for, what it may say (config.schema.json and the checker agree), and
 // how a file that says something wrong fails: INVALID_ARGUMENT (exit 1) naming the file and the field, for the
-// commands that reach registries only. Table-driven against the checker, then end to end with the built command.
+// commands that reach registries only. Table-driven against the checker (and the schema, through a validator of the
+// keywords it uses, so editors refuse what the command refuses), then end to end with the built command.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -9,8 +10,10 @@ import { ociImage, writeLayout } from "@toci/testkit/fixtures";
 import { describe, expect, it } from "vitest";
 import { configPath, loadConfig } from "../src/config/config-file.js";
 import { registries, tempDir, toci } from "./helpers.js";
+import { schemaErrors } from "./json-schema.js";
 
 const { plain } = registries();
+const schema = JSON.parse(readFileSync(new URL("../config.schema.json", import.meta.url), "utf8"));
 
 /** A configuration file holding exactly `text`; its path. */
 function file(text: string, dir = tempDir("toci-cli-config-")): string {
@@ -160,8 +163,16 @@ describe("a configuration that says something wrong", () => {
     expect(isOciError(large) && large.code).toBe("TOO_LARGE");
   });
 
-  it("config.schema.json allows the same fields the checker does", () => {
-    const schema = JSON.parse(readFileSync(new URL("../config.schema.json", import.meta.url), "utf8"));
+  // What the schema cannot say: text that is not JSON, a host named twice under two spellings, and plainHttp with TLS
+  // settings (expressible only with conditionals, which editors show poorly).
+  const notInSchema = new Set(["not JSON", "one host twice", "TLS on plain HTTP"]);
+  it.each(cases.filter(([name]) => !notInSchema.has(name)))("config.schema.json refuses it too: %s", (_n, config) => {
+    expect(schemaErrors(schema, config)).not.toEqual([]);
+  });
+});
+
+describe("config.schema.json and the checker agree", () => {
+  it("on the fields there are, and that no others are allowed", () => {
     expect(Object.keys(schema.properties)).toEqual(["$schema", "registries"]);
     expect(Object.keys(schema.$defs.registry.properties)).toEqual([
       "mirrors",
@@ -173,6 +184,23 @@ describe("a configuration that says something wrong", () => {
     ]);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.$defs.registry.additionalProperties).toBe(false);
+  });
+
+  it("on the examples of the README and the Networks guide, and on the keys and mirrors the command takes", async () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const guide = readFileSync(new URL("../../../apps/docs/guide/networks.md", import.meta.url), "utf8");
+    const examples = [readme, guide].map((text) => JSON.parse(/```json\n([^`]+)```/.exec(text)![1]!) as unknown);
+    examples.push({
+      registries: {
+        "Index.Docker.io": { mirrors: ["mirror.gcr.io", "HTTP://10.0.0.5:5000/hub", "https://[fd00::5]:443/x/y"] },
+        "[::1]:5000": { ca: ["a.pem"], cert: "c.pem", key: "k.pem", insecure: false },
+        "127.0.0.1:5001": { plainHttp: true, mirrors: [] },
+      },
+    });
+    for (const example of examples) {
+      expect(schemaErrors(schema, example)).toEqual([]);
+      expect((await loadConfig({ TOCI_CONFIG: file(JSON.stringify(example)) })).registries.size).toBeGreaterThan(0);
+    }
   });
 });
 
