@@ -9,6 +9,7 @@ import { isOciError } from "@toci/spec-types";
 import { ociImage, writeLayout } from "@toci/testkit/fixtures";
 import { describe, expect, it } from "vitest";
 import { configPath, loadConfig } from "../src/config/config-file.js";
+import { HOST_PATTERN, MIRROR_PATTERN } from "../src/config/config-schema.js";
 import { registries, tempDir, toci } from "./helpers.js";
 import { schemaErrors } from "./json-schema.js";
 
@@ -184,6 +185,11 @@ describe("config.schema.json and the checker agree", () => {
     ]);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.$defs.registry.additionalProperties).toBe(false);
+  });
+
+  it("on how registries and mirrors are named: the same patterns", () => {
+    expect(schema.properties.registries.propertyNames.pattern).toBe(`^${HOST_PATTERN}$`);
+    expect(schema.$defs.registry.properties.mirrors.items.pattern).toBe(MIRROR_PATTERN);
   });
 
   it("on the examples of the README and the Networks guide, and on the keys and mirrors the command takes", async () => {

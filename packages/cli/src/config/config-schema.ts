@@ -41,6 +41,17 @@ export interface TociConfig {
   registries: ReadonlyMap<string, RegistryConfig>;
 }
 
+/**
+ * A registry's host[:port] as references name it (the domain and port of
+ * https://github.com/distribution/reference/blob/main/regexp.go, IPv6 in brackets); config.schema.json holds the
+ * same patterns, so an editor refuses what the command refuses.
+ */
+export const HOST_PATTERN =
+  "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?";
+/** A mirror: host[:port] with an optional http:// or https:// (any case) and path, no credentials, query or fragment. */
+export const MIRROR_PATTERN = `^(?:[Hh][Tt][Tt][Pp][Ss]?://)?${HOST_PATTERN}(?:/[^?#\\s]*)?$`;
+const MIRROR = new RegExp(MIRROR_PATTERN);
+
 const TOP_FIELDS = ["$schema", "registries"];
 const REGISTRY_FIELDS = ["mirrors", "plainHttp", "insecure", "ca", "cert", "key"];
 
@@ -111,6 +122,7 @@ function checkRegistry(
 function checkMirrors(value: unknown, field: string, fail: (field: string, message: string) => never): MirrorConfig[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) return fail(field, `expected a list of URLs, got ${kind(value)}`);
+  // Messages never quote the value: it may be long, or hold a password in a URL that failed to parse.
   return value.map((v: unknown, i) => {
     const at = `${field}[${i}]`;
     if (typeof v !== "string") return fail(at, `expected a URL or host[:port], got ${kind(v)}`);
@@ -119,18 +131,19 @@ function checkMirrors(value: unknown, field: string, fail: (field: string, messa
     try {
       url = new URL(scheme ? v : `https://${v}`);
     } catch {
-      return fail(at, `not a URL or host[:port]: ${JSON.stringify(v)}`);
+      return fail(at, "not a URL or host[:port]");
     }
     if (scheme !== undefined && scheme !== "http" && scheme !== "https") fail(at, "a mirror is http:// or https://");
     if (url.username || url.password) fail(at, "credentials do not go in a URL: toci takes them from docker config");
     if (url.search || url.hash) fail(at, "a mirror URL has no query or fragment");
+    if (!MIRROR.test(v)) fail(at, "not a URL or host[:port]");
     return { url: v, host: url.host, scheme: scheme as MirrorConfig["scheme"] };
   });
 }
 
 /** A registry key as `host[:port]`, Docker Hub's names as `docker.io`. */
 function registryHost(key: string, fail: (message: string) => never): string {
-  const host = key.trim().toLowerCase();
+  const host = key.toLowerCase();
   if (/^[a-z][a-z0-9+.-]*:\/\//.test(host) || host.includes("/")) {
     return fail("a registry is named host[:port], without a scheme or a path");
   }
