@@ -131,10 +131,12 @@ export {
   type ClosableStore,
   type FetchOptions,
   type GarbageCollector,
+  hasRoomFor,
   type Ingest,
   type IngestOptions,
   isClosableStore,
   isSourceRecorder,
+  isSpaceEstimator,
   isUploadStateKeeper,
   type ReadOnlyStore,
   type Remover,
@@ -142,6 +144,8 @@ export {
   type RootLister,
   type RootPredicate,
   type SourceRecorder,
+  type SpaceEstimate,
+  type SpaceEstimator,
   type Store,
   type Tagger,
   type Untagger,
@@ -159,6 +163,8 @@ export {
   type TransportResponse,
 } from "./transport.js";
 export {
+  checkAppend,
+  checkComplete,
   chunksOf,
   createVerifier,
   type DescribableContent,
@@ -167,9 +173,22 @@ export {
   digestMismatch,
   digestOf,
   readAll,
+  requireIngestable,
   requireVerifiable,
   sizeMismatch,
   type VerifierOptions,
   writeBlob,
 } from "./verify.js";
 export { parseWarnings, type TransportWarning, warningReporter } from "./warning-policy.js";
+export {
+  heldWebLocks,
+  holdWebLock,
+  type LeaseOptions,
+  type Leases,
+  type LockManagerLike,
+  type ReleaseLock,
+  tryWebLock,
+  webLockLeases,
+  webLocks,
+} from "./web-locks.js";
+export { estimateWebStorage, isQuotaExceeded, persistWebStorage, webStorageError } from "./web-storage.js";
