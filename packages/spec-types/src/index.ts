@@ -39,6 +39,7 @@ export {
   type ReachableOptions,
   reachable,
   referenceDigest,
+  resolveStoredManifest,
 } from "./graph.js";
 export type { HashAlgorithm, Hasher } from "./hasher.js";
 export {
@@ -191,4 +192,10 @@ export {
   webLockLeases,
   webLocks,
 } from "./web-locks.js";
-export { estimateWebStorage, isQuotaExceeded, persistWebStorage, webStorageError } from "./web-storage.js";
+export {
+  estimateWebStorage,
+  guardWebStorage,
+  isQuotaExceeded,
+  persistWebStorage,
+  webStorageError,
+} from "./web-storage.js";

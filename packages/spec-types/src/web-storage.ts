@@ -62,6 +62,15 @@ export function webStorageError(error: unknown, what: string): OciError {
   return new OciError("STORE", `${what}: ${describeError(error)}`, { cause: error });
 }
 
+/** Runs `fn`, turning what it throws into {@link webStorageError}. */
+export async function guardWebStorage<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw webStorageError(error, what);
+  }
+}
+
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   try {

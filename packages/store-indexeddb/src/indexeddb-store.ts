@@ -11,6 +11,7 @@
 import {
   type Digest,
   estimateWebStorage,
+  guardWebStorage as guard,
   OciError,
   persistWebStorage,
   type RootPredicate,
@@ -21,7 +22,7 @@ import {
   webLockLeases,
 } from "@toci/spec-types";
 import { blobRecord, fetchBlob, removeBlob } from "./internal/blobs.js";
-import { idb, openDatabase } from "./internal/database.js";
+import { openDatabase } from "./internal/database.js";
 import { collectGarbage } from "./internal/gc.js";
 import { openIngest } from "./internal/ingest.js";
 import { listRoots, resolveRoot, tagRoot, untagRoot } from "./internal/roots.js";
@@ -98,44 +99,44 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
     async exists(descriptor) {
       // Leased before looking: a pull that finds a blob present relies on it until it names its root.
       await leases.take(descriptor.digest);
-      return idb("cannot read", async () => (await blobRecord(db, descriptor.digest))?.size === descriptor.size);
+      return guard("cannot read", async () => (await blobRecord(db, descriptor.digest))?.size === descriptor.size);
     },
 
     async fetch(descriptor, options) {
-      return idb(`cannot read ${descriptor.digest}`, () => fetchBlob(db, descriptor, options));
+      return guard(`cannot read ${descriptor.digest}`, () => fetchBlob(db, descriptor, options));
     },
 
     async ingest(descriptor, options) {
       // Leased before the blob is looked for or committed, so a gc in another tab that missed the lease also
       // listed its blobs before this one was there.
       await leases.take(descriptor.digest);
-      return idb(`cannot start the ingest of ${descriptor.digest}`, () =>
+      return guard(`cannot start the ingest of ${descriptor.digest}`, () =>
         openIngest({ db, segmentSize }, descriptor, options),
       );
     },
 
     async resolve(reference: string | RootPredicate) {
-      return idb("cannot resolve", () => resolveRoot(db, reference));
+      return guard("cannot resolve", () => resolveRoot(db, reference));
     },
 
     async tag(descriptor, reference) {
-      await idb("cannot tag", () => tagRoot(db, descriptor, reference));
+      await guard("cannot tag", () => tagRoot(db, descriptor, reference));
     },
 
     async untag(reference) {
-      return idb("cannot untag", () => untagRoot(db, reference));
+      return guard("cannot untag", () => untagRoot(db, reference));
     },
 
     async list() {
-      return idb("cannot list roots", () => listRoots(db));
+      return guard("cannot list roots", () => listRoots(db));
     },
 
     async remove(descriptor) {
-      return idb(`cannot remove ${descriptor.digest}`, () => removeBlob(db, descriptor.digest));
+      return guard(`cannot remove ${descriptor.digest}`, () => removeBlob(db, descriptor.digest));
     },
 
     async gc(): Promise<Digest[]> {
-      return idb("cannot collect garbage", () => collectGarbage(db, leases));
+      return guard("cannot collect garbage", () => collectGarbage(db, leases));
     },
 
     async estimateSpace() {

@@ -41,6 +41,31 @@ export interface StoreUnderTest {
   dispose?: () => Promise<void>;
 }
 
+/**
+ * A set-up for a store opened by name (a database, a directory): the first `open()` is the store under test,
+ * `reopen` opens the same name again, and `dispose` closes every store opened, then calls `remove`.
+ */
+export async function reopenableStore(
+  open: () => Promise<Store & { close(): Promise<void> }>,
+  hooks: Pick<StoreUnderTest, "corruptPartial" | "corruptBlob"> & { remove: () => Promise<void> },
+): Promise<StoreUnderTest> {
+  const opened = [await open()];
+  const { remove, ...corrupt } = hooks;
+  return {
+    store: opened[0] as Store,
+    reopen: async () => {
+      const again = await open();
+      opened.push(again);
+      return again;
+    },
+    ...corrupt,
+    dispose: async () => {
+      for (const store of opened) await store.close();
+      await remove();
+    },
+  };
+}
+
 /** What a set-up can do; a case whose capability is off is skipped, and reported as skipped. */
 export interface StoreCapabilities {
   /**
@@ -64,6 +89,15 @@ export interface StoreCapabilities {
    */
   largeBlobTimeout?: number;
 }
+
+/** Every capability but the large-blob settings: a store that persists by name and keeps every optional ability. */
+export const PERSISTENT_STORE: StoreCapabilities = {
+  reopen: true,
+  corruptPartial: true,
+  corruptBlob: true,
+  uploadState: true,
+  sources: true,
+};
 
 const MiB = 1024 * 1024;
 const encoder = new TextEncoder();

@@ -2,7 +2,7 @@
 // here with raw IndexedDB because idb-keyval (6.3.0) can create only one object store per database and a commit has
 // to touch several in one transaction. idb-keyval does the single-store reads and writes through a UseStore per
 // object store; multi-store transactions go through `transact`.
-import { OciError, webStorageError } from "@toci/spec-types";
+import { guardWebStorage, OciError } from "@toci/spec-types";
 import { promisifyRequest, type UseStore } from "idb-keyval";
 
 const DB_VERSION = 1;
@@ -32,7 +32,7 @@ export interface Database {
 
 /** Opens (creating when absent) the database `name`. */
 export async function openDatabase(factory: IDBFactory, name: string): Promise<Database> {
-  let db: IDBDatabase | undefined = await idb("cannot open the database", () => open(factory, name));
+  let db: IDBDatabase | undefined = await guardWebStorage("cannot open the database", () => open(factory, name));
   const current = (): IDBDatabase => {
     if (!db) throw new OciError("CLOSED", `the store ${name} is closed`);
     return db;
@@ -88,18 +88,6 @@ function open(factory: IDBFactory, name: string): Promise<IDBDatabase> {
     request.onerror = () => reject(request.error);
     request.onblocked = () => reject(new OciError("STORE", `opening ${name} is blocked by another connection`));
   });
-}
-
-/**
- * Runs `fn`, turning anything IndexedDB throws (QuotaExceededError, a transaction's AbortError, ...) into `STORE`
- * (a quota failure says so: `detail.quotaExceeded`).
- */
-export async function idb<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw webStorageError(error, what);
-  }
 }
 
 /** A random id for ingests and writers. */

@@ -2,13 +2,10 @@
 // idb-keyval's update is one readwrite transaction, so concurrent tags, in this tab or another, queue and none is
 // lost.
 import {
-  createHasher,
   type Descriptor,
   findRoot,
-  manifestDescriptor,
   type RootPredicate,
-  referenceDigest,
-  requireVerifiable,
+  resolveStoredManifest,
   tagRoots,
   untagRoots,
 } from "@toci/spec-types";
@@ -23,14 +20,8 @@ export async function listRoots(db: Database): Promise<Descriptor[]> {
 /** A root by reference or predicate; else, for a digest, the stored manifest it names, verified first. */
 export async function resolveRoot(db: Database, reference: string | RootPredicate): Promise<Descriptor | undefined> {
   const root = findRoot(await listRoots(db), reference);
-  if (root) return root;
-  const digest = typeof reference === "string" ? referenceDigest(reference) : undefined;
-  const bytes = digest && (await readSmall(db, digest));
-  if (!digest || !bytes) return undefined;
-  const hasher = await createHasher(requireVerifiable(digest));
-  hasher.update(bytes);
-  // Verified before it is described: a resolve by digest must not vouch for corrupt bytes.
-  return hasher.digest() === digest ? manifestDescriptor(digest, bytes) : undefined;
+  if (root || typeof reference !== "string") return root;
+  return resolveStoredManifest(reference, (digest) => readSmall(db, digest));
 }
 
 export async function tagRoot(db: Database, descriptor: Descriptor, reference: string): Promise<void> {

@@ -1,20 +1,26 @@
 // The optional abilities kept beside the blobs: upload sessions (UploadStateKeeper), so that a push resumes after a
 // reload, and the repositories a blob came from (SourceRecorder), so that a push can mount instead of upload.
-import { requireVerifiable, type SourceRecorder, type UploadState, type UploadStateKeeper } from "@toci/spec-types";
+import {
+  guardWebStorage as guard,
+  requireVerifiable,
+  type SourceRecorder,
+  type UploadState,
+  type UploadStateKeeper,
+} from "@toci/spec-types";
 import { del, get, set, update } from "idb-keyval";
-import { type Database, idb } from "./database.js";
+import type { Database } from "./database.js";
 
 export function uploadStates(db: Database): UploadStateKeeper {
   return {
     async getUpload(key) {
-      return idb("cannot read upload state", () => get<UploadState>(key, db.stores.uploads));
+      return guard("cannot read upload state", () => get<UploadState>(key, db.stores.uploads));
     },
     async setUpload(key, state) {
       const { location, offset, updatedAt } = state;
-      await idb("cannot write upload state", () => set(key, { location, offset, updatedAt }, db.stores.uploads));
+      await guard("cannot write upload state", () => set(key, { location, offset, updatedAt }, db.stores.uploads));
     },
     async deleteUpload(key) {
-      await idb("cannot delete upload state", () => del(key, db.stores.uploads));
+      await guard("cannot delete upload state", () => del(key, db.stores.uploads));
     },
   };
 }
@@ -23,7 +29,7 @@ export function sourceRecorder(db: Database): SourceRecorder {
   return {
     async recordSource(digest, repository) {
       requireVerifiable(digest);
-      await idb("cannot record a source", () =>
+      await guard("cannot record a source", () =>
         update<string[]>(
           digest,
           (list) => (list?.includes(repository) ? list : [...(list ?? []), repository]),
@@ -32,7 +38,7 @@ export function sourceRecorder(db: Database): SourceRecorder {
       );
     },
     async sources(digest) {
-      return idb("cannot read sources", async () => (await get<string[]>(digest, db.stores.sources)) ?? []);
+      return guard("cannot read sources", async () => (await get<string[]>(digest, db.stores.sources)) ?? []);
     },
   };
 }

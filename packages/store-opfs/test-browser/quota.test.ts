@@ -1,0 +1,88 @@
+// Quota: what the store says before a write (navigator.storage.estimate(), an upper bound), and a quota that runs
+// out mid-blob (DevTools' Storage.overrideQuotaForOrigin, through vitest's CDP session): a STORE error that says so,
+// nothing visible, and a partial that resumes once there is room.
+import { describe as describeContent, hasRoomFor, isOciError, isSpaceEstimator } from "@toci/spec-types";
+import { describePattern, pattern } from "@toci/testkit/store-suite";
+import { afterEach, expect, it } from "vitest";
+import { cdp } from "vitest/browser";
+import { opfsStore } from "../dist/index.js";
+import { partialFiles, removeStore } from "./suite-setup.js";
+
+const MiB = 1024 * 1024;
+const names: string[] = [];
+const open = async (options = {}) => {
+  const name = `quota-${Date.now()}-${names.length}`;
+  names.push(name);
+  return { name, store: await opfsStore(name, options) };
+};
+
+afterEach(async () => {
+  await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin }); // back to the browser's own
+  for (const name of names.splice(0)) await removeStore(name);
+});
+
+it("reports the browser's estimate, and says no for content larger than the room it reports", async () => {
+  const { store } = await open();
+  expect(isSpaceEstimator(store)).toBe(true);
+  const estimate = await store.estimateSpace();
+  const browser = await navigator.storage.estimate();
+  expect(estimate.quota).toBe(browser.quota);
+  expect(estimate.available).toBe((browser.quota ?? 0) - (browser.usage ?? 0));
+  expect(estimate.persisted).toBe(await navigator.storage.persisted());
+  expect(hasRoomFor(estimate, 1)).toBe(true);
+  expect(hasRoomFor(estimate, (estimate.available ?? 0) + 1)).toBe(false);
+  await store.close();
+});
+
+it("turns a quota that runs out mid-blob into STORE, keeps nothing visible, and resumes once there is room", async () => {
+  const { name, store } = await open();
+  const size = 8 * MiB;
+  const d = await describePattern(size, 17);
+  const usage = (await navigator.storage.estimate()).usage ?? 0;
+  await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin, quotaSize: usage + 3 * MiB });
+
+  const ingest = await store.ingest(d);
+  let caught: unknown;
+  try {
+    for (const chunk of pattern(size, 17)) await ingest.write(chunk);
+    await ingest.commit();
+  } catch (error) {
+    caught = error;
+  }
+  expect(isOciError(caught) && caught.code).toBe("STORE");
+  expect(isOciError(caught) && caught.detail).toEqual({ quotaExceeded: true });
+  expect((caught as Error).message).toMatch(/quota/);
+  await ingest.close(); // what a pull does after a failure that is not the content's
+  expect(await store.exists(d)).toBe(false);
+  const [partial] = await partialFiles(name, d.digest);
+  const kept = (await partial!.getFile()).size;
+  expect(kept).toBeGreaterThan(0);
+  expect(kept).toBeLessThanOrEqual(3 * MiB);
+
+  await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin });
+  const resumed = await store.ingest(d);
+  expect(resumed.offset).toBe(kept);
+  let at = 0;
+  for (const chunk of pattern(size, 17)) {
+    const skip = Math.max(0, Math.min(chunk.length, kept - at));
+    if (skip < chunk.length) await resumed.write(chunk.subarray(skip));
+    at += chunk.length;
+  }
+  await resumed.commit();
+  expect(await describeContent(await store.fetch(d))).toMatchObject({ digest: d.digest, size });
+  await store.close();
+});
+
+it("asks for persistent storage when told to, and says what the browser answered", async () => {
+  const { store } = await open({ persist: true });
+  expect(store.persisted).toBe(await navigator.storage.persisted());
+  await store.close();
+});
+
+it("fails to open with STORE when its worker script cannot load", async () => {
+  const name = `no-worker-${Date.now()}`;
+  names.push(name);
+  await expect(opfsStore(name, { workerUrl: "/no/such/worker.js" })).rejects.toSatisfy(
+    (e: unknown) => isOciError(e) && e.code === "STORE" && /worker/.test(e.message),
+  );
+});
