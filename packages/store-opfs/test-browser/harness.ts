@@ -1,9 +1,16 @@
-// The Node side of the browser tests that pull: a real registry (distribution 2.8.2, testkit) behind the testkit's
-// fault proxy with CORS on (the test page is on another origin), fixture images pushed once, and vitest browser
-// commands through which a test in Chromium scripts faults and reads what the registry was asked. Loaded by
-// vitest.config.ts, in the vitest process; the globalSetup stops what it started.
+// The Node side of the browser tests and the bench that pull: a real registry (distribution 2.8.2, testkit) behind
+// the testkit's fault proxy with CORS on (the page is on another origin), fixture images pushed once, and vitest
+// browser commands through which a test in Chromium scripts faults, reads what the registry was asked, or has Node
+// pull the bench's image (bench/node-pull.mjs, a child process). Loaded by the vitest configs, in the vitest
+// process; their globalSetup stops what it started.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { type Descriptor, OCI_LAYER_GZIP } from "@toci/spec-types";
-import { type Fixture, ociImage, pushFixture } from "@toci/testkit/fixtures";
+import { type Fixture, ociImage, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
 import { cutAfter, type FaultAction, type FaultProxy, startFaultProxy } from "@toci/testkit/proxy";
 import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
 
@@ -38,6 +45,8 @@ interface Running {
   proxy: FaultProxy;
   info: HarnessInfo;
   holds: (() => void)[];
+  /** The bench's registry and image, started and pushed on first use; the layout's directory goes at the end. */
+  bench?: Promise<Bench>;
 }
 
 const KEY = Symbol.for("toci:store-opfs:harness");
@@ -82,6 +91,40 @@ function hold(holds: (() => void)[]): FaultAction {
   };
 }
 
+/** What the bench pulls, from where. */
+export interface Bench {
+  /** A registry of its own that answers CORS itself (no proxy between it and either pull). */
+  registry: RunningRegistry;
+  image: PushedImage;
+  /** The layout the image was written to before the push. */
+  dir: string;
+}
+
+/**
+ * distribution's static response headers (`http.headers`, set through REGISTRY_* variables) make a registry without
+ * auth answer CORS for any origin, preflights included: the bench's pulls then go straight to it, Node's and the
+ * browser's alike, with no proxy in the way.
+ */
+const CORS_ENV = {
+  "REGISTRY_HTTP_HEADERS_ACCESS-CONTROL-ALLOW-ORIGIN": '["*"]',
+  "REGISTRY_HTTP_HEADERS_ACCESS-CONTROL-ALLOW-HEADERS": '["*"]',
+  "REGISTRY_HTTP_HEADERS_ACCESS-CONTROL-EXPOSE-HEADERS":
+    '["Docker-Content-Digest, Content-Range, Content-Length, Link, Location, WWW-Authenticate"]',
+};
+
+/** The bench's image: 4 layers of 64 MiB of random bytes (a 256 MiB image), written to a layout and pushed once. */
+async function bench(run: Running): Promise<Bench> {
+  run.bench ??= (async () => {
+    const registry = await startRegistry({ env: CORS_ENV });
+    const dir = await mkdtemp(join(tmpdir(), "toci-opfs-bench-"));
+    const fixture = await writeLargeLayerImage(dir, { size: 64 * MiB, layers: 4, seed: "opfs-bench", tag: "v1" });
+    await pushFixture(fixture, { url: registry.url, repo: "bench/big", tag: "v1" });
+    const { root, config, layers } = fixture;
+    return { registry, image: { repo: "bench/big", tag: "v1", root, config, layers }, dir };
+  })();
+  return run.bench;
+}
+
 /** vitest browser commands (the first argument is vitest's context, unused). */
 export const commands = {
   async harness(): Promise<HarnessInfo> {
@@ -109,6 +152,27 @@ export const commands = {
     const { proxy } = await running();
     return proxy.requests.map((r) => `${r.method} ${r.path} ${r.status} ${r.bytesOut} ${r.headers.range ?? ""}`);
   },
+  /** The bench's registry URL and image, pushed on first use. */
+  async benchImage(): Promise<{ registry: string; image: PushedImage }> {
+    const { registry, image } = await bench(await running());
+    return { registry: registry.url, image };
+  },
+  /**
+   * Pulls the bench's image with Node into a fresh fs store (bench/node-pull.mjs: nodeTransport, fsStore, what the
+   * toci command uses), from the same registry; resolves the pull's own time in ms (the child's start excluded).
+   */
+  async nodePull(): Promise<number> {
+    const { registry, image } = await bench(await running());
+    const dir = await mkdtemp(join(tmpdir(), "toci-opfs-bench-node-"));
+    try {
+      const script = fileURLToPath(new URL("../bench/node-pull.mjs", import.meta.url));
+      const args = [script, registry.url, image.repo, image.tag, dir];
+      const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1024 * 1024 });
+      return (JSON.parse(stdout) as { ms: number }).ms;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
   async blobGets(_ctx: unknown, digest: string): Promise<BlobGet[]> {
     const { proxy } = await running();
     return proxy.requests
@@ -122,8 +186,13 @@ export async function stopHarness(): Promise<void> {
   const started = state[KEY];
   delete state[KEY];
   if (!started) return;
-  const { registry, proxy, holds } = await started;
+  const { registry, proxy, holds, bench } = await started;
   for (const go of holds.splice(0)) go();
+  const pushed = await bench?.catch(() => undefined);
+  if (pushed) {
+    await pushed.registry.stop();
+    await rm(pushed.dir, { recursive: true, force: true });
+  }
   await proxy.stop();
   await registry.stop();
 }
