@@ -2,7 +2,7 @@
 // out mid-blob (DevTools' Storage.overrideQuotaForOrigin, through vitest's CDP session): a STORE error that says so,
 // nothing visible, and a partial that resumes once there is room.
 import { describe as describeContent, hasRoomFor, isOciError, isSpaceEstimator } from "@toci/spec-types";
-import { describePattern, pattern } from "@toci/testkit/store-suite";
+import { ingestPastQuota, writePattern } from "@toci/testkit/store-suite";
 import { afterEach, expect, it } from "vitest";
 import { cdp } from "vitest/browser";
 import { opfsStore } from "../dist/index.js";
@@ -16,8 +16,13 @@ const open = async (options = {}) => {
   return { name, store: await opfsStore(name, options) };
 };
 
+/** Sets this origin's quota, or gives it back to the browser (undefined). */
+const setQuota = async (bytes: number | undefined) => {
+  await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin, quotaSize: bytes });
+};
+
 afterEach(async () => {
-  await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin }); // back to the browser's own
+  await setQuota(undefined);
   for (const name of names.splice(0)) await removeStore(name);
 });
 
@@ -37,37 +42,19 @@ it("reports the browser's estimate, and says no for content larger than the room
 it("turns a quota that runs out mid-blob into STORE, keeps nothing visible, and resumes once there is room", async () => {
   const { name, store } = await open();
   const size = 8 * MiB;
-  const d = await describePattern(size, 17);
-  const usage = (await navigator.storage.estimate()).usage ?? 0;
-  await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin, quotaSize: usage + 3 * MiB });
-
-  const ingest = await store.ingest(d);
-  let caught: unknown;
-  try {
-    for (const chunk of pattern(size, 17)) await ingest.write(chunk);
-    await ingest.commit();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isOciError(caught) && caught.code).toBe("STORE");
-  expect(isOciError(caught) && caught.detail).toEqual({ quotaExceeded: true });
-  expect((caught as Error).message).toMatch(/quota/);
-  await ingest.close(); // what a pull does after a failure that is not the content's
+  const { descriptor: d, error } = await ingestPastQuota(store, { size, seed: 17, room: 3 * MiB }, setQuota);
+  expect(isOciError(error) && error.code).toBe("STORE");
+  expect(isOciError(error) && error.detail).toEqual({ quotaExceeded: true });
+  expect((error as Error).message).toMatch(/quota/);
   expect(await store.exists(d)).toBe(false);
   const [partial] = await partialFiles(name, d.digest);
   const kept = (await partial!.getFile()).size;
   expect(kept).toBeGreaterThan(0);
   expect(kept).toBeLessThanOrEqual(3 * MiB);
 
-  await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin });
   const resumed = await store.ingest(d);
   expect(resumed.offset).toBe(kept);
-  let at = 0;
-  for (const chunk of pattern(size, 17)) {
-    const skip = Math.max(0, Math.min(chunk.length, kept - at));
-    if (skip < chunk.length) await resumed.write(chunk.subarray(skip));
-    at += chunk.length;
-  }
+  await writePattern(resumed, size, 17);
   await resumed.commit();
   expect(await describeContent(await store.fetch(d))).toMatchObject({ digest: d.digest, size });
   await store.close();

@@ -13,6 +13,7 @@ import {
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
   digestOf,
+  type Ingest,
   isOciError,
   isSourceRecorder,
   isUploadStateKeeper,
@@ -608,6 +609,46 @@ export function* pattern(size: number, seed: number, chunkSize = 1 * MiB): Gener
       words[i] = state;
     }
     yield bytes.subarray(0, Math.min(chunkSize, size - at)); // one reused buffer: consumers must copy
+  }
+}
+
+/** Writes {@link pattern}'s bytes into `ingest` from its offset on (what a resumed pull writes), in chunks. */
+export async function writePattern(ingest: Ingest, size: number, seed: number): Promise<void> {
+  const from = ingest.offset;
+  let at = 0;
+  for (const chunk of pattern(size, seed)) {
+    const skip = Math.max(0, Math.min(chunk.length, from - at));
+    at += chunk.length;
+    if (skip < chunk.length) await ingest.write(chunk.subarray(skip));
+  }
+}
+
+/**
+ * Ingests `size` bytes of {@link pattern} while the storage has only `room` bytes left, then closes the ingest (as a
+ * pull does after a failure that is not the content's) and restores the storage. `setQuota` sets the origin's quota
+ * (a browser test does it through DevTools' Storage.overrideQuotaForOrigin), or restores it when given undefined.
+ * Resolves the descriptor and what the writes or the commit threw.
+ */
+export async function ingestPastQuota(
+  store: Store,
+  content: { size: number; seed: number; room: number },
+  setQuota: (bytes: number | undefined) => Promise<void>,
+): Promise<{ descriptor: Descriptor; error: unknown }> {
+  const descriptor = await describePattern(content.size, content.seed);
+  const usage = (await navigator.storage.estimate()).usage ?? 0;
+  await setQuota(usage + content.room);
+  try {
+    const ingest = await store.ingest(descriptor);
+    const error = await writePattern(ingest, content.size, content.seed)
+      .then(() => ingest.commit())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    await ingest.close();
+    return { descriptor, error };
+  } finally {
+    await setQuota(undefined);
   }
 }
 
