@@ -2,7 +2,7 @@
 // mid-blob: STORE with detail.quotaExceeded, nothing visible, and the stored segments resumed once there is room.
 import { describe as describeContent, hasRoomFor, isOciError } from "@toci/spec-types";
 import { ingestPastQuota, writePattern } from "@toci/testkit/store-suite";
-import { afterEach, expect, it } from "vitest";
+import { afterEach, beforeAll, expect, it } from "vitest";
 import { cdp } from "vitest/browser";
 import { databaseName, indexedDbStore } from "../src/index.js";
 
@@ -13,6 +13,12 @@ const name = `quota-${Date.now()}`;
 const setQuota = async (bytes: number | undefined) => {
   await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin, quotaSize: bytes });
 };
+
+// Earlier files' databases are gone, but Chromium may still count their space (it removes IndexedDB's blob files
+// lazily), and a quota set from that count would leave room for the whole blob: the origin's IndexedDB is cleared.
+beforeAll(async () => {
+  await cdp().send("Storage.clearDataForOrigin", { origin: location.origin, storageTypes: "indexeddb" });
+});
 
 afterEach(async () => {
   await setQuota(undefined);

@@ -3,7 +3,7 @@
 // nothing visible, and a partial that resumes once there is room.
 import { describe as describeContent, hasRoomFor, isOciError, isSpaceEstimator } from "@toci/spec-types";
 import { ingestPastQuota, writePattern } from "@toci/testkit/store-suite";
-import { afterEach, expect, it } from "vitest";
+import { afterEach, beforeAll, expect, it } from "vitest";
 import { cdp } from "vitest/browser";
 import { opfsStore } from "../dist/index.js";
 import { partialFiles, removeStore } from "./suite-setup.js";
@@ -20,6 +20,11 @@ const open = async (options = {}) => {
 const setQuota = async (bytes: number | undefined) => {
   await cdp().send("Storage.overrideQuotaForOrigin", { origin: location.origin, quotaSize: bytes });
 };
+
+// What earlier files left is cleared, so that the usage the quota is set from is this file's alone.
+beforeAll(async () => {
+  await cdp().send("Storage.clearDataForOrigin", { origin: location.origin, storageTypes: "file_systems" });
+});
 
 afterEach(async () => {
   await setQuota(undefined);

@@ -624,7 +624,8 @@ export async function writePattern(ingest: Ingest, size: number, seed: number): 
 }
 
 /**
- * Ingests `size` bytes of {@link pattern} while the storage has only `room` bytes left, then closes the ingest (as a
+ * Ingests `size` bytes of {@link pattern} while the storage has only `room` bytes left (by the usage the browser
+ * reports: a test clears what earlier tests left, whose space a browser may still count), then closes the ingest (as a
  * pull does after a failure that is not the content's) and restores the storage. `setQuota` sets the origin's quota
  * (a browser test does it through DevTools' Storage.overrideQuotaForOrigin), or restores it when given undefined.
  * Resolves the descriptor and what the writes or the commit threw.

@@ -38,88 +38,99 @@ export interface SegmentSink {
 }
 
 export function segmentSink(db: Database, target: SinkTarget): SegmentSink {
-  const { digest, ingestId, owner, segmentSize } = target;
-  let stored = { ...target.stored };
-  let count = stored.count; // values given to puts, stored or not yet
-  let queued = stored.size; // bytes given to puts
-  let segment: Segment | undefined;
-  let failure: unknown;
-  const pending: Promise<void>[] = [];
-  let chain: Promise<void> = Promise.resolve();
+  return new Sink(db, target);
+}
 
-  const record = (closed: boolean, size: number, n: number): PartialRecord => ({
-    size,
-    count: n,
-    owner,
-    closed,
-    updatedAt: Date.now(),
-  });
-  const put = (blob: Promise<Blob> | undefined, closed: boolean) => {
-    const index = count;
-    const bytes = segment?.bytes ?? 0;
-    if (blob) {
-      count++;
-      queued += bytes;
+class Sink implements SegmentSink {
+  readonly #db: Database;
+  readonly #target: SinkTarget;
+  #stored: { size: number; count: number };
+  /** Values and bytes given to puts, stored or not yet. */
+  #count: number;
+  #queued: number;
+  #segment: Segment | undefined;
+  #failure: unknown;
+  readonly #pending: Promise<void>[] = [];
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(db: Database, target: SinkTarget) {
+    this.#db = db;
+    this.#target = target;
+    this.#stored = { ...target.stored };
+    this.#count = target.stored.count;
+    this.#queued = target.stored.size;
+  }
+
+  get stored() {
+    return this.#stored;
+  }
+
+  async append(chunk: Uint8Array): Promise<void> {
+    this.#rethrow();
+    const { segmentSize } = this.#target;
+    let at = 0;
+    while (at < chunk.byteLength) {
+      this.#segment ??= openSegment();
+      const n = Math.min(segmentSize - this.#segment.bytes, chunk.byteLength - at);
+      await this.#segment.append(chunk.subarray(at, at + n));
+      at += n;
+      if (this.#segment.bytes === segmentSize) {
+        this.#put(false);
+        while (this.#pending.length > MAX_PENDING_PUTS - 1) await this.#pending.shift();
+        this.#rethrow();
+      }
     }
-    const after = { size: queued, count };
+  }
+
+  async flush(closed: boolean): Promise<void> {
+    this.#put(closed);
+    await Promise.all(this.#pending.splice(0));
+    this.#rethrow();
+  }
+
+  async cancel(): Promise<void> {
+    this.#segment?.cancel();
+    this.#segment = undefined;
+    this.#failure ??= new Error("cancelled");
+    await Promise.all(this.#pending.splice(0));
+  }
+
+  /** Ends the current segment (if any) and queues its put, with the partial record that counts it. */
+  #put(closed: boolean): void {
+    const { digest, ingestId, owner } = this.#target;
+    const index = this.#count;
+    const blob = this.#segment?.finish();
+    if (blob) {
+      this.#count++;
+      this.#queued += this.#segment?.bytes ?? 0;
+    }
+    this.#segment = undefined;
+    const after = { size: this.#queued, count: this.#count };
+    const record: PartialRecord = { ...after, owner, closed, updatedAt: Date.now() };
     // Sequential: a put starts once the one before it committed, and none starts after a failure.
-    chain = chain.then(async () => {
-      if (failure) return;
+    this.#chain = this.#chain.then(async () => {
+      if (this.#failure) return;
       try {
         const value = blob && (await blob);
-        await db.transact(
+        await this.#db.transact(
           ["chunks", "partials"],
           (tx) => {
             if (value) tx.objectStore("chunks").put(value, [digest, ingestId, index]);
-            tx.objectStore("partials").put(record(closed, after.size, after.count), [digest, ingestId]);
+            tx.objectStore("partials").put(record, [digest, ingestId]);
           },
           "relaxed", // resumable and re-hashed anyway; the commit transaction is the durable one
         );
-        stored = after;
+        this.#stored = after;
       } catch (error) {
-        failure ??= error;
+        this.#failure ??= error;
       }
     });
-    pending.push(chain);
-  };
-  const rethrow = () => {
-    if (failure) throw failure;
-  };
-  const rotate = async () => {
-    put(segment?.finish(), false);
-    segment = undefined;
-    while (pending.length > MAX_PENDING_PUTS - 1) await pending.shift();
-    rethrow();
-  };
+    this.#pending.push(this.#chain);
+  }
 
-  return {
-    get stored() {
-      return stored;
-    },
-    async append(chunk) {
-      rethrow();
-      let at = 0;
-      while (at < chunk.byteLength) {
-        segment ??= openSegment();
-        const n = Math.min(segmentSize - segment.bytes, chunk.byteLength - at);
-        await segment.append(chunk.subarray(at, at + n));
-        at += n;
-        if (segment.bytes === segmentSize) await rotate();
-      }
-    },
-    async flush(closed) {
-      put(segment?.finish(), closed);
-      segment = undefined;
-      await Promise.all(pending.splice(0));
-      rethrow();
-    },
-    async cancel() {
-      segment?.cancel();
-      segment = undefined;
-      failure ??= new Error("cancelled");
-      await Promise.all(pending.splice(0));
-    },
-  };
+  #rethrow(): void {
+    if (this.#failure) throw this.#failure;
+  }
 }
 
 /** One segment being filled: a stream that `Response.blob()` drains into the browser's blob storage. */
