@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 import { chromiumOnDisk, reporters } from "../../vitest.shared.js";
 
 // Two projects: the Node run under fake-indexeddb (test/) and the same suite in Debian's Chromium (test-browser/),
-// driven by Playwright with /usr/bin/chromium (never a downloaded browser; reference/toolchain.md §2).
+// driven by Playwright with /usr/bin/chromium (never a downloaded browser).
 export default defineConfig({
   test: {
     // Shared at the root: one report covers both projects.

@@ -15,8 +15,8 @@ import { memoryStore } from "@toci/store-memory";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Client, type Logger } from "../src/index.js";
+import { walkGraph } from "../src/internal/graph.js";
 import { limiter } from "../src/internal/limiter.js";
-import { walkGraph } from "../src/internal/pull/graph.js";
 import { handlerTransport } from "./helpers/handler-transport.js";
 
 const enc = new TextEncoder();

@@ -1,4 +1,4 @@
-// Verification at the boundary (aesthetics principle 5): every byte stream that enters or leaves a store or a
+// Verification at the boundary (docs/architecture.md §4 item 5): every byte stream that enters or leaves a store or a
 // transport passes a counter and an incremental hash, and fails rather than end cleanly on the wrong content.
 // Declared sizes are never used to pre-allocate: an attacker controls them.
 import { createHasher } from "#hasher";

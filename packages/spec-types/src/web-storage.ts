@@ -2,10 +2,10 @@
 // store-indexeddb and store-opfs: the quota estimate a pull can check before it downloads, persistence on request,
 // and what a write that hit the quota becomes.
 //
-// What `navigator.storage.estimate()` says is an upper bound, not a promise. Measured in Chromium 156: with an
-// on-disk profile `quota` is always `usage` + 10 GiB (10737418240), whatever the disk holds; in an incognito context
-// it says the same while writes fail past ~1.3 GB. So a "no" is worth acting on (the content cannot fit), a "yes" is
-// not a guarantee, and a `QuotaExceededError` during the writes stays the one real signal.
+// What `navigator.storage.estimate()` says is an upper bound, not a promise (docs/architecture.md §6.9). Measured in
+// Chromium 156: with an on-disk profile `quota` is always `usage` + 10 GiB (10737418240), whatever the disk holds; in
+// an incognito context it says the same while writes fail past ~1.3 GB. So a "no" is worth acting on (the content
+// cannot fit), a "yes" is not a guarantee, and a `QuotaExceededError` during the writes stays the one real signal.
 import { isOciError, OciError } from "./errors.js";
 import type { SpaceEstimate } from "./store.js";
 

@@ -1,4 +1,4 @@
-// A Store in IndexedDB, for browsers (DESIGN.md §2). One database, `toci-<name>`, with one object store per key
+// A Store in IndexedDB, for browsers (docs/architecture.md §2). One database, `toci-<name>`, with one object store per key
 // space (internal/database.ts; the README has the layout):
 //   chunks    [digest, ingestId, i] -> Blob      a blob's bytes in order, one segment each (the last may be short)
 //   blobs     digest -> BlobRecord               the commit marker: written last, only after verification

@@ -1,7 +1,7 @@
-// A Store on the Origin Private File System (DESIGN.md §2), laid out as an OCI image layout (internal/layout.ts).
+// A Store on the Origin Private File System (docs/architecture.md §2), laid out as an OCI image layout (internal/layout.ts).
 // The page's main thread never blocks: blob bytes are written, hashed and committed by a dedicated worker this store
 // starts itself (worker.ts), through sync access handles, the fast OPFS path (createWritable() on the main thread
-// measured no faster than IndexedDB); everything the page does itself is asynchronous (reads, index.json, gc).
+// measured no faster than IndexedDB: docs/architecture.md §6.7); everything the page does itself is asynchronous (reads, index.json, gc).
 // Tabs share the store safely through Web Locks: one per live writer, one for index.json, one per leased blob.
 // This file wires the parts: ingest (internal/ingest.ts ↔ worker), blobs (blobs.ts), roots (index-json.ts), gc
 // (gc.ts), upload state and sources (uploads.ts).

@@ -1,12 +1,8 @@
 // Registry URLs: where the API of a registry lives, and which hosts are loopback (plain HTTP by default there,
 // and where credentials may travel without TLS).
-import { DOCKER_HUB, DOCKER_HUB_API_HOST, OciError } from "@toci/spec-types";
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, isLoopbackHost, OciError } from "@toci/spec-types";
 
-/** Whether a hostname is loopback: localhost, 127.0.0.0/8 or ::1. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  return h === "localhost" || h.endsWith(".localhost") || /^127(?:\.\d{1,3}){3}$/.test(h) || h === "::1";
-}
+export { isLoopbackHost };
 
 /**
  * The base URL of a registry's API from what a user typed: `https://ghcr.io`, `ghcr.io`, `localhost:5000`,
@@ -44,4 +40,14 @@ export function registryBase(input: string, options: { plainHttp?: boolean } = {
 /** Whether two URLs share an origin: scheme, host AND port (another port on the same host is another origin). */
 export function sameOrigin(a: string | URL, b: string | URL): boolean {
   return new URL(a).origin === new URL(b).origin;
+}
+
+/**
+ * Whether a URL the registry gave us (an upload Location, a pagination Link) is on the registry's own origin,
+ * where credentials go, yet outside its API root (`/v2/`, or `/prefix/v2/`): following it would aim the
+ * credentials at another application on the same host (`/admin/…`, or `..` segments climbing out of `/v2/`).
+ */
+export function escapesApi(url: URL, base: URL): boolean {
+  const root = new URL("v2/", base.href.endsWith("/") ? base.href : `${base.href}/`).pathname;
+  return url.origin === base.origin && !url.pathname.startsWith(root);
 }

@@ -1,5 +1,5 @@
 // Browsers and other runtimes: WebCrypto cannot hash a stream incrementally, so hash-wasm does (~350 MB/s here,
-// reference/toolchain.md §7). The wasm module is instantiated once per algorithm and reused.
+// docs/architecture.md §6 item 3). The wasm module is instantiated once per algorithm and reused.
 import { createSHA256, createSHA512, type IHasher } from "hash-wasm";
 import type { HashAlgorithm, Hasher } from "../hasher.js";
 

@@ -3,7 +3,7 @@
 // blob storage once (a copy of each chunk, because the caller may reuse its buffer) instead of through a JS buffer,
 // a `new Blob([buffer])` and a structured clone: bytes put into IndexedDB as JS values cost 3-4 copies each and
 // cap near 0.2 × a Node pull, while Blob values that never return to JS reach ~0.6 × (Chromium 156, on-disk
-// profile). Puts are pipelined: a segment is stored while the next one fills, with at most two in flight, and each
+// profile; docs/architecture.md §6.6). Puts are pipelined: a segment is stored while the next one fills, with at most two in flight, and each
 // put writes the segment and the partial record that counts it in one transaction, so that a page that dies at any
 // moment leaves a partial whose record matches its stored segments (what a resumed ingest continues).
 import type { Digest } from "@toci/spec-types";
