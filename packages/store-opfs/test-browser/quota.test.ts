@@ -1,12 +1,16 @@
 // Quota: what the store says before a write (navigator.storage.estimate(), an upper bound), and a quota that runs
 // out mid-blob (DevTools' Storage.overrideQuotaForOrigin, through vitest's CDP session): a STORE error that says so,
-// nothing visible, and a partial that resumes once there is room.
+// nothing visible, and a partial that resumes once there is room; and the same through the client: a pull that fails
+// with STORE, then a pull that asks the registry for the rest of the layer only.
+import { Client } from "@toci/client";
 import { describe as describeContent, hasRoomFor, isOciError, isSpaceEstimator } from "@toci/spec-types";
 import { ingestPastQuota, writePattern } from "@toci/testkit/store-suite";
+import { fetchTransport } from "@toci/transport-fetch";
 import { afterEach, beforeAll, expect, it } from "vitest";
 import { cdp } from "vitest/browser";
 import { opfsStore } from "../dist/index.js";
 import { partialFiles, removeStore } from "./suite-setup.js";
+import { commands } from "./tabs.js";
 
 const MiB = 1024 * 1024;
 const names: string[] = [];
@@ -77,4 +81,37 @@ it("fails to open with STORE when its worker script cannot load", async () => {
   await expect(opfsStore(name, { workerUrl: "/no/such/worker.js" })).rejects.toSatisfy(
     (e: unknown) => isOciError(e) && e.code === "STORE" && /worker/.test(e.message),
   );
+});
+
+it("fails a pull with STORE when the quota runs out mid-layer, and the next pull resumes the layer", async () => {
+  const { registry, images } = await commands.harness();
+  const image = images.cut;
+  const layer = image.layers[0]!;
+  const { name, store } = await open();
+  const transport = fetchTransport({ fetch: (input, init) => fetch(input, { ...init, cache: "no-store" }) });
+  const client = new Client({ transport, store });
+  const pull = async () => {
+    for await (const event of client.registry(registry).repo(image.repo).pull(image.tag)) {
+      if (event.type === "failed") return event.error;
+    }
+    return undefined;
+  };
+  const usage = (await navigator.storage.estimate()).usage ?? 0;
+  await setQuota(usage + 4 * MiB); // the layer is 6 MiB
+  const error = await pull();
+  await setQuota(undefined);
+  expect(error?.code).toBe("STORE");
+  expect(error?.detail).toEqual({ quotaExceeded: true });
+  expect(await store.exists(layer)).toBe(false);
+  const [partial] = await partialFiles(name, layer.digest);
+  const kept = (await partial!.getFile()).size;
+  expect(kept).toBeGreaterThan(0);
+
+  const seen = (await commands.blobGets(layer.digest)).length;
+  expect(await pull()).toBeUndefined();
+  expect((await commands.blobGets(layer.digest)).slice(seen)).toEqual([
+    { range: `bytes=${kept}-`, status: 206, bytesOut: layer.size - kept, done: true },
+  ]);
+  expect((await store.resolve(image.tag))?.digest).toBe(image.root.digest);
+  await client.close();
 });
