@@ -1,7 +1,7 @@
 // A registry: ping, the catalog, and its repositories, obtained from `client.registry(url, options)`. Failures never
 // throw out of ping and catalog: false, or the end of the pages, with the error logged; `strict(registry)` from
 // `@toci/client/strict` gives the same calls throwing instead.
-import { DOCKER_HUB, isRepositoryName, OciError, toOciError } from "@toci/spec-types";
+import { isRepositoryName, normalizeRepository, OciError, toOciError } from "@toci/spec-types";
 import type { RegistryContext } from "./internal/context.js";
 import { Repository } from "./repository.js";
 import type { SignalOptions } from "./repository-options.js";
@@ -36,14 +36,13 @@ export class Registry {
   }
 
   /**
-   * The repository `name` on this registry. On Docker Hub a one-component name is an official image under
-   * `library/` (`ubuntu` is `library/ubuntu`, as for `docker pull` and `parseReference`), on its mirrors too.
-   * Throws `NAME_INVALID` for a name the spec does not allow.
+   * The repository `name` on this registry. On Docker Hub, a name of one component is an official image:
+   * `repo("alpine")` is `library/alpine`, as in `docker pull alpine`, on its mirrors too. Throws `NAME_INVALID` for a name the spec does
+   * not allow.
    */
   repo(name: string): Repository {
     if (!isRepositoryName(name)) throw new OciError("NAME_INVALID", `invalid repository name ${JSON.stringify(name)}`);
-    const path = this.name === DOCKER_HUB && !name.includes("/") ? `library/${name}` : name;
-    return new Repository(this, path, this.#context);
+    return new Repository(this, normalizeRepository(this.name, name), this.#context);
   }
 
   /**

@@ -7,7 +7,7 @@
 // settings on a plain HTTP registry, a certificate without its key). Paths are absolute, `~/…`, or relative to the
 // file's directory. Docker Hub's names (`index.docker.io`, `registry-1.docker.io`) are `docker.io`.
 import { isAbsolute, join, resolve } from "node:path";
-import { DOCKER_HUB, DOCKER_HUB_API_HOST, OciError, parseReference } from "@toci/spec-types";
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, normalizeRegistry, OciError, parseReference } from "@toci/spec-types";
 
 /** A mirror as the file names it. */
 export interface MirrorConfig {
@@ -152,7 +152,12 @@ function registryHost(key: string, fail: (message: string) => never): string {
   } catch {
     return fail("not a registry host[:port]");
   }
-  return host === "index.docker.io" || host === DOCKER_HUB_API_HOST ? DOCKER_HUB : host;
+  return registryName(host);
+}
+
+/** A lower-case host as settings are keyed: Docker Hub's (`index.docker.io`, its API's `registry-1.docker.io`) as `docker.io`. */
+export function registryName(host: string): string {
+  return host === DOCKER_HUB_API_HOST ? DOCKER_HUB : normalizeRegistry(host);
 }
 
 function object(value: unknown, field: string, fail: (field: string, message: string) => never) {

@@ -6,7 +6,7 @@ import type { Auth, MirrorOptions } from "@toci/client";
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, isOciError, OciError } from "@toci/spec-types";
 import type { NodeTransportOptions, TlsOptions } from "@toci/transport-node";
 import { UsageError } from "../errors.js";
-import type { MirrorConfig, RegistryConfig, TociConfig } from "./config-schema.js";
+import { type MirrorConfig, type RegistryConfig, registryName, type TociConfig } from "./config-schema.js";
 import { readCapped } from "./read-capped.js";
 
 /** The flags that decide how registries are reached. */
@@ -80,7 +80,7 @@ export function registryPlan(
   context: { flags: NetworkFlags; config: TociConfig; mirrorAuth: Auth },
 ): RegistryPlan {
   const { flags, config } = context;
-  const entry = config.registries.get(host.toLowerCase());
+  const entry = config.registries.get(registryName(host.toLowerCase()));
   const plain = flags.plainHttp === true || scheme === "http" || (scheme === undefined && entry?.plainHttp === true);
   const tls = !plain && (scheme === "https" || flags.insecure === true || flags.ca !== undefined || hasTls(entry));
   const warnings = entry?.insecure ? [insecureWarning(entry, host)] : [];
@@ -117,8 +117,7 @@ function apiHost(host: string): string {
 }
 
 function mirrorHost(mirror: MirrorConfig): string {
-  const host = mirror.host.toLowerCase();
-  return host === "index.docker.io" || host === DOCKER_HUB_API_HOST ? DOCKER_HUB : host;
+  return registryName(mirror.host.toLowerCase());
 }
 
 /** --proxy's URL: http:// only (what the transport speaks to), `host:port` meaning http://host:port. */
