@@ -1,8 +1,11 @@
 // Where the command writes: results on stdout (one line per result, or one JSON document with --json), progress,
 // warnings and errors on stderr. Progress bars are drawn only on a terminal (or with --progress), never with --json.
+// Every line goes out with its control characters escaped, and every diagnostic with its URLs redacted
+// (printable.ts): much of what is printed comes from a registry or a layout.
 import type { LogFields } from "@toci/client";
 import { isOciError } from "@toci/spec-types";
 import { causeText, errorJson, hintFor, UsageError } from "./errors.js";
+import { diagnostic, escapeControls, jsonText, redactDeep } from "./printable.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -28,22 +31,22 @@ export class Output {
 
   /** A line of a command's result on stdout (not with --json). */
   line(text: string): void {
-    if (!this.json) process.stdout.write(`${text}\n`);
+    if (!this.json) process.stdout.write(`${escapeControls(text)}\n`);
   }
 
   /** The command's result: `doc` as JSON with --json, else `lines`. */
   result(doc: unknown, lines: readonly string[]): void {
-    if (this.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-    else for (const l of lines) process.stdout.write(`${l}\n`);
+    if (this.json) process.stdout.write(`${jsonText(doc)}\n`);
+    else for (const l of lines) process.stdout.write(`${escapeControls(l)}\n`);
   }
 
   /** A note for the user on stderr (never mixed into results). */
   note(text: string): void {
-    process.stderr.write(`${text}\n`);
+    process.stderr.write(`${diagnostic(text)}\n`);
   }
 
   warn(text: string): void {
-    process.stderr.write(`warning: ${text}\n`);
+    process.stderr.write(`warning: ${diagnostic(text)}\n`);
   }
 
   /** With --debug: the client's log lines and the errors it reported. */
@@ -53,33 +56,39 @@ export class Output {
     const rest = fields ? Object.fromEntries(Object.entries(fields).filter(([k]) => k !== "error")) : {};
     const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : "";
     const why = isOciError(error) ? ` [${error.code}${error.status ? ` ${error.status}` : ""}]` : "";
-    process.stderr.write(`debug: ${message}${why}${extra}\n`);
+    process.stderr.write(`debug: ${diagnostic(`${message}${why}${extra}`)}\n`);
   }
 
   /** Reports a failure: `error: CODE: message`, a hint, the stack with --debug; a JSON document with --json. */
   error(error: unknown): void {
-    if (this.json) process.stdout.write(`${JSON.stringify({ error: errorJson(error) }, null, 2)}\n`);
+    if (this.json) process.stdout.write(`${jsonText({ error: redactDeep(errorJson(error)) })}\n`);
+    const write = (prefix: string, text: string) => process.stderr.write(`${prefix}${diagnostic(text)}\n`);
     if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n(run \`toci --help\` or \`toci <command> --help\` for usage)\n`);
+      write("error: ", error.message);
+      process.stderr.write("(run `toci --help` or `toci <command> --help` for usage)\n");
       return;
     }
     if (isOciError(error)) {
       const status =
         error.status === undefined || error.message.includes(String(error.status)) ? "" : ` (HTTP ${error.status})`;
-      process.stderr.write(`error: ${error.code}: ${error.message}${status}\n`);
+      write("error: ", `${error.code}: ${error.message}${status}`);
       const hint = hintFor(error);
-      if (hint) process.stderr.write(`hint: ${hint}\n`);
+      if (hint) write("hint: ", hint);
       if (this.debugging) {
         const cause = causeText(error);
-        if (cause) process.stderr.write(`cause: ${cause}\n`);
-        if (error.stack) process.stderr.write(`${error.stack}\n`);
+        if (cause) write("cause: ", cause);
+        if (error.stack) this.#stack(error.stack);
       }
       return;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message}\n`);
-    if (this.debugging && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    write("error: ", error instanceof Error ? error.message : String(error));
+    if (this.debugging && error instanceof Error && error.stack) this.#stack(error.stack);
     else process.stderr.write("hint: run again with --debug for details\n");
+  }
+
+  /** A stack trace, line by line (its first line is the message, which may quote a registry). */
+  #stack(stack: string): void {
+    for (const line of stack.split("\n")) process.stderr.write(`${diagnostic(line)}\n`);
   }
 }
 

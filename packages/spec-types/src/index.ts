@@ -97,6 +97,7 @@ export {
   selectPlatform,
 } from "./platform.js";
 export { presentIngest } from "./present-ingest.js";
+export { redactUrl, redactUrls } from "./redact.js";
 export {
   type Hop,
   isRedirect,

@@ -8,6 +8,7 @@ import {
   type OciErrorCode,
   type RegistryErrorEntry,
   readAll,
+  redactUrl,
   type Transport,
   type TransportBody,
   type TransportResponse,
@@ -220,8 +221,8 @@ export function parseErrorBody(text: string): RegistryErrorEntry[] {
   return out;
 }
 
-/** A URL without its query (upload Locations carry session state that is not for logs). */
-export function redact(url: string): string {
-  const q = url.indexOf("?");
-  return q === -1 ? url : `${url.slice(0, q)}?…`;
-}
+/**
+ * A URL as errors and logs show it: without userinfo, query or fragment (upload Locations carry session state, and
+ * redirect targets on storage hosts a signature).
+ */
+export const redact = redactUrl;
