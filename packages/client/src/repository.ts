@@ -132,7 +132,7 @@ export class Repository {
       return this.#transfer(what, this.#blobPush(first, expected, options), options.signal);
     }
     const options = (second ?? {}) as TreePushOptions;
-    const push = { root: first, tag: options.tag, onBlob: options.onBlob };
+    const push = { root: first, tag: options.tag, mountFrom: options.mountFrom ?? [], onBlob: options.onBlob };
     return this.#transfer(`push ${this.reference}`, treePushWork(this.#remote, push), options.signal);
   }
 

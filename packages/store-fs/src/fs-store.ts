@@ -5,7 +5,8 @@
 //   internal/partials.ts     the writers' files in ingest/ and who may take them over (internal/liveness.ts)
 //   internal/index-json.ts   index.json read and replaced under the index lock (lock.ts, index-file.ts)
 //   internal/gc.ts           garbage collection (internal/reachability.ts, internal/leases.ts)
-//   internal/upload-state.ts upload sessions and blob sources
+//   internal/upload-state.ts upload sessions
+//   internal/sources.ts      where blobs came from, each record bound to the blob file it was made for
 // Writes are atomic: a blob is written to ingest/, fsynced, verified and renamed into blobs/; index.json is
 // replaced by write-temp, fsync, rename, under a lock that also holds across processes. A process killed at any
 // moment leaves a readable layout: at worst a file in ingest/ that a later ingest resumes or gc sweeps. Paths are
@@ -35,7 +36,8 @@ import { readIndex, updateIndex } from "./internal/index-json.js";
 import { openIngest } from "./internal/ingest.js";
 import { type Layout, openLayout } from "./internal/layout.js";
 import { leases } from "./internal/leases.js";
-import { blobSources, uploadStates } from "./internal/upload-state.js";
+import { blobSources } from "./internal/sources.js";
+import { uploadStates } from "./internal/upload-state.js";
 import type { FsStoreWarning } from "./warnings.js";
 
 /** Options for {@link fsStore}. */
