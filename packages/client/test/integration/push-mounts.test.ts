@@ -102,3 +102,48 @@ describe("what a push may mount", () => {
     await shipped.client.close();
   });
 });
+
+describe("when a mount does not happen", () => {
+  it("202 to a mount (the source lacks the blob): the upload goes on in the session the registry returned", async () => {
+    const { layer } = await privateImage("mount-202");
+    const { client } = newClient();
+    const target = client.registry(proxy.url).repo(uniqueRepo("public"));
+    proxy.clearRequests();
+    const push = target.push(layer.bytes!, layer.descriptor, { mountFrom: [uniqueRepo("empty")] });
+    expect(succeeded(await collect(push))).toBe(true);
+    const [post, ...more] = posts();
+    expect(post).toMatchObject({ status: 202 });
+    expect(post!.path).toContain("mount=");
+    expect(more).toEqual([]); // no second session
+    // The bytes went to the session the 202 opened: its Location's upload id is the PUT's.
+    const put = proxy.requests.find((r) => r.method === "PUT" && r.path.includes("/blobs/uploads/"));
+    expect(put?.status).toBe(201);
+    expect(put?.bytesIn).toBe(layer.descriptor.size);
+  });
+
+  it.each([401, 403])(
+    "%i to a mount (Harbor: a source the user cannot read): a plain upload instead",
+    async (status) => {
+      const { privateRepo, layer } = await privateImage(`mount-${status}`);
+      const rule = proxy.on(
+        { method: "POST", path: "mount=" },
+        respond(status, { body: { errors: [{ code: status === 401 ? "UNAUTHORIZED" : "DENIED", message: "no" }] } }),
+      );
+      try {
+        const { client } = newClient();
+        const target = client.registry(proxy.url).repo(uniqueRepo("public"));
+        proxy.clearRequests();
+        expect(
+          succeeded(await collect(target.push(layer.bytes!, layer.descriptor, { mountFrom: [privateRepo] }))),
+        ).toBe(true);
+        expect(posts().map((r) => [r.path.includes("mount="), r.status])).toEqual([
+          [true, status],
+          [false, 202],
+        ]);
+        expect(await target.exists(layer.descriptor)).toBe(true);
+      } finally {
+        rule.remove();
+      }
+    },
+  );
+});
