@@ -181,7 +181,7 @@ export class Repository {
       remote.run(reporter.signal, async (signal) => {
         checkDescriptor(expected);
         reporter.addTotal(expected.size);
-        const source = sourceOf(data, expected.size);
+        const source = await sourceOf(data, expected);
         const { monolithicMax, chunkSize } = remote.options;
         const tuning = { monolithicMax, chunkSize, mountFrom: options.mountFrom ?? [] };
         try {
