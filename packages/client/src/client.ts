@@ -17,6 +17,7 @@ import type { RegistryContext } from "./internal/context.js";
 import { copyWork } from "./internal/copy.js";
 import { RegistryHttp } from "./internal/http.js";
 import { Lifecycle } from "./internal/lifecycle.js";
+import { lowSpeedTransport } from "./internal/low-speed.js";
 import { type TransferReporter, transfer } from "./internal/transfer.js";
 import { UploadSessions } from "./internal/upload-sessions.js";
 import { registryBase } from "./internal/url.js";
@@ -91,22 +92,24 @@ export class Client {
     const base = registryBase(url, { plainHttp: options.plainHttp });
     const auth = options.auth ?? { type: "anonymous" };
     const transferOptions = resolveTransferOptions(options, this.#options);
-    const key = `${base.href}\n${JSON.stringify(auth)}\n${options.allowInsecureCredentials === true}\n${JSON.stringify(transferOptions.headers)}`;
+    const { headers, lowSpeedLimit: limit, lowSpeedTime: time } = transferOptions;
+    const key = JSON.stringify([base.href, auth, options.allowInsecureCredentials === true, headers, limit, time]);
     let http = this.#http.get(key);
     if (!http) {
+      const transport = lowSpeedTransport(this.transport, { limit, time });
       const authenticator = new Authenticator({
         auth,
-        transport: this.transport,
+        transport,
         origin: base.origin,
         allowInsecureCredentials: options.allowInsecureCredentials === true,
         logger: this.logger,
       });
       http = new RegistryHttp({
         base,
-        transport: this.transport,
+        transport,
         authenticator,
         logger: this.logger,
-        headers: transferOptions.headers,
+        headers,
       });
       this.#http.set(key, http);
     }

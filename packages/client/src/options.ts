@@ -42,6 +42,21 @@ export interface TransferOptions {
   chunkSize?: number;
   /** Extra headers sent on every registry request (not to token servers). @default {} */
   headers?: Record<string, string>;
+  /**
+   * The slowest a response body (a blob, a manifest, a page, a token) may arrive, in bytes per second over each
+   * window of `lowSpeedTime` spent waiting for it: below, it is cut with `TIMEOUT`, and a blob download resumes from
+   * what it holds (up to `blobAttempts`). A registry that drips a byte every few seconds stays under the transport's
+   * idle timeout, so without this rule it could keep a pull going for ever. Only time spent waiting for the registry
+   * counts, never time the caller spends not reading. 0 turns the rule off. The same rule as curl's `--speed-limit`.
+   * @default 1024 (1 KiB/s: far below any usable link, far above a drip)
+   */
+  lowSpeedLimit?: number;
+  /**
+   * The window of `lowSpeedLimit`, in ms: with the defaults, a blob download that drips stops within a minute per
+   * attempt, `blobAttempts` × a minute at most, and a manifest or a page within a minute.
+   * @default 60000
+   */
+  lowSpeedTime?: number;
 }
 
 /** Options of `new Client()`. */
@@ -80,6 +95,8 @@ export interface ResolvedTransferOptions {
   monolithicMax: number;
   chunkSize: number;
   headers: Record<string, string>;
+  lowSpeedLimit: number;
+  lowSpeedTime: number;
 }
 
 export const DEFAULTS: ResolvedTransferOptions = Object.freeze({
@@ -89,7 +106,20 @@ export const DEFAULTS: ResolvedTransferOptions = Object.freeze({
   monolithicMax: 64 * 1024 * 1024,
   chunkSize: 64 * 1024 * 1024,
   headers: {},
+  lowSpeedLimit: 1024,
+  lowSpeedTime: 60_000,
 });
+
+/** The smallest value of each numeric option that can work (0 turns the low-speed rule off). */
+const MINIMUMS = {
+  concurrency: 1,
+  maxManifestBytes: 1,
+  blobAttempts: 1,
+  monolithicMax: 1,
+  chunkSize: 1,
+  lowSpeedLimit: 0,
+  lowSpeedTime: 1,
+} as const;
 
 /** Fills in defaults (`base` first, then the library's), refusing values that cannot work. */
 export function resolveTransferOptions(
@@ -103,10 +133,12 @@ export function resolveTransferOptions(
     monolithicMax: options.monolithicMax ?? base.monolithicMax,
     chunkSize: options.chunkSize ?? base.chunkSize,
     headers: { ...base.headers, ...options.headers },
+    lowSpeedLimit: options.lowSpeedLimit ?? base.lowSpeedLimit,
+    lowSpeedTime: options.lowSpeedTime ?? base.lowSpeedTime,
   };
-  for (const key of ["concurrency", "maxManifestBytes", "blobAttempts", "monolithicMax", "chunkSize"] as const) {
-    if (!Number.isSafeInteger(out[key]) || out[key] < 1) {
-      throw new OciError("INVALID_ARGUMENT", `${key} must be a positive integer, got ${String(out[key])}`);
+  for (const [key, min] of Object.entries(MINIMUMS) as [keyof typeof MINIMUMS, number][]) {
+    if (!Number.isSafeInteger(out[key]) || out[key] < min) {
+      throw new OciError("INVALID_ARGUMENT", `${key} must be an integer of at least ${min}, got ${String(out[key])}`);
     }
   }
   return out;
