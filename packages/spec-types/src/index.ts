@@ -41,6 +41,7 @@ export {
   type ReachableOptions,
   reachable,
   referenceDigest,
+  resolveStoredManifest,
 } from "./graph.js";
 export type { HashAlgorithm, Hasher } from "./hasher.js";
 export {
@@ -134,10 +135,12 @@ export {
   type ClosableStore,
   type FetchOptions,
   type GarbageCollector,
+  hasRoomFor,
   type Ingest,
   type IngestOptions,
   isClosableStore,
   isSourceRecorder,
+  isSpaceEstimator,
   isUploadStateKeeper,
   type ReadOnlyStore,
   type Remover,
@@ -145,6 +148,8 @@ export {
   type RootLister,
   type RootPredicate,
   type SourceRecorder,
+  type SpaceEstimate,
+  type SpaceEstimator,
   type Store,
   type Tagger,
   type Untagger,
@@ -195,3 +200,21 @@ export {
   writeBlob,
 } from "./verify.js";
 export { parseWarnings, type TransportWarning, warningReporter } from "./warning-policy.js";
+export {
+  heldWebLocks,
+  holdWebLock,
+  type LeaseOptions,
+  type Leases,
+  type LockManagerLike,
+  type ReleaseLock,
+  tryWebLock,
+  webLockLeases,
+  webLocks,
+} from "./web-locks.js";
+export {
+  estimateWebStorage,
+  guardWebStorage,
+  isQuotaExceeded,
+  persistWebStorage,
+  webStorageError,
+} from "./web-storage.js";
