@@ -1,10 +1,12 @@
 // Where the command writes: results on stdout (one line per result, or one JSON document with --json), progress,
 // warnings and errors on stderr. Progress bars are drawn only on a terminal (or with --progress), never with --json.
+// With --json, stdout holds exactly one JSON document, success or failure, and stderr nothing (unless --debug): the
+// warnings go into the document (`warnings`), so `toci … --json 2>&1 | jq` works.
 // Every line goes out with its control characters escaped, and every diagnostic with its URLs redacted
 // (printable.ts): much of what is printed comes from a registry or a layout.
 import type { LogFields } from "@toci/client";
 import { isOciError } from "@toci/spec-types";
-import { causeText, errorJson, hintFor, UsageError } from "./errors.js";
+import { causeText, errorJson, type HintContext, hintFor, UsageError } from "./errors.js";
 import { diagnostic, escapeControls, jsonText, redactDeep } from "./printable.js";
 
 export interface OutputOptions {
@@ -12,6 +14,8 @@ export interface OutputOptions {
   debug?: boolean;
   /** true: always draw bars; false: never; undefined: on a terminal. */
   progress?: boolean;
+  /** The command that runs, for hints that depend on it (a failed `login` does not say "run toci login"). */
+  command?: string;
 }
 
 export class Output {
@@ -21,12 +25,18 @@ export class Output {
   readonly bars: boolean;
   /** Whether stdout is a terminal (summaries are spelled out there, terse lines go to pipes). */
   readonly tty: boolean;
+  readonly #context: HintContext;
+  /** With --json: the warnings, for the document. */
+  readonly #warnings: string[] = [];
+  /** With --json: whether the one document was written. */
+  #written = false;
 
   constructor(options: OutputOptions) {
     this.json = options.json === true;
     this.debugging = options.debug === true;
     this.tty = process.stdout.isTTY === true;
     this.bars = !this.json && (options.progress ?? process.stderr.isTTY === true);
+    this.#context = { command: options.command };
   }
 
   /** A line of a command's result on stdout (not with --json). */
@@ -34,19 +44,21 @@ export class Output {
     if (!this.json) process.stdout.write(`${escapeControls(text)}\n`);
   }
 
-  /** The command's result: `doc` as JSON with --json, else `lines`. */
+  /** The command's result: `doc` as JSON with --json (its `warnings` added), else `lines`. */
   result(doc: unknown, lines: readonly string[]): void {
-    if (this.json) process.stdout.write(`${jsonText(doc)}\n`);
+    if (this.json) this.#document(doc);
     else for (const l of lines) process.stdout.write(`${escapeControls(l)}\n`);
   }
 
-  /** A note for the user on stderr (never mixed into results). */
+  /** A note for the user on stderr (never mixed into results; not with --json, unless --debug). */
   note(text: string): void {
-    process.stderr.write(`${diagnostic(text)}\n`);
+    if (!this.json || this.debugging) process.stderr.write(`${diagnostic(text)}\n`);
   }
 
+  /** A warning on stderr; with --json, in the document instead (and on stderr too with --debug). */
   warn(text: string): void {
-    process.stderr.write(`warning: ${diagnostic(text)}\n`);
+    if (this.json) this.#warnings.push(redactDeep(text) as string);
+    if (!this.json || this.debugging) process.stderr.write(`warning: ${diagnostic(text)}\n`);
   }
 
   /** With --debug: the client's log lines and the errors it reported. */
@@ -59,9 +71,16 @@ export class Output {
     process.stderr.write(`debug: ${diagnostic(`${message}${why}${extra}`)}\n`);
   }
 
-  /** Reports a failure: `error: CODE: message`, a hint, the stack with --debug; a JSON document with --json. */
+  /**
+   * Reports a failure: `error: CODE: message`, a hint, the stack with --debug. With --json, the JSON document
+   * `{"error": …}` and nothing on stderr (the details on stderr with --debug only).
+   */
   error(error: unknown): void {
-    if (this.json) process.stdout.write(`${jsonText({ error: redactDeep(errorJson(error)) })}\n`);
+    if (this.json) {
+      this.#document({ error: redactDeep(errorJson(error, this.#context)) });
+      if (this.debugging) this.#details(error);
+      return;
+    }
     const write = (prefix: string, text: string) => process.stderr.write(`${prefix}${diagnostic(text)}\n`);
     if (error instanceof UsageError) {
       write("error: ", error.message);
@@ -72,23 +91,36 @@ export class Output {
       const status =
         error.status === undefined || error.message.includes(String(error.status)) ? "" : ` (HTTP ${error.status})`;
       write("error: ", `${error.code}: ${error.message}${status}`);
-      const hint = hintFor(error);
+      const hint = hintFor(error, this.#context);
       if (hint) write("hint: ", hint);
-      if (this.debugging) {
-        const cause = causeText(error);
-        if (cause) write("cause: ", cause);
-        if (error.stack) this.#stack(error.stack);
-      }
+      if (this.debugging) this.#details(error);
       return;
     }
-    write("error: ", error instanceof Error ? error.message : String(error));
-    if (this.debugging && error instanceof Error && error.stack) this.#stack(error.stack);
+    const message = error instanceof Error ? error.message : String(error);
+    write("error: ", message);
+    if (this.debugging) this.#details(error);
     else process.stderr.write("hint: run again with --debug for details\n");
   }
 
-  /** A stack trace, line by line (its first line is the message, which may quote a registry). */
-  #stack(stack: string): void {
-    for (const line of stack.split("\n")) process.stderr.write(`${diagnostic(line)}\n`);
+  /** The one JSON document (a second, after a failure past the result, is not written: stdout stays parseable). */
+  #document(doc: unknown): void {
+    if (this.#written) return;
+    this.#written = true;
+    const body =
+      this.#warnings.length > 0 && doc !== null && typeof doc === "object" && !Array.isArray(doc)
+        ? { ...doc, warnings: this.#warnings }
+        : doc;
+    process.stdout.write(`${jsonText(body)}\n`);
+  }
+
+  /** With --debug: an error's causes and stack on stderr. */
+  #details(error: unknown): void {
+    const cause = causeText(error);
+    if (cause) process.stderr.write(`cause: ${diagnostic(cause)}\n`);
+    // A stack, line by line: its first line is the message, which may quote a registry.
+    if (error instanceof Error && error.stack) {
+      for (const line of error.stack.split("\n")) process.stderr.write(`${diagnostic(line)}\n`);
+    }
   }
 }
 

@@ -45,3 +45,14 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, depth + 1)]));
 }
+
+/**
+ * Writes a document a registry served (a manifest, a config) to stdout: its exact bytes to a pipe (their digest is
+ * the content's, as crane and oras print them); on a terminal, as text with the control characters a registry could
+ * put there shown escaped (line breaks and tabs kept), and a final line break.
+ */
+export function writeDocument(bytes: Uint8Array): void {
+  if (process.stdout.isTTY) {
+    process.stdout.write(`${escapeControls(new TextDecoder().decode(bytes), { keep: "\n\t" })}\n`);
+  } else process.stdout.write(bytes);
+}

@@ -8,7 +8,7 @@
 // repositories the caller named.
 import { type Descriptor, isSourceRecorder, type Store } from "@toci/spec-types";
 import { checkDescriptor, checkTag } from "../checks.js";
-import { readStored, walkGraph } from "../graph.js";
+import { graphBytes, readStored, walkGraph } from "../graph.js";
 import { limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import type { OnBlob, Work } from "../transfer.js";
@@ -38,6 +38,7 @@ export function treePushWork(remote: Remote, push: TreePush): Work {
         limit,
         read: (descriptor) => readStored(store, descriptor, options.maxManifestBytes),
       });
+      reporter.addTotal(graphBytes(graph));
       await sendGraph(
         remote,
         {
@@ -52,6 +53,7 @@ export function treePushWork(remote: Remote, push: TreePush): Work {
         { ...reporter, signal },
       );
       if (push.tag && !signal.aborted) await store.tag(push.root, `${remote.reference}:${push.tag}`);
+      return push.root;
     });
 }
 
