@@ -97,6 +97,7 @@ class Copy {
     const { signal } = this.#reporter;
     const graph = await walkGraph(root, {
       maxManifestBytes: src.options.maxManifestBytes,
+      maxGraphBytes: src.options.maxGraphBytes,
       limit: this.#limit,
       read: (d) => src.manifest(d, signal),
     });

@@ -35,6 +35,7 @@ export function treePushWork(remote: Remote, push: TreePush): Work {
       const limit = limiter(options.concurrency);
       const graph = await walkGraph(push.root, {
         maxManifestBytes: options.maxManifestBytes,
+        maxGraphBytes: options.maxGraphBytes,
         limit,
         read: (descriptor) => readStored(store, descriptor, options.maxManifestBytes),
       });
