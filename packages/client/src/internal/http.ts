@@ -39,7 +39,7 @@ export interface RegistryRequest {
 export class RegistryHttp {
   readonly base: URL;
   /** What this registry showed it can do. */
-  readonly abilities = new Abilities();
+  readonly abilities: Abilities;
   readonly #transport: Transport;
   readonly #auth: Authenticator;
   readonly #logger: Logger;
@@ -51,8 +51,10 @@ export class RegistryHttp {
     authenticator: Authenticator;
     logger: Logger;
     headers?: Record<string, string>;
+    abilities?: Abilities;
   }) {
     this.base = options.base;
+    this.abilities = options.abilities ?? new Abilities();
     this.#transport = options.transport;
     this.#auth = options.authenticator;
     this.#logger = options.logger;
