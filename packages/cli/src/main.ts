@@ -13,7 +13,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (interrupted) process.exit(EXIT_INTERRUPTED); // a second Ctrl-C: stop now
     interrupted = true;
     process.stderr.write(
-      "\ninterrupted: stopping… (what was transferred is kept; run the same command again to resume)\n",
+      state.interruptNote ??
+        "\ninterrupted: stopping… (what was transferred is kept; run the same command again to resume)\n",
     );
     controller.abort();
   };

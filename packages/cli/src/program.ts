@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./context.js";
 import { Output } from "./output.js";
+import { relayCommands } from "./program-relay.js";
 import type { Run } from "./run.js";
 
 export interface ProgramState {
@@ -10,6 +11,8 @@ export interface ProgramState {
   /** Set by the action that ran: its failure, if any. */
   failure?: unknown;
   out?: Output;
+  /** What the first Ctrl-C prints, when the running command says (Run.interruptNote). */
+  interruptNote?: string;
 }
 
 /** Adds the flags of every command that talks to a registry. */
@@ -41,7 +44,9 @@ function example(command: Command, ...lines: string[]): Command {
 }
 
 /** Wraps a command's function as a commander action. */
-type Act = (fn: (run: Run, args: unknown[], flags: never) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+export type Act = (
+  fn: (run: Run, args: unknown[], flags: never) => Promise<void>,
+) => (...args: unknown[]) => Promise<void>;
 
 export function buildProgram(state: ProgramState, version: string): Command {
   const program = new Command("toci");
@@ -67,7 +72,10 @@ export function buildProgram(state: ProgramState, version: string): Command {
       const out = new Output(flags);
       state.out = out;
       try {
-        await fn({ out, signal: state.signal }, args.slice(0, -2), flags as never);
+        const interruptNote = (text: string) => {
+          state.interruptNote = text;
+        };
+        await fn({ out, signal: state.signal, interruptNote }, args.slice(0, -2), flags as never);
       } catch (error) {
         state.failure = error;
       }
@@ -77,6 +85,7 @@ export function buildProgram(state: ProgramState, version: string): Command {
   writeCommands(program, act);
   authCommands(program, act);
   layoutCommands(program, act);
+  relayCommands(program, act, { example });
   return program;
 }
 

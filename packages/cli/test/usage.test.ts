@@ -18,6 +18,7 @@ const COMMANDS = [
   "login",
   "logout",
   "ping",
+  "relay",
 ];
 
 describe("usage", () => {
