@@ -113,10 +113,9 @@ export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
   run.interruptNote?.(run.out.json ? "" : "\nrelay: stopping\n");
   run.out.result({ url: server.url, upstreams: names.map((name) => ({ name, url: `${base}/${name}` })), lending }, []);
   if (!run.out.json) {
-    run.out.note(`relay listening on ${server.url} (Ctrl-C to stop)`);
-    for (const name of names) {
-      run.out.note(`  ${base}/${name}${lending.includes(name) ? "  (lending docker credentials)" : ""}`);
-    }
+    // One write: a program reading stderr for the URL gets the upstreams with it.
+    const lines = names.map((n) => `  ${base}/${n}${lending.includes(n) ? "  (lending docker credentials)" : ""}`);
+    run.out.note([`relay listening on ${server.url} (Ctrl-C to stop)`, ...lines].join("\n"));
   }
   await new Promise<void>((resolve) => {
     if (run.signal.aborted) resolve();
