@@ -110,7 +110,7 @@ export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
   });
   const base = (flags.publicUrl ?? server.url).replace(/\/+$/, "");
   const names = upstreams.map((u) => u.name ?? u.host);
-  run.interruptNote?.(run.out.json ? "" : "\nrelay: stopping\n");
+  run.interruptNote?.("\nrelay: stopping\n");
   run.out.result({ url: server.url, upstreams: names.map((name) => ({ name, url: `${base}/${name}` })), lending }, []);
   if (!run.out.json) {
     // One write: a program reading stderr for the URL gets the upstreams with it.

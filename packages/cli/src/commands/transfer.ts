@@ -1,10 +1,10 @@
 // pull, push and copy: the transfers, with live progress, Ctrl-C that stops cleanly (partials kept, a rerun
 // resumes) and a summary (digest, size, time).
-import { access } from "node:fs/promises";
-import { join, resolve as resolvePath } from "node:path";
+import { resolve as resolvePath } from "node:path";
 import { type Descriptor, OciError, type TransferEvent } from "@toci/spec-types";
-import { type Credentials, openSession, platform, type RegistryFlags, reference } from "../context.js";
+import { type Credentials, hasLayout, openSession, platform, type RegistryFlags, reference } from "../context.js";
 import { UsageError } from "../errors.js";
+import { layoutRoot } from "../layout-roots.js";
 import { formatBytes, formatDuration, type Output } from "../output.js";
 import { TransferView } from "../progress.js";
 import type { Run } from "../run.js";
@@ -69,18 +69,24 @@ function refuseSharedCredentials(
 /** The default layout (the README's `--store DIR` default). */
 export const DEFAULT_STORE = "./toci-store";
 
-/** Consumes a transfer's events into the view; throws the failure's OciError. */
-async function drive(view: TransferView, events: AsyncIterable<TransferEvent>): Promise<void> {
+/** Consumes a transfer's events into the view; resolves the root its last event names, or throws its OciError. */
+export async function drive(view: TransferView, events: AsyncIterable<TransferEvent>): Promise<Descriptor> {
   let failure: OciError | undefined;
+  let root: Descriptor | undefined;
   try {
     for await (const event of events) {
       if (event.type === "failed") failure = event.error;
-      else view.event(event);
+      else {
+        view.event(event);
+        root = event.root ?? root;
+      }
     }
   } finally {
     view.stop();
   }
   if (failure) throw failure;
+  if (!root) throw new OciError("PROTOCOL", "the transfer ended without naming its root");
+  return root;
 }
 
 /** What a transfer's summary says: `<verb> <what>`, the root, and the JSON document's other fields. */
@@ -153,9 +159,7 @@ export async function pull(run: Run, refText: string, flags: PullFlags): Promise
 
 /** Fails unless `dir` holds an OCI layout (so a typo does not silently create an empty one). */
 export async function requireLayout(dir: string): Promise<void> {
-  try {
-    await access(join(dir, "oci-layout"));
-  } catch {
+  if (!(await hasLayout(dir))) {
     throw new OciError("NOT_FOUND", `no OCI layout at ${dir} (pass --store DIR, or pull something into it first)`);
   }
 }
@@ -171,7 +175,8 @@ export async function push(run: Run, refText: string, flags: PushFlags): Promise
     const from = flags.from ?? ref.digest ?? ref.tag!;
     let root: Descriptor | undefined;
     if (flags.from === undefined && !ref.digest) root = await store.resolve(`${ref.name}:${ref.tag}`);
-    root ??= await store.resolve(from);
+    // A short tag two repositories share in the layout is refused, with their full references listed.
+    root ??= await layoutRoot(store, from, { dir, flag: "--from" });
     if (!root) {
       throw new OciError("NOT_FOUND", `nothing named ${JSON.stringify(from)} in the layout ${dir}`, {
         detail: { hint: "toci layout ls lists what it holds" },
