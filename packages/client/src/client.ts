@@ -5,6 +5,7 @@ import {
   type Descriptor,
   DOCKER_HUB,
   DOCKER_HUB_API_HOST,
+  isAbilityKeeper,
   isClosableStore,
   isClosableTransport,
   OciError,
@@ -13,6 +14,7 @@ import {
   type TransferEvent,
   type Transport,
 } from "@toci/spec-types";
+import { Abilities } from "./internal/abilities.js";
 import type { RegistryContext } from "./internal/context.js";
 import { copyWork } from "./internal/copy.js";
 import { HttpPool } from "./internal/http-pool.js";
@@ -26,6 +28,7 @@ import {
   type ClientOptions,
   type RegistryOptions,
   type ResolvedTransferOptions,
+  resolveAbilitiesMaxAge,
   resolveLogger,
   resolveTransferOptions,
 } from "./options.js";
@@ -69,6 +72,7 @@ export class Client {
   readonly #lifecycle = new Lifecycle();
   readonly #http: HttpPool;
   readonly #uploads: UploadSessions;
+  readonly #abilitiesMaxAge: number;
   #closed: Promise<void> | undefined;
 
   /** Throws `INVALID_ARGUMENT` without a transport or a store, or for an option that cannot work. */
@@ -81,8 +85,13 @@ export class Client {
     this.store = options.store;
     this.logger = resolveLogger(options.logger);
     this.#options = resolveTransferOptions(options);
+    this.#abilitiesMaxAge = resolveAbilitiesMaxAge(options.abilitiesMaxAge);
     this.#uploads = new UploadSessions(this.store);
-    this.#http = new HttpPool(this.transport, this.logger);
+    this.#http = new HttpPool({
+      transport: this.transport,
+      logger: this.logger,
+      abilities: (base) => this.#abilities(base),
+    });
   }
 
   /**
@@ -94,12 +103,14 @@ export class Client {
     const auth = options.auth ?? { type: "anonymous" };
     const transferOptions = resolveTransferOptions(options, this.#options);
     const name = base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host;
+    const lowSpeed = { limit: transferOptions.lowSpeedLimit, time: transferOptions.lowSpeedTime };
     const http = this.#http.get({
       base,
       auth,
       host: name,
       allowInsecureCredentials: options.allowInsecureCredentials === true,
       headers: transferOptions.headers,
+      lowSpeed,
     });
     const context: RegistryContext = {
       http,
@@ -107,7 +118,7 @@ export class Client {
       logger: this.logger,
       options: transferOptions,
       name,
-      mirrors: mirrorHttps(this.#http, { base, auth, mirrors: options.mirrors }),
+      mirrors: mirrorHttps(this.#http, { base, auth, mirrors: options.mirrors, lowSpeed }),
       lifecycle: this.#lifecycle,
       uploads: this.#uploads,
     };
@@ -162,6 +173,15 @@ export class Client {
     return transfer(work, { signal: options.signal, logger: this.logger, what });
   }
 
+  /** What is learnt about the registry at `registry`, kept in the store when it can keep it. */
+  #abilities(registry: string): Abilities {
+    const { store, logger } = this;
+    const maxAge = this.#abilitiesMaxAge;
+    return new Abilities(
+      isAbilityKeeper(store) && maxAge > 0 ? { keeper: store, registry, maxAge, logger } : undefined,
+    );
+  }
+
   /**
    * Cancels running transfers (they end with `ABORTED`, partials kept for resuming), then closes the transport and
    * the store when they can be closed. Later calls return their failure values with `CLOSED`. Idempotent.
@@ -171,6 +191,8 @@ export class Client {
       this.#lifecycle.close();
       const errors: unknown[] = [];
       if (isClosableTransport(this.transport)) await this.transport.close().catch((e: unknown) => errors.push(e));
+      // What was learnt is written before the store closes (each write already reports its own failure).
+      await this.#http.settled();
       if (isClosableStore(this.store)) await this.store.close().catch((e: unknown) => errors.push(e));
       for (const error of errors) this.logger.error("closing the client failed", { error });
     })();

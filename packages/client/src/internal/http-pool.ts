@@ -4,8 +4,10 @@
 import type { Transport } from "@toci/spec-types";
 import type { Auth } from "../auth.js";
 import type { Logger } from "../logger.js";
+import type { Abilities } from "./abilities.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { RegistryHttp } from "./http.js";
+import { type LowSpeed, lowSpeedTransport } from "./low-speed.js";
 
 /** What one RegistryHttp is made of. */
 export interface HttpSettings {
@@ -17,18 +19,26 @@ export interface HttpSettings {
   allowInsecureCredentials: boolean;
   /** Extra headers on every request to this registry. */
   headers: Record<string, string>;
+  /** The minimum throughput of response bodies (`lowSpeedLimit`, `lowSpeedTime`). */
+  lowSpeed: LowSpeed;
+}
+
+/** What every RegistryHttp of a client shares. */
+export interface HttpPoolOptions {
+  transport: Transport;
+  logger: Logger;
+  /** What is learnt about the registry at an API base (kept in the store when it can keep it). */
+  abilities: (base: string) => Abilities;
 }
 
 export class HttpPool {
-  readonly #transport: Transport;
-  readonly #logger: Logger;
+  readonly #options: HttpPoolOptions;
   readonly #pool = new Map<string, RegistryHttp>();
   readonly #providers = new WeakMap<object, number>();
   #providerCount = 0;
 
-  constructor(transport: Transport, logger: Logger) {
-    this.#transport = transport;
-    this.#logger = logger;
+  constructor(options: HttpPoolOptions) {
+    this.#options = options;
   }
 
   /** The RegistryHttp for these settings, made on first use. */
@@ -39,27 +49,36 @@ export class HttpPool {
       settings.host,
       settings.allowInsecureCredentials,
       JSON.stringify(settings.headers),
+      JSON.stringify(settings.lowSpeed),
     ].join("\n");
     let http = this.#pool.get(key);
     if (!http) {
+      const { logger } = this.#options;
+      const transport = lowSpeedTransport(this.#options.transport, settings.lowSpeed);
       const authenticator = new Authenticator({
         auth: settings.auth,
-        transport: this.#transport,
+        transport,
         origin: settings.base.origin,
         host: settings.host,
         allowInsecureCredentials: settings.allowInsecureCredentials,
-        logger: this.#logger,
+        logger,
       });
       http = new RegistryHttp({
         base: settings.base,
-        transport: this.#transport,
+        transport,
         authenticator,
-        logger: this.#logger,
+        logger,
         headers: settings.headers,
+        abilities: this.#options.abilities(settings.base.href),
       });
       this.#pool.set(key, http);
     }
     return http;
+  }
+
+  /** Once what every registry (and mirror) taught is written to the store (each write reports its own failure). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#pool.values()].map((http) => http.abilities.settled()));
   }
 
   /** Credentials as a key: their JSON, or a provider's identity. */

@@ -1,18 +1,19 @@
 // A registry's mirrors (`RegistryOptions.mirrors`), checked once when the registry is made, each with its own HTTP:
 // its own origin, its own credentials. A mirror never receives the registry's credentials: it is anonymous unless
 // it has its own `auth`, or the registry's auth is a credential provider, which is then asked with the mirror's host.
-// The registry's extra headers stay with the registry too. How pulls use mirrors is internal/pull/sources.ts.
+// The registry's extra headers stay with the registry too; its minimum throughput applies to its mirrors. How pulls use mirrors is internal/pull/sources.ts.
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, OciError } from "@toci/spec-types";
 import type { Auth } from "../auth.js";
 import type { MirrorOptions } from "../options.js";
 import type { RegistryHttp } from "./http.js";
 import type { HttpPool } from "./http-pool.js";
+import type { LowSpeed } from "./low-speed.js";
 import { registryBase } from "./url.js";
 
 /** The HTTP of each mirror, in order. Throws INVALID_ARGUMENT for a mirror that cannot be one. */
 export function mirrorHttps(
   pool: HttpPool,
-  registry: { base: URL; auth: Auth; mirrors: readonly (string | MirrorOptions)[] | undefined },
+  registry: { base: URL; auth: Auth; mirrors: readonly (string | MirrorOptions)[] | undefined; lowSpeed: LowSpeed },
 ): RegistryHttp[] {
   const { mirrors = [] } = registry;
   if (!Array.isArray(mirrors)) throw new OciError("INVALID_ARGUMENT", "mirrors must be a list");
@@ -31,6 +32,7 @@ export function mirrorHttps(
       host: base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host,
       allowInsecureCredentials: mirror.allowInsecureCredentials === true,
       headers: {},
+      lowSpeed: registry.lowSpeed,
     });
   });
 }
