@@ -112,6 +112,8 @@ export {
   DOCKER_HUB_API_HOST,
   isRepositoryName,
   isTag,
+  normalizeRegistry,
+  normalizeRepository,
   type ParseReferenceOptions,
   parseReference,
   Reference,
