@@ -1,6 +1,13 @@
 // The one conformance suite, on the Origin Private File System in real Chromium: sync access handles in the
 // store's own worker, Web Locks across realms, hash-wasm.
-import type { ClosableStore, SourceRecorder, SpaceEstimator, Store, UploadStateKeeper } from "@toci/spec-types";
+import type {
+  AbilityKeeper,
+  ClosableStore,
+  SourceRecorder,
+  SpaceEstimator,
+  Store,
+  UploadStateKeeper,
+} from "@toci/spec-types";
 import { describeStore } from "@toci/testkit/store-suite";
 import { expect, expectTypeOf, it } from "vitest";
 import type { opfsStore } from "../dist/index.js";
@@ -15,7 +22,7 @@ it("runs in a real browser with OPFS, workers and Web Locks", async () => {
 
 it("builds a Store with the abilities it claims (checked when the tests are type-checked)", () => {
   expectTypeOf<Awaited<ReturnType<typeof opfsStore>>>().toExtend<
-    Store & ClosableStore & UploadStateKeeper & SourceRecorder & SpaceEstimator
+    Store & ClosableStore & UploadStateKeeper & SourceRecorder & SpaceEstimator & AbilityKeeper
   >();
   expectTypeOf<Omit<Awaited<ReturnType<typeof opfsStore>>, "estimateSpace">>().not.toExtend<SpaceEstimator>();
 });

@@ -10,20 +10,11 @@ import {
   OCI_MANIFEST,
 } from "@toci/spec-types";
 import { expectCode, putImage } from "@toci/testkit/store-suite";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { opfsStore } from "../dist/index.js";
-import { removeStore, storeDir } from "./suite-setup.js";
+import { storeDir, storeNames } from "./suite-setup.js";
 
-const names: string[] = [];
-const fresh = () => {
-  const name = `layout-${Date.now()}-${names.length}`;
-  names.push(name);
-  return name;
-};
-
-afterEach(async () => {
-  for (const name of names.splice(0)) await removeStore(name);
-});
+const fresh = storeNames("layout");
 
 async function readText(dir: FileSystemDirectoryHandle, path: string): Promise<string> {
   const parts = path.split("/");
