@@ -1,0 +1,47 @@
+// Each published package's tarball, as npm packed it: what it holds, what it imports, what its README cites, and
+// whether npm would publish it.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { packageTargets } from "../../../scripts/package-targets.mjs";
+import { bareImports, declaredDependencies, isBuiltin } from "./imports.js";
+import { npm } from "./project.js";
+import { citedPackageFiles } from "./readme.js";
+import { installedDir, installInfo } from "./setup-info.js";
+import { publishedPackages, repoRoot } from "./workspace.js";
+
+const info = installInfo();
+
+describe.each(publishedPackages().map((p) => [p.pkg.name, p] as const))("the %s tarball", (name, p) => {
+  const packed = info.packed.find((t) => t.name === name)!;
+  const dir = installedDir(info, p.pkg);
+
+  it("holds LICENSE (the repository's), README.md, package.json and every file package.json points at", async () => {
+    const targets = packageTargets(p.pkg);
+    expect(targets.length).toBeGreaterThan(0);
+    expect(targets.filter((t) => !packed.files.includes(t))).toEqual([]);
+    for (const f of ["LICENSE", "README.md", "package.json"]) expect(packed.files).toContain(f);
+    expect(await readFile(join(dir, "LICENSE"), "utf8")).toBe(await readFile(join(repoRoot, "LICENSE"), "utf8"));
+  });
+
+  it("declares exactly the packages its shipped code imports (a bundled command declares none)", async () => {
+    const imported = new Set<string>();
+    for (const file of packed.files.filter((f) => /\.(m?js|cjs)$/.test(f))) {
+      for (const spec of bareImports(await readFile(join(dir, file), "utf8"))) if (!isBuiltin(spec)) imported.add(spec);
+    }
+    const declared = declaredDependencies(p.pkg);
+    expect([...imported].filter((d) => !declared.includes(d)).sort()).toEqual([]);
+    expect(declared.filter((d) => !imported.has(d))).toEqual([]);
+  });
+
+  it("has a README that cites only files the tarball ships (the others are linked on GitHub)", async () => {
+    const readme = await readFile(join(dir, "README.md"), "utf8");
+    expect(citedPackageFiles(readme, p.dir).filter((f) => !packed.files.includes(f))).toEqual([]);
+  });
+
+  it("passes npm publish --dry-run", async () => {
+    const { stdout } = await npm(["publish", "--dry-run", "--json", packed.tarball], info.tmp);
+    // npm 11 keys the report by package name.
+    expect(JSON.parse(stdout)[name]).toMatchObject({ id: `${name}@${p.pkg.version}`, name, version: p.pkg.version });
+  });
+});
