@@ -5,6 +5,7 @@
 //   app/     every library tarball, plus typescript, @types/node, vite and hash-wasm at the workspace's versions
 //   global/  `npm install --global --prefix global <cli tarball>`
 // npm reaches its registry only for third-party packages (--prefer-offline: from its cache when it can).
+// TOCI_KEEP_INSTALL=1 keeps the temporary folder (its path is printed) to look into a failure.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,7 +45,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const registry = await startRegistry();
   const teardown = async () => {
     await registry.stop();
-    await rm(tmp, { recursive: true, force: true });
+    if (process.env.TOCI_KEEP_INSTALL) console.log(`install test: kept ${tmp}`);
+    else await rm(tmp, { recursive: true, force: true });
   };
   try {
     const published = publishedPackages();

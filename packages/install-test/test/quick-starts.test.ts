@@ -88,7 +88,8 @@ describe("README quick starts, in a fresh project", () => {
     expect(stdout.length).toBeGreaterThan(0);
   });
 
-  it('app.ts blocks type-check under nodenext with "type": "module", compile, and run', async () => {
+  // The two type-checks are CPU-bound and independent: one per core.
+  it.concurrent('app.ts blocks type-check under nodenext with "type": "module", compile, and run', async () => {
     await sh(join(info.app, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.nodenext.json"], { cwd: info.app });
     for (const b of nodeTs) {
       const dir = join(info.app, "build", "node", b.id);
@@ -99,7 +100,7 @@ describe("README quick starts, in a fresh project", () => {
     }
   });
 
-  it("app.ts and main.ts blocks type-check under moduleResolution bundler", async () => {
+  it.concurrent("app.ts and main.ts blocks type-check under moduleResolution bundler", async () => {
     await sh(join(info.app, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.bundler.json"], { cwd: info.app });
   });
 
