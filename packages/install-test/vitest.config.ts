@@ -4,8 +4,8 @@ import { reporters } from "../../vitest.shared.js";
 // Two projects: "metadata" reads the workspace only (seconds); "install" packs every published package (each
 // prepack builds it), installs the tarballs into fresh projects in a temporary folder (test/global-setup.ts) and
 // runs what a new user runs there: a minute or two, more on a loaded machine. `vitest run --project metadata`
-// runs the first alone.
-const STATIC = ["test/metadata.test.ts", "test/imports.test.ts"];
+// runs the first alone (package.json fields, README links, the prepack script).
+const STATIC = ["test/metadata.test.ts", "test/imports.test.ts", "test/prepack.test.ts"];
 
 export default defineConfig({
   test: {

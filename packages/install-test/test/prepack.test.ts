@@ -1,0 +1,55 @@
+// scripts/prepack.mjs, the prepack of every published package, on throw-away packages: it builds, copies LICENSE,
+// and refuses to let a pack go on when the build fails or leaves out a file package.json points at.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { userEnv } from "./project.js";
+import { repoRoot } from "./workspace.js";
+
+const PREPACK = join(repoRoot, "scripts", "prepack.mjs");
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** Runs the prepack in a package whose build is `build`; resolves with its exit code and stderr. */
+async function prepack(build: string): Promise<{ code: number; stderr: string; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), "toci-prepack-"));
+  dirs.push(dir);
+  const pkg = { name: "@toci/probe", version: "1.0.0", exports: { ".": "./dist/index.js" }, scripts: { build } };
+  await writeFile(join(dir, "package.json"), JSON.stringify(pkg));
+  try {
+    const { stderr } = await promisify(execFile)(process.execPath, [PREPACK], { cwd: dir, env: userEnv() });
+    return { code: 0, stderr, dir };
+  } catch (error) {
+    const e = error as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr, dir };
+  }
+}
+
+describe("prepack", () => {
+  it("builds, then copies the repository's LICENSE", async () => {
+    const { code, dir } = await prepack("mkdir -p dist && echo 'export {}' > dist/index.js");
+    expect(code).toBe(0);
+    expect(existsSync(join(dir, "dist", "index.js"))).toBe(true);
+    expect(existsSync(join(dir, "LICENSE"))).toBe(true);
+  });
+
+  it("stops the pack when the build fails", async () => {
+    const { code, stderr, dir } = await prepack("exit 3");
+    expect(code).toBe(1);
+    expect(stderr).toContain("prepack @toci/probe: the build failed (exit 3); nothing packed");
+    expect(existsSync(join(dir, "LICENSE"))).toBe(false);
+  });
+
+  it("stops the pack when the build leaves out a file package.json points at", async () => {
+    const { code, stderr } = await prepack("true");
+    expect(code).toBe(1);
+    expect(stderr).toContain("prepack @toci/probe: the build did not produce dist/index.js; nothing packed");
+  });
+});
