@@ -1,5 +1,5 @@
-// The README code blocks that name a file, taken from the installed tarballs (and the docs home page) and used
-// unchanged in the fresh app project, against the local registry (REGISTRY):
+// The README code blocks that name a file, taken from the installed tarballs (and the docs home page, whose code is
+// included from apps/docs/snippets), used unchanged in the fresh app project against the local registry (REGISTRY):
 //   // app.mjs, app.js  run with node on the Node running this test (20 in CI): exit 0, nothing on stderr
 //   // app.ts           type-checked under "module": "nodenext" with "type": "module", and under
 //                      "moduleResolution": "bundler"; then compiled (nodenext, target es2022) and run like app.mjs
@@ -10,7 +10,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sh } from "./project.js";
-import { type CodeBlock, codeBlocks } from "./readme.js";
+import { type CodeBlock, codeBlocks, includedBlocks } from "./readme.js";
 import { installedDir, installInfo } from "./setup-info.js";
 import { publishedPackages, repoRoot } from "./workspace.js";
 
@@ -30,7 +30,9 @@ async function collect(): Promise<Block[]> {
   ];
   const blocks: Block[] = [];
   for (const source of sources) {
-    const found = codeBlocks(await readFile(source.path, "utf8")).filter((b) => b.file !== undefined);
+    const markdown = await readFile(source.path, "utf8");
+    const all = [...codeBlocks(markdown), ...(await includedBlocks(markdown, join(repoRoot, "apps", "docs")))];
+    const found = all.filter((b) => b.file !== undefined);
     blocks.push(...found.map((b, i) => ({ ...b, file: b.file!, id: `${source.name}-${i + 1}` })));
   }
   return blocks;

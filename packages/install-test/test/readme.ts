@@ -1,7 +1,8 @@
 // What the tests read in a README: its links (which must work on the npm package page, where relative links
 // break), the repository files it cites (which must be in the tarball, or linked on GitHub), and its code blocks.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { extname, join } from "node:path";
 import { BRANCH, REPOSITORY, repoRoot } from "./workspace.js";
 
 const FENCE = /^```[^\n]*\n[\s\S]*?^```/gm;
@@ -54,6 +55,11 @@ export function citedPackageFiles(markdown: string, dir: string): string[] {
   return [...cited].sort();
 }
 
+/** The file a block says it is, from its first line: `// app.mjs`, `// app.ts: …`. */
+function fileNameOf(code: string): string | undefined {
+  return /^\/\/ ([\w.-]+\.(?:mjs|js|ts|mts))\b/.exec(code)?.[1];
+}
+
 export interface CodeBlock {
   /** The fence's language ("js", "ts"). */
   lang: string;
@@ -65,7 +71,20 @@ export interface CodeBlock {
 export function codeBlocks(markdown: string): CodeBlock[] {
   return [...markdown.matchAll(/^```(\w*)[^\n]*\n([\s\S]*?)^```/gm)].map((m) => ({
     lang: m[1]!,
-    file: /^\/\/ ([\w.-]+\.(?:mjs|js|ts|mts))\b/.exec(m[2]!)?.[1],
+    file: fileNameOf(m[2]!),
     code: m[2]!,
   }));
+}
+
+/**
+ * The files a VitePress page includes as code (`<<< @/snippets/quick-start.mjs{js}`), as code blocks: `@/` is the
+ * docs root. Their first line names the file the same way.
+ */
+export async function includedBlocks(markdown: string, docsRoot: string): Promise<CodeBlock[]> {
+  const blocks: CodeBlock[] = [];
+  for (const m of markdown.matchAll(/^<<< @\/([^#{\s]+)(?:#[\w-]+)?(?:\{(\w+)\})?/gm)) {
+    const code = await readFile(join(docsRoot, m[1]!), "utf8");
+    blocks.push({ lang: m[2] ?? extname(m[1]!).slice(1), file: fileNameOf(code), code });
+  }
+  return blocks;
 }

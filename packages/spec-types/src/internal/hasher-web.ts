@@ -1,18 +1,18 @@
 // Browsers and other runtimes: WebCrypto cannot hash a stream incrementally, so hash-wasm does (~350 MB/s, about a
 // quarter of node:crypto's speed). hash-wasm is an optional peer dependency: Node never loads this file (the
 // "node" condition of "#hasher" picks node:crypto), so Node installs do without its 2 MB; a browser app installs
-// it beside @toci/spec-types. It is imported on first use, so a missing install is a clear OciError, not a bare
-// module-resolution failure (bundlers report it at build time already: the specifier is static).
+// it beside @toci/spec-types. It is imported on first use (through hash-wasm-sha2.ts), so a missing install is a
+// clear OciError, not a bare module-resolution failure (bundlers report it at build time already).
 
 import { OciError } from "../errors.js";
 import type { HashAlgorithm, Hasher } from "../hasher.js";
 
-type HashWasm = typeof import("hash-wasm");
+type HashWasm = typeof import("./hash-wasm-sha2.js");
 
 let hashWasm: Promise<HashWasm> | undefined;
 
 function loadHashWasm(): Promise<HashWasm> {
-  hashWasm ??= import("hash-wasm").catch((cause: unknown) => {
+  hashWasm ??= import("./hash-wasm-sha2.js").catch((cause: unknown) => {
     hashWasm = undefined; // a later call may succeed (an import map added, a retry after a failed chunk load)
     throw new OciError(
       "UNSUPPORTED",
