@@ -1,4 +1,5 @@
 // Authentication, as shown in guide/auth.md.
+import { dockerCredentials, storeCredentials } from "@toci/credentials";
 import type { Client, Registry } from "./support.js";
 
 export function registries(client: Client, env: Record<string, string | undefined>): Registry[] {
@@ -29,4 +30,15 @@ export function plain(client: Client): Registry {
     auth: { type: "basic", username: "ci", password: "secret" },
   });
   // #endregion plain
+}
+
+export async function docker(client: Client, login: { username: string; password: string }): Promise<Registry> {
+  // #region docker
+  // What `docker login` stores: in the credential helper config.json names, else in config.json (mode 0600).
+  await storeCredentials("registry.example.com", { type: "basic", ...login });
+  // docker's credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json) and its credential helpers.
+  const credentials = dockerCredentials();
+  const auth = (await credentials("registry.example.com")) ?? { type: "anonymous" };
+  return client.registry("registry.example.com", { auth });
+  // #endregion docker
 }

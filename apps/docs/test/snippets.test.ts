@@ -98,6 +98,21 @@ describe("snippets", () => {
     expect(auth.plain(client).url).toBe("http://registry.lan:5000/");
   });
 
+  it("docker credentials: stored, then read back (DOCKER_CONFIG)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "toci-docs-docker-"));
+    const saved = process.env["DOCKER_CONFIG"];
+    process.env["DOCKER_CONFIG"] = dir;
+    try {
+      expect((await auth.docker(client, { username: "me", password: "pw" })).url).toBe("https://registry.example.com/");
+      const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+      expect(config.auths["registry.example.com"]).toEqual({ auth: Buffer.from("me:pw").toString("base64") });
+    } finally {
+      if (saved === undefined) delete process.env["DOCKER_CONFIG"];
+      else process.env["DOCKER_CONFIG"] = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("errors: no-throw results, the logger, parsing throws", async () => {
     const seen = await errors.results(registry.host);
     expect(seen.some((line) => line.startsWith("NAME_UNKNOWN"))).toBe(true);

@@ -1,7 +1,17 @@
 // Credentials, end to end: flags, --password-stdin, TOCI_USERNAME/TOCI_PASSWORD, docker config (auths under any
 // key spelling, identitytoken, credsStore, credHelpers beating credsStore) with a fake credential helper on PATH;
 // login (verified, stored with mode 0600 or in the helper) and logout; a wrong password is exit 1 UNAUTHORIZED.
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { multiArchIndex, writeLayout } from "@toci/testkit/fixtures";
 import type { RegistryInfo } from "@toci/testkit/registry";
@@ -47,6 +57,12 @@ const basic = (r: RegistryInfo) =>
   Buffer.from(`${r.credentials!.username}:${r.credentials!.password}`).toString("base64");
 
 let layout: string;
+
+/** Token requests the token registry's token server has answered so far. */
+async function tokenRequests(): Promise<number> {
+  const res = await fetch(`${token.token!.url}/_stats`);
+  return ((await res.json()) as { requests: unknown[] }).requests.length;
+}
 
 beforeAll(async () => {
   layout = tempDir();
@@ -182,15 +198,98 @@ describe("copy between registries with their own credentials", () => {
     const both = await toci(["copy", src, dst, ...wrong, ...from, ...to, "--json"]);
     expect(both.stderr).toBe("");
     expect(JSON.parse(both.stdout)).toMatchObject({ digest: fixture.root.digest });
-    // --password-stdin serves both sides: stdin is read once, not once per registry (the second got "").
-    const stdin = await toci(["copy", src, `${token.host}/cli/auth-stdin:v1`, "-u", "testuser", "--password-stdin"], {
-      input: "testpassword\n",
-    });
+    // --password-stdin serves both sides of a copy within one registry: stdin is read once, not once per side (the
+    // second got "").
+    const stdin = await toci(
+      ["copy", src, `${htpasswd.host}/cli/auth-stdin:v1`, "-u", "testuser", "--password-stdin"],
+      {
+        input: "testpassword\n",
+      },
+    );
     expect(stdin.stderr).toBe("");
     expect(stdin.code).toBe(0);
     const incomplete = await toci(["copy", src, dst, "--from-username", "testuser"]);
     expect(incomplete.code).toBe(2);
     expect(incomplete.stderr).toContain("--from-username needs --from-password");
+  });
+});
+
+describe("one credential for two registries (issue 19)", () => {
+  it("copy refuses -u/-p, --password-stdin and TOCI_USERNAME/TOCI_PASSWORD across two hosts: exit 2, nothing sent", async () => {
+    const src = `${htpasswd.host}/cli/auth:v1`;
+    const dst = `${token.host}/cli/auth-ambiguous:v1`;
+    const before = await tokenRequests();
+    const [flags, stdin, env, json] = await Promise.all([
+      toci(["copy", src, dst, "-u", "testuser", "-p", "testpassword"]),
+      toci(["copy", src, dst, "-u", "testuser", "--password-stdin"], { input: "testpassword\n" }),
+      toci(["copy", src, dst], { env: { TOCI_USERNAME: "testuser", TOCI_PASSWORD: "testpassword" } }),
+      toci(["copy", src, dst, "-u", "testuser", "-p", "testpassword", "--json"]),
+    ]);
+    for (const [result, given] of [
+      [flags, "-u/-p"],
+      [stdin, "-u/-p"],
+      [env, "TOCI_USERNAME/TOCI_PASSWORD"],
+    ] as const) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `error: ${given} cannot serve two registries (${htpasswd.host} and ${token.host})`,
+      );
+      expect(result.stderr).toContain("--from-username/--from-password and --to-username/--to-password");
+    }
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: "USAGE" } });
+    // The destination's token server was never asked (the source is Basic: a token request could only come from us).
+    expect(await tokenRequests()).toBe(before);
+    // Within one registry the same credentials serve both sides.
+    const same = await toci(["copy", src, `${htpasswd.host}/cli/auth-same:v1`, ...creds(htpasswd)]);
+    expect(same.stderr).toMatch(/^(warning: [^\n]*\n)*$/);
+    expect(same.code).toBe(0);
+  });
+});
+
+describe("docker config through the command", () => {
+  it("login through a symlinked config.json keeps the symlink and replaces its target (mode 0600)", async () => {
+    const root = tempDir("toci-cli-dc-");
+    const target = join(root, "dotfiles-docker.json");
+    writeFileSync(target, JSON.stringify({ auths: {}, detachKeys: "ctrl-x" }), { mode: 0o644 });
+    const dir = join(root, "docker");
+    mkdirSync(dir);
+    symlinkSync(target, join(dir, "config.json"));
+    const env = { DOCKER_CONFIG: dir };
+    const login = await toci(["login", htpasswd.host, "-u", "testuser", "--password-stdin"], {
+      env,
+      input: "testpassword\n",
+    });
+    expect(login.code).toBe(0);
+    expect(lstatSync(join(dir, "config.json")).isSymbolicLink()).toBe(true);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(target, "utf8"))).toEqual({
+      auths: { [htpasswd.host]: { auth: basic(htpasswd) } },
+      detachKeys: "ctrl-x",
+    });
+    expect(readdirSync(dir)).toEqual(["config.json"]);
+    expect((await toci(["tags", `${htpasswd.host}/cli/auth`], { env })).stdout).toMatch(/^v1$/m);
+  });
+
+  it("a malformed config or a failing helper: exit 1 naming the file or helper, no secret, no stack", async () => {
+    const bad = dockerConfig({ auths: { [htpasswd.host]: { auth: "!!!" } } });
+    const broken = await toci(["tags", `${htpasswd.host}/cli/auth`], { env: { DOCKER_CONFIG: bad } });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(
+      `error: INVALID_ARGUMENT: ${join(bad, "config.json")}: auths["${htpasswd.host}"].auth`,
+    );
+    expect(broken.stderr).not.toMatch(/\n\s+at /);
+    const bin = tempDir("toci-cli-helper-");
+    writeFileSync(join(bin, "docker-credential-leaky"), "#!/bin/sh\necho 'cannot unlock: s3cret-password'\nexit 1\n");
+    chmodSync(join(bin, "docker-credential-leaky"), 0o755);
+    const failing = await toci(["tags", `${htpasswd.host}/cli/auth`, "--json"], {
+      env: { PATH: `${bin}:${process.env["PATH"]}`, DOCKER_CONFIG: dockerConfig({ credsStore: "leaky" }) },
+    });
+    expect(failing.code).toBe(1);
+    expect(JSON.parse(failing.stdout)).toMatchObject({
+      error: { code: "UNAUTHORIZED", message: "credential helper docker-credential-leaky get failed (exit code 1)" },
+    });
+    expect(failing.stdout + failing.stderr).not.toContain("s3cret");
   });
 });
 

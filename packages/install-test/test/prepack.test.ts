@@ -32,7 +32,8 @@ async function prepack(build: string): Promise<{ code: number; stderr: string; d
   }
 }
 
-describe("prepack", () => {
+// Each case starts npm: seconds on a loaded machine.
+describe("prepack", { timeout: 60_000 }, () => {
   it("builds, then copies the repository's LICENSE", async () => {
     const { code, dir } = await prepack("mkdir -p dist && echo 'export {}' > dist/index.js");
     expect(code).toBe(0);

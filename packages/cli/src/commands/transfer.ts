@@ -42,6 +42,30 @@ function sideCredentials(
   return { username, password, passwordStdin: false };
 }
 
+/**
+ * Refuses -u/-p (or --password-stdin, or TOCI_USERNAME/TOCI_PASSWORD) when they would serve both sides of a copy
+ * between two registries: a credential goes only to the registry it was given for, and one given for two is
+ * ambiguous (the destination's password would reach the source's token server). Same registry: allowed.
+ */
+function refuseSharedCredentials(
+  hosts: { src: string; dst: string },
+  flags: CopyFlags,
+  own: { from: Credentials | undefined; to: Credentials | undefined },
+): void {
+  if (own.from || own.to || hosts.src.toLowerCase() === hosts.dst.toLowerCase()) return;
+  const given =
+    flags.username !== undefined || flags.password !== undefined || flags.passwordStdin
+      ? "-u/-p"
+      : process.env["TOCI_USERNAME"] && process.env["TOCI_PASSWORD"] !== undefined
+        ? "TOCI_USERNAME/TOCI_PASSWORD"
+        : undefined;
+  if (!given) return;
+  throw new UsageError(
+    `${given} cannot serve two registries (${hosts.src} and ${hosts.dst}): give each side its own with ` +
+      "--from-username/--from-password and --to-username/--to-password",
+  );
+}
+
 /** The default layout, as DESIGN.md §5 fixes it. */
 export const DEFAULT_STORE = "./toci-store";
 
@@ -181,6 +205,10 @@ export async function copy(run: Run, srcText: string, dstText: string, flags: Co
   const wanted = platform(flags.platform);
   const fromCredentials = sideCredentials(flags.fromUsername, flags.fromPassword, "from");
   const toCredentials = sideCredentials(flags.toUsername, flags.toPassword, "to");
+  refuseSharedCredentials({ src: src.registry, dst: dst.registry }, flags, {
+    from: fromCredentials,
+    to: toCredentials,
+  });
   const session = await openSession(out, flags, "memory");
   try {
     const srcRepo = (await session.registry(src.registry, undefined, fromCredentials)).repo(src.repository);
