@@ -1,5 +1,5 @@
-import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
+import { chromium } from "../../vitest.chromium.js";
 import { reporters } from "../../vitest.shared.js";
 
 // Two projects: the Node tests (test/) and the Chromium tests (test-browser/), whose loopback servers a
@@ -22,18 +22,7 @@ export default defineConfig({
           include: ["test-browser/**/*.test.ts"],
           globalSetup: ["test-browser/global-setup.ts"],
           testTimeout: 30_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({
-              launchOptions: {
-                executablePath: "/usr/bin/chromium",
-                args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
-              },
-            }),
-            instances: [{ browser: "chromium" }],
-          },
+          browser: chromium(),
         },
       },
     ],

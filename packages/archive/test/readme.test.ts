@@ -4,7 +4,7 @@ import { runReadmeExample } from "@toci/testkit/readme";
 import { expect, it } from "vitest";
 
 it("runs the README example", async () => {
-  const stdout = await runReadmeExample(new URL("../README.md", import.meta.url), import.meta.url);
+  const stdout = await runReadmeExample(new URL("../README.md", import.meta.url), new URL("./", import.meta.url));
   expect(stdout).toContain("symlink app/latest");
   expect(stdout).toContain('app/hello.txt "hello, world\\n"');
   expect(stdout).toContain("true registry.example/app:v1");

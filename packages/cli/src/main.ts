@@ -1,18 +1,9 @@
 // Runs one `toci` invocation and returns its exit code: 0 success, 1 failure, 2 usage, 130 interrupted.
-import { readFileSync } from "node:fs";
 import { CommanderError } from "commander";
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
 import { Output } from "./output.js";
 import { buildProgram, type ProgramState } from "./program.js";
-
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
-      .version;
-  } catch {
-    return "0.0.0";
-  }
-}
+import { version } from "./version.js";
 
 /** Runs `toci` with `argv` (without the node and script paths); resolves the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

@@ -1,6 +1,6 @@
 // The README code blocks that name a file, taken from the installed tarballs (and the docs home page, whose code is
 // included from apps/docs/snippets), used unchanged in the fresh app project against the local registry (REGISTRY):
-//   // app.mjs, app.js  run with node on the Node running this test (20 in CI): exit 0, nothing on stderr
+//   // app.mjs (*.mjs, *.js) run with node on the Node running this test (20 in CI): exit 0, nothing on stderr
 //   // app.ts           type-checked under "module": "nodenext" with "type": "module", and under
 //                      "moduleResolution": "bundler"; then compiled (nodenext, target es2022) and run like app.mjs
 //   // main.ts          a browser entry: type-checked in a browser project (bundler, DOM, no @types/node) and
@@ -39,8 +39,9 @@ async function collect(): Promise<Block[]> {
 }
 
 const blocks = await collect();
+// Other names (a service worker's sw.ts, ...) are shown, not run: they need a context this test does not build.
 const scripts = blocks.filter((b) => /\.m?js$/.test(b.file));
-const nodeTs = blocks.filter((b) => b.file.endsWith(".ts") && b.file !== "main.ts");
+const nodeTs = blocks.filter((b) => b.file === "app.ts");
 const browser = blocks.filter((b) => b.file === "main.ts");
 
 const blocksDir = join(info.app, "blocks");

@@ -2,6 +2,7 @@
 // and Transport contracts. No I/O. Every public name is listed here; nothing under src/internal/ is public.
 
 export { createHasher, hasherImplementation } from "#hasher";
+export { isLoopbackHost, isPrivateHost } from "./address.js";
 export {
   ANNOTATION_AUTHORS,
   ANNOTATION_BASE_DIGEST,
@@ -158,6 +159,22 @@ export {
   type TransportRequest,
   type TransportResponse,
 } from "./transport.js";
+export {
+  abortError,
+  type FailureContext,
+  timeoutError,
+  transportError,
+} from "./transport-failure.js";
+export {
+  type CommonTransportOptions,
+  countOption,
+  DEFAULT_RETRY,
+  millisecondsOption,
+  type NormalizedTransportOptions,
+  normalizeTransportOptions,
+  type RetryOptions,
+} from "./transport-options.js";
+export { type CheckedRequest, checkRequest } from "./transport-request.js";
 export {
   chunksOf,
   createVerifier,

@@ -1,16 +1,16 @@
 // The retry ladder every transport uses (retry-policy.ts): Retry-After, backoff, which failures are retried.
 import { describe, expect, it } from "vitest";
-import { backoffDelay, decideRetry, isRetryable, parseRetryAfter, type RetryPolicy } from "../src/index.js";
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  decideRetry,
+  isRetryable,
+  parseRetryAfter,
+  type RetryPolicy,
+} from "../src/index.js";
 
-/** The transports' defaults (@toci/transport-fetch and @toci/transport-node document the same ones). */
-const retry: RetryPolicy = {
-  limit: 2,
-  methods: ["GET", "HEAD", "PUT", "DELETE"],
-  statusCodes: [408, 429, 500, 502, 503, 504],
-  backoffBase: 250,
-  backoffMax: 10_000,
-  maxRetryAfter: 60_000,
-};
+/** The transports' defaults (their values are asserted in transport-options.test.ts). */
+const retry: RetryPolicy = { ...DEFAULT_RETRY };
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("Sun, 29 Nov 2026 00:00:00 GMT");

@@ -4,7 +4,7 @@
 // depends on @toci/spec-types only, so it could not use them anyway), and the redirect-mode detection (set
 // `redirectMode` to override it).
 
-export type { TransportWarning } from "@toci/spec-types";
-export type { FetchFunction, FetchTransportOptions, RetryOptions } from "./options.js";
+export type { CommonTransportOptions, RetryOptions, TransportWarning } from "@toci/spec-types";
+export type { FetchFunction, FetchTransportOptions } from "./options.js";
 export type { RedirectMode } from "./redirect.js";
 export { fetchTransport } from "./transport.js";

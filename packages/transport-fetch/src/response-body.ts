@@ -4,8 +4,7 @@
 // Pull-based with highWaterMark 0: it holds no chunk of its own, so back-pressure reaches the socket, and the
 // per-chunk cost is one promise and a clock read, small next to a 64 KiB chunk.
 
-import { OciError } from "@toci/spec-types";
-import { type FailureContext, transportError } from "./errors.js";
+import { type FailureContext, type OciError, timeoutError, transportError } from "@toci/spec-types";
 
 /**
  * Wraps a response body. On failure the source is cancelled, which makes fetch tear its connection down
@@ -43,13 +42,7 @@ export function wrapBody(
     if (finished || !reading) return;
     const idle = performance.now() - readStarted;
     if (idle >= idleTimeout) {
-      fail(
-        new OciError("TIMEOUT", `${context.method} ${context.url}: no data for ${idleTimeout} ms`, {
-          method: context.method,
-          url: context.url,
-          detail: { idleTimeout },
-        }),
-      );
+      fail(timeoutError(context, "no data", idleTimeout));
     } else {
       timer = setTimeout(checkIdle, idleTimeout - idle);
     }

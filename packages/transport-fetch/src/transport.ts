@@ -15,6 +15,7 @@
 // it clones (tees) every response.
 
 import {
+  checkRequest,
   decideRetry,
   type Hop,
   type HttpMethod,
@@ -26,15 +27,13 @@ import {
   type Transport,
   type TransportRequest,
   type TransportResponse,
+  transportError,
   warningReporter,
 } from "@toci/spec-types";
 import ky, { isHTTPError } from "ky";
-import { transportError } from "./errors.js";
 import { keepAliveHeadDispatcher } from "./keep-alive-head.js";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { discardBody, wrapBody } from "./response-body.js";
-
-const METHODS: ReadonlySet<string> = new Set<HttpMethod>(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * A Transport over `fetch`: streaming both ways, retries of idempotent requests with replayable bodies,
@@ -58,30 +57,9 @@ async function send(
   report: (warning: string | null, url: string) => void,
   request: TransportRequest,
 ): Promise<TransportResponse> {
-  const method = String(request.method).toUpperCase();
-  if (!METHODS.has(method)) throw new OciError("INVALID_ARGUMENT", `unsupported HTTP method ${request.method}`);
-  let url: URL;
-  try {
-    url = new URL(request.url);
-  } catch (error) {
-    throw new OciError("INVALID_ARGUMENT", `not a URL: ${request.url}`, { cause: error });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new OciError("INVALID_ARGUMENT", `not an http(s) URL: ${request.url}`);
-  }
-  // fetch refuses URLs with credentials; credentials belong in headers, where redirects can drop them.
-  if (url.username || url.password) throw new OciError("INVALID_ARGUMENT", "credentials in a URL are not sent");
-  const body = request.body ?? null;
   // Checked here, not left to fetch: its TypeError would look like a network error, and be retried.
-  if (body !== null && (method === "GET" || method === "HEAD")) {
-    throw new OciError("INVALID_ARGUMENT", `a ${method} request cannot have a body`);
-  }
-  let headers: Headers;
-  try {
-    headers = new Headers(request.headers);
-  } catch (error) {
-    throw new OciError("INVALID_ARGUMENT", "invalid request headers", { cause: error });
-  }
+  const { method, url, headers } = checkRequest(request, (init) => new Headers(init));
+  const body = request.body ?? null;
   const { signal } = request;
   if (signal?.aborted) throw transportError(signal.reason, { method, url: url.href, signal });
 

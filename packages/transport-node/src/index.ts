@@ -1,9 +1,10 @@
-// @toci/transport-node: a toci Transport over node:http and node:https, for Node. Every public name is listed here.
-// Not exported, on purpose: the retry ladder, the redirect rules, the body adapters, the agents and HeaderList
-// (internal decisions whose behaviour is documented on the options; responses' `headers` are typed `Headers`).
-// The retry, redirect and warning rules are @toci/transport-fetch's too: both take them from @toci/spec-types
-// (retry-policy, redirect-policy, warning-policy), since adapters never depend on each other (DESIGN.md §1).
+// @toci/transport-node: a toci Transport over Node's sockets (HTTP/1.1, TLS, HTTP proxies), for Node. Every public
+// name is listed here. Not exported, on purpose: the connection pool, the HTTP/1.1 reader, the body adapters and
+// HeaderList (internal decisions whose behaviour is documented on the options; responses' `headers` are typed
+// `Headers`). The retry, redirect and warning rules and the common options are @toci/transport-fetch's too: both
+// take them from @toci/spec-types, since adapters never depend on each other (DESIGN.md §1).
 
-export type { TransportWarning } from "@toci/spec-types";
-export type { NodeTransportOptions, RetryOptions } from "./options.js";
+export type { CommonTransportOptions, RetryOptions, TransportWarning } from "@toci/spec-types";
+export type { NodeTransportOptions, Pem, TlsOptions } from "./options.js";
+export type { ProxyOptions } from "./proxy.js";
 export { nodeTransport } from "./transport.js";

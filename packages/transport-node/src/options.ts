@@ -1,93 +1,64 @@
-// The options of nodeTransport, every default documented where it is declared, and their normalisation into an
-// all-required internal shape done once per transport (aesthetics principle 15): the request path never
-// re-checks `undefined`. Retry, timeout, redirect and warning options mean what they mean for
-// @toci/transport-fetch; the connection and TLS options are what only node:http can offer.
+// The options of nodeTransport: the common ones (retry, timeouts, redirects, warnings, User-Agent) are
+// @toci/spec-types' transport-options.ts, normalised there for every transport; this file adds what only a Node
+// transport can offer (connection pools, TLS per origin with client certificates, proxies) and normalises it once
+// per transport (aesthetics principle 15): the request path never re-checks `undefined`.
 
 import { Buffer } from "node:buffer";
-import { type HttpMethod, OciError, type TransportWarning } from "@toci/spec-types";
+import {
+  type CommonTransportOptions,
+  countOption,
+  millisecondsOption,
+  type NormalizedTransportOptions,
+  normalizeTransportOptions,
+  OciError,
+} from "@toci/spec-types";
+import { type ProxyOptions, type ProxySettings, proxySettings } from "./proxy.js";
 
-/** When and how often a failed request is sent again. */
-export interface RetryOptions {
+/** PEM text or bytes: a certificate, a chain, or a key. */
+export type Pem = string | Buffer;
+
+/** The TLS settings of one origin (or of every origin, at the top level of the options). */
+export interface TlsOptions {
   /**
-   * How many times a request may be re-sent after its first attempt; 0 disables retries.
-   * @default 2
+   * Extra certificate authorities (PEM), trusted on top of Node's bundled roots (and `NODE_EXTRA_CA_CERTS`): a
+   * private registry's CA. fetch cannot take this per transport.
+   * @default undefined
    */
-  limit?: number;
+  ca?: Pem | readonly Pem[];
   /**
-   * The methods that may be re-sent. POST and PATCH never are, even when listed: neither is idempotent.
-   * PUT and DELETE are idempotent per RFC 9110 §9.2.2; re-sending the final PUT of an upload whose first attempt
-   * did reach the registry answers 404 `BLOB_UPLOAD_UNKNOWN`, which the client treats as "check whether the blob
-   * exists".
-   * @default ["GET", "HEAD", "PUT", "DELETE"]
+   * A client certificate (PEM, the chain after it if any) for registries that ask for one (mTLS); needs `key`.
+   * @default undefined
    */
-  methods?: readonly HttpMethod[];
+  cert?: Pem;
   /**
-   * The statuses that are transient and re-sent: 408, 429, 500, 502, 503, 504. Network errors (refused, reset,
-   * DNS) are always retried.
-   * @default [408, 429, 500, 502, 503, 504]
+   * The private key of `cert` (PEM, unencrypted).
+   * @default undefined
    */
-  statusCodes?: readonly number[];
+  key?: Pem;
   /**
-   * The delay before the first retry, in ms; it doubles with each retry, with "equal jitter" (the wait is between
-   * half and all of the backoff).
-   * @default 250
+   * Accept any TLS certificate (self-signed, expired, another host's): `rejectUnauthorized: false`, what skopeo's
+   * `--tls-verify=false` does. Anyone on the path can then read and change the traffic; for test registries only.
+   * @default false
    */
-  backoffBase?: number;
-  /**
-   * The longest backoff between two attempts, in ms (before jitter).
-   * @default 10_000
-   */
-  backoffMax?: number;
-  /**
-   * The longest `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3) the transport waits, in ms. A response
-   * asking for longer is returned as it is, so the caller sees the 429/503 and its `Retry-After`.
-   * @default 60_000
-   */
-  maxRetryAfter?: number;
+  insecure?: boolean;
 }
 
-/** The options of {@link nodeTransport}. Every field is optional; `undefined` means the default. */
-export interface NodeTransportOptions {
-  /** Retry policy; see {@link RetryOptions}. `false` disables retries. */
-  retry?: RetryOptions | false;
+/**
+ * The options of {@link nodeTransport}. Every field is optional; `undefined` means the default. The common fields
+ * (`retry`, `idleTimeout`, `maxRedirects`, `allowInsecureRedirects`, `onWarning`, `userAgent`) are documented on
+ * `CommonTransportOptions` of `@toci/spec-types`; `ca`, `cert`, `key` and `insecure` apply to every origin that
+ * `tls` does not name.
+ */
+export interface NodeTransportOptions extends CommonTransportOptions, TlsOptions {
   /**
    * How long one attempt may go without progress until its response headers arrive, in ms; then it fails with
    * `TIMEOUT`. Progress is the socket taking more of the request body: a long upload is not cut off for being
    * long, only for stalling, and the registry has `timeout` ms to answer once the body is sent. (fetchTransport
-   * counts the whole attempt, upload included.) The response body is not covered: see {@link idleTimeout}.
-   * 0 disables it.
+   * counts the whole attempt, upload included.) The response body is not covered: see `idleTimeout`. 0 disables
+   * it.
    * @default 30_000
    */
   timeout?: number;
-  /**
-   * How long a response body may go without a byte while the transport waits for one, in ms; then the body
-   * stream errors with `TIMEOUT` and the connection is closed. Time the caller spends not reading, while bytes
-   * are waiting for it, does not count. 0 disables it.
-   * @default 30_000
-   */
-  idleTimeout?: number;
-  /**
-   * How many redirects one request may follow before the last redirect response is returned as it is.
-   * @default 10
-   */
-  maxRedirects?: number;
-  /**
-   * Whether a redirect from https: to http: is followed. Off by default: a downgrade exposes the request and the
-   * response to anyone on the path; the redirect response is returned instead, as it is.
-   * @default false
-   */
-  allowInsecureRedirects?: boolean;
-  /**
-   * Called once for each distinct `Warning: 299 - "text"` header a registry sends (distribution-spec:
-   * "SHOULD show to the user unobtrusively, SHOULD de-duplicate, MUST NOT act on them").
-   * @default undefined (warnings are ignored)
-   */
-  onWarning?: (warning: TransportWarning) => void;
-  /**
-   * The `User-Agent` sent when a request has none.
-   * @default "toci"
-   */
-  userAgent?: string;
   /**
    * The most connections open at once to one origin (scheme, host, port); further requests wait for a free one.
    * The client's own concurrency (8 blobs by default) should fit under it.
@@ -102,96 +73,74 @@ export interface NodeTransportOptions {
    */
   keepAliveTimeout?: number;
   /**
-   * Extra certificate authorities (PEM), trusted on top of Node's bundled roots (and `NODE_EXTRA_CA_CERTS`): a
-   * private registry's CA. fetch cannot take this per transport.
-   * @default undefined
+   * TLS settings per origin (`"https://registry.example:5000"`), each replacing the top-level `ca`, `cert`, `key`
+   * and `insecure` for that origin: a client certificate for one registry only, a CA for another.
+   * @default {}
    */
-  ca?: string | Buffer | readonly (string | Buffer)[];
+  tls?: Readonly<Record<string, TlsOptions>>;
   /**
-   * Accept any TLS certificate (self-signed, expired, another host's): `rejectUnauthorized: false`, what skopeo's
-   * `--tls-verify=false` does. Anyone on the path can then read and change the traffic; for test registries only.
-   * @default false
+   * The HTTP proxy. By default the environment's, as curl and Go read it: `HTTPS_PROXY` for https: URLs,
+   * `HTTP_PROXY` for http: ones (upper case first, then lower case), `NO_PROXY` for the hosts that go direct.
+   * A string is one proxy for every URL (`"http://user:pass@proxy:3128"`); an object sets each part; `false`
+   * means no proxy at all. See the README, "Proxies", for the rules (loopback included).
+   * @default the environment's
    */
-  insecure?: boolean;
+  proxy?: string | ProxyOptions | false;
 }
 
-/** The options after normalisation: nothing is left undefined except what may stay so. */
-export interface NormalizedOptions {
-  retry: Required<RetryOptions>;
-  timeout: number;
-  idleTimeout: number;
-  maxRedirects: number;
-  allowInsecureRedirects: boolean;
-  onWarning: ((warning: TransportWarning) => void) | undefined;
-  userAgent: string;
-  maxSockets: number;
-  keepAliveTimeout: number;
-  ca: (string | Buffer)[] | undefined;
+/** The TLS settings of one origin, normalised: lists, booleans. */
+export interface NormalizedTls {
+  ca: Pem[] | undefined;
+  cert: Pem | undefined;
+  key: Pem | undefined;
   insecure: boolean;
 }
 
-const DEFAULT_RETRY: Required<RetryOptions> = {
-  limit: 2,
-  methods: ["GET", "HEAD", "PUT", "DELETE"],
-  statusCodes: [408, 429, 500, 502, 503, 504],
-  backoffBase: 250,
-  backoffMax: 10_000,
-  maxRetryAfter: 60_000,
-};
-
-const NEVER_RETRIED: ReadonlySet<string> = new Set(["POST", "PATCH"]);
+/** The options after normalisation: nothing is left undefined except what may stay so. */
+export interface NormalizedOptions extends NormalizedTransportOptions {
+  userAgent: string;
+  maxSockets: number;
+  keepAliveTimeout: number;
+  /** The TLS settings for an origin (`URL.origin`). */
+  tlsFor: (origin: string) => NormalizedTls;
+  proxy: ProxySettings;
+}
 
 /** Fills in every default and checks ranges once; throws `INVALID_ARGUMENT` on a nonsensical value. */
-export function normalizeOptions(options: NodeTransportOptions = {}): NormalizedOptions {
-  const retry =
-    options.retry === false ? { ...DEFAULT_RETRY, limit: 0 } : { ...DEFAULT_RETRY, ...defined(options.retry) };
-  retry.methods = retry.methods.map((m) => m.toUpperCase() as HttpMethod).filter((m) => !NEVER_RETRIED.has(m));
-  const maxSockets = options.maxSockets ?? 16;
-  if (!Number.isInteger(maxSockets) || maxSockets < 1) {
-    throw new OciError("INVALID_ARGUMENT", `maxSockets must be an integer ≥ 1, got ${maxSockets}`);
+export function normalizeOptions(
+  options: NodeTransportOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): NormalizedOptions {
+  const defaults = normalizeTls(options, "the transport");
+  const perOrigin = new Map<string, NormalizedTls>();
+  for (const [origin, tls] of Object.entries(options.tls ?? {})) {
+    let key: string;
+    try {
+      key = new URL(origin).origin;
+    } catch (error) {
+      throw new OciError("INVALID_ARGUMENT", `tls: ${JSON.stringify(origin)} is not an origin`, { cause: error });
+    }
+    perOrigin.set(key, normalizeTls(tls, origin));
   }
   return {
-    retry: {
-      ...retry,
-      limit: count("retry.limit", retry.limit),
-      backoffBase: milliseconds("retry.backoffBase", retry.backoffBase),
-      backoffMax: milliseconds("retry.backoffMax", retry.backoffMax),
-      maxRetryAfter: milliseconds("retry.maxRetryAfter", retry.maxRetryAfter),
-    },
-    timeout: milliseconds("timeout", options.timeout ?? 30_000),
-    idleTimeout: milliseconds("idleTimeout", options.idleTimeout ?? 30_000),
-    maxRedirects: count("maxRedirects", options.maxRedirects ?? 10),
-    allowInsecureRedirects: options.allowInsecureRedirects ?? false,
-    onWarning: options.onWarning,
+    ...normalizeTransportOptions(options, "toci"),
     userAgent: options.userAgent ?? "toci",
-    maxSockets,
-    keepAliveTimeout: milliseconds("keepAliveTimeout", options.keepAliveTimeout ?? 15_000),
-    ca:
-      options.ca === undefined
-        ? undefined
-        : typeof options.ca === "string" || Buffer.isBuffer(options.ca)
-          ? [options.ca]
-          : [...options.ca],
-    insecure: options.insecure ?? false,
+    maxSockets: countOption("maxSockets", options.maxSockets ?? 16, 1),
+    keepAliveTimeout: millisecondsOption("keepAliveTimeout", options.keepAliveTimeout ?? 15_000),
+    tlsFor: (origin) => perOrigin.get(origin) ?? defaults,
+    proxy: proxySettings(options.proxy, env),
   };
 }
 
-function defined<T extends object>(value: T | undefined): Partial<T> {
-  if (!value) return {};
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function count(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new OciError("INVALID_ARGUMENT", `${name} must be an integer ≥ 0, got ${value}`);
+function normalizeTls(tls: TlsOptions, where: string): NormalizedTls {
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new OciError("INVALID_ARGUMENT", `${where}: a client certificate needs both cert and key`);
   }
-  return value;
-}
-
-function milliseconds(name: string, value: number): number {
-  // 2^31 - 1 ms is the longest setTimeout delay; longer values fire at once.
-  if (!(value >= 0) || value > 2_147_483_647) {
-    throw new OciError("INVALID_ARGUMENT", `${name} must be between 0 and 2147483647 ms, got ${value}`);
-  }
-  return value;
+  return {
+    ca:
+      tls.ca === undefined ? undefined : typeof tls.ca === "string" || Buffer.isBuffer(tls.ca) ? [tls.ca] : [...tls.ca],
+    cert: tls.cert,
+    key: tls.key,
+    insecure: tls.insecure ?? false,
+  };
 }

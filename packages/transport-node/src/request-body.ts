@@ -1,10 +1,20 @@
 // Request bodies: what the transport knows about a body before sending it (its length, whether it can be sent
-// again), and writing it to a ClientRequest with back-pressure: the next chunk is read from the source only once
+// again), and writing it to a connection with back-pressure: the next chunk is read from the source only once
 // the socket has taken the previous one, so a 1 GiB upload holds a chunk or two in memory, never the blob.
 
 import { Buffer } from "node:buffer";
-import type { ClientRequest } from "node:http";
 import type { TransportBody } from "@toci/spec-types";
+
+/** Where a body is written: the request's socket, with the framing of its length (see attempt.ts). */
+export interface RequestSink {
+  /** Writes bytes; false when the socket's buffer is full (wait for `drained`). */
+  write(chunk: Uint8Array): boolean;
+  /** Ends the body. */
+  end(): void;
+  readonly destroyed: boolean;
+  /** Resolves when the socket can take more, or is gone (then the next write finds it destroyed). */
+  drained(): Promise<void>;
+}
 
 /** A request body made ready to send: bytes are bytes, Blobs and streams are read as they are sent. */
 export interface PreparedBody {
@@ -16,10 +26,10 @@ export interface PreparedBody {
    * Writes the body and ends the request; rejects when the source fails (the caller destroys the request).
    * `progress` is called each time the request has taken another chunk (after a wait for `drain` when it was full).
    */
-  write(request: ClientRequest, progress: () => void): Promise<void>;
+  write(request: RequestSink, progress: () => void): Promise<void>;
 }
 
-/** Prepares a body once per request; a retry or a 307 calls `write` again on a new ClientRequest. */
+/** Prepares a body once per request; a retry or a 307 calls `write` again on another connection. */
 export function prepareBody(body: TransportBody): PreparedBody {
   if (typeof body === "string") return bytes(Buffer.from(body, "utf8"));
   if (body instanceof Uint8Array) return bytes(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
@@ -57,21 +67,21 @@ function bytes(buffer: Buffer): PreparedBody {
   };
 }
 
-// A chunk is handed to the request in slices of at most this size (views, not copies): node:http reports nothing
+// A chunk is handed to the request in slices of at most this size (views, not copies): the socket reports nothing
 // until a whole write has gone out, so a 64 MiB chunk written at once would look like a stalled upload.
 const SLICE = 1024 * 1024;
 
 /** Writes one chunk, slice by slice, waiting for `drain` when the request is full; false if the request is gone. */
-async function writeChunk(request: ClientRequest, chunk: Uint8Array, progress: () => void): Promise<boolean> {
+async function writeChunk(request: RequestSink, chunk: Uint8Array, progress: () => void): Promise<boolean> {
   for (let at = 0; at < chunk.byteLength; at += SLICE) {
     if (request.destroyed) return false;
-    if (!request.write(chunk.subarray(at, at + SLICE))) await drained(request);
+    if (!request.write(chunk.subarray(at, at + SLICE))) await request.drained();
     progress();
   }
   return !request.destroyed;
 }
 
-async function pump(request: ClientRequest, source: ReadableStream<Uint8Array>, progress: () => void): Promise<void> {
+async function pump(request: RequestSink, source: ReadableStream<Uint8Array>, progress: () => void): Promise<void> {
   const reader = source.getReader();
   try {
     for (;;) {
@@ -89,17 +99,4 @@ async function pump(request: ClientRequest, source: ReadableStream<Uint8Array>, 
   } finally {
     reader.releaseLock();
   }
-}
-
-/** Resolves when the request can take more, or is gone (then the next write finds it destroyed). */
-function drained(request: ClientRequest): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      request.off("drain", done);
-      request.off("close", done);
-      resolve();
-    };
-    request.on("drain", done);
-    request.on("close", done);
-  });
 }

@@ -1,147 +1,229 @@
-// Response bodies: a web ReadableStream built directly over node:http's IncomingMessage, with as little as
-// possible per chunk. The chunks are the Buffers the socket read (Node reads up to 64 KiB at a time), enqueued as
-// they are: no copy, no `Readable.toWeb` (which copies every chunk to detach it from Node's buffer pool), and a
-// default stream rather than a byte stream (a byte stream transfers, hence detaches, the buffer of every chunk it
-// is given; the Buffers of a socket read share one). A Buffer is a Uint8Array, which is all the contract promises.
+// Response bodies: a web byte stream (`type: "bytes"`) fed by a connection (internal/connection.ts). The connection
+// lends views of the buffer the socket read into; this stream copies their bytes out and gives the views back, so
+// that the connection reads into the same memory again. A reader with its own buffer (a BYOB reader,
+// `getReader({ mode: "byob" })`, reusing one buffer from read to read) gets the bytes copied straight into it: no
+// allocation at all, the whole way from the socket, and its buffer stays hot in cache. A default reader gets each
+// chunk as a new Uint8Array of exactly its bytes (a copy: a byte stream transfers the buffer of every chunk it is
+// given, and the connection's buffer is not ours to give away). While the reader is busy, reads pile up and leave
+// together, up to the size of a BYOB view or 1 MiB.
 //
-// Back-pressure: the stream buffers up to HIGH_WATER_MARK bytes ahead of the reader; past that the message is
-// paused, which stops reading the socket, so TCP holds the server back. The idle timeout counts only the time the
-// transport waits for bytes it wants (a read pending or the buffer below the mark); a caller that does not read
-// does not make the body idle. Failure (the connection cut, the idle timeout, the caller's abort) errors the
-// stream with NETWORK, TIMEOUT or ABORTED and destroys the connection; cancel() reads a small body to its end (the
-// connection is reused) and destroys the connection of a large one.
+// The idle timeout counts only the time the transport waits for bytes it wants (a read pending); a caller that
+// does not read does not make the body idle. Failure (the connection cut, the idle timeout, the caller's abort)
+// errors the stream with NETWORK, TIMEOUT or ABORTED and destroys the connection; cancel() reads a small rest of the
+// body to its end (the connection is reused) and destroys the connection of a large one.
 
-import type { IncomingMessage } from "node:http";
-import { abortError, type FailureContext, timeoutError, transportError } from "./errors.js";
+import { abortError, type FailureContext, timeoutError, transportError } from "@toci/spec-types";
+import type { BodySink, Connection } from "./internal/connection.js";
 
-/**
- * How many bytes the stream reads ahead of its reader. A chunk or two of slack keeps the socket reading while the
- * reader works on the previous chunk (hashing, writing a file) instead of pausing and resuming it at each chunk.
- */
-const HIGH_WATER_MARK = 1024 * 1024;
-
-/** A ReadableStream over a response; the message must not have been read from yet. */
-export function responseBody(
-  message: IncomingMessage,
-  options: { idleTimeout: number; context: FailureContext },
-): ReadableStream<Uint8Array> {
-  const { idleTimeout, context } = options;
-  const { signal } = context;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let finished = false;
-  // Whether the transport wants bytes and none has come since `since` (performance.now()).
-  let waiting = false;
-  let since = 0;
-  // One coarse timer per body, re-armed only when it fires, instead of a setTimeout/clearTimeout pair per chunk.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-
-  const finish = () => {
-    finished = true;
-    clearTimeout(timer);
-    timer = undefined;
-    signal?.removeEventListener("abort", onAbort);
-    message.off("data", onData);
-    message.off("end", onEnd);
-    message.off("error", onError);
-    message.off("close", onClose);
-  };
-  const fail = (error: unknown) => {
-    if (finished) return;
-    finish();
-    controller.error(error);
-    message.destroy();
-  };
-  const onAbort = () => fail(abortError(context));
-  const onData = (chunk: Buffer) => {
-    controller.enqueue(chunk);
-    if (controller.desiredSize! <= 0) {
-      message.pause();
-      waiting = false;
-    } else if (idleTimeout > 0) {
-      since = performance.now();
-    }
-  };
-  const onEnd = () => {
-    if (finished) return;
-    finish();
-    controller.close();
-  };
-  const onError = (error: Error) => fail(transportError(error, context));
-  // A message that closes before its end: the connection was cut, or its Content-Length lied (distribution 2.8.2's
-  // 416), which node:http reports with 'close' and `complete === false` rather than always with an error.
-  const onClose = () => {
-    if (!message.complete) fail(transportError(new Error("the connection closed before the body ended"), context));
-  };
-  const checkIdle = () => {
-    timer = undefined;
-    if (finished || !waiting) return;
-    const idle = performance.now() - since;
-    if (idle >= idleTimeout) fail(timeoutError(context, "no data", idleTimeout));
-    else timer = setTimeout(checkIdle, idleTimeout - idle);
-  };
-
-  return new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-        if (signal?.aborted) return onAbort();
-        // Cut before the stream existed: its 'close' has been and gone.
-        if (message.destroyed) return fail(transportError(new Error("the connection closed"), context));
-        signal?.addEventListener("abort", onAbort, { once: true });
-        message.on("data", onData);
-        message.on("end", onEnd);
-        message.on("error", onError);
-        message.on("close", onClose);
-      },
-      pull() {
-        if (finished) return;
-        if (idleTimeout > 0 && !waiting) {
-          waiting = true;
-          since = performance.now();
-          timer ??= setTimeout(checkIdle, idleTimeout);
-        }
-        if (message.isPaused()) message.resume();
-      },
-      cancel() {
-        if (finished) return;
-        finish();
-        // A small body (a registry's error JSON, a 2-byte /v2/) is read to its end so its connection is reused;
-        // a large one is cut off (discardBody decides). Resolves once the connection is back in the pool or gone.
-        return discardBody(message);
-      },
-    },
-    { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
-  );
+/** A body being received: the sink the connection feeds, and the stream the caller reads. */
+export interface ResponseBody {
+  sink: BodySink;
+  stream: ReadableStream<Uint8Array>;
 }
 
-// How long discarding a body may take before the connection is closed instead: a redirect's or a 503's body is a
-// few hundred bytes that arrived with the headers; one that trickles is not worth waiting for.
-const DISCARD_DEADLINE_MS = 2000;
-// A body longer than this is not read to its end to save the connection: a new connection costs less.
-const DISCARD_LIMIT = 64 * 1024;
+/** What a body needs besides its connection; `length` is its announced length (undefined when chunked or to the close). */
+export interface BodyOptions {
+  idleTimeout: number;
+  context: FailureContext;
+  length: number | undefined;
+}
 
-/**
- * Gets rid of a body the caller will never see (a redirect's, a retried 503's). A small body is read to its end,
- * which puts the connection back in the pool; a large or slow one closes the connection.
- */
-export function discardBody(message: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (message.readableEnded || message.destroyed) return resolve();
-    const length = Number(message.headers["content-length"] ?? 0);
-    if (length > DISCARD_LIMIT) {
-      message.destroy();
-      return resolve();
+// A rest of body longer than this is not read to its end to save the connection when the caller cancels (or a
+// redirect's or a retried 503's body is discarded): a new connection costs less.
+const DISCARD_LIMIT = 64 * 1024;
+// How long discarding a body may take before the connection is closed instead.
+const DISCARD_DEADLINE_MS = 2000;
+// The most a default read takes at once (a BYOB read takes what its view holds).
+const MAX_CHUNK = 1024 * 1024;
+
+/** A body over `connection`. */
+export function responseBody(connection: Connection, options: BodyOptions): ResponseBody {
+  const body = new Body(connection, options);
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      type: "bytes",
+      start: (controller) => body.start(controller as unknown as ReadableByteStreamController),
+      pull: () => body.pull(),
+      cancel: () => body.cancel(),
+    },
+    { highWaterMark: 0 },
+  );
+  return { sink: body, stream };
+}
+
+/** The state of one body: the views lent by the connection and not yet read, and how the body ends. */
+class Body implements BodySink {
+  readonly #connection: Connection;
+  readonly #options: BodyOptions;
+  readonly #queue: Buffer[] = [];
+  #queued = 0;
+  #received = 0;
+  #state: "open" | "ended" | "failed" | "cancelled" = "open";
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+  #controller!: ReadableByteStreamController;
+  // One coarse timer per body, re-armed only when it fires, instead of a setTimeout/clearTimeout pair per chunk.
+  #waitingSince = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  // A cancelled body being read to its end: resolves cancel() once the connection is free (or gone).
+  #discarded: (() => void) | undefined;
+  #discardTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onAbort = () => this.#fail(abortError(this.#options.context));
+
+  constructor(connection: Connection, options: BodyOptions) {
+    this.#connection = connection;
+    this.#options = options;
+  }
+
+  push(view: Buffer): void {
+    this.#received += view.length;
+    if (this.#state === "cancelled") {
+      this.#connection.release(view);
+      if (this.#received > DISCARD_LIMIT) this.#connection.destroy();
+      return;
     }
-    let seen = 0;
-    const deadline = setTimeout(() => message.destroy(), DISCARD_DEADLINE_MS);
-    message.on("data", (chunk: Buffer) => {
-      seen += chunk.byteLength;
-      if (seen > DISCARD_LIMIT) message.destroy();
+    const last = this.#queue.at(-1);
+    // The next bytes of the same buffer: one larger view instead of two.
+    if (last && last.buffer === view.buffer && last.byteOffset + last.length === view.byteOffset) {
+      this.#queue[this.#queue.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + view.length);
+    } else {
+      this.#queue.push(view);
+    }
+    this.#queued += view.length;
+    this.#wakeUp();
+  }
+
+  end(): void {
+    if (this.#state === "cancelled") {
+      this.#discardDone();
+      return;
+    }
+    if (this.#state !== "open") return;
+    this.#state = "ended";
+    this.#settle();
+  }
+
+  fail(error: Error): void {
+    if (this.#state === "cancelled") this.#discardDone();
+    else this.#fail(transportError(error, this.#options.context));
+  }
+
+  start(controller: ReadableByteStreamController): void {
+    this.#controller = controller;
+    const { signal } = this.#options.context;
+    if (signal?.aborted) this.#onAbort();
+    else signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  async pull(): Promise<void> {
+    const { idleTimeout } = this.#options;
+    while (this.#queued === 0 && this.#state === "open") {
+      if (idleTimeout > 0) {
+        this.#waitingSince = performance.now();
+        this.#timer ??= setTimeout(this.#checkIdle, idleTimeout);
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    const controller = this.#controller;
+    const request = controller.byobRequest;
+    if (this.#queued > 0) {
+      const view = request?.view;
+      if (view) {
+        const bytes = this.#take(view.byteLength, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+        request.respond(bytes.byteLength);
+      } else {
+        controller.enqueue(this.#take(MAX_CHUNK) as Uint8Array<ArrayBuffer>);
+      }
+    } else if (this.#state === "ended") {
+      controller.close();
+      request?.respond(0);
+    } else if (this.#state === "failed") {
+      controller.error(this.#failure);
+    }
+  }
+
+  cancel(): Promise<void> | undefined {
+    if (this.#state !== "open") return;
+    this.#state = "cancelled";
+    this.#settle();
+    for (const view of this.#queue) this.#connection.release(view);
+    this.#queue.length = 0;
+    this.#queued = 0;
+    // A small rest (a registry's error JSON) is read to its end so the connection is reused; a large one or a
+    // slow one is cut off. Resolves once the connection is free or gone, so a request sent next can reuse it.
+    const { length } = this.#options;
+    if (length === undefined || length - this.#received > DISCARD_LIMIT) {
+      this.#connection.destroy();
+      return;
+    }
+    return new Promise<void>((resolve) => {
+      this.#discarded = resolve;
+      this.#discardTimer = setTimeout(() => {
+        this.#connection.destroy();
+        this.#discardDone();
+      }, DISCARD_DEADLINE_MS);
     });
-    message.on("error", () => {});
-    message.once("close", () => {
-      clearTimeout(deadline);
-      resolve();
-    });
-  });
+  }
+
+  /** Copies up to `room` queued bytes into `target` (or a new array), giving the views back; returns the bytes. */
+  #take(room: number, target?: Uint8Array): Uint8Array {
+    const n = Math.min(room, this.#queued);
+    // Not zero-filled (every byte is written next), and never from the shared pool: a byte stream transfers it.
+    const out = target ?? Buffer.allocUnsafeSlow(n);
+    let at = 0;
+    while (at < n) {
+      const view = this.#queue[0]!;
+      const part = Math.min(view.length, n - at);
+      out.set(part === view.length ? view : view.subarray(0, part), at);
+      at += part;
+      if (part === view.length) {
+        this.#queue.shift();
+        this.#connection.release(view);
+      } else {
+        this.#queue[0] = view.subarray(part);
+        this.#connection.release(view.subarray(0, part));
+      }
+    }
+    this.#queued -= n;
+    return out.subarray(0, n);
+  }
+
+  #fail(error: Error): void {
+    if (this.#state !== "open") return;
+    this.#state = "failed";
+    this.#failure = error;
+    this.#settle();
+    this.#connection.destroy(error);
+  }
+
+  readonly #checkIdle = () => {
+    this.#timer = undefined;
+    const { idleTimeout, context } = this.#options;
+    if (this.#state !== "open" || !this.#wake) return;
+    const idle = performance.now() - this.#waitingSince;
+    if (idle >= idleTimeout) this.#fail(timeoutError(context, "no data", idleTimeout));
+    else this.#timer = setTimeout(this.#checkIdle, idleTimeout - idle);
+  };
+
+  #settle(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#options.context.signal?.removeEventListener("abort", this.#onAbort);
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #discardDone(): void {
+    clearTimeout(this.#discardTimer);
+    const done = this.#discarded;
+    this.#discarded = undefined;
+    done?.();
+  }
 }

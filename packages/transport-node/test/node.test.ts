@@ -174,6 +174,26 @@ describe("connections", () => {
     expect(server.connections() - before).toBe(3);
   });
 
+  it("a request aborted while it waits for a free connection leaves its place; the pool goes on", async () => {
+    await using transport = nodeTransport({ maxSockets: 1 });
+    const big = `http://127.0.0.1:${server.port}/big`;
+    const holding = await transport.request({ method: "GET", url: big }); // holds the one connection, unread
+    const controller = new AbortController();
+    const waiting = transport.request({ method: "GET", url, signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: "ABORTED" });
+    await text(holding.body);
+    expect(await text((await transport.request({ method: "GET", url })).body)).toBe("ok");
+  });
+
+  it("close() while a connection is still being opened fails that request, and throws nothing", async () => {
+    const transport = nodeTransport({ retry: false });
+    const pending = transport.request({ method: "GET", url }).catch((e: unknown) => e);
+    await transport.close();
+    const result = await pending;
+    expect(isOciError(result) ? result.code : (result as { status: number }).status).toMatch(/NETWORK|ABORTED|200/);
+  });
+
   it("close() closes every connection it holds", async () => {
     const transport = nodeTransport();
     await Promise.all(
@@ -214,16 +234,20 @@ describe("timeout", () => {
   it.each([
     ["a stream", () => new Blob([new Uint8Array(32 << 20)]).stream()],
     ["bytes", () => new Uint8Array(32 << 20)],
-  ])("an upload of %s longer than the timeout but never stalled succeeds", async (_kind, body) => {
-    // 16 pauses of 100 ms: well over the timeout in all; what sits in socket buffers when the last byte has been
-    // handed over (a few MiB on loopback) takes the server a few pauses, well under it.
-    await using transport = nodeTransport({ timeout: 1000, retry: false });
-    const started = Date.now();
-    const res = await transport.request({ method: "PUT", url: `http://127.0.0.1:${port}/slow`, body: body() });
-    expect(res.status).toBe(200);
-    await text(res.body);
-    expect(Date.now() - started).toBeGreaterThan(1200);
-  });
+  ])(
+    "an upload of %s longer than the timeout but never stalled succeeds",
+    async (_kind, body) => {
+      // 16 pauses of 100 ms: well over the timeout in all; what sits in socket buffers when the last byte has been
+      // handed over (a few MiB on loopback) takes the server a few pauses, well under it.
+      await using transport = nodeTransport({ timeout: 1000, retry: false });
+      const started = Date.now();
+      const res = await transport.request({ method: "PUT", url: `http://127.0.0.1:${port}/slow`, body: body() });
+      expect(res.status).toBe(200);
+      await text(res.body);
+      expect(Date.now() - started).toBeGreaterThan(1200);
+    },
+    30_000,
+  ); // Node 20's Blob.stream() alone takes seconds for 32 MiB on a loaded machine
 
   it("an upload the server stops reading fails with TIMEOUT", async () => {
     await using transport = nodeTransport({ timeout: 300, retry: false });

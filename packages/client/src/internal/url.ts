@@ -1,12 +1,8 @@
 // Registry URLs: where the API of a registry lives, and which hosts are loopback (plain HTTP by default there,
 // and where credentials may travel without TLS).
-import { DOCKER_HUB, DOCKER_HUB_API_HOST, OciError } from "@toci/spec-types";
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, isLoopbackHost, OciError } from "@toci/spec-types";
 
-/** Whether a hostname is loopback: localhost, 127.0.0.0/8 or ::1. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  return h === "localhost" || h.endsWith(".localhost") || /^127(?:\.\d{1,3}){3}$/.test(h) || h === "::1";
-}
+export { isLoopbackHost };
 
 /**
  * The base URL of a registry's API from what a user typed: `https://ghcr.io`, `ghcr.io`, `localhost:5000`,

@@ -14,6 +14,9 @@ export interface HttpRequest {
   body?: Uint8Array | string | Readable;
   /** PEM CA file trusted for https URLs. */
   caFile?: string;
+  /** A client certificate and its key (PEM files), for a registry that asks for one. */
+  certFile?: string;
+  keyFile?: string;
   /** Agent to reuse connections. */
   agent?: http.Agent;
   /** Milliseconds before the request is aborted. @default 30000 */
@@ -41,6 +44,8 @@ export function request(options: HttpRequest): Promise<HttpResponse> {
         headers,
         agent: options.agent,
         ca: options.caFile ? fs.readFileSync(options.caFile) : undefined,
+        cert: options.certFile ? fs.readFileSync(options.certFile) : undefined,
+        key: options.keyFile ? fs.readFileSync(options.keyFile) : undefined,
         timeout: options.timeoutMs ?? 30_000,
       },
       (res) => {

@@ -23,6 +23,7 @@ export {
 } from "./actions.js";
 export type { BlobOrigin, OriginRequest } from "./blob-origin.js";
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from "./fault-proxy.js";
+export { type ForwardProxy, type ForwardProxyOptions, type ProxyLogEntry, startForwardProxy } from "./forward-proxy.js";
 export { type PaginateOptions, paginate } from "./paginate.js";
 export { type ReferrersOptions, ReferrersRegistry } from "./referrers.js";
 export type {

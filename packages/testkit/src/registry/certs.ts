@@ -14,16 +14,19 @@ export interface TestCertificates {
   caFile: string;
   /** A directory with `ca.crt` in it, for skopeo's `--cert-dir` / `--dest-cert-dir`. */
   certDir: string;
-  /** The registry's TLS certificate (SAN IP:127.0.0.1, DNS:localhost) and key. */
+  /** The registry's TLS certificate (SAN IP:127.0.0.1, DNS:localhost, DNS:registry.test: a name only a test proxy resolves) and key. */
   tlsCert: string;
   tlsKey: string;
   /** The token signing certificate (self-signed, CN test-token-issuer) and its RSA key. */
   tokenCert: string;
   tokenKey: string;
+  /** A client certificate signed by the CA (CN toci test client, extendedKeyUsage clientAuth) and its key: mTLS. */
+  clientCert: string;
+  clientKey: string;
 }
 
 /** Bump when the files change shape, so a stale cache from an older testkit is not reused. */
-const CACHE_VERSION = "v1";
+const CACHE_VERSION = "v2";
 /** Certificates are made valid for a year and remade after 300 days. */
 const DAYS = 365;
 const MAX_AGE_MS = 300 * 24 * 3600 * 1000;
@@ -60,12 +63,16 @@ function filesIn(dir: string): TestCertificates {
     tlsKey: path.join(dir, "registry.key"),
     tokenCert: path.join(dir, "token.crt"),
     tokenKey: path.join(dir, "token.key"),
+    clientCert: path.join(dir, "client.crt"),
+    clientKey: path.join(dir, "client.key"),
   };
 }
 
 function isFresh(certs: TestCertificates): boolean {
   try {
-    for (const file of [certs.caFile, certs.tlsCert, certs.tlsKey, certs.tokenCert, certs.tokenKey]) fs.statSync(file);
+    for (const file of [certs.caFile, certs.tlsCert, certs.tlsKey, certs.tokenCert, certs.tokenKey, certs.clientCert]) {
+      fs.statSync(file);
+    }
     return Date.now() - fs.statSync(certs.caFile).mtimeMs < MAX_AGE_MS;
   } catch {
     return false;
@@ -75,76 +82,64 @@ function isFresh(certs: TestCertificates): boolean {
 function generate(dir: string): void {
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const days = String(DAYS);
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-sha256",
-    "-days",
-    days,
-    "-subj",
-    "/CN=toci test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
+  /** A key and a certificate for `<name>` (CN `cn`, these extensions) signed by the CA: `<name>.key`, `<name>.crt`. */
+  const leaf = (name: string, cn: string, extensions: string) => {
+    openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+    );
+    fs.writeFileSync(path.join(dir, `${name}.ext`), `basicConstraints=CA:FALSE\n${extensions}\n`);
+    const ca = ["-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"];
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      ...ca,
+      "-days",
+      days,
+      "-sha256",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.crt`,
+    );
+  };
+  /** A self-signed certificate and its key (the CA; the token signer). */
+  const selfSigned = (name: string, cn: string, ...extensions: string[]) =>
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-sha256",
+      "-days",
+      days,
+      "-subj",
+      `/CN=${cn}`,
+      ...extensions.flatMap((e) => ["-addext", e]),
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.crt`,
+    );
+  selfSigned("ca", "toci test CA", "basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign");
+  leaf(
+    "registry",
+    "localhost",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:registry.test\nextendedKeyUsage=serverAuth",
   );
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=localhost",
-    "-keyout",
-    "registry.key",
-    "-out",
-    "registry.csr",
-  );
-  fs.writeFileSync(
-    path.join(dir, "registry.ext"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-  );
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    "registry.csr",
-    "-CA",
-    "ca.crt",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    days,
-    "-sha256",
-    "-extfile",
-    "registry.ext",
-    "-out",
-    "registry.crt",
-  );
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-sha256",
-    "-days",
-    days,
-    "-subj",
-    "/CN=test-token-issuer",
-    "-keyout",
-    "token.key",
-    "-out",
-    "token.crt",
-  );
+  selfSigned("token", "test-token-issuer");
+  leaf("client", "toci test client", "extendedKeyUsage=clientAuth");
   fs.mkdirSync(path.join(dir, "certs.d"));
   fs.copyFileSync(path.join(dir, "ca.crt"), path.join(dir, "certs.d", "ca.crt"));
 }

@@ -19,6 +19,12 @@ export interface StartRegistryOptions {
   auth?: RegistryAuth;
   /** Serve HTTPS with a certificate signed by the cached test CA (returned as `caFile`). @default false */
   tls?: boolean;
+  /**
+   * Require a client certificate signed by the test CA (`http.tls.clientcas`, mTLS; needs `tls`): a client without
+   * one fails the TLS handshake. The certificate and key to present are returned as `clientCert` / `clientKey`.
+   * @default false
+   */
+  clientCa?: boolean;
   /** `storage.delete.enabled`; when false, DELETE answers 405 UNSUPPORTED. @default true */
   deleteEnabled?: boolean;
   /** Extra environment for the registry process; every config key has a `REGISTRY_*` variable (recipes §1). */
@@ -52,6 +58,9 @@ export interface RegistryInfo {
   /** TLS: the CA to trust, and a directory holding it as `ca.crt` (skopeo `--cert-dir`). */
   caFile?: string;
   certDir?: string;
+  /** mTLS (`clientCa`): the client certificate and key (PEM files) the registry accepts. */
+  clientCert?: string;
+  clientKey?: string;
   /** The registry's storage root. */
   dataDir: string;
   /** The registry's temp directory (config, logs, storage); removed by `stop()`. */
@@ -111,6 +120,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
         `    certificate: ${JSON.stringify(certs.tlsCert)}`,
         `    key: ${JSON.stringify(certs.tlsKey)}`,
       );
+      if (options.clientCa) config.push("    clientcas:", `      - ${JSON.stringify(certs.caFile)}`);
     }
     if (auth === "htpasswd") {
       const htpasswd = path.join(dir, "htpasswd");
@@ -149,7 +159,8 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       const url = `${scheme}://127.0.0.1:${port}`;
       const started = Date.now();
       try {
-        await waitReady(url, child, logFile, certs?.caFile, options.readyTimeoutMs ?? 15_000);
+        const client = tls && options.clientCa && certs ? { certFile: certs.clientCert, keyFile: certs.clientKey } : {};
+        await waitReady(url, child, logFile, { caFile: certs?.caFile, ...client }, options.readyTimeoutMs ?? 15_000);
       } catch (error) {
         lastError = error;
         await stopChild(child, 500);
@@ -175,6 +186,10 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       if (tls && certs) {
         info.caFile = certs.caFile;
         info.certDir = certs.certDir;
+        if (options.clientCa) {
+          info.clientCert = certs.clientCert;
+          info.clientKey = certs.clientKey;
+        }
       }
       const running = tokenServer;
       let stopping: Promise<void> | undefined;
@@ -262,7 +277,7 @@ async function waitReady(
   url: string,
   child: ChildProcess,
   logFile: string,
-  caFile: string | undefined,
+  tlsFiles: { caFile?: string | undefined; certFile?: string; keyFile?: string },
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -276,7 +291,7 @@ async function waitReady(
       throw new Error(`docker-registry exited (${child.exitCode ?? child.signalCode}): ${readLog(logFile).trim()}`);
     }
     try {
-      await request({ url: `${url}/v2/`, caFile, timeoutMs: 1000 }); // any status (200/401) = serving
+      await request({ url: `${url}/v2/`, ...tlsFiles, timeoutMs: 1000 }); // any status (200/401) = serving
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 20));

@@ -1,0 +1,81 @@
+// Timing whole processes the way the baselines did: wall time around the process, its peak RSS and CPU seconds read
+// by /usr/bin/time; each row runs its tools once per round in a rotated order (round r starts with tool r mod n),
+// so that no tool always runs first on a warm or a cold machine; ratios are taken round by round, then their median.
+
+import { spawnSync } from "node:child_process";
+
+/** Runs one command; returns wall seconds, peak RSS (MiB) and user/sys CPU seconds. Throws when it fails. */
+export function timed([cmd, args], env = process.env) {
+  const started = process.hrtime.bigint();
+  const res = spawnSync("/usr/bin/time", ["-f", "%M %U %S", cmd, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    env,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${res.status}): ${res.stderr.slice(-2000)}`);
+  const [rssKiB, user, sys] = res.stderr.trim().split("\n").at(-1).split(" ").map(Number);
+  return { seconds, rss: Math.round(rssKiB / 1024), user, sys };
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Runs a row: `tools` is { name: (round) => ({ command, setup?, cleanup? }) }. Prints each run as it ends and
+ * returns { label, bytes, runs: { name: [result per round] } }.
+ */
+export function row(label, bytes, tools, rounds) {
+  const names = Object.keys(tools);
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    for (const name of order) {
+      const { command, cleanup } = tools[name](r);
+      try {
+        const result = timed(command);
+        runs[name][r] = result;
+        process.stderr.write(
+          `${label} r${r} ${name.padEnd(8)} ${result.seconds.toFixed(3)} s ${result.rss} MiB user ${result.user.toFixed(2)} s\n`,
+        );
+      } finally {
+        cleanup?.();
+      }
+    }
+  }
+  return { label, bytes, runs };
+}
+
+/** Markdown lines for rows: per tool the median time, RSS and user CPU; then the medians of per-round ratios. */
+export function report(rows, { first, against }) {
+  const lines = [];
+  for (const { label, bytes, runs } of rows) {
+    const names = Object.keys(runs);
+    lines.push(
+      `### ${label}`,
+      "",
+      "| tool | rounds (s) | median s | MB/s | peak RSS MiB (median) | user CPU s (median) |",
+      "|---|---|---|---|---|---|",
+    );
+    for (const name of names) {
+      const list = runs[name];
+      const s = median(list.map((x) => x.seconds));
+      const rate = bytes ? (bytes / 1e6 / s).toFixed(0) : "—";
+      lines.push(
+        `| ${name} | ${list.map((x) => x.seconds.toFixed(2)).join(" ")} | ${s.toFixed(3)} | ${rate} | ${median(list.map((x) => x.rss))} | ${median(list.map((x) => x.user)).toFixed(2)} |`,
+      );
+    }
+    for (const other of against.filter((n) => n in runs && first in runs)) {
+      const ratios = runs[first].map((x, i) => x.seconds / runs[other][i].seconds);
+      lines.push(
+        "",
+        `${first} ÷ ${other}, per round: ${ratios.map((x) => x.toFixed(2)).join(" ")}; **median ${median(ratios).toFixed(2)}**`,
+      );
+    }
+    lines.push("");
+  }
+  return lines;
+}

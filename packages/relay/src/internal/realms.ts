@@ -1,0 +1,47 @@
+// The token realms each upstream announced. A realm the relay forwards to must be one its upstream named (or an
+// origin listed with the upstream): otherwise `<relay>/<name>/_token/<any URL>` would be an open proxy. Kept in
+// memory, a few per upstream; an instance that has not seen the challenge (a restart, another edge instance) asks
+// the upstream's `/v2/` for it.
+import type { Upstream } from "../options.js";
+import { bearerRealms } from "./challenge.js";
+
+/** Realms remembered per upstream; registries announce one, rarely two. */
+const MAX_PER_UPSTREAM = 8;
+
+/** The realms seen, per upstream. */
+export class Realms {
+  readonly #seen = new Map<string, string[]>();
+
+  /** Remembers the Bearer realms of a `WWW-Authenticate` header (absolute URLs only). */
+  learn(upstream: Upstream, header: string | null): void {
+    if (header === null) return;
+    for (const { value } of bearerRealms(header)) {
+      const realm = parseRealm(value);
+      if (!realm) continue;
+      const list = this.#seen.get(upstream.name) ?? [];
+      if (list.includes(realm.href)) continue;
+      list.push(realm.href);
+      if (list.length > MAX_PER_UPSTREAM) list.shift();
+      this.#seen.set(upstream.name, list);
+    }
+  }
+
+  /** Whether an upstream announced this realm. */
+  knows(upstream: Upstream, realm: URL): boolean {
+    return this.#seen.get(upstream.name)?.includes(realm.href) === true;
+  }
+}
+
+/** A realm value as an absolute http(s) URL, or undefined. */
+export function parseRealm(value: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  if (url.username || url.password) return undefined;
+  url.hash = "";
+  return url;
+}

@@ -1,0 +1,70 @@
+// A token request, forwarded to the realm its upstream announced
+// (https://distribution.github.io/distribution/spec/auth/token/): GET with the client's Basic credentials, or the
+// OAuth2 POST form (https://distribution.github.io/distribution/spec/auth/oauth/). The realm must be one the
+// upstream named, or on an origin listed with it, and reachable (reach.ts); the relay never follows a token
+// service's redirect.
+import type { Upstream } from "../options.js";
+import { type ForwardContext, relay } from "./forward.js";
+import { upstreamRequestHeaders } from "./headers.js";
+import { mayReach, unreachableReason } from "./reach.js";
+import { parseRealm } from "./realms.js";
+
+/** Forwards a token request for `upstream` to `realmText`. */
+export async function forwardToken(
+  context: ForwardContext,
+  upstream: Upstream,
+  request: Request,
+  realmText: string,
+): Promise<Response> {
+  if (request.method !== "GET" && request.method !== "POST") {
+    return context.refuse(405, "UNSUPPORTED", "a token realm takes GET or POST");
+  }
+  const realm = parseRealm(realmText);
+  if (!realm) return context.refuse(404, "NAME_UNKNOWN", "not a token realm");
+  if (!mayReach(upstream, realm)) {
+    return context.refuse(403, "DENIED", `refusing a token realm: ${unreachableReason(realm)}`);
+  }
+  if (!(await announced(context, upstream, realm, request.signal))) {
+    return context.refuse(
+      403,
+      "DENIED",
+      `${realm.origin}${realm.pathname} is not a token realm of ${upstream.name}: list its origin in the upstream's origins`,
+    );
+  }
+  const target = new URL(realm);
+  for (const [name, value] of new URL(request.url).searchParams) target.searchParams.append(name, value);
+  const response = await context.config.fetch(target, {
+    method: request.method,
+    headers: upstreamRequestHeaders(request, true),
+    body: request.method === "POST" ? request.body : null,
+    duplex: "half",
+    redirect: "manual",
+    signal: request.signal,
+  } as RequestInit);
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    return context.refuse(502, "UNAVAILABLE", `the token realm ${realm.origin} redirected; the relay does not follow`);
+  }
+  return relay(response, { upstream, url: target, base: context.base });
+}
+
+/**
+ * Whether the upstream named this realm, or its origin is listed. An instance that never saw the challenge asks
+ * the upstream's `/v2/` (anonymously) once.
+ */
+async function announced(
+  context: ForwardContext,
+  upstream: Upstream,
+  realm: URL,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (upstream.origins.has(realm.origin) || context.realms.knows(upstream, realm)) return true;
+  const probe = await context.config.fetch(new URL("v2/", upstream.base), {
+    headers: { "accept-encoding": "identity" },
+    redirect: "manual",
+    signal,
+  });
+  await probe.body?.cancel();
+  context.realms.learn(upstream, probe.headers.get("www-authenticate"));
+  return context.realms.knows(upstream, realm);
+}
