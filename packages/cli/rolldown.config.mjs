@@ -14,5 +14,17 @@ export default defineConfig({
     entryFileNames: "[name].js",
     chunkFileNames: "[name]-[hash].js",
     sourcemap: "hidden",
+    // Commands load what they need when they run (`toci --help` loads toci.js and the errors only). The client and
+    // its transport load together, and spec-types' modules as one chunk: a few chunks instead of a dozen, since each
+    // import between chunks is a resolution at start-up, and a dozen more made V8 optimise Node's path helpers
+    // mid-run (+4 MiB RSS, +8% CPU per call, measured).
+    codeSplitting: {
+      includeDependenciesRecursively: false,
+      groups: [
+        { name: "errors", test: /packages\/spec-types\/dist\/errors\.js$/, priority: 3 },
+        { name: "client", test: /packages\/(client|transport-node)\/dist\//, priority: 2 },
+        { name: "spec-types", test: /packages\/spec-types\/dist\//, priority: 1 },
+      ],
+    },
   },
 });

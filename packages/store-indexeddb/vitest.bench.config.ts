@@ -2,7 +2,7 @@ import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
 
 // `npm run bench` part 2: the store in Chromium with an on-disk profile. Playwright's launch() + newContext() is
-// incognito, where IndexedDB lives in memory (browser-store-limits.md §8.1), so a persistent context is used.
+// incognito, where IndexedDB lives in memory (its quota and speed are not a user's), so a persistent context is used.
 export default defineConfig({
   test: {
     include: ["bench-browser/**/*.test.ts"],

@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 import { reporters } from "../../vitest.shared.js";
 
 // Two projects: the Node run under fake-indexeddb (test/) and the same suite in Debian's Chromium (test-browser/),
-// driven by Playwright with /usr/bin/chromium (never a downloaded browser; reference/toolchain.md §2).
+// driven by Playwright with /usr/bin/chromium (never a downloaded browser).
 export default defineConfig({
   test: {
     // Shared at the root: one report covers both projects.
@@ -22,7 +22,7 @@ export default defineConfig({
           include: ["test-browser/**/*.test.ts"],
           testTimeout: 30_000,
           // One persistent (on-disk) profile, so IndexedDB is the LevelDB + blob files users have; the default
-          // context is incognito, where values live in memory (browser-store-limits.md §8.1). Persistent contexts
+          // context is incognito, where values live in memory (not what users have). Persistent contexts
           // cannot be shared by parallel files, hence serial.
           fileParallelism: false,
           browser: {

@@ -1,7 +1,7 @@
 // The playground's same-origin registry proxy, used by the dev server (`vitepress dev`, as a vite middleware) and
 // by `npm run preview` (server/serve.mjs). Why it exists: a page can only talk to a registry that answers CORS, and
-// most do not; distribution 2.8.2 with auth even answers the CORS preflight with 401 (reference: registry-recipes.md
-// §6). So the page talks to its own origin and this proxy forwards:
+// most do not; distribution 2.8.2 with auth even answers the CORS preflight with 401 (docs/architecture.md
+// §7). So the page talks to its own origin and this proxy forwards:
 //   /v2/…                → the registry named by TOCI_PLAYGROUND_REGISTRY (Host set to the registry's)
 //   /_toci/token/<n>?…   → the n-th token realm the registry announced (its WWW-Authenticate realm is rewritten
 //                          to point here, so the token request stays same-origin too)

@@ -1,5 +1,14 @@
 // The error model, as shown in guide/errors.md.
-import { Client, isOciError, type Logger, type OciError, parseReference } from "@toci/client";
+import {
+  Client,
+  isOciError,
+  type Logger,
+  type OciError,
+  parseReference,
+  type Registry,
+  type Repository,
+} from "@toci/client";
+import { strict } from "@toci/client/strict";
 import { memoryStore } from "@toci/store-memory";
 import { fetchTransport } from "@toci/transport-fetch";
 
@@ -47,3 +56,16 @@ export function throwing(input: string): string {
 }
 
 export const codes = (e: OciError): boolean => e.code === "DIGEST_MISMATCH";
+
+export async function strictCalls(registry: Registry, repo: Repository): Promise<void> {
+  // #region strict
+  try {
+    const root = await strict(repo).resolve("v1"); // a Descriptor, never undefined
+    const tags = await strict(repo).tags(); // every page
+    await strict(registry).ping(); // resolves, or rejects with UNAUTHORIZED, NETWORK, …
+    console.log(root.digest, tags.length);
+  } catch (e) {
+    if (isOciError(e)) console.error(e.code, e.status, e.message);
+  }
+  // #endregion strict
+}

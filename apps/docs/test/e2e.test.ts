@@ -22,7 +22,7 @@ const here = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(here, ".vitepress", "dist");
 const artifacts = join(here, "test-artifacts");
 const CHROMIUM = "/usr/bin/chromium";
-// toolchain.md: Playwright adds most of these itself; --disable-gpu and --disable-quic matter.
+// Playwright adds most of these itself (seen in `ps`); only --disable-gpu and --disable-quic are really added here.
 const ARGS = [
   "--no-sandbox",
   "--disable-gpu",

@@ -1,5 +1,5 @@
 // Caps on what an archive may make toci read: tar entries, layer streams and archives come from strangers, and a
-// few kilobytes of gzip or zstd can claim terabytes (aesthetics principle 5: never trust a declared size).
+// few kilobytes of gzip or zstd can claim terabytes (docs/architecture.md §4 item 5: never trust a declared size).
 
 /**
  * Caps applied while reading a tar (a layer, an archive, an oras directory). Every cap is refused with `TOO_LARGE`

@@ -1,4 +1,4 @@
-// The bench's test images, the baselines' three (perf-kit's build-images.sh, made by testkit): "big" (4 layers of
+// The bench's test images, the baselines' three (made by testkit): "big" (4 layers of
 // BIG_MIB MiB, real tar+gzip of random bytes), "many" (200 × 64 KiB) and "multi" (an index of two platforms, 3 ×
 // 16 MiB each), written as OCI layouts and pushed to the registry with skopeo.
 

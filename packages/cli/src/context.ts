@@ -1,11 +1,13 @@
-// What every command shares: its options, the Client (its transport, its store, a logger that remembers the
-// errors the client reports), the credentials for a registry, and reference parsing that turns a bad reference
-// into a usage error (exit 2). The client and the transport are imported only when a command needs them:
-// `toci --help` and usage errors stay near bare Node start-up (reference/perf-baselines.md "Per call (CLI)").
+// What every command shares: its options, the Client (its transport, its store, a logger that shows the client's
+// diagnostics with --debug), the throwing API of @toci/client/strict (a command reports the OciError a call fails
+// with), the credentials for a registry, and reference parsing that turns a bad reference into a usage error
+// (exit 2). The client and the transport are imported only when a command needs them: `toci --help` and usage
+// errors stay near bare Node start-up (docs/architecture.md, "The command's start-up").
 import { readFile } from "node:fs/promises";
-import type { Auth, Client, LogFields, Logger, Registry } from "@toci/client";
+import type { Auth, Client, Logger, Registry } from "@toci/client";
+import type { strict } from "@toci/client/strict";
 import type { Store } from "@toci/spec-types";
-import { isOciError, type OciError, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
+import { isOciError, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
 import { dockerCredentials } from "./credentials.js";
 import { UsageError } from "./errors.js";
 import { layoutWarnings } from "./layout-warnings.js";
@@ -40,30 +42,14 @@ export interface RegistryFlags extends GlobalOptions {
   chunkSize?: string;
 }
 
-/** A logger that keeps the last OciError the client reported, so a command can say why a call gave nothing. */
-export class ErrorRecorder implements Logger {
-  last: OciError | undefined;
-  readonly #out: Output;
-  constructor(out: Output) {
-    this.#out = out;
-  }
-  /** Forgets the errors seen so far (before a call whose result is checked). */
-  reset(): void {
-    this.last = undefined;
-  }
-  debug(message: string, fields?: LogFields): void {
-    this.#out.debug(message, fields);
-  }
-  info(message: string, fields?: LogFields): void {
-    this.#out.debug(message, fields);
-  }
-  warn(message: string, fields?: LogFields): void {
-    this.#out.debug(`warning: ${message}`, fields);
-  }
-  error(message: string, fields?: LogFields): void {
-    if (isOciError(fields?.["error"])) this.last = fields["error"];
-    this.#out.debug(message, fields);
-  }
+/** The client's log lines as --debug lines on stderr (failures reach the command as the OciError they throw). */
+function debugLogger(out: Output): Logger {
+  return {
+    debug: (message, fields) => out.debug(message, fields),
+    info: (message, fields) => out.debug(message, fields),
+    warn: (message, fields) => out.debug(`warning: ${message}`, fields),
+    error: (message, fields) => out.debug(message, fields),
+  };
 }
 
 /** Parses a reference; a bad one is a usage error. `repoOnly` refuses a tag or digest (for `toci tags`). */
@@ -147,7 +133,8 @@ export async function credentialsFor(host: string, flags: RegistryFlags): Promis
 /** A client and what it needs, closed with `close()`. */
 export interface Session {
   client: Client;
-  logger: ErrorRecorder;
+  /** The throwing face of a repository or registry: a failed call rejects with its OciError. */
+  strict: typeof strict;
   /**
    * A registry with its credentials, TLS and plain-HTTP settings; `credentials` replaces the command's -u/-p for
    * this registry (copy's --from-… and --to-… flags).
@@ -167,7 +154,11 @@ export async function openSession(
   // node:http rather than fetch: it starts a process ~400 ms faster and lighter (fetch loads undici), keeps HEADs on
   // their connection, and takes a CA or insecure TLS per transport (packages/transport-node/README.md, bench).
   const tuned = tuning(flags);
-  const [{ Client }, { nodeTransport }] = await Promise.all([import("@toci/client"), import("@toci/transport-node")]);
+  const [{ Client }, { strict }, { nodeTransport }] = await Promise.all([
+    import("@toci/client"),
+    import("@toci/client/strict"),
+    import("@toci/transport-node"),
+  ]);
   const tls: { insecure?: boolean; ca?: string } = {};
   if (flags.insecure) {
     tls.insecure = true;
@@ -182,7 +173,7 @@ export async function openSession(
       throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(error as Error).message}`);
     }
   }
-  const logger = new ErrorRecorder(out);
+  const logger = debugLogger(out);
   const transport = nodeTransport(tls);
   let storeImpl: Store;
   if (store === "memory") {
@@ -195,7 +186,7 @@ export async function openSession(
   const client = new Client({ transport, store: storeImpl, logger, ...tuned });
   return {
     client,
-    logger,
+    strict,
     async registry(host, scheme, credentials) {
       const auth = await credentialsFor(host, credentials ? { ...flags, ...credentials } : flags);
       // --plain-http or http:// force HTTP; --ca-file, --insecure or https:// mean TLS even on loopback (which

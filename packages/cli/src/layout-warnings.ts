@@ -1,5 +1,5 @@
 // What the layout store tolerated instead of refusing (entries of index.json it skipped, see store-fs
-// index-file.ts), shown to the user once per file: a command reads index.json several times (untag then gc,
+// index-file.ts; blobs gc kept on doubt), shown to the user once per file: a command reads index.json several times (untag then gc,
 // resolve then tag), and a rewrite moves the skipped entries (manifests[1] becomes manifests[0]), so the same
 // condition would otherwise print again in other words.
 import type { FsStoreWarning } from "@toci/store-fs";
@@ -15,7 +15,7 @@ export function layoutWarnings(out: Output): {
   return {
     onWarning(warning) {
       last = warning;
-      const key = `${warning.code}|${warning.file}|${warning.skipped}`;
+      const key = `${warning.code}|${warning.file}|${warning.code === "GC_KEPT" ? warning.message : warning.skipped}`;
       if (shown.has(key)) return;
       shown.add(key);
       out.warn(warning.message);

@@ -1,4 +1,4 @@
-// The command line, with commander: every command of DESIGN.md §5, its flags, and an example in its --help.
+// The command line, with commander: every command, its flags, and an example in its --help.
 // Commands are loaded when they run, so `toci --help` and usage errors never load the client or fetch.
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./context.js";
@@ -40,6 +40,9 @@ function example(command: Command, ...lines: string[]): Command {
   );
 }
 
+/** Wraps a command's function as a commander action. */
+type Act = (fn: (run: Run, args: unknown[], flags: never) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+
 export function buildProgram(state: ProgramState, version: string): Command {
   const program = new Command("toci");
   program
@@ -56,8 +59,8 @@ export function buildProgram(state: ProgramState, version: string): Command {
   /** Wraps an action: builds the Run, records the failure for main. */
   // Commander calls an action with (...arguments, options, command); `act` hands it the Run, the arguments, and the
   // command's options merged with the global ones.
-  const act =
-    (fn: (run: Run, args: unknown[], flags: never) => Promise<void>) =>
+  const act: Act =
+    (fn) =>
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;
       const flags = command.optsWithGlobals<GlobalOptions>();
@@ -69,12 +72,17 @@ export function buildProgram(state: ProgramState, version: string): Command {
         state.failure = error;
       }
     };
-  const load = () => import("./commands/transfer.js");
-  const inspect = () => import("./commands/inspect.js");
-  const write = () => import("./commands/write.js");
-  const auth = () => import("./commands/auth.js");
-  const layoutCommands = () => import("./commands/layout.js");
+  transferCommands(program, act);
+  readCommands(program, act);
+  writeCommands(program, act);
+  authCommands(program, act);
+  layoutCommands(program, act);
+  return program;
+}
 
+/** Pull, push and copy: the commands that move blobs. */
+function transferCommands(program: Command, act: Act): void {
+  const load = () => import("./commands/transfer.js");
   example(
     transferFlags(
       registryFlags(
@@ -125,7 +133,11 @@ export function buildProgram(state: ProgramState, version: string): Command {
     "toci copy localhost:5001/demo/hello:v1 localhost:5001/mirror/hello:v1",
     'toci copy ghcr.io/org/app:v1 registry.internal/app:v1 --to-username ci --to-password "$TOKEN"',
   ).action(act(async (run, [src, dst], flags) => (await load()).copy(run, src as string, dst as string, flags)));
+}
 
+/** The read-only commands: tags, catalog, resolve, manifest, blob, referrers. */
+function readCommands(program: Command, act: Act): void {
+  const inspect = () => import("./commands/inspect.js");
   example(
     registryFlags(program.command("tags").description("list a repository's tags, one per line").argument("<repo>")),
     "toci tags localhost:5001/demo/hello",
@@ -181,7 +193,11 @@ export function buildProgram(state: ProgramState, version: string): Command {
     ),
     "toci referrers localhost:5001/demo/hello:v1 --artifact-type application/spdx+json",
   ).action(act(async (run, [ref], flags) => (await inspect()).referrers(run, ref as string, flags)));
+}
 
+/** The commands that change a registry without a layout: attach, delete. */
+function writeCommands(program: Command, act: Act): void {
+  const write = () => import("./commands/write.js");
   example(
     registryFlags(
       program
@@ -211,7 +227,11 @@ export function buildProgram(state: ProgramState, version: string): Command {
     ),
     "toci delete localhost:5001/demo/hello:v1",
   ).action(act(async (run, [ref], flags) => (await write()).remove(run, ref as string, flags)));
+}
 
+/** login, logout, ping. */
+function authCommands(program: Command, act: Act): void {
+  const auth = () => import("./commands/auth.js");
   example(
     registryFlags(
       program
@@ -233,7 +253,11 @@ export function buildProgram(state: ProgramState, version: string): Command {
     ),
     "toci ping localhost:5001",
   ).action(act(async (run, [registry], flags) => (await auth()).ping(run, registry as string, flags)));
+}
 
+/** The local layout: ls, gc, rm. */
+function layoutCommands(program: Command, act: Act): void {
+  const commands = () => import("./commands/layout.js");
   const layout = program.command("layout").description("manage the local OCI layout (ls, gc, rm)");
   example(
     layout
@@ -241,14 +265,14 @@ export function buildProgram(state: ProgramState, version: string): Command {
       .description("list the layout's roots (name, digest, media type)")
       .option("--store <dir>", "the OCI layout", "./toci-store"),
     "toci layout ls --store ./toci-store",
-  ).action(act(async (run, _args, flags) => (await layoutCommands()).layoutList(run, flags)));
+  ).action(act(async (run, _args, flags) => (await commands()).layoutList(run, flags)));
   example(
     layout
       .command("gc")
       .description("delete blobs no root reaches, and abandoned partial downloads")
       .option("--store <dir>", "the OCI layout", "./toci-store"),
     "toci layout gc",
-  ).action(act(async (run, _args, flags) => (await layoutCommands()).layoutGc(run, flags)));
+  ).action(act(async (run, _args, flags) => (await commands()).layoutGc(run, flags)));
   example(
     layout
       .command("rm")
@@ -256,7 +280,5 @@ export function buildProgram(state: ProgramState, version: string): Command {
       .argument("<name...>")
       .option("--store <dir>", "the OCI layout", "./toci-store"),
     "toci layout rm localhost:5001/demo/hello:v1",
-  ).action(act(async (run, [names], flags) => (await layoutCommands()).layoutRemove(run, names as string[], flags)));
-
-  return program;
+  ).action(act(async (run, [names], flags) => (await commands()).layoutRemove(run, names as string[], flags)));
 }

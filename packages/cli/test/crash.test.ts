@@ -6,14 +6,13 @@
 // TOCI_CRASH_LAYER_MIB (16), TOCI_CRASH_SEED (replays a kill schedule; the seed is printed).
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { type ImageFixture, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
-import { delay, startFaultProxy } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, exec, registries, tociJson } from "./helpers.js";
+import { pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
+import { delay } from "@toci/testkit/proxy";
+import { describe, expect, it } from "vitest";
+import { blobBytesOut, crashHarness, getBytes, missingBytes, prng, verifyLayout } from "./crash-helpers.js";
+import { BIN, exec, tociJson } from "./helpers.js";
 
 const LONG = process.env.TOCI_SOAK === "long";
 const KILLS = Number(process.env.TOCI_CRASH_KILLS ?? (LONG ? 40 : 8));
@@ -23,36 +22,7 @@ const LAYERS = 4;
 const CHUNK = 4 * 1024 * 1024;
 const MiB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
-type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
-let proxy: Proxy;
-const dirs: string[] = [];
-const temp = async (prefix: string) => {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-};
-let dockerConfig: string;
-
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-  dockerConfig = await temp("toci-crash-dc-");
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/** A small seeded PRNG so a failing kill schedule can be replayed (the seed is printed). */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const harness = crashHarness("toci-crash");
 
 interface Exit {
   code: number | null;
@@ -64,7 +34,7 @@ interface Exit {
 /** `toci ...args` as a child process that can be killed; progress bars off, no docker config of the developer's. */
 function toci(args: string[]): { proc: ChildProcess; done: Promise<Exit> } {
   const proc = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, DOCKER_CONFIG: dockerConfig, NO_COLOR: "1" },
+    env: { ...process.env, DOCKER_CONFIG: harness.dockerConfig, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -96,58 +66,13 @@ async function runAndKill(args: string[], moved: () => number, after: number): P
   return signal === "SIGKILL";
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk);
-  return hash.digest("hex");
-}
-
-/** Every blob in the layout hashes to its name; index.json parses; returns the number of blobs. */
-async function verifyLayout(dir: string): Promise<number> {
-  const names = await readdir(join(dir, "blobs", "sha256"));
-  for (const hex of names) expect(await sha256File(join(dir, "blobs", "sha256", hex))).toBe(hex);
-  const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8"));
-  expect(Array.isArray(index.manifests)).toBe(true);
-  return names.length;
-}
-
-/**
- * What a pull into `dir` still has to download: every blob of the image not yet in blobs/, less the longest
- * partial of it that ingest/ holds (store-fs names them `sha256-<hex>…` and resumes the longest).
- */
-async function missingBytes(dir: string, fixture: ImageFixture): Promise<number> {
-  const have = new Set(await readdir(join(dir, "blobs", "sha256")).catch(() => [] as string[]));
-  const ingest = await readdir(join(dir, "ingest")).catch(() => [] as string[]);
-  let missing = 0;
-  for (const { descriptor } of fixture.blobs) {
-    const hex = descriptor.digest.slice("sha256:".length);
-    if (have.has(hex)) continue;
-    let partial = 0;
-    for (const name of ingest.filter((n) => n.startsWith(`sha256-${hex}`))) {
-      const info = await stat(join(dir, "ingest", name)).catch(() => undefined);
-      if (info?.isFile()) partial = Math.max(partial, info.size);
-    }
-    missing += descriptor.size - partial;
-  }
-  return missing;
-}
-
-const getBytes = (from = 0) =>
-  proxy.requests
-    .slice(from)
-    .filter((r) => r.method === "GET")
-    .reduce((n, r) => n + r.bytesOut, 0);
-const blobBytesOut = () =>
-  proxy.requests
-    .filter((r) => r.method === "GET" && /\/blobs\/sha256:/.test(r.path))
-    .reduce((n, r) => n + r.bytesOut, 0);
 const uploadBytesIn = (from = 0) =>
-  proxy.requests
+  harness.proxy.requests
     .slice(from)
     .filter((r) => /\/blobs\/uploads\//.test(r.path))
     .reduce((n, r) => n + r.bytesIn, 0);
 const manifestPutBytes = (from = 0) =>
-  proxy.requests
+  harness.proxy.requests
     .slice(from)
     .filter((r) => r.method === "PUT" && /\/manifests\//.test(r.path))
     .reduce((n, r) => n + r.bytesIn, 0);
@@ -162,14 +87,14 @@ describe("crash consistency of `toci`", () => {
   it(`toci pull SIGKILLed ${KILLS} times completes, verifies, and the rerun downloads exactly what was missing`, async () => {
     const seed = Number(process.env.TOCI_CRASH_SEED ?? Date.now() % 100_000);
     const random = prng(seed);
-    const src = await temp("toci-crash-src-");
+    const src = await harness.temp("toci-crash-src-");
     const fixture = await writeLargeLayerImage(src, { size: LAYER, layers: LAYERS, seed: "cli-crash-pull", tag: "v1" });
     const repo = `cli/crash-pull-${seed}-${Date.now()}`;
-    await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
+    await pushFixture(fixture, { url: harness.proxy.url, repo, tag: "v1" });
     const total = fixture.blobs.reduce((n, b) => n + b.descriptor.size, 0);
-    let dir = await temp("toci-crash-pull-");
-    const argsFor = (store: string) => ["pull", `${proxy.host}/${repo}:v1`, "--store", store];
-    proxy.clearRequests();
+    let dir = await harness.temp("toci-crash-pull-");
+    const argsFor = (store: string) => ["pull", `${harness.proxy.host}/${repo}:v1`, "--store", store];
+    harness.proxy.clearRequests();
     let kills = 0;
     let completed = 0;
     for (let i = 0; i < KILLS; i++) {
@@ -178,18 +103,18 @@ describe("crash consistency of `toci`", () => {
       let left = await missingBytes(dir, fixture);
       if (left < 1024 * 1024) {
         completed++;
-        dir = await temp("toci-crash-pull-");
+        dir = await harness.temp("toci-crash-pull-");
         left = total;
       }
-      if (await runAndKill(argsFor(dir), blobBytesOut, Math.floor(random() * left * 0.9))) kills++;
+      if (await runAndKill(argsFor(dir), () => blobBytesOut(harness.proxy), Math.floor(random() * left * 0.9))) kills++;
     }
     const args = argsFor(dir);
 
     const missing = await missingBytes(dir, fixture);
-    const before = proxy.requests.length;
-    const result = await tociJson<Summary>(args, { env: { DOCKER_CONFIG: dockerConfig } });
-    const served = getBytes(before);
-    const sent = blobBytesOut();
+    const before = harness.proxy.requests.length;
+    const result = await tociJson<Summary>(args, { env: { DOCKER_CONFIG: harness.dockerConfig } });
+    const served = getBytes(harness.proxy, before);
+    const sent = blobBytesOut(harness.proxy);
 
     expect(result.digest).toBe(fixture.root.digest);
     expect(await verifyLayout(dir)).toBe(fixture.blobs.length);
@@ -211,13 +136,13 @@ describe("crash consistency of `toci`", () => {
   it(`toci push SIGKILLed ${KILLS} times completes, and no acknowledged chunk is sent again`, async () => {
     const seed = Number(process.env.TOCI_CRASH_SEED ?? Date.now() % 100_000);
     const random = prng(seed + 1);
-    const src = await temp("toci-crash-push-");
+    const src = await harness.temp("toci-crash-push-");
     const fixture = await writeLargeLayerImage(src, { size: LAYER, layers: LAYERS, seed: "cli-crash-push", tag: "v1" });
     const total = fixture.blobs.reduce((n, b) => n + b.descriptor.size, 0);
     const repo = `cli/crash-push-${seed}-${Date.now()}`;
     const argsFor = (to: string) => [
       "push",
-      `${proxy.host}/${to}:v1`,
+      `${harness.proxy.host}/${to}:v1`,
       "--store",
       src,
       "--from",
@@ -230,12 +155,12 @@ describe("crash consistency of `toci`", () => {
       let n = 0;
       for (const { descriptor } of fixture.blobs) {
         if (descriptor.digest === fixture.root.digest) continue;
-        const head = await fetch(`${proxy.url}/v2/${to}/blobs/${descriptor.digest}`, { method: "HEAD" });
+        const head = await fetch(`${harness.proxy.url}/v2/${to}/blobs/${descriptor.digest}`, { method: "HEAD" });
         if (head.status !== 200) n += descriptor.size;
       }
       return n;
     };
-    proxy.clearRequests();
+    harness.proxy.clearRequests();
     let kills = 0;
     let completed = 0;
     let target = repo;
@@ -255,8 +180,8 @@ describe("crash consistency of `toci`", () => {
     const args = argsFor(target);
     // The rerun sends at most what the registry lacks (less what a session it can resume holds) and the manifest.
     const lacking = await lackingIn(target);
-    const before = proxy.requests.length;
-    const result = await tociJson<Summary>(args, { env: { DOCKER_CONFIG: dockerConfig } });
+    const before = harness.proxy.requests.length;
+    const result = await tociJson<Summary>(args, { env: { DOCKER_CONFIG: harness.dockerConfig } });
     expect(result.digest).toBe(fixture.root.digest);
     expect(result.transferred).toBe(uploadBytesIn(before) + manifestPutBytes(before));
     expect(result.transferred).toBeLessThanOrEqual(lacking + fixture.root.size);
@@ -267,7 +192,7 @@ describe("crash consistency of `toci`", () => {
     let resent = 0;
     let sessions = 0;
     let resumed = 0;
-    for (const r of proxy.requests) {
+    for (const r of harness.proxy.requests) {
       if (r.method === "POST" && /\/blobs\/uploads\/(\?|$)/.test(r.path)) sessions++;
       const uuid = /\/blobs\/uploads\/([^/?]+)/.exec(r.path)?.[1];
       if (!uuid) continue;
@@ -278,7 +203,12 @@ describe("crash consistency of `toci`", () => {
       if (r.status === 202) acked.set(uuid, Math.max(acked.get(uuid) ?? 0, start + r.bytesIn));
     }
     expect(resent).toBe(0);
-    const raw = await exec("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${proxy.host}/${target}:v1`]);
+    const raw = await exec("skopeo", [
+      "inspect",
+      "--tls-verify=false",
+      "--raw",
+      `docker://${harness.proxy.host}/${target}:v1`,
+    ]);
     expect(createHash("sha256").update(raw).digest("hex")).toBe(fixture.root.digest.slice(7));
     const extra = sent - total * (completed + 1);
     console.log(
@@ -297,7 +227,7 @@ describe("crash consistency of `toci`", () => {
 
 describe("concurrent `toci` processes", () => {
   it.each([2, 8])("%i processes pull overlapping images into one layout: all tags, all blobs verify", async (n) => {
-    const src = await temp("toci-conc-src-");
+    const src = await harness.temp("toci-conc-src-");
     // Three images sharing nothing but the layout; each process pulls two of them, so every pair overlaps.
     const repo = `cli/conc${n}-${Date.now()}`;
     const tags = ["a", "b", "c"];
@@ -308,12 +238,12 @@ describe("concurrent `toci` processes", () => {
         seed: `cli-conc-${i}`,
         tag,
       });
-      await pushFixture(fixture, { url: proxy.url, repo, tag });
+      await pushFixture(fixture, { url: harness.proxy.url, repo, tag });
     }
-    const dir = await temp("toci-conc-");
+    const dir = await harness.temp("toci-conc-");
     const runs = Array.from({ length: n }, (_, i) => [
-      toci(["pull", `${proxy.host}/${repo}:${tags[i % 3]}`, "--store", dir]).done,
-      toci(["pull", `${proxy.host}/${repo}:${tags[(i + 1) % 3]}`, "--store", dir]).done,
+      toci(["pull", `${harness.proxy.host}/${repo}:${tags[i % 3]}`, "--store", dir]).done,
+      toci(["pull", `${harness.proxy.host}/${repo}:${tags[(i + 1) % 3]}`, "--store", dir]).done,
     ]).flat();
     const results = await Promise.all(runs);
     expect(results.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
@@ -327,15 +257,15 @@ describe("concurrent `toci` processes", () => {
   });
 
   it("a pull survives `toci layout gc` run in another process before it names its root", async () => {
-    const src = await temp("toci-gc-race-src-");
+    const src = await harness.temp("toci-gc-race-src-");
     const fixture = await writeLargeLayerImage(src, { size: 1024 * 1024, layers: 2, seed: "cli-gc-race", tag: "v1" });
     const repo = `cli/gc-race-${Date.now()}`;
-    await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
-    const dir = await temp("toci-gc-race-");
+    await pushFixture(fixture, { url: harness.proxy.url, repo, tag: "v1" });
+    const dir = await harness.temp("toci-gc-race-");
     // The second layer comes late: by then the config and the first layer are in the layout, reachable from nothing.
     const late = fixture.layers[1]!;
-    proxy.on({ method: "GET", path: `/blobs/${late.digest}`, times: 1 }, delay(2_500));
-    const pull = toci(["pull", `${proxy.host}/${repo}:v1`, "--store", dir]).done;
+    harness.proxy.on({ method: "GET", path: `/blobs/${late.digest}`, times: 1 }, delay(2_500));
+    const pull = toci(["pull", `${harness.proxy.host}/${repo}:v1`, "--store", dir]).done;
     const early = join(dir, "blobs", "sha256", fixture.layers[0]!.digest.slice(7));
     while (!(await stat(early).catch(() => undefined))) await new Promise((r) => setTimeout(r, 20));
     const gc = await toci(["layout", "gc", "--store", dir, "--json"]).done;
@@ -347,7 +277,7 @@ describe("concurrent `toci` processes", () => {
   });
 
   it("8 processes push the same image at once: all succeed, the registry holds it byte-identical", async () => {
-    const src = await temp("toci-conc-push-");
+    const src = await harness.temp("toci-conc-push-");
     const fixture = await writeLargeLayerImage(src, {
       size: 3 * 1024 * 1024,
       layers: 2,
@@ -358,27 +288,34 @@ describe("concurrent `toci` processes", () => {
     const results = await Promise.all(
       Array.from(
         { length: 8 },
-        () => toci(["push", `${proxy.host}/${repo}:v1`, "--store", src, "--from", "v1", "--chunk-size", "1MiB"]).done,
+        () =>
+          toci(["push", `${harness.proxy.host}/${repo}:v1`, "--store", src, "--from", "v1", "--chunk-size", "1MiB"])
+            .done,
       ),
     );
     expect(results.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
-    const raw = await exec("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${proxy.host}/${repo}:v1`]);
+    const raw = await exec("skopeo", [
+      "inspect",
+      "--tls-verify=false",
+      "--raw",
+      `docker://${harness.proxy.host}/${repo}:v1`,
+    ]);
     expect(createHash("sha256").update(raw).digest("hex")).toBe(fixture.root.digest.slice(7));
   });
 
   it("8 processes attach referrers to one subject at once: all 8 referrers are present", async () => {
-    const src = await temp("toci-conc-attach-src-");
+    const src = await harness.temp("toci-conc-attach-src-");
     const fixture = await writeLargeLayerImage(src, { size: 1024, layers: 1, seed: "cli-conc-attach", tag: "v1" });
     const repo = `cli/conc-attach-${Date.now()}`;
-    await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
-    const files = await temp("toci-conc-attach-");
+    await pushFixture(fixture, { url: harness.proxy.url, repo, tag: "v1" });
+    const files = await harness.temp("toci-conc-attach-");
     const results = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
         const file = join(files, `r${i}.txt`);
         await import("node:fs/promises").then((fs) => fs.writeFile(file, `attachment ${i}\n`));
         return toci([
           "attach",
-          `${proxy.host}/${repo}:v1`,
+          `${harness.proxy.host}/${repo}:v1`,
           file,
           "--artifact-type",
           "application/vnd.toci.test",
@@ -390,8 +327,8 @@ describe("concurrent `toci` processes", () => {
     expect(results.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
     // 2.8.2 has no referrers API: every process read-modify-wrote the one fallback tag `sha256-<hex>`.
     const { referrers } = await tociJson<{ referrers: { annotations?: Record<string, string> }[] }>(
-      ["referrers", `${proxy.host}/${repo}:v1`],
-      { env: { DOCKER_CONFIG: dockerConfig } },
+      ["referrers", `${harness.proxy.host}/${repo}:v1`],
+      { env: { DOCKER_CONFIG: harness.dockerConfig } },
     );
     expect(referrers.map((r) => r.annotations?.name).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `r${i}`));
   });

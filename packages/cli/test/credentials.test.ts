@@ -1,4 +1,4 @@
-// docker config.json quirks without a registry (spec-checklist.md §3.4): Docker Hub's key, keys with schemes and
+// docker config.json quirks without a registry (docs/architecture.md §7): Docker Hub's key, keys with schemes and
 // paths, identitytoken, and writing the file (mode 0600, other fields kept, other spellings of the host replaced).
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";

@@ -9,20 +9,18 @@ import {
   DOCKER_HUB_API_HOST,
   isClosableStore,
   isClosableTransport,
-  isManifestOrIndexMediaType,
-  isTag,
   OciError,
   type Store,
   type TransferEvent,
   type Transport,
 } from "@toci/spec-types";
 import { Authenticator } from "./internal/auth/authenticator.js";
-import { assertOpen, openOperation, type RegistryContext } from "./internal/context.js";
-import { contextOf } from "./internal/contexts.js";
-import { runCopy } from "./internal/copy.js";
+import type { RegistryContext } from "./internal/context.js";
+import { copyWork } from "./internal/copy.js";
 import { RegistryHttp } from "./internal/http.js";
-import { UploadSessions } from "./internal/push/upload-state.js";
-import { transfer } from "./internal/transfer.js";
+import { Lifecycle } from "./internal/lifecycle.js";
+import { type TransferReporter, transfer } from "./internal/transfer.js";
+import { UploadSessions } from "./internal/upload-sessions.js";
 import { registryBase } from "./internal/url.js";
 import type { Logger } from "./logger.js";
 import {
@@ -33,7 +31,8 @@ import {
   resolveTransferOptions,
 } from "./options.js";
 import { Registry } from "./registry.js";
-import type { BlobProgressCallback, PlatformSelector, Repository } from "./repository.js";
+import { type Repository, repositoryHandles } from "./repository.js";
+import { type BlobProgressCallback, type PlatformSelector, toMatcher } from "./repository-options.js";
 
 /** Options of {@link Client.copy}. */
 export interface CopyOptions {
@@ -43,11 +42,22 @@ export interface CopyOptions {
   platform?: PlatformSelector;
   /** Also copy the referrers (signatures, SBOMs, attestations) of every copied manifest. @default false */
   referrers?: boolean;
+  /** Cancels the copy; it ends with a `failed` event (`ABORTED`). @default none */
   signal?: AbortSignal;
   /** Per-blob progress; see {@link BlobProgressCallback}. */
   onBlob?: BlobProgressCallback;
 }
 
+/**
+ * The entry point: holds the transport (how HTTP goes), the store (where content lives) and the logger (where every
+ * error goes), and hands out {@link Registry} objects. What a registry teaches (its auth challenge, tokens, what it
+ * can do) is kept per (registry, credentials) for the client's life. Close it with `close()` or `await using`.
+ *
+ * ```ts
+ * await using client = new Client({ transport: fetchTransport(), store: memoryStore() });
+ * const repo = client.registry("ghcr.io").repo("org/app");
+ * ```
+ */
 export class Client {
   /** Where pulled content goes and pushed content comes from. */
   readonly store: Store;
@@ -56,13 +66,13 @@ export class Client {
   /** Where errors and diagnostics go. */
   readonly logger: Logger;
   readonly #options: ResolvedTransferOptions;
-  readonly #closing = new AbortController();
-  /** What `close()` aborts: the operations running (see openOperation). */
-  readonly #operations = new Set<AbortController>();
+  /** What `close()` ends: the operations running. */
+  readonly #lifecycle = new Lifecycle();
   readonly #http = new Map<string, RegistryHttp>();
   readonly #uploads: UploadSessions;
   #closed: Promise<void> | undefined;
 
+  /** Throws `INVALID_ARGUMENT` without a transport or a store, or for an option that cannot work. */
   constructor(options: ClientOptions) {
     if (!options?.transport || typeof options.transport.request !== "function") {
       throw new OciError("INVALID_ARGUMENT", "new Client() needs a transport (e.g. fetchTransport())");
@@ -108,8 +118,7 @@ export class Client {
       logger: this.logger,
       options: transferOptions,
       name: base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host,
-      closed: this.#closing.signal,
-      operations: this.#operations,
+      lifecycle: this.#lifecycle,
       uploads: this.#uploads,
     };
     return new Registry(context);
@@ -126,39 +135,17 @@ export class Client {
     destination: Repository,
     options: CopyOptions = {},
   ): AsyncIterable<TransferEvent> {
-    const src = contextOf(source);
-    const dst = contextOf(destination);
-    return transfer(
-      async (reporter) => {
-        assertOpen(dst);
-        const operation = openOperation(dst, reporter.signal);
-        const signal = operation.signal;
-        try {
-          let root: Descriptor;
-          if (typeof reference === "string") {
-            root = await source._resolve(reference, options.platform, signal);
-          } else {
-            root =
-              options.platform !== undefined && isManifestOrIndexMediaType(reference.mediaType)
-                ? await source._narrow(reference, options.platform, signal)
-                : reference;
-          }
-          // The platform narrowed the root above, so the walk takes everything under it.
-          const tag = options.tag ?? (typeof reference === "string" && isTag(reference) ? reference : undefined);
-          if (tag !== undefined && !isTag(tag))
-            throw new OciError("INVALID_ARGUMENT", `invalid tag ${JSON.stringify(tag)}`);
-          await runCopy(
-            { context: src, repository: source.name, cache: source._cache },
-            { context: dst, repository: destination.name, cache: destination._cache },
-            { root, platform: undefined, tag, referrers: options.referrers === true, onBlob: options.onBlob },
-            { ...reporter, signal },
-          );
-        } finally {
-          operation.end();
-        }
-      },
-      { signal: options.signal, logger: this.logger, what: `copy ${source.reference} → ${destination.reference}` },
-    );
+    // The handles are taken when the copy starts: a foreign object fails the copy (INVALID_ARGUMENT), not the call.
+    const work = (reporter: TransferReporter) =>
+      copyWork(repositoryHandles(source).remote, repositoryHandles(destination).remote, {
+        reference,
+        tag: options.tag,
+        platform: toMatcher(options.platform),
+        referrers: options.referrers === true,
+        onBlob: options.onBlob,
+      })(reporter);
+    const what = `copy ${source.reference} → ${destination.reference}`;
+    return transfer(work, { signal: options.signal, logger: this.logger, what });
   }
 
   /**
@@ -167,10 +154,7 @@ export class Client {
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      const reason = new OciError("CLOSED", "the client is closed");
-      this.#closing.abort(reason);
-      for (const operation of this.#operations) operation.abort(reason);
-      this.#operations.clear();
+      this.#lifecycle.close();
       const errors: unknown[] = [];
       if (isClosableTransport(this.transport)) await this.transport.close().catch((e: unknown) => errors.push(e));
       if (isClosableStore(this.store)) await this.store.close().catch((e: unknown) => errors.push(e));

@@ -1,5 +1,6 @@
 // @toci/client: Client, Registry, Repository — the OCI distribution protocol over a Transport, into a Store.
-// Runtime-neutral: Web standards only. Every public name is listed here; src/internal/ is not public.
+// Runtime-neutral: Web standards only. Every public name is listed here (the throwing API is @toci/client/strict,
+// src/strict.ts); src/internal/ is not public.
 
 // Re-exported for convenience: what every caller of the client needs from the model.
 export {
@@ -17,16 +18,17 @@ export { Client, type CopyOptions } from "./client.js";
 export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
 export type { ClientOptions, RegistryOptions, TransferOptions } from "./options.js";
 export { type CatalogOptions, Registry } from "./registry.js";
-export {
-  type BlobProgressCallback,
-  type BlobPushOptions,
-  type FetchOptions,
-  type PlatformSelector,
-  type PullOptions,
-  type PushData,
-  type ReferrersOptions,
-  Repository,
-  type ResolveOptions,
-  type TagOptions,
-  type TreePushOptions,
-} from "./repository.js";
+export { Repository } from "./repository.js";
+export type {
+  BlobProgressCallback,
+  BlobPushOptions,
+  FetchOptions,
+  PlatformSelector,
+  PullOptions,
+  PushData,
+  ReferrersOptions,
+  ResolveOptions,
+  SignalOptions,
+  TagOptions,
+  TreePushOptions,
+} from "./repository-options.js";

@@ -1,4 +1,4 @@
-// The options of each level, every field with its default, normalised once at the entry (aesthetics principle 15).
+// The options of each level, every field with its default, normalised once at the entry (docs/architecture.md §4 item 8).
 // Timeouts and HTTP retries belong to the Transport (see @toci/transport-fetch's options); the client adds what
 // only it can do: resuming a blob download from the bytes the store already holds.
 import { DEFAULT_MAX_MANIFEST_BYTES, OciError, type Store, type Transport } from "@toci/spec-types";
@@ -9,7 +9,7 @@ import { type Logger, silentLogger } from "./logger.js";
 export interface TransferOptions {
   /**
    * Blobs transferred at once within one pull or push. Four streams saturate a loopback link for large layers
-   * while more help many small ones (reference/node-pull-limits.md: 4 for big blobs, 8–16 for many small); 8 is
+   * while more help many small ones (docs/architecture.md §6 item 1: 4 for big blobs, 8–16 for many small); 8 is
    * the middle, and the transport's connection pool bounds it too.
    * @default 8
    */
@@ -28,7 +28,7 @@ export interface TransferOptions {
   /**
    * Blobs up to this size are pushed in one PUT; larger ones in PATCH chunks, which a cut connection or a restart
    * resumes from the registry's offset instead of from zero. One streamed PUT is the fastest upload (curl -T
-   * reached 204 MB/s here against 132 MB/s for 16 MiB PATCHes: perf-baselines.md), so only blobs big enough for
+   * reached 204 MB/s here against 132 MB/s for 16 MiB PATCHes: docs/architecture.md §6 item 2), so only blobs big enough for
    * resuming to matter are chunked.
    * @default 67108864 (64 MiB)
    */

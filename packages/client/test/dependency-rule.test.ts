@@ -1,4 +1,4 @@
-// The one dependency rule (DESIGN.md §1), enforced rather than promised (aesthetics principle 11, after
+// The one dependency rule (docs/architecture.md §1), enforced rather than promised (as in
 // go-containerregistry's depcheck_test.go): client and spec-types are runtime-neutral, client depends on
 // spec-types only, and adapters stand alone.
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -44,12 +44,12 @@ function specifiers(file: string): string[] {
 const builtins = new Set(builtinModules.flatMap((m) => [m, m.split("/")[0]!]));
 const isNodeBuiltin = (s: string) => s.startsWith("node:") || builtins.has(s) || builtins.has(s.split("/")[0]!);
 
-/** The single file of the runtime-neutral packages allowed to touch Node: the node:crypto hasher (DESIGN.md §2). */
+/** The single file of the runtime-neutral packages allowed to touch Node: the node:crypto hasher (docs/architecture.md §1). */
 const NODE_HASHER = ["spec-types/src/internal/hasher-node.ts", "spec-types/src/internal/node-crypto.d.ts"];
 
 const ADAPTERS = readdirSync(packagesDir).filter((d) => /^(store|transport)-/.test(d));
 /**
- * Packages that, like the adapters, depend on spec-types only (DESIGN.md §1); credentials is Node-only, relay is
+ * Packages that, like the adapters, depend on spec-types only (docs/architecture.md §1); credentials is Node-only, relay is
  * runtime-neutral outside its Node subpath.
  */
 const SPEC_TYPES_ONLY = ["credentials", "archive", "relay"];

@@ -3,9 +3,9 @@ import { type Descriptor, OCI_INDEX, OCI_MANIFEST } from "@toci/spec-types";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseContentRange } from "../src/internal/content-range.js";
+import { MAX_DEPTH, walkGraph } from "../src/internal/graph.js";
 import { parseErrorBody, responseError } from "../src/internal/http.js";
 import { limiter } from "../src/internal/limiter.js";
-import { MAX_DEPTH, walkGraph } from "../src/internal/pull/graph.js";
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const describeBytes = (bytes: Uint8Array, mediaType: string): Descriptor => ({

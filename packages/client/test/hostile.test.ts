@@ -4,7 +4,7 @@ import { describe as describeContent } from "@toci/spec-types";
 import { describe, expect, it } from "vitest";
 import { Client } from "../src/index.js";
 import { isPrivateHost } from "../src/internal/address.js";
-import { resolveLocation } from "../src/internal/push/upload.js";
+import { resolveLocation } from "../src/internal/push/session.js";
 import { handlerTransport, json } from "./helpers/handler-transport.js";
 
 const noStore = {} as never;

@@ -1,6 +1,7 @@
 // What a credential provider answers, and the provider itself. These are structurally the credential kinds of
 // `@toci/client`'s `Auth` (Basic, bearer, refresh token), declared here because this package depends on
-// `@toci/spec-types` only (DESIGN.md §1): an answer can be passed to `client.registry(url, { auth })` as it is.
+// `@toci/spec-types` only (docs/architecture.md §1): an answer can be passed to `client.registry(url, { auth })`
+// as it is.
 
 /** A user name and password: sent as Basic to the registry, or to its token server to get bearer tokens. */
 export interface BasicCredentials {

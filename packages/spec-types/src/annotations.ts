@@ -1,5 +1,5 @@
 // Pre-defined annotation keys (image-spec v1.1.1 annotations.md), plus the containerd key that toci writes next
-// to `ref.name` in an image layout so that a root keeps its full reference (reference/spec-checklist.md §3.10).
+// to `ref.name` in an image layout so that a root keeps its full reference (docs/architecture.md §7).
 
 /** Annotations: string keys to string values. Unknown keys are never an error. */
 export type Annotations = Record<string, string>;

@@ -1,5 +1,5 @@
 // One error type for everything toci reports, with a closed set of codes that callers switch on instead of
-// parsing messages (aesthetics principle 6). Identity survives duplicate package copies and realms through a
+// parsing messages (docs/architecture.md §4 item 6). Identity survives duplicate package copies and realms through a
 // Symbol.for marker, since two versions of @toci/spec-types will end up in some user's tree (principle 7).
 
 /** The 14 error codes of distribution-spec v1.1.1 ("Error Codes"), as registries send them. */

@@ -37,6 +37,7 @@ export {
 export {
   type BlobReader,
   manifestDescriptor,
+  type ReachabilityDoubt,
   type ReachableOptions,
   reachable,
   referenceDigest,
@@ -176,6 +177,8 @@ export {
 } from "./transport-options.js";
 export { type CheckedRequest, checkRequest } from "./transport-request.js";
 export {
+  checkAppend,
+  checkComplete,
   chunksOf,
   createVerifier,
   type DescribableContent,
@@ -184,6 +187,7 @@ export {
   digestMismatch,
   digestOf,
   readAll,
+  requireIngestable,
   requireVerifiable,
   sizeMismatch,
   type VerifierOptions,

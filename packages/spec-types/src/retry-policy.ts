@@ -1,4 +1,4 @@
-// The retry policy of transports, as a readable ladder (aesthetics principle 8): what may be re-sent, after which
+// The retry policy of transports, as a readable ladder (docs/architecture.md §4 item 7): what may be re-sent, after which
 // failures, and how long to wait. Pure and transport-neutral, so every Transport (fetch, node:http) decides alike;
 // each runs its own loop (attempt counting, the wait, abort during the wait).
 import type { HttpMethod, TransportBody } from "./transport.js";

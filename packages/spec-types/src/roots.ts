@@ -1,7 +1,7 @@
 // How roots are named, resolved and replaced in an image layout's index.json, written once for every store so
-// that memory, fs and IndexedDB agree (aesthetics principle 3). A root carries the tag as
+// that memory, fs and IndexedDB agree (docs/architecture.md §4 item 3). A root carries the tag as
 // `org.opencontainers.image.ref.name` (what skopeo and oras read) and, when it was tagged with a full reference,
-// that reference as `io.containerd.image.name` (reference/spec-checklist.md §3.10). Layouts written by others put
+// that reference as `io.containerd.image.name` (docs/architecture.md §7). Layouts written by others put
 // a full reference in ref.name (buildkit, old containers/image): resolve accepts that too.
 import { ANNOTATION_CONTAINERD_IMAGE_NAME, ANNOTATION_REF_NAME } from "./annotations.js";
 import { baseDescriptor, type Descriptor } from "./descriptor.js";

@@ -1,5 +1,5 @@
-// The Store contract (DESIGN.md §2): content-addressed blobs plus named roots. Small interfaces with one verb each
-// (aesthetics principle 1), composed into Store; optional abilities are separate interfaces with a guard.
+// The Store contract (docs/architecture.md §2): content-addressed blobs plus named roots. Small interfaces with one verb each
+// (docs/architecture.md §4 item 1), composed into Store; optional abilities are separate interfaces with a guard.
 // Stores report failures by throwing an OciError (STORE, NOT_FOUND, DIGEST_MISMATCH, SIZE_MISMATCH, ...); the client
 // turns them into its no-throw results.
 import type { Descriptor } from "./descriptor.js";
@@ -135,7 +135,7 @@ export function isClosableStore(store: Store): store is ClosableStore {
   return typeof (store as Partial<ClosableStore>).close === "function";
 }
 
-/** Where an unfinished blob upload stands, so a push can resume after a restart (DESIGN.md §4). */
+/** Where an unfinished blob upload stands, so a push can resume after a restart. */
 export interface UploadState {
   /** The upload session URL (the last `Location` the registry returned). */
   location: string;

@@ -1,5 +1,5 @@
 // The options every Transport shares (retry, timeouts, redirects, warnings, User-Agent), their documented defaults,
-// and their normalisation into an all-required shape, done once per transport (aesthetics principle 15): the
+// and their normalisation into an all-required shape, done once per transport (docs/architecture.md §4 item 8): the
 // request path never re-checks `undefined`. Each transport's own options extend these with what only it can offer
 // (fetch: an injected fetch, the redirect mode; node:http: pools, TLS, proxies). Pure, like retry-policy.ts.
 

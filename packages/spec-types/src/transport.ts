@@ -1,4 +1,4 @@
-// The Transport contract (DESIGN.md §2): one HTTP exchange, streaming both ways. A transport owns connection
+// The Transport contract (docs/architecture.md §2): one HTTP exchange, streaming both ways. A transport owns connection
 // reuse, timeouts and the retry of idempotent requests; it knows nothing of OCI, auth or scopes, and it never
 // carries an Authorization header across origins on a redirect.
 

@@ -1,4 +1,4 @@
-// Verification at the boundary (aesthetics principle 5): every byte stream that enters or leaves a store or a
+// Verification at the boundary (docs/architecture.md §4 item 5): every byte stream that enters or leaves a store or a
 // transport passes a counter and an incremental hash, and fails rather than end cleanly on the wrong content.
 // Declared sizes are never used to pre-allocate: an attacker controls them.
 import { createHasher } from "#hasher";
@@ -65,6 +65,34 @@ export function requireVerifiable(digest: string): HashAlgorithm {
     throw new OciError("UNSUPPORTED", `cannot verify ${digest}: toci computes sha256 and sha512 only`);
   }
   return algorithm;
+}
+
+/**
+ * The algorithm an ingest of `descriptor` is verified with, after checking what every store checks before it opens a
+ * writer: a digest it can verify (`UNSUPPORTED`, `DIGEST_INVALID`) and a size that is a byte count
+ * (`INVALID_ARGUMENT`: negative, fractional or beyond 2^53 - 1).
+ */
+export function requireIngestable(descriptor: Pick<Descriptor, "digest" | "size">): HashAlgorithm {
+  const algorithm = requireVerifiable(descriptor.digest);
+  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
+    throw new OciError("INVALID_ARGUMENT", `${descriptor.digest}: size ${descriptor.size} is not a byte count`);
+  }
+  return algorithm;
+}
+
+/** Throws SIZE_MISMATCH when `length` more bytes would take an ingest of `descriptor` holding `held` past its size. */
+export function checkAppend(descriptor: Pick<Descriptor, "digest" | "size">, held: number, length: number): void {
+  if (held + length > descriptor.size) throw sizeMismatch(descriptor, held + length, true);
+}
+
+/**
+ * Throws SIZE_MISMATCH or DIGEST_MISMATCH unless the `size` bytes `hasher` saw are the blob `descriptor` names:
+ * what every store checks before a commit makes a blob visible. Finishes `hasher`.
+ */
+export function checkComplete(descriptor: Pick<Descriptor, "digest" | "size">, size: number, hasher: Hasher): void {
+  if (size !== descriptor.size) throw sizeMismatch(descriptor, size, false);
+  const actual = hasher.digest();
+  if (actual !== descriptor.digest) throw digestMismatch(descriptor, actual);
 }
 
 /** The error for content of the wrong length. `early` when the content ran past the declared size. */

@@ -145,3 +145,74 @@ describe("manifestDescriptor and referenceDigest", () => {
     expect(referenceDigest("localhost:5000/repo:v1")).toBeUndefined();
   });
 });
+
+describe("reachable, on doubt (what gc keeps)", () => {
+  /** A manifest the strict parser refuses, for each reason issue 19 found in the wild, and what it names. */
+  async function doubtful(b: ReturnType<typeof blobs>, kind: "null annotation" | "artifact manifest" | "over the cap") {
+    const config = await b.put(OCI_CONFIG, { kind });
+    const layer = await b.put(OCI_LAYER_GZIP, `layer of ${kind}`);
+    if (kind === "artifact manifest") {
+      // image-spec 1.1.0-rc1's artifact manifest: `blobs`, no config.
+      const mediaType = "application/vnd.oci.artifact.manifest.v1+json";
+      const root = await b.put(mediaType, { mediaType, artifactType: "application/x", blobs: [config, layer] });
+      return { root, named: [config, layer] };
+    }
+    const annotations = kind === "null annotation" ? { "org.example": null } : { pad: "x".repeat(300) };
+    const root = await b.put(OCI_MANIFEST, {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config,
+      layers: [layer],
+      annotations,
+    });
+    return { root, named: [config, layer] };
+  }
+
+  it.each(["null annotation", "artifact manifest", "over the cap"] as const)(
+    "a root whose manifest the strict parser refuses (%s) keeps what it names, and says so",
+    async (kind) => {
+      const b = blobs();
+      const { root, named } = await doubtful(b, kind);
+      const unrelated = await b.put(OCI_LAYER_GZIP, "unrelated");
+      const doubts: unknown[] = [];
+      const found = await reachable([root], b.read, b.all(), { maxManifestBytes: 256, onDoubt: (d) => doubts.push(d) });
+      expect([...found].sort()).toEqual([root, ...named].map((d) => d.digest).sort());
+      expect(found.has(unrelated.digest)).toBe(false);
+      expect(doubts).toEqual([
+        { digest: root.digest, reason: expect.stringContaining("not a valid manifest"), kept: "named" },
+      ]);
+    },
+  );
+
+  it("keeps everything when a listed manifest cannot be read (the reader's own cap), and says so", async () => {
+    const b = blobs();
+    const a = await image(b, "a");
+    const unrelated = await b.put(OCI_LAYER_GZIP, "unrelated");
+    const doubts: unknown[] = [];
+    const refusing = async (d: Pick<Descriptor, "digest">) => (d.digest === a.manifest.digest ? undefined : b.read(d));
+    const found = await reachable([a.manifest], refusing, b.all(), { onDoubt: (d) => doubts.push(d) });
+    expect(found.has(unrelated.digest)).toBe(true);
+    expect(found.has(a.layer.digest)).toBe(true);
+    expect(doubts).toEqual([{ digest: a.manifest.digest, reason: "could not be read", kept: "everything" }]);
+  });
+
+  it("opens what an index lists and what a subject names, whatever media type the entry claims", async () => {
+    const b = blobs();
+    const a = await image(b, "a");
+    const mislabelled = { ...a.manifest, mediaType: "application/octet-stream" };
+    const index = await b.put(OCI_INDEX, { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [mislabelled] });
+    const found = await reachable([index], b.read, b.all());
+    for (const d of [a.manifest, a.config, a.layer]) expect(found.has(d.digest)).toBe(true);
+  });
+
+  it("keeps a 1.1-rc artifact manifest that refers to a reachable manifest, with its blobs", async () => {
+    const b = blobs();
+    const a = await image(b, "a");
+    const sig = await b.put("application/x-sig", "signature");
+    const mediaType = "application/vnd.oci.artifact.manifest.v1+json";
+    const referrer = await b.put(mediaType, { mediaType, artifactType: "x", blobs: [sig], subject: a.manifest });
+    const found = await reachable([a.manifest], b.read, b.all());
+    expect(found.has(referrer.digest)).toBe(true);
+    expect(found.has(sig.digest)).toBe(true);
+  });
+});

@@ -6,6 +6,10 @@ export interface FsFileHandle {
   write(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesWritten: number }>;
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
   sync(): Promise<void>;
+  /** fdatasync(2), where the implementation has it (the store falls back to sync()). */
+  datasync?(): Promise<void>;
+  /** fstat(2): what the open file is, whatever its name points at now. */
+  stat(): Promise<FsStats>;
   close(): Promise<void>;
 }
 
@@ -15,11 +19,13 @@ export interface FsStats {
   mtimeMs: number;
   isFile(): boolean;
   isDirectory(): boolean;
+  isSymbolicLink(): boolean;
 }
 
 /** The file system calls the store makes. */
 export interface FsPromises {
-  open(path: string, flags: string, mode?: number): Promise<FsFileHandle>;
+  /** `flags` as node:fs takes them: a string (`"r"`, `"wx"`) or a number of `fs.constants` (O_NOFOLLOW...). */
+  open(path: string, flags: string | number, mode?: number): Promise<FsFileHandle>;
   readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
   link(existing: string, target: string): Promise<void>;
@@ -27,6 +33,8 @@ export interface FsPromises {
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   readdir(path: string): Promise<string[]>;
   stat(path: string): Promise<FsStats>;
+  /** stat without following a symbolic link: how the layout tells its own files from links planted in it. */
+  lstat(path: string): Promise<FsStats>;
 }
 
 /** The `code` of a Node system error (ENOENT, EEXIST, ENOSPC, ...), if it is one. */

@@ -41,8 +41,8 @@ export interface SkippedIndexEntry {
   digest?: Digest;
 }
 
-/** What the `onWarning` option of `fsStore` receives. */
-export interface FsStoreWarning {
+/** The warning for entries of index.json that were skipped (one of {@link FsStoreWarning}). */
+export interface IndexEntriesSkippedWarning {
   /** What happened: entries of index.json were skipped (the only warning so far). */
   code: "INDEX_ENTRIES_SKIPPED";
   /** One line for a human: the file, how many entries, and the first reasons. */
@@ -128,7 +128,7 @@ export function serializeIndex(file: IndexFile, next: readonly Descriptor[]): st
 }
 
 /** The warning for a read that skipped entries. */
-export function skippedWarning(file: string, skipped: readonly SkippedIndexEntry[]): FsStoreWarning {
+export function skippedWarning(file: string, skipped: readonly SkippedIndexEntry[]): IndexEntriesSkippedWarning {
   const reasons = skipped.slice(0, REASONS_IN_MESSAGE).map((s) => s.reason);
   if (skipped.length > REASONS_IN_MESSAGE) reasons.push(`and ${skipped.length - REASONS_IN_MESSAGE} more`);
   const count = skipped.length === 1 ? "1 invalid entry" : `${skipped.length} invalid entries`;

@@ -2,4 +2,5 @@
 // implementation of the same shape (memfs in tests) can be passed in.
 export type { FsFileHandle, FsPromises, FsStats } from "./fs-api.js";
 export { type FsStore, type FsStoreOptions, fsStore } from "./fs-store.js";
-export type { FsStoreWarning, SkippedIndexEntry } from "./index-file.js";
+export type { IndexEntriesSkippedWarning, SkippedIndexEntry } from "./index-file.js";
+export type { FsStoreWarning, GcKeptWarning } from "./warnings.js";

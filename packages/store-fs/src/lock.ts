@@ -1,15 +1,19 @@
 // Mutual exclusion around index.json's read-modify-write, within a process AND across processes, so that two
 // `toci pull` into one layout never lose a tag (koci had no file lock; its processes overwrote each other).
 //
-// Across processes: a lock file created with O_EXCL ("wx") holding `pid time host`. A lock whose process is gone
-// (same host, `kill(pid, 0)` fails with ESRCH) or that is older than `staleAfter` is broken: renamed away to a
-// unique name first, so that two processes breaking the same stale lock cannot both succeed, and restored with
-// link() (which refuses to overwrite) if what was renamed turns out to be a live lock after all.
+// Across processes: a lock file holding `pid time host token start boot` (start and boot identify the process beyond
+// its pid where the platform says, internal/liveness.ts; an earlier toci wrote the first four, and reads only the
+// first three). A lock whose process is gone (same host; a zombie or a process that reused the pid is gone too) or
+// that is older than `staleAfter` is broken: renamed away to a unique name first, so that two processes breaking the
+// same stale lock cannot both succeed, and restored with link() (which refuses to overwrite) if what was renamed
+// turns out to be a live lock after all. A lock file that is a symbolic link or not a regular file (a FIFO would
+// block every reader) is no lock toci wrote: refused with STORE, never read, never broken.
 // Within a process: a promise chain per lock path, so that 50 parallel tag() calls queue instead of polling.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { OciError } from "@toci/spec-types";
+import { isOciError, OciError } from "@toci/spec-types";
 import { errorCode, type FsPromises } from "./fs-api.js";
+import { identity, ownIdentity, processLives } from "./internal/liveness.js";
 import { readSmall } from "./internal/read-small.js";
 
 /** A lock file holds one short line; 4 KiB is far more than any we write. */
@@ -46,7 +50,8 @@ export function withLock<T>(fs: FsPromises, path: string, options: LockOptions, 
 
 async function acquire(fs: FsPromises, path: string, options: LockOptions): Promise<() => Promise<void>> {
   const host = hostname();
-  const token = `${process.pid} ${Date.now()} ${host} ${randomBytes(6).toString("hex")}`;
+  const { pid, start, boot } = ownIdentity();
+  const token = `${pid} ${Date.now()} ${host} ${randomBytes(6).toString("hex")} ${start ?? "-"} ${boot ?? "-"}`;
   const deadline = Date.now() + options.timeout;
   let delay = 1;
   for (;;) {
@@ -67,7 +72,7 @@ async function acquire(fs: FsPromises, path: string, options: LockOptions): Prom
       await fs.unlink(temp).catch(() => {});
       return async () => {
         // Only remove the lock if it is still ours (a stale-lock breaker may have taken it, wrongly or not).
-        const content = await readText(fs, path);
+        const content = await readText(fs, path).catch(() => undefined);
         if (content === token) await fs.unlink(path).catch(() => {});
       };
     } catch (error) {
@@ -92,22 +97,12 @@ async function acquire(fs: FsPromises, path: string, options: LockOptions): Prom
 }
 
 function isStale(content: string, host: string, staleAfter: number): boolean {
-  const [pidText, timeText, lockHost] = content.split(" ");
-  const pid = Number(pidText);
+  const [pid, timeText, lockHost, , start, boot] = content.split(" ");
   const time = Number(timeText);
   if (!Number.isFinite(time) || Date.now() - time > staleAfter) return true;
-  if (lockHost !== host || !Number.isSafeInteger(pid)) return false;
-  return !processAlive(pid);
-}
-
-/** Whether a process of this host is running. EPERM means it runs as another user. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === "EPERM";
-  }
+  const holder = identity(pid, start, boot);
+  if (lockHost !== host || !holder) return false;
+  return !processLives(holder, time);
 }
 
 async function breakLock(fs: FsPromises, path: string, judged: string): Promise<void> {
@@ -126,13 +121,18 @@ async function breakLock(fs: FsPromises, path: string, judged: string): Promise<
   await fs.unlink(aside).catch(() => {});
 }
 
+/**
+ * The lock's content; undefined when there is none. Throws STORE when the lock file is a link or not a regular file
+ * (a FIFO would block the reader, a link to /dev/zero would never end).
+ */
 async function readText(fs: FsPromises, path: string): Promise<string | undefined> {
   try {
-    // A lock is `pid time host token`: anything longer is not a lock any toci wrote. It reads as a line without a
+    // A lock is `pid time host token …`: anything longer is not a lock any toci wrote. It reads as a line without a
     // time, which isStale judges stale, so it is broken like an abandoned lock (and compared by the same text).
     const bytes = await readSmall(fs, path, MAX_LOCK_FILE);
     return bytes ? new TextDecoder().decode(bytes) : `(over ${MAX_LOCK_FILE} bytes)`;
-  } catch {
+  } catch (error) {
+    if (isOciError(error)) throw error;
     return undefined;
   }
 }

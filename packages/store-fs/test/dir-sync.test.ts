@@ -24,6 +24,9 @@ function slowSyncs() {
         started.push(clock);
         finishers.push(resolve);
       }),
+    stat: async () => {
+      throw new Error("not used");
+    },
     close: async () => {},
   };
   const fs = { open: async () => handle } as unknown as FsPromises;
@@ -98,7 +101,7 @@ function watchedFs(onSync: (written: number) => void): FsPromises {
   let written = 0;
   return {
     ...nodeFs,
-    open: async (path: string, flags: string, mode?: number) => {
+    open: async (path: string, flags: string | number, mode?: number) => {
       const handle = await nodeFs.open(path, flags, mode);
       const blobFile = /\/ingest\/sha256-/.test(path);
       return {
@@ -108,6 +111,7 @@ function watchedFs(onSync: (written: number) => void): FsPromises {
           return r;
         },
         read: (b: Uint8Array, o: number, l: number, p: number | null) => handle.read(b, o, l, p),
+        stat: () => handle.stat(),
         sync: async () => {
           if (blobFile) onSync(written);
           await handle.sync();

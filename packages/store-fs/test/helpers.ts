@@ -3,8 +3,8 @@ import * as nodeFs from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Digest } from "@toci/spec-types";
-import type { StoreUnderTest } from "@toci/testkit/store-suite";
+import type { Digest, Ingest } from "@toci/spec-types";
+import { pattern, type StoreUnderTest } from "@toci/testkit/store-suite";
 import { Volume } from "memfs";
 import { type FsPromises, fsStore } from "../src/index.js";
 
@@ -55,20 +55,51 @@ export async function layoutUnderTest(
 }
 
 /**
- * node:fs/promises, recording every path readFile is asked for (to prove a file was refused unread), and in
- * `bigReads` those of files over 1 MiB.
+ * node:fs/promises, recording every path whose bytes are read (readFile, or read() on an open file), to prove a
+ * file was refused unread, and in `bigReads` those of files over 1 MiB.
  */
 export function readRecordingFs(): { fs: FsPromises; reads: string[]; bigReads: string[] } {
   const reads: string[] = [];
   const bigReads: string[] = [];
+  const record = async (path: string, size: () => Promise<number>) => {
+    reads.push(path);
+    if ((await size().catch(() => 0)) > 1024 * 1024) bigReads.push(path);
+  };
   const fs = {
     ...nodeFs,
     readFile: async (path: string) => {
-      reads.push(path);
-      const size = (await nodeFs.stat(path).catch(() => undefined))?.size ?? 0;
-      if (size > 1024 * 1024) bigReads.push(path);
+      await record(path, async () => (await nodeFs.stat(path)).size);
       return nodeFs.readFile(path);
+    },
+    open: async (path: string, flags: string | number, mode?: number) => {
+      const handle = await nodeFs.open(path, flags, mode);
+      return new Proxy(handle, {
+        get(target, key) {
+          if (key === "read") {
+            return async (buffer: Uint8Array, offset: number, length: number, position: number | null) => {
+              await record(path, async () => (await target.stat()).size);
+              return target.read(buffer, offset, length, position);
+            };
+          }
+          const value = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
     },
   } as unknown as FsPromises;
   return { fs, reads, bigReads };
+}
+
+/** Writes the pattern bytes (`seed`) of a blob past what `ingest` holds, and commits: what a resumed pull does. */
+export async function writeRest(ingest: Ingest, seed: number): Promise<void> {
+  let skip = ingest.offset;
+  for (const chunk of pattern(ingest.descriptor.size, seed)) {
+    if (skip >= chunk.byteLength) {
+      skip -= chunk.byteLength;
+      continue;
+    }
+    await ingest.write(chunk.subarray(skip));
+    skip = 0;
+  }
+  await ingest.commit();
 }

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { ANNOTATION_REF_NAME, type Descriptor, type Digest, isOciError, OCI_INDEX } from "@toci/spec-types";
 import { expectCode, put, putImage } from "@toci/testkit/store-suite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type FsStoreWarning, fsStore } from "../src/index.js";
+import { fsStore, type IndexEntriesSkippedWarning } from "../src/index.js";
 import { blobFile, readRecordingFs, tempDir } from "./helpers.js";
 import { putRealImage } from "./image.js";
 
@@ -32,8 +32,8 @@ const named = (d: Descriptor, tag: string): Descriptor => ({ ...d, annotations: 
 
 /** A store that records its warnings, on a layout whose index.json is `manifests` (plus a field of another tool). */
 async function layoutWith(manifests: (store: Awaited<ReturnType<typeof fsStore>>) => Promise<unknown[]>) {
-  const warnings: FsStoreWarning[] = [];
-  const store = await fsStore(dir, { onWarning: (w) => warnings.push(w) });
+  const warnings: IndexEntriesSkippedWarning[] = [];
+  const store = await fsStore(dir, { onWarning: (w) => w.code === "INDEX_ENTRIES_SKIPPED" && warnings.push(w) });
   const entries = await manifests(store);
   const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries, "org.example.theirs": { kept: true } };
   await nodeFs.writeFile(join(dir, "index.json"), JSON.stringify(index, null, 3));

@@ -1,6 +1,7 @@
 // What is specific to an OCI image layout on disk: the files it writes (image-spec v1.1.1 image-layout.md),
 // layouts written by others, path safety, fault injection on memfs, and safety across real processes.
 import { execFile } from "node:child_process";
+import { constants } from "node:fs";
 import * as nodeFs from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,9 +20,10 @@ import {
 import { describePattern, expectCode, pattern, put, putImage } from "@toci/testkit/store-suite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FsPromises, fsStore } from "../src/index.js";
-import { blobFile, memfs, tempDir } from "./helpers.js";
+import { blobFile, memfs, tempDir, writeRest } from "./helpers.js";
 
 const run = promisify(execFile);
+const { O_CREAT, O_RDWR, O_WRONLY } = constants;
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const json = async (path: string) => JSON.parse(await nodeFs.readFile(path, "utf8"));
@@ -132,7 +134,10 @@ describe("read-only layouts", () => {
     return new Proxy(fs, {
       get(target, key) {
         if (key === "open") {
-          return (path: string, flags: string) => (flags === "r" ? target.open(path, flags) : refuse());
+          // Reading only: "r", or O_RDONLY (0) with flags that change nothing (O_NOFOLLOW, O_NONBLOCK).
+          const reading = (flags: string | number) =>
+            flags === "r" || (typeof flags === "number" && (flags & (O_WRONLY | O_RDWR | O_CREAT)) === 0);
+          return (path: string, flags: string | number) => (reading(flags) ? target.open(path, flags) : refuse());
         }
         if (["mkdir", "rename", "link", "unlink"].includes(String(key))) return refuse;
         return Reflect.get(target, key);
@@ -171,7 +176,7 @@ describe("faults (memfs)", () => {
     return new Proxy(fs, {
       get(target, key) {
         if (key !== "open") return Reflect.get(target, key);
-        return async (path: string, flags: string) => {
+        return async (path: string, flags: string | number) => {
           const handle = await target.open(path, flags);
           if (!path.includes("/ingest/sha256-")) return handle; // blob writers only
           return new Proxy(handle, {
@@ -183,7 +188,7 @@ describe("faults (memfs)", () => {
                   return h.write(buf, off, len, pos);
                 };
               }
-              if (k === "sync" && op === "sync") return async () => Promise.reject(fail());
+              if ((k === "sync" || k === "datasync") && op === "sync") return async () => Promise.reject(fail());
               const value = Reflect.get(h, k);
               return typeof value === "function" ? value.bind(h) : value;
             },
@@ -336,16 +341,7 @@ describe("across processes", () => {
     const ingest = await store.ingest(d);
     expect(ingest.offset).toBeGreaterThan(0);
     expect(ingest.offset).toBeLessThanOrEqual(10 * 1024 * 1024);
-    let skip = ingest.offset;
-    for (const chunk of pattern(d.size, 11)) {
-      if (skip >= chunk.byteLength) {
-        skip -= chunk.byteLength;
-        continue;
-      }
-      await ingest.write(chunk.subarray(skip));
-      skip = 0;
-    }
-    await ingest.commit();
+    await writeRest(ingest, 11);
     expect(await describeContent(await store.fetch(d))).toMatchObject({ digest: d.digest, size: d.size });
     expect((await nodeFs.readdir(join(dir, "ingest"))).filter((n) => n.startsWith("sha256-"))).toEqual([]);
   }, 60_000);

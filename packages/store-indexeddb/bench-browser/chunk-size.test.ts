@@ -1,6 +1,6 @@
 // Measured in Debian's Chromium with an on-disk (persistent) profile, as users have it: write and read MB/s
 // through indexedDbStore for several chunk sizes (64 MiB blob), then a 256 MiB blob at the default chunk size.
-// Random bytes, because Chromium compresses compressible values (browser-store-limits.md §8.7).
+// Random bytes, because Chromium compresses compressible values (docs/architecture.md §6 item 6).
 import { digestOf } from "@toci/spec-types";
 import { expect, it } from "vitest";
 import { databaseName, indexedDbStore } from "../src/index.js";

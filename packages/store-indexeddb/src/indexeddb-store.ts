@@ -1,4 +1,4 @@
-// A Store in IndexedDB, for browsers (DESIGN.md §2). One database, `toci-<name>`, with one object store per key
+// A Store in IndexedDB, for browsers (docs/architecture.md §2). One database, `toci-<name>`, with one object store per key
 // space:
 //   chunks    [digest, ingestId, i] -> Blob      a blob's bytes in order, `chunkSize` each (the last may be short)
 //   blobs     digest -> BlobRecord               the commit marker: written last, only after verification
@@ -11,11 +11,11 @@
 // a commit must touch chunks, blobs and partials in ONE transaction, so the database is opened here and the
 // multi-store transactions are raw IndexedDB.
 //
-// Why Blob values (reference/browser-store-limits.md): Chromium reads Blob values back faster than Uint8Array
+// Why Blob values (docs/architecture.md §6 item 6): Chromium reads Blob values back faster than Uint8Array
 // ones (70 vs 46 MB/s at 4 MiB) and stores each as a file; bytes that come through JS cost 3-4 copies whatever
 // the value type. Why 16 MiB chunks: measured with bench-browser/chunk-size.test.ts (Chromium 156, on-disk
 // profile, 64 MiB random blob, medians of 3, two runs): write 37-74 / 43-96 / 63-66 / 99-99 MB/s and read
-// 109-120 / 94-139 / 87-128 / 154-166 MB/s for 1 / 4 / 8 / 16 MiB chunks; browser-store-limits.md §4.2 found the
+// 109-120 / 94-139 / 87-128 / 154-166 MB/s for 1 / 4 / 8 / 16 MiB chunks; an earlier survey of every path found the
 // same order (16 MiB best for awaited writes). The cost is one 16 MiB buffer per writer, sized down for smaller
 // blobs.
 import {
@@ -656,7 +656,7 @@ function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
     };
     request.onsuccess = () => {
       const db = request.result;
-      // Without this, deleteDatabase() and future upgrades in another tab wait forever (browser-store-limits §8.2).
+      // Without this, deleteDatabase() and future upgrades in another tab wait forever (docs/architecture.md §6 item 6).
       db.onversionchange = () => db.close();
       resolve(db);
     };

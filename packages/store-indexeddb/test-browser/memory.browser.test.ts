@@ -1,5 +1,5 @@
 // A large blob streams into and out of IndexedDB without being held whole: the JS heap (which counts ArrayBuffer
-// memory in Chromium, browser-store-limits.md §6) grows by about one chunk, not by the blob's size.
+// memory in Chromium) grows by about one chunk, not by the blob's size.
 
 import { describePattern, pattern } from "@toci/testkit/store-suite";
 import { expect, it } from "vitest";

@@ -1,26 +1,28 @@
-// The reference Store: Maps and arrays, nothing else (DESIGN.md §2). Every other store must behave like this one;
+// The reference Store: Maps and arrays, nothing else (docs/architecture.md §2). Every other store must behave like this one;
 // the conformance suite in @toci/testkit is written against it first. Blobs are kept as the chunks they were
 // written in (copied, since callers reuse their buffers), so a large blob is never concatenated.
 import {
+  checkAppend,
+  checkComplete,
   createHasher,
   createVerifier,
   DEFAULT_MAX_MANIFEST_BYTES,
   type Descriptor,
   type Digest,
-  digestMismatch,
   findRoot,
   type Hasher,
   type Ingest,
   type IngestOptions,
   manifestDescriptor,
   OciError,
+  presentIngest,
   type RootPredicate,
   reachable,
   referenceDigest,
+  requireIngestable,
   requireVerifiable,
   type SourceRecorder,
   type Store,
-  sizeMismatch,
   tagRoots,
   type UploadState,
   type UploadStateKeeper,
@@ -68,12 +70,6 @@ export function memoryState(): MemoryStoreState {
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const state = options.state ?? memoryState();
 
-  const readSmall = async (d: Pick<Descriptor, "digest" | "size">): Promise<Uint8Array | undefined> => {
-    // Manifests only: a blob over 4 MiB is never concatenated, whatever size a descriptor claims.
-    const entry = state.blobs.get(d.digest);
-    return entry && entry.size <= DEFAULT_MAX_MANIFEST_BYTES ? concat(entry) : undefined;
-  };
-
   return {
     async exists(descriptor) {
       return state.blobs.get(descriptor.digest)?.size === descriptor.size;
@@ -106,7 +102,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const root = findRoot(state.roots, reference);
       if (root) return structuredClone(root);
       const digest = typeof reference === "string" ? referenceDigest(reference) : undefined;
-      const bytes = digest && (await readSmall({ digest, size: 0 }));
+      const bytes = digest && (await readSmall(state, { digest }));
       return bytes && digest ? manifestDescriptor(digest, bytes) : undefined;
     },
 
@@ -133,21 +129,64 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return removed || untagged;
     },
 
-    async gc() {
-      const candidates = [...state.blobs].map(([digest, entry]) => ({ digest, size: entry.size }));
-      const keep = await reachable(state.roots, readSmall, candidates);
-      const removed: Digest[] = [];
-      for (const { digest } of candidates) {
-        if (!keep.has(digest) && state.blobs.delete(digest)) removed.push(digest);
-      }
-      for (const digest of state.sources.keys()) if (!state.blobs.has(digest)) state.sources.delete(digest);
-      // Partials in the map were closed by their writers: abandoned until someone resumes them. Open writers hold
-      // their bytes privately, so gc cannot take them away.
-      for (const digest of state.partials.keys()) if (!removed.includes(digest)) removed.push(digest);
-      state.partials.clear();
-      return removed;
-    },
+    gc: () => collectGarbage(state),
 
+    ...keepers(state),
+  };
+}
+
+async function openIngest(
+  state: MemoryStoreState,
+  descriptor: Descriptor,
+  options: IngestOptions = {},
+): Promise<Ingest> {
+  const algorithm = requireIngestable(descriptor);
+  if (state.blobs.get(descriptor.digest)?.size === descriptor.size) return presentIngest(descriptor);
+  const hasher: Hasher = await createHasher(algorithm);
+  let bytes: MemoryBytes = { size: 0, chunks: [] };
+  // Claim the closed partial, if any: it leaves the map so that no other writer appends to the same chunks.
+  const partial = state.partials.get(descriptor.digest);
+  state.partials.delete(descriptor.digest);
+  if (partial && options.resume !== false && partial.size <= descriptor.size) {
+    for (const chunk of partial.chunks) hasher.update(chunk); // re-hashed, not trusted
+    bytes = partial;
+  }
+  let done = false;
+
+  return {
+    descriptor,
+    get offset() {
+      return bytes.size;
+    },
+    async write(chunk) {
+      if (done) throw new OciError("CLOSED", `the ingest of ${descriptor.digest} is finished`);
+      checkAppend(descriptor, bytes.size, chunk.byteLength);
+      hasher.update(chunk);
+      bytes.chunks.push(chunk.slice());
+      bytes.size += chunk.byteLength;
+    },
+    async commit() {
+      if (done) throw new OciError("CLOSED", `the ingest of ${descriptor.digest} is finished`);
+      done = true;
+      checkComplete(descriptor, bytes.size, hasher);
+      // A concurrent writer of the same digest may have committed first: same bytes, keep theirs.
+      if (!state.blobs.has(descriptor.digest)) state.blobs.set(descriptor.digest, bytes);
+    },
+    async abort() {
+      done = true;
+    },
+    async close() {
+      if (done) return;
+      done = true;
+      const other = state.partials.get(descriptor.digest);
+      if (bytes.size > 0 && (!other || other.size < bytes.size)) state.partials.set(descriptor.digest, bytes);
+    },
+  };
+}
+
+/** Upload sessions and blob sources in the state (UploadStateKeeper, SourceRecorder). */
+function keepers(state: MemoryStoreState): UploadStateKeeper & SourceRecorder {
+  return {
     async getUpload(key) {
       const upload = state.uploads.get(key);
       return upload && { ...upload };
@@ -171,65 +210,26 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   };
 }
 
-async function openIngest(
-  state: MemoryStoreState,
-  descriptor: Descriptor,
-  options: IngestOptions = {},
-): Promise<Ingest> {
-  const algorithm = requireVerifiable(descriptor.digest);
-  checkSize(descriptor);
-  const present = state.blobs.get(descriptor.digest)?.size === descriptor.size;
-  const hasher: Hasher = await createHasher(algorithm);
-  let bytes: MemoryBytes = { size: 0, chunks: [] };
-  // Claim the closed partial, if any: it leaves the map so that no other writer appends to the same chunks.
-  const partial = state.partials.get(descriptor.digest);
-  state.partials.delete(descriptor.digest);
-  if (!present && partial && options.resume !== false && partial.size <= descriptor.size) {
-    for (const chunk of partial.chunks) hasher.update(chunk); // re-hashed, not trusted
-    bytes = partial;
+/** Deletes what no root reaches, and every closed partial (Store.gc). */
+async function collectGarbage(state: MemoryStoreState): Promise<Digest[]> {
+  const candidates = [...state.blobs].map(([digest, entry]) => ({ digest, size: entry.size }));
+  const keep = await reachable(state.roots, (d) => readSmall(state, d), candidates);
+  const removed: Digest[] = [];
+  for (const { digest } of candidates) {
+    if (!keep.has(digest) && state.blobs.delete(digest)) removed.push(digest);
   }
-  let done = present;
+  for (const digest of state.sources.keys()) if (!state.blobs.has(digest)) state.sources.delete(digest);
+  // Partials in the map were closed by their writers: abandoned until someone resumes them. Open writers hold
+  // their bytes privately, so gc cannot take them away.
+  for (const digest of state.partials.keys()) if (!removed.includes(digest)) removed.push(digest);
+  state.partials.clear();
+  return removed;
+}
 
-  return {
-    descriptor,
-    get offset() {
-      return present ? descriptor.size : bytes.size;
-    },
-    async write(chunk) {
-      if (present) {
-        if (chunk.byteLength > 0) throw sizeMismatch(descriptor, descriptor.size + chunk.byteLength, true);
-        return;
-      }
-      if (done) throw new OciError("CLOSED", `the ingest of ${descriptor.digest} is finished`);
-      if (bytes.size + chunk.byteLength > descriptor.size) {
-        throw sizeMismatch(descriptor, bytes.size + chunk.byteLength, true);
-      }
-      hasher.update(chunk);
-      bytes.chunks.push(chunk.slice());
-      bytes.size += chunk.byteLength;
-    },
-    async commit() {
-      if (done) {
-        if (present) return;
-        throw new OciError("CLOSED", `the ingest of ${descriptor.digest} is finished`);
-      }
-      done = true;
-      if (bytes.size !== descriptor.size) throw sizeMismatch(descriptor, bytes.size, false);
-      const actual = hasher.digest();
-      if (actual !== descriptor.digest) throw digestMismatch(descriptor, actual);
-      // A concurrent writer of the same digest may have committed first: same bytes, keep theirs.
-      if (!state.blobs.has(descriptor.digest)) state.blobs.set(descriptor.digest, bytes);
-    },
-    async abort() {
-      done = true;
-    },
-    async close() {
-      if (done) return;
-      done = true;
-      const other = state.partials.get(descriptor.digest);
-      if (bytes.size > 0 && (!other || other.size < bytes.size)) state.partials.set(descriptor.digest, bytes);
-    },
-  };
+/** A stored manifest's bytes: a blob over 4 MiB is never concatenated, whatever size a descriptor claims. */
+async function readSmall(state: MemoryStoreState, d: Pick<Descriptor, "digest">): Promise<Uint8Array | undefined> {
+  const entry = state.blobs.get(d.digest);
+  return entry && entry.size <= DEFAULT_MAX_MANIFEST_BYTES ? concat(entry) : undefined;
 }
 
 function concat(entry: MemoryBytes): Uint8Array {
@@ -241,12 +241,6 @@ function concat(entry: MemoryBytes): Uint8Array {
     at += chunk.byteLength;
   }
   return out;
-}
-
-function checkSize(descriptor: Descriptor): void {
-  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
-    throw new OciError("INVALID_ARGUMENT", `${descriptor.digest}: size ${descriptor.size} is not a byte count`);
-  }
 }
 
 function notFound(digest: Digest): OciError {

@@ -35,7 +35,7 @@ export async function benchStores(subjects: BenchSubject[], options: BenchOption
   const size = options.size ?? 256 * MiB;
   const rounds = options.rounds ?? 3;
   const bytes = new Uint8Array(size);
-  randomFillSync(bytes); // random: compressible bytes flatter some stores (browser-store-limits.md §8.7)
+  randomFillSync(bytes); // random: compressible bytes flatter some stores (docs/architecture.md §6 item 6)
   const descriptor: Descriptor = { mediaType: "application/octet-stream", digest: await digestOf(bytes), size };
   const rows: BenchRow[] = [];
 

@@ -1,4 +1,4 @@
-// The one conformance suite every Store runs (DESIGN.md §2, aesthetics principle 4): memory, fs on disk, fs on
+// The one conformance suite every Store runs (docs/architecture.md §2, §4 item 4): memory, fs on disk, fs on
 // memfs, IndexedDB under fake-indexeddb and IndexedDB in Chromium all pass the same cases. Capability flags skip
 // cases a set-up cannot express (corrupting stored bytes, reopening); they never fork the suite.
 // Runtime-neutral on purpose (no node: imports): it also runs in a real browser under vitest browser mode.

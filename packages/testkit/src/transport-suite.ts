@@ -1,4 +1,4 @@
-// describeTransport: one conformance suite for every Transport (aesthetics principle 4). It checks the contract of
+// describeTransport: one conformance suite for every Transport (docs/architecture.md §4 item 4). It checks the contract of
 // @toci/spec-types' transport.ts against small loopback servers: round trips of every method, streaming both
 // ways, the retry policy (Retry-After in seconds and as a date, its cap, no retry of POST or of stream bodies),
 // failures mapped to NETWORK / TIMEOUT / ABORTED, redirects that keep Authorization on the same origin and drop

@@ -51,7 +51,7 @@ describe("startRegistry: token auth", () => {
     expect(ping.status).toBe(200);
   });
 
-  it("signs a JWT the way 2.8.2 requires (recipes §3.3)", async () => {
+  it("signs a JWT the way 2.8.2 requires (docs/architecture.md §8)", async () => {
     const { header, claims } = decode(await token(["repository:a/b:pull"]));
     const cert = new X509Certificate(fs.readFileSync(testCertificates().tokenCert));
     expect(header).toMatchObject({ alg: "RS256", kid: libtrustKeyId(cert.publicKey) });

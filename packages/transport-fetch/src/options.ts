@@ -1,7 +1,7 @@
 // The options of fetchTransport: the common ones (retry, timeouts, redirects, warnings, User-Agent) are
 // @toci/spec-types' transport-options.ts, normalised there for every transport; this file adds what only a
 // fetch-based transport has (the fetch to call, the redirect mode, HEAD keep-alive) and normalises it once per
-// transport (aesthetics principle 15): the request path never re-checks `undefined`.
+// transport (docs/architecture.md §4 item 8): the request path never re-checks `undefined`.
 
 import {
   type CommonTransportOptions,

@@ -1,7 +1,7 @@
 // The options of nodeTransport: the common ones (retry, timeouts, redirects, warnings, User-Agent) are
 // @toci/spec-types' transport-options.ts, normalised there for every transport; this file adds what only a Node
 // transport can offer (connection pools, TLS per origin with client certificates, proxies) and normalises it once
-// per transport (aesthetics principle 15): the request path never re-checks `undefined`.
+// per transport (docs/architecture.md §4 item 8): the request path never re-checks `undefined`.
 
 import { Buffer } from "node:buffer";
 import {

@@ -6,7 +6,6 @@ import { credentialsFor, openSession, type RegistryFlags, registryName } from ".
 import { eraseCredentials, storeCredentials } from "../credentials.js";
 import { UsageError } from "../errors.js";
 import type { Run } from "../run.js";
-import { orFail } from "./transfer.js";
 
 /** Asks on the terminal; hides what is typed when `secret`. */
 function prompt(question: string, secret = false): Promise<string> {
@@ -50,8 +49,7 @@ export async function login(run: Run, registryText: string, flags: RegistryFlags
   const session = await openSession(run.out, { ...flags, username, password, passwordStdin: false }, "memory");
   try {
     const registry = await session.registry(host, scheme);
-    session.logger.reset();
-    orFail(session, await registry.ping({ signal: run.signal }), "login");
+    await session.strict(registry).ping({ signal: run.signal });
   } finally {
     await session.close();
   }
@@ -73,9 +71,8 @@ export async function ping(run: Run, registryText: string, flags: RegistryFlags)
   const session = await openSession(run.out, flags, "memory");
   try {
     const registry = await session.registry(host, scheme);
-    session.logger.reset();
     const started = Date.now();
-    orFail(session, await registry.ping({ signal: run.signal }), "ping");
+    await session.strict(registry).ping({ signal: run.signal });
     const ms = Date.now() - started;
     run.out.result({ registry: host, url: registry.url, ok: true, ms }, [`${registry.url} OK (${ms} ms)`]);
   } finally {

@@ -2,11 +2,10 @@
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { Writable } from "node:stream";
-import { type Descriptor, OciError, readAll } from "@toci/spec-types";
+import { readAll } from "@toci/spec-types";
 import { openSession, platform, type RegistryFlags, reference, registryName } from "../context.js";
 import { UsageError } from "../errors.js";
 import type { Run } from "../run.js";
-import { orFail } from "./transfer.js";
 
 export interface PlatformFlags extends RegistryFlags {
   platform?: string;
@@ -17,9 +16,7 @@ export async function tags(run: Run, repoText: string, flags: RegistryFlags): Pr
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    session.logger.reset();
-    const list = await repo.tags({ signal: run.signal });
-    if (list.length === 0 && session.logger.last) throw session.logger.last;
+    const list = await session.strict(repo).tags({ signal: run.signal });
     run.out.result({ repository: repo.reference, tags: list }, list);
   } finally {
     await session.close();
@@ -31,15 +28,13 @@ export async function catalog(run: Run, registryText: string, flags: RegistryFla
   const session = await openSession(run.out, flags, "memory");
   try {
     const registry = await session.registry(host, scheme);
-    session.logger.reset();
     const names: string[] = [];
-    for await (const page of registry.catalog({ signal: run.signal })) {
+    for await (const page of session.strict(registry).catalog({ signal: run.signal })) {
       for (const repo of page) {
         names.push(repo.name);
         run.out.line(repo.name);
       }
     }
-    if (session.logger.last) throw session.logger.last;
     if (run.out.json) run.out.result({ registry: registry.name, repositories: names }, []);
   } finally {
     await session.close();
@@ -52,12 +47,9 @@ export async function resolve(run: Run, refText: string, flags: PlatformFlags): 
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    session.logger.reset();
-    const descriptor = orFail(
-      session,
-      await repo.resolve(ref.digest ?? ref.tag!, { platform: wanted, signal: run.signal }),
-      "resolve",
-    );
+    const descriptor = await session
+      .strict(repo)
+      .resolve(ref.digest ?? ref.tag!, { platform: wanted, signal: run.signal });
     run.out.result({ reference: ref.toString(), ...descriptor }, [descriptor.digest]);
   } finally {
     await session.close();
@@ -70,17 +62,9 @@ export async function manifest(run: Run, refText: string, flags: PlatformFlags):
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    session.logger.reset();
-    const descriptor = orFail(
-      session,
-      await repo.resolve(ref.digest ?? ref.tag!, { platform: wanted, signal: run.signal }),
-      "resolve",
-    );
-    const bytes = orFail(
-      session,
-      await repo.fetch(descriptor, (stream) => readAll(stream, descriptor.size), { signal: run.signal }),
-      "fetch",
-    );
+    const strict = session.strict(repo);
+    const descriptor = await strict.resolve(ref.digest ?? ref.tag!, { platform: wanted, signal: run.signal });
+    const bytes = await strict.fetch(descriptor, (stream) => readAll(stream, descriptor.size), { signal: run.signal });
     if (run.out.json) {
       run.out.result(
         { reference: ref.toString(), descriptor, manifest: JSON.parse(new TextDecoder().decode(bytes)) },
@@ -108,25 +92,19 @@ export async function blob(run: Run, refText: string, flags: BlobFlags): Promise
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    session.logger.reset();
-    const descriptor: Descriptor = orFail(
-      session,
-      await repo.resolveBlob(ref.digest, { signal: run.signal }),
-      "resolve",
-    );
+    const strict = session.strict(repo);
+    const descriptor = await strict.resolveBlob(ref.digest, { signal: run.signal });
     if (flags.output) {
       const temp = `${flags.output}.toci-partial`;
-      const ok = await repo.fetch(
-        descriptor,
-        async (stream) => {
-          await stream.pipeTo(Writable.toWeb(createWriteStream(temp)) as WritableStream<Uint8Array>);
-          return true;
-        },
-        { signal: run.signal },
-      );
-      if (!ok) {
+      try {
+        await strict.fetch(
+          descriptor,
+          (stream) => stream.pipeTo(Writable.toWeb(createWriteStream(temp)) as WritableStream<Uint8Array>),
+          { signal: run.signal },
+        );
+      } catch (error) {
         await rm(temp, { force: true });
-        throw session.logger.last ?? new OciError("BLOB_UNKNOWN", "the blob could not be fetched");
+        throw error;
       }
       await rename(temp, flags.output);
       run.out.result({ reference: ref.toString(), ...descriptor, output: flags.output }, [
@@ -134,15 +112,11 @@ export async function blob(run: Run, refText: string, flags: BlobFlags): Promise
       ]);
     } else {
       // Straight to stdout; the client verifies as it flows and the call fails on a mismatch.
-      const ok = await repo.fetch(
+      await strict.fetch(
         descriptor,
-        async (stream) => {
-          await stream.pipeTo(Writable.toWeb(process.stdout) as WritableStream<Uint8Array>, { preventClose: true });
-          return true;
-        },
+        (stream) => stream.pipeTo(Writable.toWeb(process.stdout) as WritableStream<Uint8Array>, { preventClose: true }),
         { signal: run.signal },
       );
-      if (!ok) throw session.logger.last ?? new OciError("BLOB_UNKNOWN", "the blob could not be fetched");
     }
   } finally {
     await session.close();
@@ -158,11 +132,9 @@ export async function referrers(run: Run, refText: string, flags: ReferrersFlags
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    session.logger.reset();
-    const subject = orFail(session, await repo.resolve(ref.digest ?? ref.tag!, { signal: run.signal }), "resolve");
-    session.logger.reset();
-    const list = await repo.referrers(subject, { artifactType: flags.artifactType, signal: run.signal });
-    if (list.length === 0 && session.logger.last) throw session.logger.last;
+    const strict = session.strict(repo);
+    const subject = await strict.resolve(ref.digest ?? ref.tag!, { signal: run.signal });
+    const list = await strict.referrers(subject, { artifactType: flags.artifactType, signal: run.signal });
     run.out.result(
       { reference: ref.toString(), subject, referrers: list },
       list.map((d) => `${d.digest} ${d.artifactType ?? d.mediaType}`),

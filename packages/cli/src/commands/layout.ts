@@ -21,7 +21,8 @@ async function open(run: Run, flags: LayoutFlags) {
 export async function layoutList(run: Run, flags: LayoutFlags): Promise<void> {
   const { dir, store, warnings } = await open(run, flags);
   const roots = await store.list();
-  const skipped = warnings.last()?.entries ?? [];
+  const last = warnings.last();
+  const skipped = last?.code === "INDEX_ENTRIES_SKIPPED" ? last.entries : [];
   const rows = roots.map((root) => ({
     name: root.annotations?.[ANNOTATION_CONTAINERD_IMAGE_NAME] ?? root.annotations?.[ANNOTATION_REF_NAME] ?? null,
     tag: root.annotations?.[ANNOTATION_REF_NAME] ?? null,

@@ -3,7 +3,7 @@
 import { access } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
 import { type Descriptor, OciError, type TransferEvent } from "@toci/spec-types";
-import { type Credentials, openSession, platform, type RegistryFlags, reference, type Session } from "../context.js";
+import { type Credentials, openSession, platform, type RegistryFlags, reference } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatBytes, formatDuration, type Output } from "../output.js";
 import { TransferView } from "../progress.js";
@@ -66,7 +66,7 @@ function refuseSharedCredentials(
   );
 }
 
-/** The default layout, as DESIGN.md §5 fixes it. */
+/** The default layout (the README's `--store DIR` default). */
 export const DEFAULT_STORE = "./toci-store";
 
 /** Consumes a transfer's events into the view; throws the failure's OciError. */
@@ -83,22 +83,15 @@ async function drive(view: TransferView, events: AsyncIterable<TransferEvent>): 
   if (failure) throw failure;
 }
 
-/** The result a session call gave, or the error the client logged for it. */
-export function orFail<T>(session: Session, value: T | undefined | false, what: string): T {
-  if (value === undefined || value === false) {
-    throw session.logger.last ?? new OciError("NOT_FOUND", `${what} failed`);
-  }
-  return value;
+/** What a transfer's summary says: `<verb> <what>`, the root, and the JSON document's other fields. */
+interface Summary {
+  verb: string;
+  what: string;
+  root: Descriptor;
+  extra: Record<string, unknown>;
 }
 
-function summary(
-  out: Output,
-  view: TransferView,
-  verb: string,
-  what: string,
-  root: Descriptor,
-  extra: Record<string, unknown>,
-): void {
+function summary(out: Output, view: TransferView, { verb, what, root, extra }: Summary): void {
   const size = view.totalBytes;
   const moved = view.transferredBytes;
   const time = view.elapsed;
@@ -138,8 +131,7 @@ export async function pull(run: Run, refText: string, flags: PullFlags): Promise
     let root: Descriptor | undefined;
     if (ref.digest) {
       // By digest: the descriptor first (narrowed to the platform), then the pull; a tag given too names it.
-      session.logger.reset();
-      root = orFail(session, await repo.resolve(ref.digest, { platform: wanted, signal: run.signal }), "resolve");
+      root = await session.strict(repo).resolve(ref.digest, { platform: wanted, signal: run.signal });
       await drive(view, repo.pull(root, { signal: run.signal, onBlob: view.onBlob }));
       if (ref.tag) await session.client.store.tag(root, `${ref.name}:${ref.tag}`);
     } else {
@@ -148,10 +140,11 @@ export async function pull(run: Run, refText: string, flags: PullFlags): Promise
       if (!root)
         throw new OciError("STORE", `the layout has no root named ${repo.reference}:${ref.tag} after the pull`);
     }
-    summary(out, view, "pulled", `${ref}${wanted ? ` (${wanted})` : ""} into ${flags.store ?? DEFAULT_STORE}`, root, {
-      reference: ref.toString(),
-      platform: wanted ?? null,
-      store: dir,
+    summary(out, view, {
+      verb: "pulled",
+      what: `${ref}${wanted ? ` (${wanted})` : ""} into ${flags.store ?? DEFAULT_STORE}`,
+      root,
+      extra: { reference: ref.toString(), platform: wanted ?? null, store: dir },
     });
   } finally {
     await session.close();
@@ -192,7 +185,7 @@ export async function push(run: Run, refText: string, flags: PushFlags): Promise
     const tag = ref.tag;
     await drive(view, repo.push(root, { tag, signal: run.signal, onBlob: view.onBlob }));
     const target = tag ? `${repo.reference}:${tag}` : `${repo.reference}@${root.digest}`;
-    summary(out, view, "pushed", target, root, { reference: target, store: dir });
+    summary(out, view, { verb: "pushed", what: target, root, extra: { reference: target, store: dir } });
   } finally {
     await session.close();
   }
@@ -213,12 +206,9 @@ export async function copy(run: Run, srcText: string, dstText: string, flags: Co
   try {
     const srcRepo = (await session.registry(src.registry, undefined, fromCredentials)).repo(src.repository);
     const dstRepo = (await session.registry(dst.registry, undefined, toCredentials)).repo(dst.repository);
-    session.logger.reset();
-    const root = orFail(
-      session,
-      await srcRepo.resolve(src.digest ?? src.tag!, { platform: wanted, signal: run.signal }),
-      "resolve",
-    );
+    const root = await session
+      .strict(srcRepo)
+      .resolve(src.digest ?? src.tag!, { platform: wanted, signal: run.signal });
     const tag = dst.tag ?? (dst.digest ? undefined : src.tag);
     if (dst.digest && dst.digest !== root.digest) {
       throw new UsageError(`the destination digest ${dst.digest} is not the source's ${root.digest}`);
@@ -226,10 +216,11 @@ export async function copy(run: Run, srcText: string, dstText: string, flags: Co
     const view = await TransferView.open(out, "copy");
     await drive(view, session.client.copy(srcRepo, root, dstRepo, { tag, signal: run.signal, onBlob: view.onBlob }));
     const target = tag ? `${dstRepo.reference}:${tag}` : `${dstRepo.reference}@${root.digest}`;
-    summary(out, view, "copied", `${src} → ${target}`, root, {
-      source: src.toString(),
-      reference: target,
-      platform: wanted ?? null,
+    summary(out, view, {
+      verb: "copied",
+      what: `${src} → ${target}`,
+      root,
+      extra: { source: src.toString(), reference: target, platform: wanted ?? null },
     });
   } finally {
     await session.close();

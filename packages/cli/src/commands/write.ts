@@ -12,6 +12,7 @@ import {
   describe,
   EMPTY_DESCRIPTOR,
   EMPTY_JSON,
+  isOciError,
   isValidMediaType,
   OCI_MANIFEST,
   type TransferEvent,
@@ -22,7 +23,6 @@ import { UsageError } from "../errors.js";
 import { formatBytes } from "../output.js";
 import { TransferView } from "../progress.js";
 import type { Run } from "../run.js";
-import { orFail } from "./transfer.js";
 
 export interface AttachFlags extends RegistryFlags {
   artifactType: string;
@@ -69,8 +69,7 @@ export async function attach(run: Run, refText: string, files: string[], flags: 
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    session.logger.reset();
-    const subject = orFail(session, await repo.resolve(ref.digest ?? ref.tag!, { signal: run.signal }), "resolve");
+    const subject = await session.strict(repo).resolve(ref.digest ?? ref.tag!, { signal: run.signal });
     const view = await TransferView.open(run.out, "attach");
     try {
       // The blobs straight from the files (a Blob can be re-read, so an upload can resume), then the manifest.
@@ -125,18 +124,17 @@ export async function remove(run: Run, refText: string, flags: RegistryFlags): P
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    session.logger.reset();
-    let target = await repo.resolve(ref.digest ?? ref.tag!, { signal: run.signal });
-    if (!target && ref.digest && session.logger.last?.code === "MANIFEST_UNKNOWN") {
+    const strict = session.strict(repo);
+    const descriptor = await strict.resolve(ref.digest ?? ref.tag!, { signal: run.signal }).catch((error: unknown) => {
       // Not a manifest: maybe a blob.
-      session.logger.reset();
-      target = await repo.resolveBlob(ref.digest, { signal: run.signal });
-    }
-    const descriptor = orFail(session, target, "resolve");
+      if (ref.digest && isOciError(error) && error.code === "MANIFEST_UNKNOWN") {
+        return strict.resolveBlob(ref.digest, { signal: run.signal });
+      }
+      throw error;
+    });
     // By digest, as oras and crane do: distribution (2.8.2 included) deletes manifests, not tags, so every tag
     // pointing at this manifest goes with it.
-    session.logger.reset();
-    orFail(session, await repo.delete(descriptor, { signal: run.signal }), "delete");
+    await strict.delete(descriptor, { signal: run.signal });
     run.out.result({ reference: ref.toString(), deleted: descriptor }, [
       `deleted ${repo.reference}@${descriptor.digest}`,
     ]);

@@ -14,6 +14,7 @@ import {
   toOciError,
 } from "@toci/spec-types";
 import type { Logger } from "../logger.js";
+import { Abilities } from "./abilities.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { sameOrigin } from "./url.js";
 
@@ -34,25 +35,10 @@ export interface RegistryRequest {
   signal?: AbortSignal;
 }
 
-/**
- * What a registry has shown it can and cannot do, learnt once and reused for the client's life (instead of probing
- * on every call, as every peer client does: anchors.md §6 item 5).
- */
-export interface RegistryAbilities {
-  /** Whether `GET /v2/<name>/referrers/<digest>` exists (false after a 404 that is not a JSON error). */
-  referrersApi?: boolean;
-  /** The largest request body accepted, learnt from a 413 (GHCR: 4 MiB). */
-  maxRequestBytes?: number;
-  /** Whether chunked PATCH uploads failed here, so uploads go monolithic. */
-  chunkedBroken?: boolean;
-  /** Whether `?tag=` on a manifest PUT by digest is honoured (OCI-Tag in the answer). */
-  multiTag?: boolean;
-}
-
 export class RegistryHttp {
   readonly base: URL;
   /** What this registry showed it can do. */
-  readonly abilities: RegistryAbilities = {};
+  readonly abilities = new Abilities();
   readonly #transport: Transport;
   readonly #auth: Authenticator;
   readonly #logger: Logger;

@@ -1,6 +1,6 @@
 // The Link header (RFC 8288) of paginated tag and catalog lists (distribution-spec "Listing Tags": follow
 // `rel="next"`). Several links may share one header; URLs may be relative; parameters may be quoted or not and in
-// any case. koci's greedy regex broke on all of these (koci.md §5.4 item 24).
+// any case. koci's greedy regex broke on all of these.
 
 /** The target of the first `rel="next"` link, resolved against `base`, or undefined. Never throws. */
 export function nextLink(header: string | null | undefined, base: string): string | undefined {

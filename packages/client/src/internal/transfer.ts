@@ -24,7 +24,8 @@ export interface TransferReporter {
   readonly signal: AbortSignal;
 }
 
-type Work = (reporter: TransferReporter) => Promise<void>;
+/** The work of a transfer, reporting through its reporter. */
+export type Work = (reporter: TransferReporter) => Promise<void>;
 
 /** The caller's per-blob callback (`onBlob` of pull, push and copy), when it gave one. */
 export type OnBlob = ((descriptor: Descriptor, bytes: number) => void) | undefined;

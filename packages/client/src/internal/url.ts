@@ -41,3 +41,13 @@ export function registryBase(input: string, options: { plainHttp?: boolean } = {
 export function sameOrigin(a: string | URL, b: string | URL): boolean {
   return new URL(a).origin === new URL(b).origin;
 }
+
+/**
+ * Whether a URL the registry gave us (an upload Location, a pagination Link) is on the registry's own origin,
+ * where credentials go, yet outside its API root (`/v2/`, or `/prefix/v2/`): following it would aim the
+ * credentials at another application on the same host (`/admin/…`, or `..` segments climbing out of `/v2/`).
+ */
+export function escapesApi(url: URL, base: URL): boolean {
+  const root = new URL("v2/", base.href.endsWith("/") ? base.href : `${base.href}/`).pathname;
+  return url.origin === base.origin && !url.pathname.startsWith(root);
+}

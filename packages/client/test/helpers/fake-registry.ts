@@ -15,6 +15,8 @@ export interface FakeRegistryOptions {
   /** Seconds a token lives (expires_in). */
   expiresIn?: number;
   tagsPageSize?: number;
+  /** Tag pages without a Link header (a client must ask again with `last=` after a full page). */
+  noLink?: boolean;
   omitDigestOnHead?: boolean;
 }
 
@@ -138,7 +140,8 @@ export function fakeRegistry(options: FakeRegistryOptions = {}) {
       const start = last ? all.indexOf(last) + 1 : 0;
       const page = all.slice(start, start + size);
       const headers: Record<string, string> = {};
-      if (start + size < all.length) headers.link = `</v2/${repo}/tags/list?n=${size}&last=${page.at(-1)}>; rel="next"`;
+      if (start + size < all.length && !options.noLink)
+        headers.link = `</v2/${repo}/tags/list?n=${size}&last=${page.at(-1)}>; rel="next"`;
       return json({ name: repo, tags: all.length ? page : null }, { headers });
     }
     if (kind === "manifests") {

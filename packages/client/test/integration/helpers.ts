@@ -13,15 +13,21 @@ export function registries(): Record<"plain" | "htpasswd" | "token" | "tls", Reg
 
 export interface TestLogger extends Logger {
   errors: Array<{ message: string; code: string | undefined }>;
+  /** The warnings' messages (what the client refused to do, among others). */
+  warnings: string[];
 }
 
 export function testLogger(): TestLogger {
   const errors: TestLogger["errors"] = [];
+  const warnings: string[] = [];
   return {
     errors,
+    warnings,
     debug() {},
     info() {},
-    warn() {},
+    warn(message) {
+      warnings.push(message);
+    },
     error(message, fields) {
       errors.push({ message, code: (fields?.error as { code?: string } | undefined)?.code });
     },

@@ -350,6 +350,25 @@ describe("a registry that points elsewhere", () => {
     await client.close();
   });
 
+  // Issue 19: the origin check alone let a Link to another application on the registry's host (same origin, outside
+  // /v2/) take the registry's credentials there, as upload Locations may not.
+  it("a tags Link outside /v2/ on the registry's own origin is not followed with credentials", async () => {
+    registry.route = (req, res) => {
+      if (req.url?.includes("/tags/list")) {
+        res.writeHead(200, { "content-type": "application/json", link: '</admin/secret?last=a>; rel="next"' });
+        res.end(JSON.stringify({ name: "a/b", tags: ["a"] }));
+      } else if (req.url?.startsWith("/admin")) {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ tags: ["secret"] }));
+      }
+    };
+    const { client, repo, logger } = await setup();
+    const tags = await repo.tags();
+    expect(tags).toEqual(["a"]);
+    expect(registry.requests.filter((r) => r.url.startsWith("/admin"))).toEqual([]);
+    expect(logger.warnings.join("\n")).toMatch(/outside the registry's API/);
+    await client.close();
+  });
+
   it.each([
     ["another scheme", () => "file:///etc/passwd"],
     ["another origin", () => `${elsewhere.url}/v2/a/b/blobs/uploads/1`],

@@ -1,4 +1,4 @@
-// Node: node:crypto runs at ~1.5 GB/s here, about 4x hash-wasm (reference/toolchain.md §7). This is the one file
+// Node: node:crypto runs at ~1.5 GB/s here, about 4x hash-wasm (docs/architecture.md §6 item 3). This is the one file
 // of spec-types that may import a Node builtin; package.json "imports" picks it under the "node" condition.
 import { createHash as nodeCreateHash } from "node:crypto";
 import type { HashAlgorithm, Hasher } from "../hasher.js";

@@ -1,5 +1,5 @@
-// Browsers and other runtimes: WebCrypto cannot hash a stream incrementally, so hash-wasm does (~350 MB/s, about a
-// quarter of node:crypto's speed). hash-wasm is an optional peer dependency: Node never loads this file (the
+// Browsers and other runtimes: WebCrypto cannot hash a stream incrementally, so hash-wasm does (~350 MB/s here,
+// docs/architecture.md §6 item 3). hash-wasm is an optional peer dependency: Node never loads this file (the
 // "node" condition of "#hasher" picks node:crypto), so Node installs do without its 2 MB; a browser app installs
 // it beside @toci/spec-types. It is imported on first use (through hash-wasm-sha2.ts), so a missing install is a
 // clear OciError, not a bare module-resolution failure (bundlers report it at build time already).

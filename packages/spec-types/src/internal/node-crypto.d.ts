@@ -1,5 +1,5 @@
 // The few lines of node:crypto that the Node hasher uses, declared here so that spec-types compiles without
-// @types/node: the package is runtime-neutral, and this one file is the Node-specific exception (DESIGN.md §2).
+// @types/node: the package is runtime-neutral, and this one file is the Node-specific exception (docs/architecture.md §1).
 declare module "node:crypto" {
   interface NodeHash {
     update(data: Uint8Array): NodeHash;

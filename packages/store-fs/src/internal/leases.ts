@@ -4,11 +4,13 @@
 // always has everything under it). Until then nothing in index.json reaches those blobs, and a `toci layout gc` run
 // meanwhile by another process would delete them: the pull would then name a root whose blobs are gone. So every
 // blob a store instance commits, or finds present, is leased first, in `ingest/leases/<pid>-<random>` (a first line
-// `host <hostname>`, then one line `<digest> <epoch ms>` each), and gc() keeps what the leases of other live
-// processes name (containerd's leases do the same job). A lease ends with its process, or after `ttl`, so that a
-// long-running process cannot pin blobs for ever. A pid says whether a process lives only on its own host (as for
-// the index lock, lock.ts): the leases of another host (a layout on NFS, a volume shared by containers) are judged
-// by their age alone. A process's own leases do not bind its own gc(): it knows what it
+// `host <hostname>`, a second `process <start> <boot>` where the platform says (liveness.ts), then one line
+// `<digest> <epoch ms>` each), and gc() keeps what the leases of other live processes name (containerd's leases do
+// the same job). A lease ends with its process, or after `ttl`, so that a long-running process cannot pin blobs for
+// ever. A process is judged alive only on its own host (as for the index lock, lock.ts), by liveness.ts: a zombie
+// or a process that reused the pid is not the lease's holder. The leases of another host (a layout on NFS, a
+// volume shared by containers) are judged by their age alone. An earlier toci, which wrote no `process` line, is
+// judged by its pid and the file's age; it reads the `process` line as an expired lease. A process's own leases do not bind its own gc(): it knows what it
 // runs (and a pull, a root removed, then gc in one process must free the blobs).
 //
 // The lease is written before the blob is looked at or renamed into place, so a gc that read the leases before it
@@ -18,7 +20,9 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { errorCode, type FsFileHandle, type FsPromises } from "../fs-api.js";
-import { processAlive } from "../lock.js";
+import { APPEND_FLAGS } from "./files.js";
+import { identity, ownIdentity, processLives } from "./liveness.js";
+import { readSmall } from "./read-small.js";
 
 /** Past this many lines more than the lease holds, the file is rewritten with one line per digest. */
 const COMPACT_SLACK = 1024;
@@ -38,7 +42,9 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
   const own = `${process.pid}-${randomBytes(6).toString("hex")}`;
   const path = join(dir, own);
   const host = hostname();
-  const header = `host ${host}\n`;
+  const me = ownIdentity();
+  const header = `host ${host}\nprocess ${me.start ?? "-"} ${me.boot ?? "-"}\n`;
+  const HEADER_LINES = 2;
   const held = new Map<string, number>();
   let lines = 0;
   let handle: FsFileHandle | undefined;
@@ -49,7 +55,7 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
     let text = line;
     if (!handle) {
       await fs.mkdir(dir, { recursive: true });
-      handle = await fs.open(path, "a");
+      handle = await fs.open(path, APPEND_FLAGS);
       // A new file (the first lease, or after a release) starts with its host; a compacted one already has it.
       if (lines === 0) text = header + text;
     }
@@ -74,7 +80,7 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
     await handle?.close().catch(() => {});
     handle = undefined;
     await fs.rename(tmp, path);
-    lines = held.size + 1;
+    lines = held.size + HEADER_LINES;
   };
 
   return {
@@ -109,44 +115,86 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
       return queue;
     },
 
-    async heldByOthers(now) {
-      const out = new Set<string>();
-      let names: string[];
-      try {
-        names = await fs.readdir(dir);
-      } catch (error) {
-        if (errorCode(error) === "ENOENT") return out;
-        throw error;
-      }
-      for (const name of names) {
-        const match = /^(\d+)-[a-f0-9]+(\.tmp)?$/.exec(name);
-        if (!match || name === own || name === `${own}.tmp`) continue;
-        const file = join(dir, name);
-        const stats = await fs.stat(file).catch(() => undefined);
-        if (!stats || stats.size > MAX_LEASE_FILE) continue;
-        const text = new TextDecoder().decode(await fs.readFile(file).catch(() => new Uint8Array()));
-        const lines = text.split("\n");
-        const owner = /^host (.*)$/.exec(lines[0] ?? "")?.[1];
-        // The pid says whether its process lives only on this host; an unknown host's leases age out instead.
-        const dead = owner === host && !processAlive(Number(match[1]));
-        if (dead || match[2]) {
-          // A dead process's leases end with it; a `.tmp` is a compaction that never finished (its process renames
-          // it over the lease file, or dies): neither binds, and a dead one's files are removed.
-          if (dead) await fs.unlink(file).catch(() => {});
-          continue;
-        }
-        let live = false;
-        for (const line of lines.slice(1)) {
-          const [digest, at] = line.split(" ");
-          if (digest && now - Number(at) < ttl) {
-            out.add(digest);
-            live = true;
-          }
-        }
-        // Another host's file whose every lease expired is not coming back to life: remove it.
-        if (!live && owner !== host && stats.mtimeMs < now - ttl) await fs.unlink(file).catch(() => {});
-      }
-      return out;
-    },
+    heldByOthers: (now) => othersLeases(fs, { dir, own, host, ttl }, now),
   };
+}
+
+/** Where the leases are, whose they are, and how long they last. */
+interface LeaseScope {
+  dir: string;
+  /** This store's lease file name. */
+  own: string;
+  host: string;
+  ttl: number;
+}
+
+/** The digests other live processes hold leases on (expired ones aside); removes the files of dead processes. */
+async function othersLeases(fs: FsPromises, scope: LeaseScope, now: number): Promise<Set<string>> {
+  const { dir, own, host, ttl } = scope;
+  const out = new Set<string>();
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return out;
+    throw error;
+  }
+  for (const name of names) {
+    const match = /^(\d+)-[a-f0-9]+(\.tmp)?$/.exec(name);
+    if (!match || name === own || name === `${own}.tmp`) continue;
+    const file = join(dir, name);
+    const lease = await readLease(fs, file);
+    if (!lease) continue;
+    // Whether its process lives can be known only on this host; an unknown host's leases age out instead.
+    const holder = identity(match[1], lease.start, lease.boot);
+    const dead = lease.host === host && (!holder || !processLives(holder, lease.mtimeMs));
+    if (dead || match[2]) {
+      // A dead process's leases end with it; a `.tmp` is a compaction that never finished (its process renames
+      // it over the lease file, or dies): neither binds, and a dead one's files are removed.
+      if (dead) await fs.unlink(file).catch(() => {});
+      continue;
+    }
+    let live = false;
+    for (const [digest, at] of lease.entries) {
+      if (now - at < ttl) {
+        out.add(digest);
+        live = true;
+      }
+    }
+    // Another host's file whose every lease expired is not coming back to life: remove it.
+    if (!live && lease.host !== host && lease.mtimeMs < now - ttl) await fs.unlink(file).catch(() => {});
+  }
+  return out;
+}
+
+/** A lease file as read: its host, its process's identity where it says, its entries, and when it was written. */
+interface LeaseFile {
+  host: string | undefined;
+  start: string | undefined;
+  boot: string | undefined;
+  entries: [digest: string, at: number][];
+  mtimeMs: number;
+}
+
+/** Reads a lease file; undefined when it is not a regular file, is too big, or went away. */
+async function readLease(fs: FsPromises, file: string): Promise<LeaseFile | undefined> {
+  let text: string;
+  let mtimeMs: number;
+  try {
+    mtimeMs = (await fs.lstat(file)).mtimeMs;
+    const bytes = await readSmall(fs, file, MAX_LEASE_FILE);
+    if (!bytes) return undefined;
+    text = new TextDecoder().decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const lines = text.split("\n");
+  const host = /^host (.*)$/.exec(lines[0] ?? "")?.[1];
+  const process = /^process (\S+) (\S+)$/.exec(lines[1] ?? "");
+  const entries: [string, number][] = [];
+  for (const line of lines.slice(process ? 2 : 1)) {
+    const [digest, at] = line.split(" ");
+    if (digest && at) entries.push([digest, Number(at)]);
+  }
+  return { host, start: process?.[1], boot: process?.[2], entries, mtimeMs };
 }

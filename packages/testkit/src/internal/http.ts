@@ -1,5 +1,5 @@
 // A small node:http(s) client for the harness itself (readiness probes, the direct pusher, the proxy's own
-// upstream calls). Node's fetch cannot take a CA per call (recipes §4), node:https can.
+// upstream calls). Node's fetch cannot take a CA per call (docs/architecture.md §8), node:https can.
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";

@@ -1,4 +1,4 @@
-// The faults real registries inject (spec-checklist §3), as actions for `proxy.on(match, ...actions)`.
+// The faults real registries inject (docs/architecture.md §7), as actions for `proxy.on(match, ...actions)`.
 import type { OutgoingHttpHeaders } from "node:http";
 import type { BodyFilter, FaultAction, ResponseHead } from "./types.js";
 

@@ -1,7 +1,7 @@
 // The second origin that blob GETs are redirected to, like a registry's S3/CDN storage: another loopback port
 // (so another origin even on the same host), serving blobs it fetches from the registry with the credentials
 // of the redirected request, as a presigned URL would. It records whether an Authorization header reached it:
-// a client must never send one here (DESIGN §4, oras-go GHSA-vh4v-2xq2-g5cg).
+// a client must never send one here (docs/architecture.md §7, oras-go GHSA-vh4v-2xq2-g5cg).
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage } from "node:http";
 import { close, listen } from "../internal/listen.js";

@@ -1,9 +1,9 @@
 // CORS for browser tests: distribution 2.8.2 cannot serve a page on another origin once auth is on (its
-// preflights get 401, recipes §6), so the proxy and its blob origin can answer preflights themselves and add
+// preflights get 401, docs/architecture.md §7), so the proxy and its blob origin can answer preflights themselves and add
 // CORS headers to every response. The Origin is echoed (a redirected request carries `Origin: null`).
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 
-/** Response headers a registry client must be able to read (recipes §6, spec-checklist §3.11). */
+/** Response headers a registry client must be able to read (docs/architecture.md §7). */
 const EXPOSED = [
   "Docker-Content-Digest",
   "Docker-Upload-UUID",

@@ -1,5 +1,5 @@
-// A scriptable HTTP proxy in front of a real registry that injects what real registries do (DESIGN §6,
-// spec-checklist §3). Bodies stream through in both directions (never buffered whole, manifests excepted when
+// A scriptable HTTP proxy in front of a real registry that injects what real registries do (docs/architecture.md
+// §7). Bodies stream through in both directions (never buffered whole, manifests excepted when
 // the referrers emulation needs them), the Host header is kept so upload `Location`s point back at the proxy,
 // and every request is recorded.
 import fs from "node:fs";

@@ -1,5 +1,5 @@
 // Tag and catalog pagination with `Link` (distribution-spec "Listing Tags", "Catalog"). distribution 2.8.2
-// ignores `n`/`last` on tags/list and returns everything unsorted (recipes §5.6), so the proxy fetches the whole
+// ignores `n`/`last` on tags/list and returns everything unsorted (docs/architecture.md §7), so the proxy fetches the whole
 // list and pages it itself: sorted, at most `n` (and at most `pageSize`) per page, `Link` to the next page.
 import type { FaultAction, FaultContext } from "./types.js";
 

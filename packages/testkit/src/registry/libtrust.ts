@@ -1,4 +1,4 @@
-// The libtrust key ID that distribution 2.8 matches against a JWT's `kid` (recipes §3.3): SHA-256 of the DER
+// The libtrust key ID that distribution 2.8 matches against a JWT's `kid` (docs/architecture.md §8): SHA-256 of the DER
 // SubjectPublicKeyInfo, first 240 bits, base32 (RFC 4648, no padding), 12 groups of 4 joined by ":".
 // An RFC 7638 JWK thumbprint is NOT accepted by the registry.
 import { createHash, type KeyObject } from "node:crypto";

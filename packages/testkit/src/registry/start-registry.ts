@@ -27,7 +27,7 @@ export interface StartRegistryOptions {
   clientCa?: boolean;
   /** `storage.delete.enabled`; when false, DELETE answers 405 UNSUPPORTED. @default true */
   deleteEnabled?: boolean;
-  /** Extra environment for the registry process; every config key has a `REGISTRY_*` variable (recipes §1). */
+  /** Extra environment for the registry process; every config key has a `REGISTRY_*` variable. */
   env?: Record<string, string>;
   /** The test user of htpasswd and token modes. @default "testuser" / "testpassword" */
   username?: string;
@@ -84,7 +84,7 @@ export interface RunningRegistry extends RegistryInfo {
 
 const DEFAULT_USER = "testuser";
 const DEFAULT_PASSWORD = "testpassword";
-/** bcrypt of "testpassword" (cost 10), used when apache2-utils' htpasswd is missing (recipes §2). */
+/** bcrypt of "testpassword" (cost 10), used when apache2-utils' htpasswd is missing. */
 const FALLBACK_HTPASSWD = "testuser:$2b$10$wFLWC11G4/LuiNGiuDqLpOJbEFOVtpEVtIV9qYTdQVbocUI1T.39S\n";
 
 /** Starts a registry. Throws with an install hint when `docker-registry` is not installed. */

@@ -1,5 +1,5 @@
 // A token server for distribution's "token" auth (Docker token spec + its OAuth2 variant), in-process, no deps.
-// The JWT is what distribution 2.8.2 accepts (recipes §3.3): RS256, `kid` = libtrust key ID of the signing cert's
+// The JWT is what distribution 2.8.2 accepts (docs/architecture.md §8): RS256, `kid` = libtrust key ID of the signing cert's
 // key (or `x5c`, standard base64 DER), `iss` = issuer, `aud` = service AS A STRING, integer `exp`/`nbf`/`iat`,
 // `access` = [{ type, name, actions }].
 //

@@ -4,10 +4,10 @@
 //   2. On 401, read WWW-Authenticate: Basic → retry with Basic; Bearer → get a token for the request's scopes merged
 //      with the challenge's (GET realm?service&scope with Basic credentials, or a refresh-token POST), retry once.
 //   3. Cache the token per (realm, service, scopes) until shortly before `expires_in`; one token request in flight
-//      per key; a token the registry refuses is dropped and fetched again (koci never recovered: koci.md §5.4).
+//      per key; a token the registry refuses is dropped and fetched again (koci never recovered from one).
 // Credentials are bound to the registry origin: the caller only asks for headers for URLs on that origin, the realm
 // never receives Basic credentials over plain HTTP unless it is loopback or the caller allowed it, and an https
-// registry never hands credentials to an http realm (reference/spec-checklist.md §3.6).
+// registry never hands credentials to an http realm (docs/architecture.md §7).
 
 import type { Transport } from "@toci/spec-types";
 import { OciError, readAll } from "@toci/spec-types";

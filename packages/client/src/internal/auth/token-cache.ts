@@ -1,6 +1,6 @@
-// Tokens per (realm, service, scope set), with expiry and one in-flight request per key (aesthetics principle 17,
+// Tokens per (realm, service, scope set), with expiry and one in-flight request per key (docs/architecture.md §4,
 // after oras-go's auth cache): a pull of 200 layers in parallel asks the token server once, not 200 times. koci
-// cached tokens forever and could never recover from an expired one (koci.md §5.4 item 4).
+// cached tokens forever and could never recover from an expired one.
 import { scopesCover } from "./scope.js";
 
 interface Entry {

@@ -1,34 +1,66 @@
 // Pull: resolve the root, walk its graph, download the blobs the store lacks concurrently (resuming partials),
-// then commit manifests children-first and name the root last, so that a root in the store always has everything
-// under it (koci reported success before index.json was written: koci.md §2.2.6).
-import { type Descriptor, isSourceRecorder, type PlatformMatcher, writeBlob } from "@toci/spec-types";
-import type { RegistryContext } from "../context.js";
-import { limiter } from "../limiter.js";
-import { fetchManifestBytes, type ManifestCache } from "../manifests.js";
-import { blobReport, notifyBlob, type OnBlob, type TransferReporter } from "../transfer.js";
+// then commit manifests children first and name the root last, so that a root in the store always has everything
+// under it (a root named before its blobs are in would be a broken image to whoever reads the layout meanwhile).
+import {
+  type Descriptor,
+  isManifestOrIndexMediaType,
+  isSourceRecorder,
+  isTag,
+  type PlatformMatcher,
+  writeBlob,
+} from "@toci/spec-types";
+import { checkDescriptor } from "../checks.js";
+import { readStored, walkGraph } from "../graph.js";
+import { type Limit, limiter } from "../limiter.js";
+import type { Remote } from "../remote.js";
+import { blobReport, notifyBlob, type OnBlob, type TransferReporter, type Work } from "../transfer.js";
 import { downloadBlob } from "./download.js";
-import { readStored, walkGraph } from "./graph.js";
 
-export interface PullPlan {
-  repository: string;
-  root: Descriptor;
+/** What to pull. */
+export interface PullRequest {
+  /** A tag or digest, or a descriptor. */
+  reference: string | Descriptor;
+  /** With an index: only its first manifest for this platform, named (by a tag) instead of the index. */
   platform: PlatformMatcher | undefined;
-  /** The full reference to name the root with in the store (`host/repo:tag`), when pulled by tag. */
-  tagAs: string | undefined;
-  cache: ManifestCache;
   /** Per-blob progress for the caller. */
-  onBlob?: OnBlob;
+  onBlob: OnBlob;
 }
 
-export async function runPull(context: RegistryContext, plan: PullPlan, reporter: TransferReporter): Promise<void> {
-  const { store, options } = context;
+/** The work of `repo.pull`: the root, narrowed to the platform, then everything under it. */
+export function pullWork(remote: Remote, request: PullRequest): Work {
+  return (reporter) =>
+    remote.run(reporter.signal, async (signal) => {
+      const { reference, platform } = request;
+      let root: Descriptor;
+      if (typeof reference === "string") {
+        root = await remote.resolve(reference, platform, signal);
+      } else {
+        checkDescriptor(reference);
+        // An index narrowed to the platform's manifest, so the store never holds an index missing children.
+        root =
+          platform && isManifestOrIndexMediaType(reference.mediaType)
+            ? await remote.narrow(reference, platform, signal)
+            : reference;
+      }
+      const tagAs = typeof reference === "string" && isTag(reference) ? `${remote.reference}:${reference}` : undefined;
+      await pullGraph(remote, { root, tagAs, onBlob: request.onBlob }, { ...reporter, signal });
+    });
+}
+
+/** A root, everything under it, and the name it gets in the store. */
+interface PullPlan {
+  root: Descriptor;
+  /** The full reference to name the root with in the store (`host/repo:tag`), when pulled by tag. */
+  tagAs: string | undefined;
+  onBlob: OnBlob;
+}
+
+async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferReporter): Promise<void> {
+  const { store, options } = remote;
   const { signal } = reporter;
   const limit = limiter(options.concurrency);
   const stored = new Set<string>();
-  const recorder = isSourceRecorder(store) ? store : undefined;
-
   const graph = await walkGraph(plan.root, {
-    platform: plan.platform,
     maxManifestBytes: options.maxManifestBytes,
     limit,
     read: async (descriptor) => {
@@ -38,45 +70,57 @@ export async function runPull(context: RegistryContext, plan: PullPlan, reporter
         stored.add(descriptor.digest);
         bytes = await readStored(store, descriptor, options.maxManifestBytes);
       } else {
-        bytes = await fetchManifestBytes(context, plan.repository, descriptor, plan.cache, signal);
+        bytes = await remote.manifest(descriptor, signal);
         reporter.addTransferred(bytes.byteLength);
       }
       reporter.addDone(descriptor.size);
       return bytes;
     },
   });
-
-  for (const blob of graph.blobs) reporter.addTotal(blob.size);
-  // Fail fast, but settle: the first failure stops the other downloads (they close their ingests and keep their
-  // partials for a rerun), and the pull ends only once they have, so nothing writes into the store after the
-  // `failed` event (a caller may delete the store or close the client as soon as it sees it).
-  const stop = new AbortController();
-  const blobSignal = AbortSignal.any([signal, stop.signal]);
-  let failure: { error: unknown } | undefined;
-  await Promise.allSettled(
-    graph.blobs.map((blob) =>
-      limit(async () => {
-        if (blobSignal.aborted) return;
-        if (await store.exists(blob)) {
-          reporter.addDone(blob.size);
-          notifyBlob(plan.onBlob, blob, blob.size);
-          return;
-        }
-        await downloadBlob(context, plan.repository, blob, blobReport(reporter, plan.onBlob, blob), blobSignal);
-        // Remember where the blob came from: a later push to another repository of this registry can mount it.
-        if (recorder) await recorder.recordSource(blob.digest, `${context.name}/${plan.repository}`).catch(() => {});
-      }).catch((error: unknown) => {
-        failure ??= { error };
-        stop.abort(error);
-      }),
-    ),
-  );
-  if (failure) throw failure.error;
-
+  await downloadAll(remote, { blobs: graph.blobs, limit, onBlob: plan.onBlob }, reporter);
   // Children before parents, the root last: a manifest is visible only once everything it references is.
   for (const { descriptor, bytes } of graph.manifests) {
     if (signal.aborted) return;
     if (!stored.has(descriptor.digest)) await writeBlob(store, descriptor, bytes);
   }
   if (plan.tagAs !== undefined) await store.tag(plan.root, plan.tagAs);
+}
+
+/**
+ * The blobs the store lacks, concurrently. Fail fast, but settle: the first failure stops the other downloads
+ * (they close their ingests and keep their partials for a rerun), and this ends only once they have, so nothing
+ * writes into the store after the `failed` event (a caller may delete the store or close the client on seeing it).
+ */
+async function downloadAll(
+  remote: Remote,
+  work: { blobs: Descriptor[]; limit: Limit; onBlob: OnBlob },
+  reporter: TransferReporter,
+): Promise<void> {
+  const { store } = remote;
+  const recorder = isSourceRecorder(store) ? store : undefined;
+  for (const blob of work.blobs) reporter.addTotal(blob.size);
+  const stop = new AbortController();
+  const signal = AbortSignal.any([reporter.signal, stop.signal]);
+  let failure: { error: unknown } | undefined;
+  await Promise.allSettled(
+    work.blobs.map((blob) =>
+      work
+        .limit(async () => {
+          if (signal.aborted) return;
+          if (await store.exists(blob)) {
+            reporter.addDone(blob.size);
+            notifyBlob(work.onBlob, blob, blob.size);
+            return;
+          }
+          await downloadBlob(remote, blob, blobReport(reporter, work.onBlob, blob), signal);
+          // Remember where the blob came from: a later push to another repository of this registry can mount it.
+          if (recorder) await recorder.recordSource(blob.digest, remote.reference).catch(() => {});
+        })
+        .catch((error: unknown) => {
+          failure ??= { error };
+          stop.abort(error);
+        }),
+    ),
+  );
+  if (failure) throw failure.error;
 }

@@ -1,7 +1,8 @@
-// The graph under a root: manifests and indexes (OCI and Docker, nested) down to configs and layers. Each manifest
-// is read from the store when it is there, else fetched by digest, verified and capped before it is parsed, and
-// parsed with the media type its parent declared (a manifest claiming another type is refused). Blobs are
-// de-duplicated by digest (koci counted and locked on whole descriptors: koci.md §5.4 item 16).
+// The graph under a root, walked the same way by pull, push and copy: manifests and indexes (OCI and Docker,
+// nested) down to configs and layers. Each manifest is read through the caller's `read` (the store, or the registry:
+// verified and capped before it is parsed), and parsed with the media type its parent declared (a manifest claiming
+// another type is refused). Blobs are de-duplicated by digest, not by whole descriptor: two descriptors of one blob
+// that differ in annotations are one download.
 import {
   type Descriptor,
   formatPlatform,
@@ -14,7 +15,7 @@ import {
   selectPlatform,
   successors,
 } from "@toci/spec-types";
-import type { Limit } from "../limiter.js";
+import type { Limit } from "./limiter.js";
 
 /**
  * How deep indexes may nest. Real images nest one level (an index of manifests), artifacts sometimes two; 16 is

@@ -1,0 +1,88 @@
+// Compile-time tests: they fail `npm run typecheck` (tsc over test/), not at run time. The overloads of `repo.push`
+// accept what DESIGN's table promises and refuse the mixes that would compile to the wrong push; every store
+// factory builds a Store (and the optional abilities it claims); the strict API resolves what the plain one may not.
+import type {
+  ClosableStore,
+  Descriptor,
+  SourceRecorder,
+  Store,
+  TransferEvent,
+  UploadStateKeeper,
+} from "@toci/spec-types";
+import type { fsStore } from "@toci/store-fs";
+import type { indexedDbStore } from "@toci/store-indexeddb";
+import type { memoryStore } from "@toci/store-memory";
+import { describe, expectTypeOf, it } from "vitest";
+import type { Registry, Repository } from "../src/index.js";
+import type { StrictRegistry, StrictRepository, strict } from "../src/strict.js";
+
+declare const repo: Repository;
+declare const registry: Registry;
+declare const descriptor: Descriptor;
+declare const bytes: Uint8Array;
+declare const blob: Blob;
+declare const stream: ReadableStream<Uint8Array>;
+declare const strictOf: typeof strict;
+
+/** Type-level only: the body is never run (it only has to compile). */
+const typeOnly = (check: () => void): void => void check;
+
+describe("repo.push overloads", () => {
+  it("accepts a blob push (bytes, Blob or stream, with its descriptor) and a tree push (a root)", () => {
+    typeOnly(() => {
+      expectTypeOf(repo.push(bytes, descriptor)).toEqualTypeOf<AsyncIterable<TransferEvent>>();
+      expectTypeOf(repo.push(blob, descriptor, { mountFrom: ["other/repo"] })).toEqualTypeOf<
+        AsyncIterable<TransferEvent>
+      >();
+      expectTypeOf(repo.push(stream, descriptor, { signal: AbortSignal.timeout(1) })).toEqualTypeOf<
+        AsyncIterable<TransferEvent>
+      >();
+      expectTypeOf(repo.push(descriptor)).toEqualTypeOf<AsyncIterable<TransferEvent>>();
+      expectTypeOf(repo.push(descriptor, { tag: "v1", onBlob: (_d: Descriptor, _n: number) => {} })).toEqualTypeOf<
+        AsyncIterable<TransferEvent>
+      >();
+    });
+  });
+
+  it("refuses the mixes: data without its descriptor, tree options on a blob, blob options on a tree", () => {
+    typeOnly(() => {
+      // @ts-expect-error a blob push needs the expected descriptor
+      repo.push(bytes);
+      // @ts-expect-error the second argument of a blob push is its descriptor, not tree options
+      repo.push(bytes, { tag: "v1" });
+      // @ts-expect-error a tree push has no mountFrom
+      repo.push(descriptor, { mountFrom: ["other/repo"] });
+      // @ts-expect-error a string is not push data
+      repo.push("hello", descriptor);
+    });
+  });
+});
+
+describe("store factories", () => {
+  it("each builds a Store, with the abilities it claims", () => {
+    expectTypeOf<ReturnType<typeof memoryStore>>().toExtend<Store & UploadStateKeeper & SourceRecorder>();
+    expectTypeOf<Awaited<ReturnType<typeof fsStore>>>().toExtend<
+      Store & UploadStateKeeper & SourceRecorder & ClosableStore
+    >();
+    expectTypeOf<Awaited<ReturnType<typeof indexedDbStore>>>().toExtend<
+      Store & UploadStateKeeper & SourceRecorder & ClosableStore
+    >();
+    // The check bites: something short of the contract is not a Store.
+    expectTypeOf<Omit<Store, "gc">>().not.toExtend<Store>();
+  });
+});
+
+describe("the strict API", () => {
+  it("hands out the strict faces, whose calls resolve values, never undefined or false", () => {
+    typeOnly(() => {
+      expectTypeOf(strictOf(repo)).toEqualTypeOf<StrictRepository>();
+      expectTypeOf(strictOf(registry)).toEqualTypeOf<StrictRegistry>();
+      expectTypeOf(repo.resolve("v1")).toEqualTypeOf<Promise<Descriptor | undefined>>();
+      expectTypeOf<StrictRepository["resolve"]>().returns.toEqualTypeOf<Promise<Descriptor>>();
+      expectTypeOf<StrictRepository["resolveBlob"]>().returns.toEqualTypeOf<Promise<Descriptor>>();
+      expectTypeOf<StrictRepository["delete"]>().returns.toEqualTypeOf<Promise<void>>();
+      expectTypeOf<StrictRegistry["ping"]>().returns.toEqualTypeOf<Promise<void>>();
+      expectTypeOf(registry.ping()).toEqualTypeOf<Promise<boolean>>();
+    });
+  });
+});

@@ -1,0 +1,166 @@
+// Committed blobs: blobs/<alg>/<hex>, named only by validated digests. Only regular files are blobs: a symbolic
+// link or a FIFO under blobs/ (planted, or left by another tool) is never read, never counted as present, and never
+// deleted by gc (it is not toci's).
+import { join } from "node:path";
+import {
+  createVerifier,
+  type Descriptor,
+  type Digest,
+  type FetchOptions,
+  OciError,
+  parseDigest,
+  requireVerifiable,
+  toOciError,
+} from "@toci/spec-types";
+import { errorCode, type FsFileHandle } from "../fs-api.js";
+import { unlinkIfPresent } from "./files.js";
+import { ALGORITHMS, type Layout, requireOwnDirectories, sourcesPath } from "./layout.js";
+import { openRegular, readSmall } from "./read-small.js";
+
+/** Reads of a blob being fetched: 1 MiB, the size the verifier and a registry upload take in one piece. */
+const READ_CHUNK = 1024 * 1024;
+
+/** A blob as gc sees it: named by a valid digest, a regular file. */
+export interface StoredBlob {
+  digest: Digest;
+  size: number;
+  mtimeMs: number;
+  path: string;
+}
+
+/** Where the blob of `digest` lives; throws INVALID_ARGUMENT for a digest toci does not store. */
+export function blobPath(layout: Layout, digest: string): string {
+  const algorithm = requireVerifiable(digest);
+  return join(layout.paths.blobs, algorithm, parseDigest(digest).encoded);
+}
+
+/** Whether `digest` is one toci stores (sha256/sha512 with their exact length): a path can be built from it. */
+export function isStorable(digest: string): boolean {
+  try {
+    requireVerifiable(digest);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The size and age of a committed blob, or undefined when there is none (a link or a FIFO is none). */
+export async function statBlob(layout: Layout, digest: string): Promise<{ size: number; mtimeMs: number } | undefined> {
+  try {
+    const stats = await layout.fs.lstat(blobPath(layout, digest));
+    return stats.isFile() ? stats : undefined;
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw toOciError(error, "STORE", `cannot stat blob ${digest}`);
+  }
+}
+
+/**
+ * The bytes of a small blob (a manifest, for the graph walk and resolve), whatever size a descriptor claims: a file
+ * over `max` is not read at all (undefined), so a lying manifest cannot make gc() load a layer into memory.
+ * Undefined when absent.
+ */
+export async function readBlob(layout: Layout, digest: string, max: number): Promise<Uint8Array | undefined> {
+  try {
+    return await readSmall(layout.fs, blobPath(layout, digest), max);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw toOciError(error, "STORE", `cannot read blob ${digest}`);
+  }
+}
+
+/** The blob as a stream, verified against the descriptor as it flows (Store.fetch). */
+export async function fetchBlob(
+  layout: Layout,
+  descriptor: Descriptor,
+  options: FetchOptions = {},
+): Promise<ReadableStream<Uint8Array>> {
+  const path = blobPath(layout, descriptor.digest);
+  const verifier = await createVerifier(descriptor);
+  let handle: FsFileHandle;
+  try {
+    ({ handle } = await openRegular(layout.fs, path));
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") {
+      throw new OciError("NOT_FOUND", `blob ${descriptor.digest} is not in ${layout.paths.root}`, {
+        detail: { digest: descriptor.digest },
+      });
+    }
+    throw toOciError(error, "STORE", `cannot open blob ${descriptor.digest}`);
+  }
+  let position = 0;
+  let closed = false;
+  const release = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close().catch(() => {});
+  };
+  const source = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (options.signal?.aborted) {
+          throw new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason });
+        }
+        // Fresh buffers: the consumer keeps each chunk. Reading past the declared size lets the verifier report a
+        // file that is longer than it should be.
+        const buffer = new Uint8Array(READ_CHUNK);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        position += bytesRead;
+        if (bytesRead === 0) {
+          await release();
+          controller.close();
+        } else {
+          controller.enqueue(buffer.subarray(0, bytesRead));
+        }
+      } catch (error) {
+        await release();
+        controller.error(toOciError(error, "STORE", `cannot read blob ${descriptor.digest}`));
+      }
+    },
+    async cancel() {
+      await release();
+    },
+  });
+  return source.pipeThrough(verifier);
+}
+
+/** Deletes a committed blob and its sources; false when there was none (a link is not toci's to delete). */
+export async function removeBlob(layout: Layout, digest: string): Promise<boolean> {
+  try {
+    await unlinkIfPresent(layout.fs, sourcesPath(layout, digest));
+    if (!(await statBlob(layout, digest))) return false;
+    await layout.fs.unlink(blobPath(layout, digest));
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return false;
+    throw toOciError(error, "STORE", `cannot remove blob ${digest}`);
+  }
+}
+
+/**
+ * Every committed blob: regular files under blobs/<alg>/ named by a valid digest. Other names (a README, a
+ * directory, a link) are not toci's and are left alone. Refuses (STORE) a layout whose blob directories are links.
+ */
+export async function listBlobs(layout: Layout): Promise<StoredBlob[]> {
+  const { fs, paths } = layout;
+  await requireOwnDirectories(fs, paths);
+  const out: StoredBlob[] = [];
+  for (const algorithm of ALGORITHMS) {
+    const dir = join(paths.blobs, algorithm);
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") continue;
+      throw error;
+    }
+    for (const name of names) {
+      const digest = `${algorithm}:${name}`;
+      if (!isStorable(digest)) continue;
+      const path = join(dir, name);
+      const stats = await fs.lstat(path).catch(() => undefined);
+      if (stats?.isFile()) out.push({ digest: digest as Digest, size: stats.size, mtimeMs: stats.mtimeMs, path });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,176 @@
+// One ingest: a writer for one blob, in its own file under ingest/ (partials.ts names it), hashed as the bytes come,
+// written through a file sink (file-sink.ts), then verified, made durable and renamed into blobs/ (Store contract:
+// a blob that failed verification is never visible; a closed writer leaves a partial that the next ingest resumes).
+import { join } from "node:path";
+import {
+  checkAppend,
+  checkComplete,
+  createHasher,
+  type Descriptor,
+  type Hasher,
+  type Ingest,
+  type IngestOptions,
+  OciError,
+  presentIngest,
+  requireIngestable,
+  toOciError,
+} from "@toci/spec-types";
+import { errorCode, type FsFileHandle } from "../fs-api.js";
+import { blobPath, statBlob } from "./blobs.js";
+import { syncDir } from "./dir-sync.js";
+import { FileSink } from "./file-sink.js";
+import { storeOp, unlinkIfPresent } from "./files.js";
+import { type Layout, requireOwnIngest } from "./layout.js";
+import { claimPartial, rehash, release, type WriterFiles, writerFiles } from "./partials.js";
+
+/** Opens a writer for `descriptor`: at its end when the blob is stored, else resuming the longest free partial. */
+export async function openIngest(layout: Layout, descriptor: Descriptor, options: IngestOptions = {}): Promise<Ingest> {
+  const algorithm = requireIngestable(descriptor);
+  const stored = await statBlob(layout, descriptor.digest);
+  if (stored?.size === descriptor.size) return presentIngest(descriptor);
+
+  const { fs, paths } = layout;
+  await storeOp(`cannot start the ingest of ${descriptor.digest}`, () => requireOwnIngest(layout));
+  const files = writerFiles(paths.ingest, descriptor.digest);
+  const hasher = await createHasher(algorithm);
+  let handle: FsFileHandle;
+  let size = 0;
+  try {
+    const resume = options.resume !== false;
+    const claimed = resume ? await claimPartial(fs, paths.ingest, files) : undefined;
+    if (!resume) await unlinkIfPresent(fs, files.closed);
+    if (claimed !== undefined && claimed <= descriptor.size) {
+      handle = await fs.open(files.own, "r+");
+      size = await rehash(handle, hasher, claimed); // re-hashed, never trusted
+    } else {
+      if (claimed !== undefined) await unlinkIfPresent(fs, files.own);
+      handle = await fs.open(files.own, "wx");
+    }
+  } catch (error) {
+    release(files);
+    throw toOciError(error, "STORE", `cannot start the ingest of ${descriptor.digest}`);
+  }
+  return new FileIngest({ layout, descriptor, files, handle, hasher, size });
+}
+
+interface WriterState {
+  layout: Layout;
+  descriptor: Descriptor;
+  files: WriterFiles;
+  handle: FsFileHandle;
+  hasher: Hasher;
+  /** Bytes already in the file (a resumed partial). */
+  size: number;
+}
+
+/** A writer of one blob into its own file; see the header. */
+class FileIngest implements Ingest {
+  readonly descriptor: Descriptor;
+  readonly #state: WriterState;
+  readonly #sink: FileSink;
+  #size: number;
+  #done = false;
+
+  constructor(state: WriterState) {
+    this.descriptor = state.descriptor;
+    this.#state = state;
+    this.#size = state.size;
+    this.#sink = new FileSink(state.handle, state.size, state.descriptor.size);
+  }
+
+  get offset(): number {
+    return this.#size;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#ensureOpen();
+    checkAppend(this.descriptor, this.#size, chunk.byteLength);
+    // Hashed while the bytes are still in the cache, and after the file write started, which runs on libuv's thread
+    // pool meanwhile when the chunk goes to the file directly.
+    const written = this.#sink.write(chunk);
+    this.#state.hasher.update(chunk);
+    this.#size += chunk.byteLength;
+    if (!written) return;
+    try {
+      await written;
+    } catch (error) {
+      // What reached the file is unknown after a failed write: this writer is unusable, its file goes.
+      await this.#finish(false);
+      throw toOciError(error, "STORE", `cannot write ${this.descriptor.digest}`);
+    }
+  }
+
+  async commit(): Promise<void> {
+    this.#ensureOpen();
+    try {
+      checkComplete(this.descriptor, this.#size, this.#state.hasher);
+    } catch (error) {
+      await this.#finish(false); // the content is wrong: nothing of it is kept
+      throw error;
+    }
+    try {
+      await this.#publish();
+    } catch (error) {
+      await this.#finish(false);
+      throw toOciError(error, "STORE", `cannot commit ${this.descriptor.digest}`);
+    } finally {
+      release(this.#state.files);
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (!this.#done) await this.#finish(false);
+  }
+
+  async close(): Promise<void> {
+    if (this.#done) return;
+    try {
+      // A partial whose background sync failed may hold holes: not worth resuming.
+      await this.#sink.flush();
+    } catch {
+      await this.#finish(false);
+      return;
+    }
+    await this.#finish(true);
+    // Publish as the closed partial, unless a longer one is already there.
+    const { fs } = this.#state.layout;
+    const { closed, own } = this.#state.files;
+    const other = await fs.lstat(closed).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (other > this.#sink.accepted) await unlinkIfPresent(fs, own).catch(() => {});
+    else await fs.rename(own, closed).catch(() => {});
+  }
+
+  #ensureOpen(): void {
+    if (this.#done) throw new OciError("CLOSED", `the ingest of ${this.descriptor.digest} is finished`);
+  }
+
+  async #finish(keep: boolean): Promise<void> {
+    this.#done = true;
+    await this.#sink.settle();
+    await this.#state.handle.close().catch(() => {});
+    if (!keep) await unlinkIfPresent(this.#state.layout.fs, this.#state.files.own).catch(() => {});
+    release(this.#state.files);
+  }
+
+  /** Publishes the file as blobs/<alg>/<hex>: durable before its name makes it visible, the rename made durable. */
+  async #publish(): Promise<void> {
+    const { layout, handle, files } = this.#state;
+    const { fs } = layout;
+    await this.#sink.sync();
+    this.#done = true;
+    await handle.close();
+    const target = blobPath(layout, this.descriptor.digest);
+    const dir = join(target, "..");
+    // A concurrent writer of the same digest may have renamed first; replacing identical bytes is harmless.
+    // blobs/<alg>/ exists but for the first blob of an algorithm: made then, not checked at every commit.
+    await fs.rename(files.own, target).catch(async (error: unknown) => {
+      if (errorCode(error) !== "ENOENT") throw error;
+      await fs.mkdir(dir, { recursive: true });
+      await fs.rename(files.own, target);
+    });
+    await syncDir(fs, dir);
+  }
+}
