@@ -14,6 +14,9 @@ export default defineConfig({
     entryFileNames: "[name].js",
     chunkFileNames: "[name]-[hash].js",
     sourcemap: "hidden",
+    // Each build starts from an empty dist-bin/: chunk names carry a hash, and the files of an earlier build would
+    // otherwise stay beside the new ones and ship in the tarball.
+    cleanDir: true,
     // Commands load what they need when they run (`toci --help` loads toci.js and the errors only). The client and
     // its transport load together, and spec-types' modules as one chunk: a few chunks instead of a dozen, since each
     // import between chunks is a resolution at start-up, and a dozen more made V8 optimise Node's path helpers

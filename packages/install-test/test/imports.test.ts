@@ -1,6 +1,6 @@
 // The import scanner the tarball test relies on: it must find every kind of import, and no prose.
 import { describe, expect, it } from "vitest";
-import { bareImports, declaredDependencies, isBuiltin } from "./imports.js";
+import { bareImports, declaredDependencies, hasCode, isBuiltin, relativeImports } from "./imports.js";
 
 describe("bareImports", () => {
   it("finds static, re-exported, side-effect, dynamic and required packages, by package name", () => {
@@ -33,5 +33,26 @@ describe("declaredDependencies and isBuiltin", () => {
     expect(declaredDependencies(pkg)).toEqual(["a", "b"]);
     expect(["node:fs", "fs/promises", "events"].every(isBuiltin)).toBe(true);
     expect(isBuiltin("ky")).toBe(false);
+  });
+});
+
+describe("relativeImports", () => {
+  it("finds the relative modules of static, dynamic and re-exporting imports, nothing else", () => {
+    const code = [
+      'import { a } from "./chunk-Ab12.js";',
+      'export * from "../internal/x.js";',
+      'const c = await import("./lazy-Cd34.js");',
+      'import ky from "ky";',
+      '// import "./commented.js";',
+    ].join("\n");
+    expect(relativeImports(code)).toEqual(["./chunk-Ab12.js", "../internal/x.js", "./lazy-Cd34.js"]);
+  });
+});
+
+describe("hasCode", () => {
+  it("is false for what tsc emits for a types-only module, true for anything else", () => {
+    expect(hasCode("export {};\n//# sourceMappingURL=store.js.map\n")).toBe(false);
+    expect(hasCode("/** doc */\nexport {};\n")).toBe(false);
+    expect(hasCode("export const a = 1;\n")).toBe(true);
   });
 });

@@ -1,10 +1,10 @@
 // Each published package's tarball, as npm packed it: what it holds, what it imports, what its README cites, and
 // whether npm would publish it.
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageTargets } from "../../../scripts/package-targets.mjs";
-import { bareImports, declaredDependencies, isBuiltin } from "./imports.js";
+import { bareImports, declaredDependencies, hasCode, isBuiltin, relativeImports } from "./imports.js";
 import { npm } from "./project.js";
 import { citedPackageFiles } from "./readme.js";
 import { installedDir, installInfo } from "./setup-info.js";
@@ -32,6 +32,23 @@ describe.each(publishedPackages().map((p) => [p.pkg.name, p] as const))("the %s 
     const declared = declaredDependencies(p.pkg);
     expect([...imported].filter((d) => !declared.includes(d)).sort()).toEqual([]);
     expect(declared.filter((d) => !imported.has(d))).toEqual([]);
+  });
+
+  it("ships no JavaScript its entry points do not reach (a stale chunk of an earlier build)", async () => {
+    const isJs = (f: string) => /\.(m?js|cjs)$/.test(f);
+    const reached = new Set<string>();
+    const queue = packageTargets(p.pkg).filter(isJs);
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (reached.has(file) || !packed.files.includes(file)) continue;
+      reached.add(file);
+      const code = await readFile(join(dir, file), "utf8");
+      for (const spec of relativeImports(code)) queue.push(posix.normalize(posix.join(posix.dirname(file), spec)));
+    }
+    const unreached: string[] = [];
+    for (const file of packed.files.filter((f) => isJs(f) && !reached.has(f))) {
+      if (hasCode(await readFile(join(dir, file), "utf8"))) unreached.push(file);
+    }
+    expect(unreached).toEqual([]);
   });
 
   it("has a README that cites only files the tarball ships (the others are linked on GitHub)", async () => {
