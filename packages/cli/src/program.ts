@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./context.js";
 import { Output } from "./output.js";
+import { contentCommands } from "./program-content.js";
 import type { Run } from "./run.js";
 
 export interface ProgramState {
@@ -43,7 +44,9 @@ function example(command: Command, ...lines: string[]): Command {
 }
 
 /** Wraps a command's function as a commander action. */
-type Act = (fn: (run: Run, args: unknown[], flags: never) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+export type Act = (
+  fn: (run: Run, args: unknown[], flags: never) => Promise<void>,
+) => (...args: unknown[]) => Promise<void>;
 
 export function buildProgram(state: ProgramState, version: string): Command {
   const program = new Command("toci");
@@ -81,6 +84,7 @@ export function buildProgram(state: ProgramState, version: string): Command {
   writeCommands(program, act);
   authCommands(program, act);
   layoutCommands(program, act);
+  contentCommands(program, act, { registryFlags, transferFlags, example });
   return program;
 }
 

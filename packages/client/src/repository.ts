@@ -2,9 +2,11 @@
 // out of these calls; they come back as undefined, false, [] or a `failed` event carrying an OciError, and the
 // logger receives every one. Each call is a guarded call of the throwing core (StrictRepository, internal/remote.ts).
 import { type Descriptor, type Index, type Manifest, OciError, type TransferEvent, toOciError } from "@toci/spec-types";
+import type { PushArtifactOptions, PushFile } from "./artifact-options.js";
 import { checkDescriptor } from "./internal/checks.js";
 import type { RegistryContext } from "./internal/context.js";
 import { pullWork } from "./internal/pull/pull.js";
+import { artifactPushWork } from "./internal/push/push-artifact.js";
 import { treePushWork } from "./internal/push/push-tree.js";
 import { sourceOf } from "./internal/push/source.js";
 import { uploadBlob } from "./internal/push/upload.js";
@@ -137,6 +139,17 @@ export class Repository {
   }
 
   /**
+   * Pushes files as an artifact (image-spec's guidance for artifacts, as oras does): one layer per file titled with
+   * its name, the empty config unless `config` is given, `artifactType`, `org.opencontainers.image.created`; with
+   * `subject`, a referrer of it. Files are hashed, then uploaded (a Blob is streamed both times, never held whole).
+   * Yields progress by bytes, then `progress 100` with the manifest as `root`, or `failed`. Nothing is stored.
+   */
+  pushArtifact(files: readonly PushFile[], options: PushArtifactOptions): AsyncIterable<TransferEvent> {
+    const work = artifactPushWork(this.#remote, files, options ?? {});
+    return this.#transfer(`push artifact ${this.reference}`, work, options?.signal);
+  }
+
+  /**
    * Tags a manifest or index: a descriptor (its bytes come from the store, else the registry), the manifest's exact
    * bytes, or a Manifest/Index object (serialised once, as new content). Several tags use `?tag=` where the
    * registry supports it (spec main), one PUT per tag otherwise. Resolves the descriptor, or undefined (logged).
@@ -189,6 +202,7 @@ export class Repository {
         } finally {
           await source.close();
         }
+        return expected;
       });
   }
 

@@ -48,6 +48,7 @@ export function copyWork(src: Remote, dst: Remote, request: CopyRequest): Work {
         reporter: { ...reporter, signal },
       });
       await copy.run(root, tag);
+      return root;
     });
 }
 

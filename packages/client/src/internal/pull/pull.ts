@@ -44,6 +44,7 @@ export function pullWork(remote: Remote, request: PullRequest): Work {
       }
       const tagAs = typeof reference === "string" && isTag(reference) ? `${remote.reference}:${reference}` : undefined;
       await pullGraph(remote, { root, tagAs, onBlob: request.onBlob }, { ...reporter, signal });
+      return root;
     });
 }
 

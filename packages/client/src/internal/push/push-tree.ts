@@ -52,5 +52,6 @@ export function treePushWork(remote: Remote, push: TreePush): Work {
         { ...reporter, signal },
       );
       if (push.tag && !signal.aborted) await store.tag(push.root, `${remote.reference}:${push.tag}`);
+      return push.root;
     });
 }
