@@ -151,7 +151,7 @@ describe("the site (Chromium, built site)", () => {
 
 describe("playground (Chromium, built site, token registry)", () => {
   it("starts with every input empty, each saying what empty means or what to type", async () => {
-    const fields = ["registry", "repository", "tag", "platform", "username", "password"];
+    const fields = ["registry", "relay", "repository", "tag", "platform", "username", "password"];
     for (const field of fields) {
       const input = page.getByTestId(field);
       expect(await input.inputValue(), field).toBe("");
