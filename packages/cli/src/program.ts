@@ -319,10 +319,10 @@ function authCommands(program: Command, act: Act): void {
   ).action(act(async (run, [registry], flags) => (await auth()).ping(run, registry as string, flags)));
 }
 
-/** The local layout: ls, gc, rm. */
+/** The local layout: ls, gc, rm, forget. */
 function layoutCommands(program: Command, act: Act): void {
   const commands = () => import("./commands/layout.js");
-  const layout = program.command("layout").description("manage the local OCI layout (ls, gc, rm)");
+  const layout = program.command("layout").description("manage the local OCI layout (ls, gc, rm, forget)");
   example(
     layout
       .command("ls")
@@ -345,4 +345,11 @@ function layoutCommands(program: Command, act: Act): void {
       .option("--store <dir>", "the OCI layout", "./toci-store"),
     "toci layout rm localhost:5001/demo/hello:v1",
   ).action(act(async (run, [names], flags) => (await commands()).layoutRemove(run, names as string[], flags)));
+  example(
+    layout
+      .command("forget")
+      .description("forget what was learnt about registries (kept a day), so the next command probes them again")
+      .option("--store <dir>", "the OCI layout", "./toci-store"),
+    "toci layout forget",
+  ).action(act(async (run, _args, flags) => (await commands()).layoutForget(run, flags)));
 }
