@@ -65,6 +65,9 @@ export default defineConfig({
     outline: [2, 3],
   },
   vite: {
+    // store-opfs starts its worker from `new URL("./worker.js", import.meta.url)`: pre-bundling would move the module
+    // away from the worker it names (the store's README).
+    optimizeDeps: { exclude: ["@toci/store-opfs"] },
     plugins: [
       {
         name: "toci-registry-proxy",
