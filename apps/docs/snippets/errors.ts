@@ -55,6 +55,22 @@ export function throwing(input: string): string {
   // #endregion throwing
 }
 
+export async function toldApart(repo: Repository): Promise<string> {
+  // #region told-apart
+  // repo.tags() is [] for a registry that is down, a repository that does not exist and one with no tag alike (the
+  // logger hears the first two). strict(repo) rejects with the cause instead:
+  try {
+    const tags = await strict(repo).tags();
+    return tags.length > 0 ? `${tags.length} tags` : "an empty repository"; // it exists: 200 with no tag
+  } catch (e) {
+    if (!isOciError(e)) throw e;
+    if (e.code === "NAME_UNKNOWN") return "no such repository"; // 404 from a registry that answers
+    if (e.code === "NETWORK" || e.code === "TIMEOUT") return "the registry did not answer"; // down, or no route
+    return `${e.code}: ${e.message}`; // UNAUTHORIZED, DENIED, TOOMANYREQUESTS, …
+  }
+  // #endregion told-apart
+}
+
 export const codes = (e: OciError): boolean => e.code === "DIGEST_MISMATCH";
 
 export async function strictCalls(registry: Registry, repo: Repository): Promise<void> {
