@@ -19,7 +19,7 @@ export function artifactPushWork(remote: Remote, files: readonly PushFile[], opt
       const plan = await planArtifact(files, options);
       signal.throwIfAborted();
       const graph = { blobs: plan.blobs, manifests: [{ descriptor: plan.root, bytes: plan.bytes }] };
-      // The whole artifact's bytes, known before the first is sent: percent is by bytes of the whole transfer.
+      // The whole transfer's bytes before any is sent, so that percent climbs by bytes (send-graph.ts adds none).
       reporter.addTotal(graphBytes(graph));
       await sendGraph(
         remote,
@@ -27,7 +27,7 @@ export function artifactPushWork(remote: Remote, files: readonly PushFile[], opt
           graph,
           root: plan.root,
           tag: options.tag,
-          open: (blob) => sourceOf(plan.data.get(blob.digest)!, blob.size),
+          open: (blob) => sourceOf(plan.data.get(blob.digest)!, blob),
           mountFrom: async () => [],
           limit: limiter(remote.options.concurrency),
           onBlob: options.onBlob,
