@@ -23,6 +23,9 @@ const guide: SidebarItem[] = [
       { text: "Stores", link: "/guide/stores" },
       { text: "Copying", link: "/guide/copy" },
       { text: "Referrers", link: "/guide/referrers" },
+      { text: "Artifacts: files in, files out", link: "/guide/artifacts" },
+      { text: "Files in images", link: "/guide/files" },
+      { text: "Image archives", link: "/guide/archives" },
       { text: "Errors", link: "/guide/errors" },
       { text: "Samples", link: "/guide/samples" },
     ],
@@ -32,6 +35,7 @@ const guide: SidebarItem[] = [
     items: [
       { text: "The toci command", link: "/guide/cli" },
       { text: "Coming from koci", link: "/guide/koci" },
+      { text: "Coming from oras, crane, skopeo", link: "/guide/coming-from" },
       { text: "Playground", link: "/playground" },
       { text: "API reference", link: "/api/" },
     ],
