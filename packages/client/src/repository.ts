@@ -134,7 +134,7 @@ export class Repository {
       return this.#transfer(what, this.#blobPush(first, expected, options), options.signal);
     }
     const options = (second ?? {}) as TreePushOptions;
-    const push = { root: first, tag: options.tag, onBlob: options.onBlob };
+    const push = { root: first, tag: options.tag, mountFrom: options.mountFrom ?? [], onBlob: options.onBlob };
     return this.#transfer(`push ${this.reference}`, treePushWork(this.#remote, push), options.signal);
   }
 
@@ -194,7 +194,7 @@ export class Repository {
       remote.run(reporter.signal, async (signal) => {
         checkDescriptor(expected);
         reporter.addTotal(expected.size);
-        const source = sourceOf(data, expected.size);
+        const source = await sourceOf(data, expected);
         const { monolithicMax, chunkSize } = remote.options;
         const tuning = { monolithicMax, chunkSize, mountFrom: options.mountFrom ?? [] };
         try {

@@ -63,6 +63,7 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
   const stored = new Set<string>();
   const graph = await walkGraph(plan.root, {
     maxManifestBytes: options.maxManifestBytes,
+    maxGraphBytes: options.maxGraphBytes,
     limit,
     read: async (descriptor) => {
       if (await store.exists(descriptor)) {

@@ -27,7 +27,7 @@ export function artifactPushWork(remote: Remote, files: readonly PushFile[], opt
           graph,
           root: plan.root,
           tag: options.tag,
-          open: (blob) => sourceOf(plan.data.get(blob.digest)!, blob.size),
+          open: (blob) => sourceOf(plan.data.get(blob.digest)!, blob),
           mountFrom: async () => [],
           limit: limiter(remote.options.concurrency),
           onBlob: options.onBlob,

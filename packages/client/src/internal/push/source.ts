@@ -1,15 +1,25 @@
-// Where the bytes of a blob upload come from. Bytes and Blobs can be sliced at any offset; a store can open the
-// blob again at any offset; a caller's stream can only move forward. Uploads ask for the bytes they need next, so
-// resuming (after a cut connection, a 416, or a restart) works from the registry's offset whatever the source.
-import { type Descriptor, OciError, type Store } from "@toci/spec-types";
+// Where the bytes of a blob upload come from, always verified on the way out: a push or a copy sends only bytes that
+// hash to the descriptor, and fails with DIGEST_MISMATCH or SIZE_MISMATCH before the registry has the whole body
+// (one-shot.ts holds the last bytes back until the verdict). Bytes, Blobs, store blobs and a source registry's blobs
+// can be read again from the start; a caller's stream can only move forward. Each is read forward once, as uploads
+// ask for the bytes they need next, and opened again from the start (verified again) only when an upload has to go
+// back (a resync to an earlier offset): reading per range would re-read from the start every time, quadratic in
+// the number of chunks.
+import { createVerifier, type Descriptor, OciError, type Store } from "@toci/spec-types";
+import { type OneShot, oneShot } from "./one-shot.js";
 
 export interface BlobSource {
   /** The blob's size. */
   readonly size: number;
-  /** Whether any offset can be read again (bytes, Blob, store); a one-shot stream cannot go back. */
+  /** Whether any offset can be read again (bytes, Blob, store, registry); a one-shot stream cannot go back. */
   readonly seekable: boolean;
   /** The bytes from `start` (inclusive) to `end` (exclusive), as a stream. */
   range(start: number, end: number): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * What the source's own bytes failed with in the range last served (a digest or size mismatch, a store that
+   * could not read): why a request carrying them failed, whatever the transport made of the body's error.
+   */
+  readonly failure: OciError | undefined;
   /** Releases what the source holds (cancels a one-shot stream). */
   close(): Promise<void>;
 }
@@ -17,120 +27,49 @@ export interface BlobSource {
 /** What `repo.push(data, expected)` accepts as data. */
 export type PushData = Uint8Array | Blob | ReadableStream<Uint8Array>;
 
-export function sourceOf(data: PushData, size: number): BlobSource {
-  if (data instanceof Uint8Array) {
-    return {
-      size,
-      seekable: true,
-      range: async (start, end) => streamOf(data.subarray(start, end)),
-      close: async () => {},
-    };
-  }
+/** The caller's data for `expected`, verified against it as it is sent. */
+export async function sourceOf(data: PushData, expected: Descriptor): Promise<BlobSource> {
+  if (data instanceof Uint8Array) return reopenable(async () => streamOf(data), expected, { verify: true });
   if (typeof Blob !== "undefined" && data instanceof Blob) {
-    return {
-      size,
-      seekable: true,
-      range: async (start, end) => data.slice(start, end).stream() as ReadableStream<Uint8Array>,
-      close: async () => {},
-    };
+    return reopenable(async () => data.stream() as ReadableStream<Uint8Array>, expected, { verify: true });
   }
-  return oneShot(data as ReadableStream<Uint8Array>, size);
+  const stream = (data as ReadableStream<Uint8Array>).pipeThrough(await createVerifier(expected));
+  return oneShot(stream, expected.size);
+}
+
+/** A blob in a store (whose fetch verifies what it streams). */
+export function storeSource(store: Store, descriptor: Descriptor): BlobSource {
+  return reopenable(() => store.fetch(descriptor), descriptor, { verify: false });
 }
 
 /**
- * A blob in a store, read forward once like a stream (a tree push sends it in order), and opened again only when
- * an upload has to go back (a resync to an earlier offset). Opening it per range would re-read it from the start
- * every time: quadratic in the number of chunks.
+ * A blob that can be read again from its start: `open` gives its whole stream, verified here unless the opener
+ * verifies it itself (a store).
  */
-export function storeSource(store: Store, descriptor: Descriptor): BlobSource {
-  let current: ReturnType<typeof oneShot> | undefined;
+export function reopenable(
+  open: () => Promise<ReadableStream<Uint8Array>>,
+  descriptor: Descriptor,
+  options: { verify: boolean },
+): BlobSource {
+  let current: OneShot | undefined;
   return {
     size: descriptor.size,
     seekable: true,
+    get failure() {
+      return current?.failure;
+    },
     async range(start, end) {
-      if (!current || start < current.position) {
+      if (!current || start < current.position || current.failure) {
         await current?.close();
-        current = oneShot(await store.fetch(descriptor), descriptor.size);
+        current = undefined;
+        let stream = await open();
+        if (options.verify) stream = stream.pipeThrough(await createVerifier(descriptor));
+        current = oneShot(stream, descriptor.size);
       }
       return current.range(start, end);
     },
     async close() {
       await current?.close();
-    },
-  };
-}
-
-function oneShot(stream: ReadableStream<Uint8Array>, size: number): BlobSource & { readonly position: number } {
-  const reader = stream.getReader();
-  let position = 0;
-  let pending: Uint8Array | undefined; // bytes read past the last range
-  let busy = false;
-  return {
-    size,
-    seekable: false,
-    get position() {
-      return position;
-    },
-    async range(start, end) {
-      if (start < position) {
-        throw new OciError(
-          "INVALID_ARGUMENT",
-          "a stream cannot be read again: pass bytes or a Blob to resume in place",
-        );
-      }
-      if (busy) throw new OciError("INVALID_ARGUMENT", "a stream source serves one range at a time");
-      busy = true;
-      let want = end - start;
-      let skip = start - position;
-      return new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          for (;;) {
-            let chunk: Uint8Array;
-            if (pending) {
-              chunk = pending;
-              pending = undefined;
-            } else {
-              const { done, value } = await reader.read();
-              if (done) {
-                busy = false;
-                if (want > 0) controller.error(new OciError("SIZE_MISMATCH", `the stream ended ${want} bytes early`));
-                else controller.close();
-                return;
-              }
-              chunk = value;
-            }
-            if (skip > 0) {
-              const n = Math.min(skip, chunk.byteLength);
-              skip -= n;
-              position += n;
-              if (n < chunk.byteLength) pending = chunk.subarray(n);
-              continue;
-            }
-            if (want === 0) {
-              pending = chunk;
-              busy = false;
-              controller.close();
-              return;
-            }
-            const n = Math.min(want, chunk.byteLength);
-            if (n < chunk.byteLength) pending = chunk.subarray(n);
-            want -= n;
-            position += n;
-            controller.enqueue(chunk.subarray(0, n));
-            if (want === 0) {
-              busy = false;
-              controller.close();
-            }
-            return;
-          }
-        },
-        cancel() {
-          busy = false;
-        },
-      });
-    },
-    async close() {
-      await reader.cancel().catch(() => {});
     },
   };
 }
