@@ -44,6 +44,8 @@ const registry = registryFromEnv();
 export default defineConfig({
   title: "toci",
   description: "A TypeScript OCI Distribution client for Node and browsers",
+  // public/favicon.svg: a container box in a rounded square.
+  head: [["link", { rel: "icon", type: "image/svg+xml", href: "/favicon.svg" }]],
   srcExclude: ["README.md", "dist/**", "samples/**", "snippets/**", "test/**", "test-artifacts/**"],
   lastUpdated: false,
   themeConfig: {
@@ -58,6 +60,7 @@ export default defineConfig({
       "/playground": guide,
       "/api/": [{ text: "API reference", link: "/api/", items: apiSidebar }],
     },
+    logo: "/favicon.svg",
     search: { provider: "local" },
     outline: [2, 3],
   },

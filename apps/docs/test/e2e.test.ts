@@ -129,7 +129,39 @@ async function registryTree(repository: string, tag: string, platform: string): 
   return [manifest.digest, parsed.config.digest, ...parsed.layers.map((l) => l.digest)];
 }
 
+describe("the site (Chromium, built site)", () => {
+  it("home page: the install line, the quick start, and a favicon that loads", async () => {
+    const home = await context.newPage();
+    try {
+      await home.goto(`${site.url}/`);
+      const text = (await home.locator("body").textContent()) ?? "";
+      expect(text).toContain("npm install @toci/client @toci/transport-node @toci/store-fs");
+      expect(text).toContain('import { Client, consoleLogger } from "@toci/client";');
+      expect(text).toContain("for await (const ev of repo.pull(");
+      const icon = await home.locator('head link[rel="icon"]').getAttribute("href");
+      expect(icon).toBeTruthy();
+      const response = await home.request.get(new URL(icon!, `${site.url}/`).href);
+      expect(response.status()).toBe(200);
+      expect(await response.text()).toMatch(/^<svg /);
+    } finally {
+      await home.close();
+    }
+  });
+});
+
 describe("playground (Chromium, built site, token registry)", () => {
+  it("starts with every input empty, each saying what empty means or what to type", async () => {
+    const fields = ["registry", "relay", "repository", "tag", "platform", "username", "password"];
+    for (const field of fields) {
+      const input = page.getByTestId(field);
+      expect(await input.inputValue(), field).toBe("");
+      expect(await input.getAttribute("placeholder"), field).toBeTruthy();
+    }
+    // The server proxies a registry: an empty registry URL means this origin, and an empty tag "latest".
+    expect(await page.getByTestId("registry").getAttribute("placeholder")).toBe(site.url);
+    expect(await page.getByTestId("tag").getAttribute("placeholder")).toBe("latest");
+  });
+
   it("pulls one platform of a multi-arch image and shows the registry's digests", async () => {
     const status = await pull("demo/multi", "v1", "linux/arm64");
     expect(status.state).toBe("done");

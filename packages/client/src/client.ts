@@ -1,6 +1,8 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 // The entry point: a Client holds the transport, the store and the logger, and hands out Registry objects. What a
 // registry teaches (its auth challenge, tokens) is kept per (origin, credentials) for the client's life, so two
-// `client.registry(url)` calls share it.
+// `client.registry(url)` calls share it. The lib reference above ships in client.d.ts: `[Symbol.asyncDispose]` then
+// type-checks in a project whose "lib" lacks esnext.disposable (a browser project without @types/node).
 import {
   type Descriptor,
   DOCKER_HUB,

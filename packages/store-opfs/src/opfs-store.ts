@@ -4,8 +4,9 @@
 // measured no faster than IndexedDB: docs/architecture.md §6.7); everything the page does itself is asynchronous (reads, index.json, gc).
 // Tabs share the store safely through Web Locks: one per live writer, one for index.json, one per leased blob.
 // This file wires the parts: ingest (internal/ingest.ts ↔ worker), blobs (blobs.ts), roots (index-json.ts), gc
-// (gc.ts), upload state and sources (uploads.ts).
+// (gc.ts), upload state and sources (uploads.ts), what registries can do (abilities.ts).
 import {
+  type AbilityKeeper,
   type Digest,
   estimateWebStorage,
   guardWebStorage as guard,
@@ -20,6 +21,7 @@ import {
   untagRoots,
   webLockLeases,
 } from "@toci/spec-types";
+import { registryAbilities } from "./internal/abilities.js";
 import { fetchBlob, hasBlob, readSmallBlob, removeBlobFile } from "./internal/blobs.js";
 import { collectGarbage } from "./internal/gc.js";
 import { findRoot, initLayout, listRoots, updateRoots } from "./internal/index-json.js";
@@ -53,8 +55,11 @@ export interface OpfsStoreOptions {
   persist?: boolean;
 }
 
-/** A Store on OPFS that keeps upload sessions and blob sources, estimates its room, and can be closed. */
-export interface OpfsStore extends Store, UploadStateKeeper, SourceRecorder, SpaceEstimator {
+/**
+ * A Store on OPFS that keeps upload sessions, blob sources and what registries can do, estimates its room, and can be
+ * closed.
+ */
+export interface OpfsStore extends Store, UploadStateKeeper, SourceRecorder, SpaceEstimator, AbilityKeeper {
   /** The store's directory in the origin's private file system: `toci-<name>`. */
   readonly directoryName: string;
   /** Whether the browser agreed to persist the site's storage, when asked with `persist` (false otherwise). */
@@ -91,6 +96,7 @@ export async function opfsStore(name: string, options: OpfsStoreOptions = {}): P
     persisted,
     ...uploadStates(layout),
     ...sourceRecorder(layout),
+    ...registryAbilities(layout),
 
     async close() {
       closed = true;

@@ -7,6 +7,7 @@ import {
   type StoreCapabilities,
   type StoreUnderTest,
 } from "@toci/testkit/store-suite";
+import { afterEach } from "vitest";
 import { type OpfsStoreOptions, opfsStore } from "../dist/index.js";
 
 let counter = 0;
@@ -38,6 +39,19 @@ export async function partialFiles(name: string, digest: Digest): Promise<FileSy
 /** Removes a store's directory (after its stores are closed). */
 export async function removeStore(name: string): Promise<void> {
   await (await navigator.storage.getDirectory()).removeEntry(`toci-${name}`, { recursive: true }).catch(() => {});
+}
+
+/** A maker of fresh store names for a test file; each store is removed after the test that named it. */
+export function storeNames(prefix: string): () => string {
+  const names: string[] = [];
+  afterEach(async () => {
+    for (const name of names.splice(0)) await removeStore(name);
+  });
+  return () => {
+    const name = `${prefix}-${Date.now()}-${names.length}`;
+    names.push(name);
+    return name;
+  };
 }
 
 export function opfsUnderTest(prefix: string, options: OpfsStoreOptions = {}): () => Promise<StoreUnderTest> {

@@ -91,6 +91,17 @@ async function listen(state: Map<string, State>) {
   };
 }
 
+/** What a route gets: the exchange, its query, and the per-id records of the server. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  q: (name: string) => string | null;
+  /** The record of an id, made on first use. */
+  entry: (id: string) => State;
+  state: Map<string, State>;
+  connections: () => number;
+}
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
@@ -98,7 +109,6 @@ async function handle(
   connections: () => number,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://x");
-  const q = (name: string) => url.searchParams.get(name);
   const entry = (id: string) => {
     const e = state.get(id) ?? { attempts: 0, seen: [], sent: 0 };
     state.set(id, e);
@@ -110,121 +120,114 @@ async function handle(
     res.writeHead(204).end();
     return;
   }
-
-  switch (url.pathname) {
-    case "/echo": {
-      const body = await readBody(req);
-      let pattern = true;
-      for (let i = 0; i < body.length; i++) {
-        if (body[i] !== i % 251) {
-          pattern = false;
-          break;
-        }
-      }
-      json(res, 200, {
-        method: req.method,
-        headers: req.headers,
-        length: body.length,
-        sha256: createHash("sha256").update(body).digest("hex"),
-        text: body.length <= 4096 ? body.toString("utf8") : undefined,
-        pattern: body.length > 0 && pattern,
-      });
-      return;
-    }
-    case "/bytes": {
-      const n = Number(q("n") ?? 0);
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": n });
-      if (req.method === "HEAD") return void res.end();
-      const progress = entry(q("id") ?? "");
-      let sent = 0;
-      while (sent < n && !res.destroyed) {
-        const chunk = PATTERN_CHUNK.subarray(0, Math.min(PATTERN_CHUNK.length, n - sent));
-        sent += chunk.length;
-        const more = res.write(chunk);
-        progress.sent = sent;
-        if (!more) await drained(res);
-      }
-      res.end();
-      return;
-    }
-    case "/status": {
-      const e = entry(q("id") ?? "");
-      e.attempts++;
-      res.setHeader("x-attempts", String(e.attempts));
-      await readBody(req);
-      if (e.attempts <= Number(q("times") ?? 1)) {
-        const retryAfter = q("retryAfter");
-        if (retryAfter !== null) res.setHeader("retry-after", retryAfter);
-        res.writeHead(Number(q("code") ?? 503), { "content-type": "text/plain" }).end("try again later");
-      } else {
-        res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-      }
-      return;
-    }
-    case "/drop": {
-      const e = entry(q("id") ?? "");
-      e.attempts++;
-      if (e.attempts <= Number(q("times") ?? 1)) {
-        req.socket.destroy();
-        return;
-      }
-      res.setHeader("x-attempts", String(e.attempts));
-      res.writeHead(200).end("ok");
-      return;
-    }
-    case "/slow-headers": {
-      await new Promise((resolve) => setTimeout(resolve, Number(q("ms") ?? 1000)));
-      if (!res.destroyed) res.writeHead(200).end("late");
-      return;
-    }
-    case "/stall": {
-      const n = Number(q("after") ?? 1024);
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": n * 4 });
-      res.write(PATTERN_CHUNK.subarray(0, Math.min(n, PATTERN_CHUNK.length)));
-      // Nothing more: the socket stays open until the client gives up or the server closes.
-      return;
-    }
-    case "/redirect": {
-      await readBody(req);
-      res.writeHead(Number(q("status") ?? 302), { location: q("to") ?? "/echo" }).end("moved");
-      return;
-    }
-    case "/record": {
-      const body = await readBody(req);
-      const record = {
-        method: req.method,
-        authorization: req.headers.authorization ?? null,
-        cookie: req.headers.cookie ?? null,
-        length: body.length,
-      };
-      entry(q("id") ?? "").seen.push(record);
-      json(res, 200, record);
-      return;
-    }
-    case "/attempts":
-      json(res, 200, { attempts: state.get(q("id") ?? "")?.attempts ?? 0, sent: state.get(q("id") ?? "")?.sent ?? 0 });
-      return;
-    case "/seen":
-      json(res, 200, state.get(q("id") ?? "")?.seen ?? []);
-      return;
-    case "/warning":
-      res.setHeader("warning", `299 - "${q("text") ?? "deprecated"}"`);
-      res.writeHead(200).end("ok");
-      return;
-    case "/bad-416": {
-      // distribution 2.8.2 answers an unsatisfiable range with a 416 whose Content-Length is the blob's size.
-      res.writeHead(416, { "content-type": "text/plain", "content-length": 2000, "content-range": "bytes */2000" });
-      res.end("invalid range: failed to overlap");
-      req.socket.end();
-      return;
-    }
-    case "/stats":
-      json(res, 200, { connections: connections() });
-      return;
-    default:
-      json(res, 404, { error: "no such route" });
-  }
+  const route = ROUTES[url.pathname];
+  if (!route) return json(res, 404, { error: "no such route" });
+  await route({ req, res, q: (name) => url.searchParams.get(name), entry, state, connections });
 }
+
+/** The servers' routes, by path. */
+const ROUTES: Record<string, (x: Exchange) => Promise<void> | void> = {
+  "/echo": async ({ req, res }) => {
+    const body = await readBody(req);
+    let pattern = true;
+    for (let i = 0; i < body.length; i++) {
+      if (body[i] !== i % 251) {
+        pattern = false;
+        break;
+      }
+    }
+    json(res, 200, {
+      method: req.method,
+      headers: req.headers,
+      length: body.length,
+      sha256: createHash("sha256").update(body).digest("hex"),
+      text: body.length <= 4096 ? body.toString("utf8") : undefined,
+      pattern: body.length > 0 && pattern,
+    });
+  },
+  "/bytes": async ({ req, res, q, entry }) => {
+    const n = Number(q("n") ?? 0);
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": n });
+    if (req.method === "HEAD") return void res.end();
+    const progress = entry(q("id") ?? "");
+    let sent = 0;
+    while (sent < n && !res.destroyed) {
+      const chunk = PATTERN_CHUNK.subarray(0, Math.min(PATTERN_CHUNK.length, n - sent));
+      sent += chunk.length;
+      const more = res.write(chunk);
+      progress.sent = sent;
+      if (!more) await drained(res);
+    }
+    res.end();
+  },
+  "/status": async ({ req, res, q, entry }) => {
+    const e = entry(q("id") ?? "");
+    e.attempts++;
+    res.setHeader("x-attempts", String(e.attempts));
+    await readBody(req);
+    if (e.attempts <= Number(q("times") ?? 1)) {
+      const retryAfter = q("retryAfter");
+      if (retryAfter !== null) res.setHeader("retry-after", retryAfter);
+      res.writeHead(Number(q("code") ?? 503), { "content-type": "text/plain" }).end("try again later");
+    } else {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    }
+  },
+  "/drop": ({ req, res, q, entry }) => {
+    const e = entry(q("id") ?? "");
+    e.attempts++;
+    if (e.attempts <= Number(q("times") ?? 1)) {
+      req.socket.destroy();
+      return;
+    }
+    res.setHeader("x-attempts", String(e.attempts));
+    res.writeHead(200).end("ok");
+  },
+  "/slow-headers": async ({ res, q }) => {
+    await new Promise((resolve) => setTimeout(resolve, Number(q("ms") ?? 1000)));
+    if (!res.destroyed) res.writeHead(200).end("late");
+  },
+  "/stall": ({ res, q }) => {
+    const n = Number(q("after") ?? 1024);
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": n * 4 });
+    res.write(PATTERN_CHUNK.subarray(0, Math.min(n, PATTERN_CHUNK.length)));
+    // Nothing more: the socket stays open until the client gives up or the server closes.
+  },
+  "/redirect": async ({ req, res, q }) => {
+    await readBody(req);
+    res.writeHead(Number(q("status") ?? 302), { location: q("to") ?? "/echo" }).end("moved");
+  },
+  "/record": async ({ req, res, q, entry }) => {
+    const body = await readBody(req);
+    const record = {
+      method: req.method,
+      authorization: req.headers.authorization ?? null,
+      cookie: req.headers.cookie ?? null,
+      length: body.length,
+    };
+    entry(q("id") ?? "").seen.push(record);
+    json(res, 200, record);
+  },
+  "/attempts": ({ res, q, state }) => {
+    json(res, 200, { attempts: state.get(q("id") ?? "")?.attempts ?? 0, sent: state.get(q("id") ?? "")?.sent ?? 0 });
+  },
+  "/seen": ({ res, q, state }) => {
+    json(res, 200, state.get(q("id") ?? "")?.seen ?? []);
+  },
+  "/warning": ({ res, q }) => {
+    res.setHeader("warning", `299 - "${q("text") ?? "deprecated"}"`);
+    res.writeHead(200).end("ok");
+  },
+  "/bad-416": ({ req, res }) => {
+    // distribution 2.8.2 answers an unsatisfiable range with a 416 whose Content-Length is the blob's size.
+    res.writeHead(416, { "content-type": "text/plain", "content-length": 2000, "content-range": "bytes */2000" });
+    res.end("invalid range: failed to overlap");
+    req.socket.end();
+  },
+  "/stats": ({ res, connections }) => {
+    json(res, 200, { connections: connections() });
+  },
+};
 
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {

@@ -71,7 +71,7 @@ async function send(
 
   let hop: Hop = { url, method, headers, keepBody: true };
   for (let redirects = 0; ; redirects++) {
-    const response = await sendHop(options, hop, hop.keepBody ? body : null, signal, fetchRedirect);
+    const response = await sendHop(options, hop, { body: hop.keepBody ? body : null, signal, redirect: fetchRedirect });
     report(response.headers.get("warning"), response.url);
     if (followHere && isRedirect(response.status) && redirects < options.maxRedirects) {
       const next = nextHop(hop, response.status, response.headers.get("location"), {
@@ -94,9 +94,7 @@ async function send(
 async function sendHop(
   options: NormalizedOptions,
   hop: Hop,
-  body: TransportRequest["body"],
-  signal: AbortSignal | undefined,
-  redirect: RequestRedirect,
+  { body, signal, redirect }: { body: TransportRequest["body"]; signal: AbortSignal | undefined; redirect: RequestRedirect },
 ): Promise<Response> {
   const { retry } = options;
   const retryable = isRetryable(hop.method as HttpMethod, body, retry);

@@ -1,10 +1,31 @@
 // Browsers and other runtimes: WebCrypto cannot hash a stream incrementally, so hash-wasm does (~350 MB/s here,
-// docs/architecture.md §6 item 3). The wasm module is instantiated once per algorithm and reused.
-import { createSHA256, createSHA512, type IHasher } from "hash-wasm";
+// docs/architecture.md §6 item 3). hash-wasm is an optional peer dependency: Node never loads this file (the
+// "node" condition of "#hasher" picks node:crypto), so Node installs do without its 2 MB; a browser app installs
+// it beside @toci/spec-types. It is imported on first use (through hash-wasm-sha2.ts), so a missing install is a
+// clear OciError, not a bare module-resolution failure (bundlers report it at build time already).
+
+import { OciError } from "../errors.js";
 import type { HashAlgorithm, Hasher } from "../hasher.js";
 
+type HashWasm = typeof import("./hash-wasm-sha2.js");
+
+let hashWasm: Promise<HashWasm> | undefined;
+
+function loadHashWasm(): Promise<HashWasm> {
+  hashWasm ??= import("./hash-wasm-sha2.js").catch((cause: unknown) => {
+    hashWasm = undefined; // a later call may succeed (an import map added, a retry after a failed chunk load)
+    throw new OciError(
+      "UNSUPPORTED",
+      "hashing outside Node needs the hash-wasm package: npm install hash-wasm (an optional peer dependency of @toci/spec-types)",
+      { cause },
+    );
+  });
+  return hashWasm;
+}
+
 export async function createHasher(algorithm: HashAlgorithm): Promise<Hasher> {
-  const hash: IHasher = algorithm === "sha256" ? await createSHA256() : await createSHA512();
+  const { createSHA256, createSHA512 } = await loadHashWasm();
+  const hash = algorithm === "sha256" ? await createSHA256() : await createSHA512();
   hash.init();
   return {
     algorithm,

@@ -18,6 +18,7 @@ import {
   LAYOUT_CONTENT,
   LAYOUT_FILE,
   type Layout,
+  parseJsonObject,
   readSmallFile,
   replaceFile,
 } from "./layout.js";
@@ -47,7 +48,7 @@ export async function initLayout(layout: Layout): Promise<void> {
       await replaceFile(layout.root, LAYOUT_FILE, LAYOUT_CONTENT);
       bytes = new TextEncoder().encode(LAYOUT_CONTENT);
     }
-    if (typeof parseObject(bytes)?.imageLayoutVersion !== "string") {
+    if (typeof parseJsonObject(bytes)?.imageLayoutVersion !== "string") {
       throw new OciError("STORE", `${layout.root.name}/${LAYOUT_FILE} is not an OCI layout file`);
     }
     if (await fileIfPresent(layout.root, INDEX_FILE)) return;
@@ -96,7 +97,7 @@ async function readIndex(layout: Layout): Promise<IndexFile> {
   };
   // Refused before it is read: a hostile index.json of gigabytes must not be loaded to learn it is too big.
   if (file.size > MAX_INDEX_BYTES) refuse(`${file.size} bytes, over the ${MAX_INDEX_BYTES}-byte cap`);
-  const raw = parseObject(new Uint8Array(await file.arrayBuffer())) ?? refuse("not a JSON object");
+  const raw = parseJsonObject(new Uint8Array(await file.arrayBuffer())) ?? refuse("not a JSON object");
   if (raw.schemaVersion !== 2) refuse("schemaVersion is not 2");
   if (raw.mediaType !== undefined && raw.mediaType !== OCI_INDEX) refuse(`mediaType is not ${OCI_INDEX}`);
   if (!Array.isArray(raw.manifests)) refuse("manifests is not an array");
@@ -116,15 +117,4 @@ async function readIndex(layout: Layout): Promise<IndexFile> {
 function serialize(file: IndexFile): string {
   const { raw, roots, skipped } = file;
   return JSON.stringify({ ...raw, schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...roots, ...skipped] });
-}
-
-function parseObject(bytes: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

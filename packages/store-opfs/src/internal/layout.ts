@@ -4,7 +4,7 @@
 //   toci-<name>/index.json               an image index; its manifests are the roots
 //   toci-<name>/blobs/<alg>/<hex>        content, named by its digest
 //   toci-<name>/ingest/<alg>-<hex>.<id>  a partial ingest (one file per writer; resumed or swept)
-//   toci-<name>/ingest/uploads/, sources/  upload sessions and blob sources
+//   toci-<name>/ingest/uploads/, sources/, abilities/  upload sessions, blob sources, what registries can do
 // Names are built only from validated digests (sha256/sha512 with their exact hex length) and from ids this
 // store made; names read back from a directory are parsed and checked before they are used.
 // Used by the page (async calls only) and by the worker.
@@ -16,6 +16,7 @@ export const BLOBS_DIR = "blobs";
 export const INGEST_DIR = "ingest";
 export const UPLOADS_DIR = "uploads";
 export const SOURCES_DIR = "sources";
+export const ABILITIES_DIR = "abilities";
 /** What image-layout.md says `oci-layout` holds. */
 export const LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
 
@@ -144,6 +145,18 @@ export async function replaceFile(dir: FileSystemDirectoryHandle, name: string, 
 /** Removes an entry; false when it was absent. */
 export async function removeIfPresent(dir: FileSystemDirectoryHandle, name: string): Promise<boolean> {
   return (await ifPresent(() => dir.removeEntry(name).then(() => true))) ?? false;
+}
+
+/** The JSON object in a file's bytes (strict UTF-8), or undefined when they are not one. */
+export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function isNotFound(error: unknown): boolean {

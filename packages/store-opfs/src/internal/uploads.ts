@@ -17,6 +17,7 @@ import {
 import {
   dirIfPresent,
   type Layout,
+  parseJsonObject,
   partialBase,
   readSmallFile,
   removeIfPresent,
@@ -42,7 +43,7 @@ export function uploadStates(layout: Layout): UploadStateKeeper {
       guard("cannot read upload state", async () => {
         // An oversized or odd state file is no state: the push starts a new session.
         const bytes = await readSmallFile(await dir(), await uploadFile(key), MAX_UPLOAD_FILE);
-        const value = bytes && parseJson(bytes);
+        const value = bytes && parseJsonObject(bytes);
         if (value?.key !== key || typeof value.location !== "string" || typeof value.offset !== "number") return;
         return { location: value.location, offset: value.offset, updatedAt: Number(value.updatedAt) || 0 };
       }),
@@ -108,13 +109,4 @@ export async function sourceFiles(
     }
   }
   return out;
-}
-
-function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

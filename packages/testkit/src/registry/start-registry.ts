@@ -97,36 +97,9 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "toci-registry-"));
   const dataDir = path.join(dir, "data");
   const certs = tls || auth === "token" ? testCertificates() : undefined;
+  const setup: Setup = { options, auth, tls, username, password, dir, dataDir, certs };
   let tokenServer: TokenServer | undefined;
   try {
-    const config = [
-      "version: 0.1",
-      "log:",
-      "  level: error",
-      "  accesslog:",
-      "    disabled: true",
-      "storage:",
-      "  filesystem:",
-      `    rootdirectory: ${JSON.stringify(dataDir)}`,
-      "  delete:",
-      `    enabled: ${options.deleteEnabled ?? true}`,
-      "http:",
-      "  addr: 127.0.0.1:0", // replaced by REGISTRY_HTTP_ADDR
-      "  secret: test-secret-not-for-production",
-    ];
-    if (tls && certs) {
-      config.push(
-        "  tls:",
-        `    certificate: ${JSON.stringify(certs.tlsCert)}`,
-        `    key: ${JSON.stringify(certs.tlsKey)}`,
-      );
-      if (options.clientCa) config.push("    clientcas:", `      - ${JSON.stringify(certs.caFile)}`);
-    }
-    if (auth === "htpasswd") {
-      const htpasswd = path.join(dir, "htpasswd");
-      fs.writeFileSync(htpasswd, htpasswdLine(username, password));
-      config.push("auth:", "  htpasswd:", "    realm: test-registry", `    path: ${JSON.stringify(htpasswd)}`);
-    }
     if (auth === "token" && certs) {
       tokenServer = await startTokenServer({
         keyFile: certs.tokenKey,
@@ -134,17 +107,8 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
         users: { [username]: password },
         ...options.token,
       });
-      config.push(
-        "auth:",
-        "  token:",
-        `    realm: ${tokenServer.realm}`,
-        `    service: ${tokenServer.service}`,
-        `    issuer: ${tokenServer.issuer}`,
-        `    rootcertbundle: ${JSON.stringify(certs.tokenCert)}`,
-      );
     }
-    const configFile = path.join(dir, "config.yml");
-    fs.writeFileSync(configFile, `${config.join("\n")}\n`);
+    const configFile = writeConfig(setup, tokenServer);
 
     const scheme = tls ? "https" : "http";
     let lastError: unknown;
@@ -160,7 +124,11 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       const started = Date.now();
       try {
         const client = tls && options.clientCa && certs ? { certFile: certs.clientCert, keyFile: certs.clientKey } : {};
-        await waitReady(url, child, logFile, { caFile: certs?.caFile, ...client }, options.readyTimeoutMs ?? 15_000);
+        await waitReady(url, child, {
+          logFile,
+          tlsFiles: { caFile: certs?.caFile, ...client },
+          timeoutMs: options.readyTimeoutMs ?? 15_000,
+        });
       } catch (error) {
         lastError = error;
         await stopChild(child, 500);
@@ -168,29 +136,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
         throw error;
       }
       const startMs = Date.now() - started;
-      const info: RegistryInfo = {
-        url,
-        host: `127.0.0.1:${port}`,
-        port,
-        auth,
-        tls,
-        dataDir,
-        dir,
-        pid: child.pid ?? 0,
-      };
-      if (auth !== "none") info.credentials = { username, password };
-      if (tokenServer) {
-        const { realm, service, issuer, url: tokenUrl, keyId } = tokenServer;
-        info.token = { realm, service, issuer, url: tokenUrl, keyId };
-      }
-      if (tls && certs) {
-        info.caFile = certs.caFile;
-        info.certDir = certs.certDir;
-        if (options.clientCa) {
-          info.clientCert = certs.clientCert;
-          info.clientKey = certs.clientKey;
-        }
-      }
+      const info = registryInfo(setup, { url, port, pid: child.pid ?? 0, tokenServer });
       const running = tokenServer;
       let stopping: Promise<void> | undefined;
       return {
@@ -215,6 +161,97 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** What startRegistry settled on before it starts anything. */
+interface Setup {
+  options: StartRegistryOptions;
+  auth: NonNullable<StartRegistryOptions["auth"]>;
+  tls: boolean;
+  username: string;
+  password: string;
+  dir: string;
+  dataDir: string;
+  certs: ReturnType<typeof testCertificates> | undefined;
+}
+
+/** Writes distribution's config.yml (storage, http, TLS, auth) into the registry's directory; returns its path. */
+function writeConfig(setup: Setup, tokenServer: TokenServer | undefined): string {
+  const { options, auth, tls, certs, dir } = setup;
+  const config = [
+    "version: 0.1",
+    "log:",
+    "  level: error",
+    "  accesslog:",
+    "    disabled: true",
+    "storage:",
+    "  filesystem:",
+    `    rootdirectory: ${JSON.stringify(setup.dataDir)}`,
+    "  delete:",
+    `    enabled: ${options.deleteEnabled ?? true}`,
+    "http:",
+    "  addr: 127.0.0.1:0", // replaced by REGISTRY_HTTP_ADDR
+    "  secret: test-secret-not-for-production",
+  ];
+  if (tls && certs) {
+    config.push(
+      "  tls:",
+      `    certificate: ${JSON.stringify(certs.tlsCert)}`,
+      `    key: ${JSON.stringify(certs.tlsKey)}`,
+    );
+    if (options.clientCa) config.push("    clientcas:", `      - ${JSON.stringify(certs.caFile)}`);
+  }
+  if (auth === "htpasswd") {
+    const htpasswd = path.join(dir, "htpasswd");
+    fs.writeFileSync(htpasswd, htpasswdLine(setup.username, setup.password));
+    config.push("auth:", "  htpasswd:", "    realm: test-registry", `    path: ${JSON.stringify(htpasswd)}`);
+  }
+  if (tokenServer && certs) {
+    config.push(
+      "auth:",
+      "  token:",
+      `    realm: ${tokenServer.realm}`,
+      `    service: ${tokenServer.service}`,
+      `    issuer: ${tokenServer.issuer}`,
+      `    rootcertbundle: ${JSON.stringify(certs.tokenCert)}`,
+    );
+  }
+  const configFile = path.join(dir, "config.yml");
+  fs.writeFileSync(configFile, `${config.join("\n")}\n`);
+  return configFile;
+}
+
+/** What a test needs to know of a started registry. */
+function registryInfo(
+  setup: Setup,
+  started: { url: string; port: number; pid: number; tokenServer: TokenServer | undefined },
+): RegistryInfo {
+  const { options, auth, tls, certs } = setup;
+  const { url, port, pid, tokenServer } = started;
+  const info: RegistryInfo = {
+    url,
+    host: `127.0.0.1:${port}`,
+    port,
+    auth,
+    tls,
+    dataDir: setup.dataDir,
+    dir: setup.dir,
+    pid,
+  };
+  if (auth !== "none") info.credentials = { username: setup.username, password: setup.password };
+  if (tokenServer) {
+    const { realm, service, issuer, url: tokenUrl, keyId } = tokenServer;
+    info.token = { realm, service, issuer, url: tokenUrl, keyId };
+  }
+  if (tls && certs) {
+    info.caFile = certs.caFile;
+    info.certDir = certs.certDir;
+    if (options.clientCa) {
+      info.clientCert = certs.clientCert;
+      info.clientKey = certs.clientKey;
+    }
+  }
+  return info;
 }
 
 /** Resolves a binary name on PATH, or throws the install hint. */
@@ -276,10 +313,13 @@ function spawnRegistry(binary: string, configFile: string, logFile: string, env:
 async function waitReady(
   url: string,
   child: ChildProcess,
-  logFile: string,
-  tlsFiles: { caFile?: string | undefined; certFile?: string; keyFile?: string },
-  timeoutMs: number,
+  wait: {
+    logFile: string;
+    tlsFiles: { caFile?: string | undefined; certFile?: string; keyFile?: string };
+    timeoutMs: number;
+  },
 ): Promise<void> {
+  const { logFile, tlsFiles, timeoutMs } = wait;
   const deadline = Date.now() + timeoutMs;
   let spawnError: Error | undefined;
   child.once("error", (e) => {

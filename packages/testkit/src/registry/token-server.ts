@@ -84,33 +84,134 @@ export interface TokenServer {
 
 /** Starts a token server on 127.0.0.1 on a free port. */
 export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
-  const issuer = options.issuer ?? "test-token-issuer";
-  const service = options.service ?? "test-registry";
-  const users = new Map(Object.entries(options.users ?? { testuser: "testpassword" }));
-  const anonymousPull = options.anonymousPull ?? true;
-  let keyMode = options.keyMode ?? "kid";
-  let expiresIn = options.expiresIn ?? 300;
-  const privateKey = createPrivateKey(fs.readFileSync(options.keyFile));
-  const cert = new X509Certificate(fs.readFileSync(options.certFile));
-  const keyId = libtrustKeyId(cert.publicKey);
-  const refreshTokens = new Map<string, string>();
-  const requests: TokenRequest[] = [];
-
-  const signJwt = (claims: object): string => {
-    const header =
-      keyMode === "x5c"
-        ? { typ: "JWT", alg: "RS256", x5c: [cert.raw.toString("base64")] }
-        : { typ: "JWT", alg: "RS256", kid: keyId };
-    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-    return `${input}.${b64url(sign("sha256", Buffer.from(input), privateKey))}`;
+  const issuer = new TokenIssuer(options);
+  const server = http.createServer((req, res) => issuer.handle(req, res));
+  const port = await listen(server);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    realm: `${url}/token`,
+    url,
+    issuer: issuer.issuer,
+    service: issuer.service,
+    keyId: issuer.keyId,
+    requests: issuer.requests,
+    setExpiresIn(seconds) {
+      issuer.expiresIn = seconds;
+    },
+    setKeyMode(mode) {
+      issuer.keyMode = mode;
+    },
+    reset() {
+      issuer.requests.length = 0;
+    },
+    stop: () => close(server),
   };
+}
 
-  const grant = (user: string, scopes: string[]): TokenAccess[] => {
+/** The server's state (users, refresh tokens, the signing key, what it was asked) and its request handlers. */
+class TokenIssuer {
+  readonly issuer: string;
+  readonly service: string;
+  readonly keyId: string;
+  readonly requests: TokenRequest[] = [];
+  keyMode: "kid" | "x5c";
+  expiresIn: number;
+  readonly #users: Map<string, string>;
+  readonly #anonymousPull: boolean;
+  readonly #privateKey: ReturnType<typeof createPrivateKey>;
+  readonly #cert: X509Certificate;
+  readonly #refreshTokens = new Map<string, string>();
+
+  constructor(options: TokenServerOptions) {
+    this.issuer = options.issuer ?? "test-token-issuer";
+    this.service = options.service ?? "test-registry";
+    this.#users = new Map(Object.entries(options.users ?? { testuser: "testpassword" }));
+    this.#anonymousPull = options.anonymousPull ?? true;
+    this.keyMode = options.keyMode ?? "kid";
+    this.expiresIn = options.expiresIn ?? 300;
+    this.#privateKey = createPrivateKey(fs.readFileSync(options.keyFile));
+    this.#cert = new X509Certificate(fs.readFileSync(options.certFile));
+    this.keyId = libtrustKeyId(this.#cert.publicKey);
+  }
+
+  handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/_stats" && req.method === "GET") return send(res, 200, { requests: this.requests });
+    if (url.pathname === "/_reset" && req.method === "POST") {
+      this.requests.length = 0;
+      return send(res, 200, {});
+    }
+    if (url.pathname === "/_config" && req.method === "POST") {
+      const value = Number(url.searchParams.get("expiresIn"));
+      if (Number.isFinite(value) && value > 0) this.expiresIn = value;
+      return send(res, 200, { expiresIn: this.expiresIn });
+    }
+    if (url.pathname !== "/token") return send(res, 404, { errors: [{ code: "NOT_FOUND", message: "not found" }] });
+    if (req.method === "GET") return this.#get(req, res, url);
+    if (req.method === "POST") {
+      let text = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      req.on("end", () => this.#post(res, new URLSearchParams(text)));
+      return;
+    }
+    send(res, 405, { errors: [{ code: "UNSUPPORTED", message: "method not allowed" }] }, { Allow: "GET, POST" });
+  }
+
+  /** The GET flow: anonymous, or Basic credentials. */
+  #get(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const record = newRecord("GET", url.searchParams.get("service"), url.searchParams.getAll("scope"));
+    const credentials = basicCredentials(req.headers.authorization);
+    if (credentials === "invalid") return this.#refuse(res, record);
+    if (credentials) {
+      if (this.#users.get(credentials.user) !== credentials.password) return this.#refuse(res, record);
+      record.grant = "basic";
+      record.user = credentials.user;
+    }
+    return this.#issue(res, record, url.searchParams.get("offline_token") === "true");
+  }
+
+  /** The OAuth2 POST flow: grant_type password or refresh_token. */
+  #post(res: http.ServerResponse, form: URLSearchParams) {
+    const record = newRecord("POST", form.get("service"), form.getAll("scope"));
+    const grantType = form.get("grant_type");
+    const offline = form.get("access_type") === "offline" || form.get("offline_token") === "true";
+    if (grantType === "password") {
+      record.grant = "password";
+      const user = form.get("username") ?? "";
+      if (!this.#users.has(user) || this.#users.get(user) !== form.get("password")) return this.#refuse(res, record);
+      record.user = user;
+      return this.#issue(res, record, offline);
+    }
+    if (grantType === "refresh_token") {
+      record.grant = "refresh_token";
+      const user = this.#refreshTokens.get(form.get("refresh_token") ?? "");
+      if (!user) return this.#refuse(res, record);
+      record.user = user;
+      return this.#issue(res, record, offline);
+    }
+    record.status = 400;
+    this.requests.push(record);
+    send(res, 400, { error: "unsupported_grant_type" });
+  }
+
+  #signJwt(claims: object): string {
+    const header =
+      this.keyMode === "x5c"
+        ? { typ: "JWT", alg: "RS256", x5c: [this.#cert.raw.toString("base64")] }
+        : { typ: "JWT", alg: "RS256", kid: this.keyId };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    return `${input}.${b64url(sign("sha256", Buffer.from(input), this.#privateKey))}`;
+  }
+
+  #grant(user: string, scopes: string[]): TokenAccess[] {
     const granted: TokenAccess[] = [];
     for (const wanted of parseScopes(scopes)) {
       const actions = user
         ? wanted.actions
-        : anonymousPull && wanted.type === "repository"
+        : this.#anonymousPull && wanted.type === "repository"
           ? wanted.actions.filter((a) => a === "pull")
           : [];
       const previous = granted.find((g) => g.type === wanted.type && g.name === wanted.name);
@@ -118,22 +219,22 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       else granted.push({ ...wanted, actions: [...actions] });
     }
     return granted;
-  };
+  }
 
-  const issue = (res: http.ServerResponse, record: TokenRequest, offline: boolean): void => {
-    requests.push(record);
-    if (record.service !== null && record.service !== service) {
+  #issue(res: http.ServerResponse, record: TokenRequest, offline: boolean) {
+    this.requests.push(record);
+    if (record.service !== null && record.service !== this.service) {
       record.status = 400;
       send(res, 400, { errors: [{ code: "UNSUPPORTED", message: `unknown service ${record.service}` }] });
       return;
     }
     const now = Math.floor(Date.now() / 1000);
-    record.access = grant(record.user ?? "", record.scopes);
-    const token = signJwt({
-      iss: issuer,
+    record.access = this.#grant(record.user ?? "", record.scopes);
+    const token = this.#signJwt({
+      iss: this.issuer,
       sub: record.user ?? "",
-      aud: service,
-      exp: now + expiresIn - 60,
+      aud: this.service,
+      exp: now + this.expiresIn - 60,
       nbf: now - 10,
       iat: now,
       jti: randomUUID(),
@@ -142,110 +243,29 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const body: Record<string, unknown> = {
       token,
       access_token: token,
-      expires_in: expiresIn,
+      expires_in: this.expiresIn,
       issued_at: new Date(now * 1000).toISOString(),
     };
     if (offline && record.user) {
       const refresh = randomBytes(24).toString("base64url");
-      refreshTokens.set(refresh, record.user);
+      this.#refreshTokens.set(refresh, record.user);
       body.refresh_token = refresh;
       record.refreshToken = true;
     }
     send(res, 200, body);
-  };
+  }
 
-  const refuse = (res: http.ServerResponse, record: TokenRequest): void => {
+  #refuse(res: http.ServerResponse, record: TokenRequest) {
     record.status = 401;
     record.user = undefined;
-    requests.push(record);
+    this.requests.push(record);
     send(
       res,
       401,
       { errors: [{ code: "UNAUTHORIZED", message: "invalid credentials" }] },
-      {
-        "WWW-Authenticate": 'Basic realm="token"',
-      },
+      { "WWW-Authenticate": 'Basic realm="token"' },
     );
-  };
-
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    if (url.pathname === "/_stats" && req.method === "GET") return send(res, 200, { requests });
-    if (url.pathname === "/_reset" && req.method === "POST") {
-      requests.length = 0;
-      return send(res, 200, {});
-    }
-    if (url.pathname === "/_config" && req.method === "POST") {
-      const value = Number(url.searchParams.get("expiresIn"));
-      if (Number.isFinite(value) && value > 0) expiresIn = value;
-      return send(res, 200, { expiresIn });
-    }
-    if (url.pathname !== "/token") return send(res, 404, { errors: [{ code: "NOT_FOUND", message: "not found" }] });
-
-    if (req.method === "GET") {
-      const record = newRecord("GET", url.searchParams.get("service"), url.searchParams.getAll("scope"));
-      const credentials = basicCredentials(req.headers.authorization);
-      if (credentials === "invalid") return refuse(res, record);
-      if (credentials) {
-        if (users.get(credentials.user) !== credentials.password) return refuse(res, record);
-        record.grant = "basic";
-        record.user = credentials.user;
-      }
-      return issue(res, record, url.searchParams.get("offline_token") === "true");
-    }
-    if (req.method === "POST") {
-      let text = "";
-      req.setEncoding("utf8");
-      req.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      req.on("end", () => {
-        const form = new URLSearchParams(text);
-        const record = newRecord("POST", form.get("service"), form.getAll("scope"));
-        const grantType = form.get("grant_type");
-        const offline = form.get("access_type") === "offline" || form.get("offline_token") === "true";
-        if (grantType === "password") {
-          record.grant = "password";
-          const user = form.get("username") ?? "";
-          if (!users.has(user) || users.get(user) !== form.get("password")) return refuse(res, record);
-          record.user = user;
-          return issue(res, record, offline);
-        }
-        if (grantType === "refresh_token") {
-          record.grant = "refresh_token";
-          const user = refreshTokens.get(form.get("refresh_token") ?? "");
-          if (!user) return refuse(res, record);
-          record.user = user;
-          return issue(res, record, offline);
-        }
-        record.status = 400;
-        requests.push(record);
-        send(res, 400, { error: "unsupported_grant_type" });
-      });
-      return;
-    }
-    send(res, 405, { errors: [{ code: "UNSUPPORTED", message: "method not allowed" }] }, { Allow: "GET, POST" });
-  });
-  const port = await listen(server);
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    realm: `${url}/token`,
-    url,
-    issuer,
-    service,
-    keyId,
-    requests,
-    setExpiresIn(seconds) {
-      expiresIn = seconds;
-    },
-    setKeyMode(mode) {
-      keyMode = mode;
-    },
-    reset() {
-      requests.length = 0;
-    },
-    stop: () => close(server),
-  };
+  }
 }
 
 function newRecord(method: "GET" | "POST", service: string | null, scopes: string[]): TokenRequest {

@@ -1,0 +1,161 @@
+// The README code blocks that name a file, taken from the installed tarballs (and the docs home page, whose code is
+// included from apps/docs/snippets), used unchanged in the fresh app project against the local registry (REGISTRY):
+//   // app.mjs (*.mjs, *.js) run with node on the Node running this test (20 in CI): exit 0, nothing on stderr
+//   // app.ts           type-checked under "module": "nodenext" with "type": "module", and under
+//                      "moduleResolution": "bundler"; then compiled (nodenext, target es2022) and run like app.mjs
+//   // main.ts          a browser entry: type-checked in a browser project (bundler, DOM, no @types/node) and
+//                      built by vite, which must print no warning
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sh } from "./project.js";
+import { type CodeBlock, codeBlocks, includedBlocks } from "./readme.js";
+import { installedDir, installInfo } from "./setup-info.js";
+import { publishedPackages, repoRoot } from "./workspace.js";
+
+const info = installInfo();
+const env = { REGISTRY: info.registry };
+
+interface Block extends CodeBlock {
+  file: string;
+  /** "client-1": where the block comes from, and its folder under blocks/. */
+  id: string;
+}
+
+async function collect(): Promise<Block[]> {
+  const sources = [
+    ...publishedPackages().map((p) => ({ name: p.dir, path: join(installedDir(info, p.pkg), "README.md") })),
+    { name: "docs-home", path: join(repoRoot, "apps", "docs", "index.md") },
+  ];
+  const blocks: Block[] = [];
+  for (const source of sources) {
+    const markdown = await readFile(source.path, "utf8");
+    const all = [...codeBlocks(markdown), ...(await includedBlocks(markdown, join(repoRoot, "apps", "docs")))];
+    const found = all.filter((b) => b.file !== undefined);
+    blocks.push(...found.map((b, i) => ({ ...b, file: b.file!, id: `${source.name}-${i + 1}` })));
+  }
+  return blocks;
+}
+
+const blocks = await collect();
+// Other names (a service worker's sw.ts, ...) are shown, not run: they need a context this test does not build.
+const scripts = blocks.filter((b) => /\.m?js$/.test(b.file));
+const nodeTs = blocks.filter((b) => b.file === "app.ts");
+const browser = blocks.filter((b) => b.file === "main.ts");
+
+const blocksDir = join(info.app, "blocks");
+const where = (kind: string, b: Block) => join(blocksDir, kind, b.id);
+
+/** A tsconfig.json for the blocks under `include`: strict, for Node 20 (es2022), the given resolution and libs. */
+function tsconfig(options: Record<string, unknown>, include: string[]): string {
+  const base = { target: "es2022", strict: true, noEmit: true };
+  return `${JSON.stringify({ compilerOptions: { ...base, ...options }, include }, null, 2)}\n`;
+}
+
+/**
+ * Three projects a user could have. skipLibCheck is off where it costs little or matters: then tsc checks our
+ * .d.ts files too, under the user's settings (a browser project has no @types/node and no esnext.disposable).
+ */
+const PROJECTS = {
+  nodenext: tsconfig(
+    {
+      module: "nodenext",
+      moduleResolution: "nodenext",
+      lib: ["es2023"],
+      types: ["node"],
+      skipLibCheck: false,
+      noEmit: false,
+      rootDir: "blocks",
+      outDir: "build",
+    },
+    ["blocks/node"],
+  ),
+  bundler: tsconfig(
+    { module: "esnext", moduleResolution: "bundler", lib: ["es2023"], types: ["node"], skipLibCheck: true },
+    ["blocks/node"],
+  ),
+  browser: tsconfig(
+    {
+      module: "esnext",
+      moduleResolution: "bundler",
+      lib: ["es2023", "dom", "dom.iterable"],
+      types: [],
+      skipLibCheck: false,
+    },
+    ["blocks/browser"],
+  ),
+};
+
+function tsc(project: keyof typeof PROJECTS) {
+  return sh(join(info.app, "node_modules", ".bin", "tsc"), ["-p", `tsconfig.${project}.json`], { cwd: info.app });
+}
+
+beforeAll(async () => {
+  for (const [kind, list] of [
+    ["script", scripts],
+    ["node", nodeTs],
+    ["browser", browser],
+  ] as const) {
+    for (const b of list) {
+      await mkdir(where(kind, b), { recursive: true });
+      await writeFile(join(where(kind, b), b.file), b.code);
+    }
+  }
+  for (const b of browser) {
+    const html = `<!doctype html>\n<html><body><script type="module" src="./${b.file}"></script></body></html>\n`;
+    await writeFile(join(where("browser", b), "index.html"), html);
+  }
+  for (const [name, json] of Object.entries(PROJECTS)) await writeFile(join(info.app, `tsconfig.${name}.json`), json);
+});
+
+describe("README quick starts, in a fresh project", () => {
+  it("include the client's Node, TypeScript and browser quick starts and the docs home page's", () => {
+    const ids = blocks.map((b) => `${b.id.replace(/-\d+$/, "")}:${b.file}`);
+    for (const id of ["client:app.mjs", "client:app.ts", "client:main.ts", "docs-home:app.mjs"])
+      expect(ids).toContain(id);
+  });
+
+  it.each(scripts.map((b) => [`${b.id} (${b.file})`, b] as const))("%s runs with node", async (_id, b) => {
+    const { stdout, stderr } = await sh(process.execPath, [b.file], { cwd: where("script", b), env });
+    expect(stderr).toBe("");
+    expect(stdout.length).toBeGreaterThan(0);
+  });
+
+  // The type-checks are CPU-bound and independent: side by side.
+  it.concurrent('app.ts blocks type-check under nodenext with "type": "module", compile, and run', async () => {
+    await tsc("nodenext");
+    for (const b of nodeTs) {
+      const dir = join(info.app, "build", "node", b.id);
+      const js = b.file.replace(/\.ts$/, ".js");
+      const { stdout, stderr } = await sh(process.execPath, [js], { cwd: dir, env });
+      expect(stderr, b.id).toBe("");
+      expect(stdout.length, b.id).toBeGreaterThan(0);
+    }
+  });
+
+  it.concurrent("app.ts blocks type-check under moduleResolution bundler", async () => {
+    await tsc("bundler");
+  });
+
+  it.concurrent("main.ts blocks type-check in a browser project (DOM, no @types/node, lib es2023)", async () => {
+    await tsc("browser");
+  });
+
+  it.each(browser.map((b) => [b.id, b] as const))(
+    "%s (main.ts) builds with vite for browsers, without a warning",
+    async (_id, b) => {
+      const dir = where("browser", b);
+      const { stdout, stderr } = await sh(
+        join(info.app, "node_modules", ".bin", "vite"),
+        ["build", "--logLevel", "info"],
+        {
+          cwd: dir,
+        },
+      );
+      expect(stderr).toBe("");
+      expect(stdout).not.toMatch(/warn|\(!\)/i);
+      expect(existsSync(join(dir, "dist", "index.html"))).toBe(true);
+    },
+  );
+});
