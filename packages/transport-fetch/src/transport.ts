@@ -94,7 +94,11 @@ async function send(
 async function sendHop(
   options: NormalizedOptions,
   hop: Hop,
-  { body, signal, redirect }: { body: TransportRequest["body"]; signal: AbortSignal | undefined; redirect: RequestRedirect },
+  {
+    body,
+    signal,
+    redirect,
+  }: { body: TransportRequest["body"]; signal: AbortSignal | undefined; redirect: RequestRedirect },
 ): Promise<Response> {
   const { retry } = options;
   const retryable = isRetryable(hop.method as HttpMethod, body, retry);
