@@ -5,7 +5,7 @@
 import type { AbilityKeeper, KeptAbilities } from "@toci/spec-types";
 import type { Logger } from "../logger.js";
 
-/** Where and for how long the lessons are kept beyond the process. */
+/** Where and for how long the lessons are kept beyond this run. */
 export interface AbilitiesKeeping {
   keeper: AbilityKeeper;
   /** The registry's key: its API base URL. */
