@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import type { GlobalOptions } from "./context.js";
 import { Output } from "./output.js";
 import { contentCommands } from "./program-content.js";
+import { relayCommands } from "./program-relay.js";
 import type { Run } from "./run.js";
 
 export interface ProgramState {
@@ -13,6 +14,8 @@ export interface ProgramState {
   /** Set by the action that ran: its failure, if any. */
   failure?: unknown;
   out?: Output;
+  /** What the first Ctrl-C prints, when the running command says (Run.interruptNote). */
+  interruptNote?: string;
 }
 
 /** Adds the flags of every command that talks to a registry. */
@@ -73,7 +76,10 @@ export function buildProgram(state: ProgramState, version: string): Command {
       const out = new Output({ ...flags, command: command.name() });
       state.out = out;
       try {
-        await fn({ out, signal: state.signal }, args.slice(0, -2), flags as never);
+        const interruptNote = (text: string) => {
+          state.interruptNote = text;
+        };
+        await fn({ out, signal: state.signal, interruptNote }, args.slice(0, -2), flags as never);
       } catch (error) {
         state.failure = error;
       }
@@ -85,6 +91,7 @@ export function buildProgram(state: ProgramState, version: string): Command {
   authCommands(program, act);
   layoutCommands(program, act);
   contentCommands(program, act, { registryFlags, transferFlags, example });
+  relayCommands(program, act, { example });
   return program;
 }
 

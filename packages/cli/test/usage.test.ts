@@ -21,6 +21,7 @@ const COMMANDS = [
   "login",
   "logout",
   "ping",
+  "relay",
 ];
 
 describe("usage", () => {

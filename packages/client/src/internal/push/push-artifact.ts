@@ -5,6 +5,7 @@
 // either); the last event's `root` names what was pushed.
 import type { PushArtifactOptions, PushFile } from "../../artifact-options.js";
 import { planArtifact } from "../artifact-manifest.js";
+import { graphBytes } from "../graph.js";
 import { limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import type { Work } from "../transfer.js";
@@ -18,6 +19,8 @@ export function artifactPushWork(remote: Remote, files: readonly PushFile[], opt
       const plan = await planArtifact(files, options);
       signal.throwIfAborted();
       const graph = { blobs: plan.blobs, manifests: [{ descriptor: plan.root, bytes: plan.bytes }] };
+      // The whole transfer's bytes before any is sent, so that percent climbs by bytes (send-graph.ts adds none).
+      reporter.addTotal(graphBytes(graph));
       await sendGraph(
         remote,
         {
