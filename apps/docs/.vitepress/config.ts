@@ -19,6 +19,7 @@ const guide: SidebarItem[] = [
       { text: "Listing: catalog and tags", link: "/guide/list" },
       { text: "Authentication", link: "/guide/auth" },
       { text: "Security", link: "/guide/security" },
+      { text: "Networks: proxies, mirrors, TLS", link: "/guide/networks" },
       { text: "Reliability", link: "/guide/reliability" },
       { text: "Stores", link: "/guide/stores" },
       { text: "Copying", link: "/guide/copy" },

@@ -36,9 +36,8 @@ export async function docker(client: Client, login: { username: string; password
   // #region docker
   // What `docker login` stores: in the credential helper config.json names, else in config.json (mode 0600).
   await storeCredentials("registry.example.com", { type: "basic", ...login });
-  // docker's credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json) and its credential helpers.
-  const credentials = dockerCredentials();
-  const auth = (await credentials("registry.example.com")) ?? { type: "anonymous" };
-  return client.registry("registry.example.com", { auth });
+  // docker's credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json) and its credential helpers, as a
+  // credential provider: looked up when the registry asks for credentials, and again if it refuses them.
+  return client.registry("registry.example.com", { auth: dockerCredentials() });
   // #endregion docker
 }

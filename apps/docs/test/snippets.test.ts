@@ -7,12 +7,13 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@toci/client";
 import { memoryStore } from "@toci/store-memory";
 import { multiArchIndex, pushFixture } from "@toci/testkit/fixtures";
-import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
+import { type RunningRegistry, startRegistry, testCertificates } from "@toci/testkit/registry";
 import { fetchTransport } from "@toci/transport-fetch";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as auth from "../snippets/auth.js";
 import * as errors from "../snippets/errors.js";
 import * as list from "../snippets/list.js";
+import * as networks from "../snippets/networks.js";
 import * as pull from "../snippets/pull.js";
 import * as push from "../snippets/push.js";
 import * as security from "../snippets/security.js";
@@ -98,7 +99,7 @@ describe("snippets", () => {
     expect(auth.plain(client).url).toBe("http://registry.lan:5000/");
   });
 
-  it("docker credentials: stored, then read back (DOCKER_CONFIG)", async () => {
+  it("docker credentials: stored (DOCKER_CONFIG), then the registry's provider", async () => {
     const dir = mkdtempSync(join(tmpdir(), "toci-docs-docker-"));
     const saved = process.env["DOCKER_CONFIG"];
     process.env["DOCKER_CONFIG"] = dir;
@@ -111,6 +112,20 @@ describe("snippets", () => {
       else process.env["DOCKER_CONFIG"] = saved;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("networks: providers, a mirror that serves the whole pull, a transport with a proxy and mTLS", async () => {
+    const [ghcr, internal] = networks.providers(client);
+    expect(ghcr!.url).toBe("https://ghcr.io/");
+    expect(internal!.url).toBe("https://registry.example.com/");
+    // Docker Hub is never reached: the mirror (the test registry) has everything the pull reads.
+    const hub = networks.mirrors(client, registry.url);
+    let last: unknown;
+    for await (const event of hub.repo("demo/hello").pull("v1")) last = event;
+    expect(last).toMatchObject({ type: "progress", percent: 100 });
+    const certs = testCertificates();
+    const transport = networks.transport({ ca: certs.caFile, cert: certs.clientCert, key: certs.clientKey });
+    await transport.close();
   });
 
   it("errors: no-throw results, the logger, parsing throws", async () => {

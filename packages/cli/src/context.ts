@@ -8,7 +8,9 @@ import type { Auth, Client, Logger, Registry } from "@toci/client";
 import type { strict } from "@toci/client/strict";
 import type { Store } from "@toci/spec-types";
 import { isOciError, normalizeRegistry, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
-import { dockerCredentials } from "./credentials.js";
+import { loadConfig } from "./config/config-file.js";
+import { registryPlan, transportOptions } from "./config/network.js";
+import { dockerProvider } from "./credentials.js";
 import { layoutStore } from "./deferred-layout.js";
 import { UsageError } from "./errors.js";
 import { layoutWarnings } from "./layout-warnings.js";
@@ -37,6 +39,8 @@ export interface RegistryFlags extends GlobalOptions {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  /** --proxy URL, or false for --no-proxy (else HTTPS_PROXY/HTTP_PROXY/NO_PROXY). */
+  proxy?: string | false;
   /** -j/--concurrency of pull, push and copy, as typed. */
   concurrency?: string;
   /** --chunk-size of pull, push and copy, as typed. */
@@ -112,9 +116,10 @@ export function readStdin(): Promise<string> {
 
 /**
  * The credentials for a registry, in order: -u with -p or --password-stdin; TOCI_USERNAME/TOCI_PASSWORD; docker
- * config (auths, credsStore, credHelpers). Anonymous when none give any.
+ * config (auths, credsStore, credHelpers) as a credential provider, which the client asks only when the registry
+ * asks for credentials (anonymous when it has none).
  */
-export async function credentialsFor(host: string, flags: RegistryFlags): Promise<Auth> {
+export async function credentialsFor(flags: RegistryFlags): Promise<Auth> {
   if (flags.password !== undefined && flags.passwordStdin) {
     throw new UsageError("--password and --password-stdin cannot be used together");
   }
@@ -128,7 +133,7 @@ export async function credentialsFor(host: string, flags: RegistryFlags): Promis
   const user = process.env["TOCI_USERNAME"];
   const pass = process.env["TOCI_PASSWORD"];
   if (user && pass !== undefined) return { type: "basic", username: user, password: pass };
-  return (await dockerCredentials(host)) ?? { type: "anonymous" };
+  return dockerProvider();
 }
 
 /** A client and what it needs, closed with `close()`. */
@@ -145,7 +150,9 @@ export interface Session {
 }
 
 /**
- * Opens a client: the node:http transport (with the CA of --ca-file, or no verification with --insecure), and a store: the OCI layout at `storeDir`, or memory for commands that keep nothing.
+ * Opens a client: the node:http transport (the proxy of --proxy, --no-proxy or the environment; the CA of --ca-file,
+ * or no verification with --insecure; TLS and mirrors per registry from the configuration file), and a store: the
+ * OCI layout at `storeDir`, or memory for commands that keep nothing.
  */
 export async function openSession(
   out: Output,
@@ -160,22 +167,23 @@ export async function openSession(
     import("@toci/client/strict"),
     import("@toci/transport-node"),
   ]);
-  const tls: { insecure?: boolean; ca?: string } = {};
+  let ca: string | undefined;
   if (flags.insecure) {
-    tls.insecure = true;
     out.warn(
       "--insecure: TLS certificates are NOT verified; anyone on the network path can read and alter this traffic",
     );
   }
   if (flags.caFile) {
     try {
-      tls.ca = await readFile(flags.caFile, "utf8");
+      ca = await readFile(flags.caFile, "utf8");
     } catch (error) {
       throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(error as Error).message}`);
     }
   }
+  const network = { plainHttp: flags.plainHttp, insecure: flags.insecure, ca, proxy: flags.proxy };
+  const config = await loadConfig();
   const logger = debugLogger(out);
-  const transport = nodeTransport(tls);
+  const transport = nodeTransport(await transportOptions(network, config));
   let storeImpl: Store;
   if (store === "memory") {
     const { memoryStore } = await import("@toci/store-memory");
@@ -191,15 +199,15 @@ export async function openSession(
     client,
     strict,
     async registry(host, scheme, credentials) {
-      const auth = await credentialsFor(host, credentials ? { ...flags, ...credentials } : flags);
-      // --plain-http or http:// force HTTP; --ca-file, --insecure or https:// mean TLS even on loopback (which
-      // defaults to HTTP); otherwise the client's default: HTTP for loopback, HTTPS elsewhere.
-      const plain = flags.plainHttp === true || scheme === "http";
-      const tls = !plain && (scheme === "https" || flags.insecure === true || flags.caFile !== undefined);
-      return client.registry(tls ? `https://${host}` : host, {
+      const auth = await credentialsFor(credentials ? { ...flags, ...credentials } : flags);
+      // A mirror is asked about with its own host: never the -u/-p or TOCI_* credentials given for this registry.
+      const plan = registryPlan(host, scheme, { flags: network, config, mirrorAuth: dockerProvider() });
+      for (const warning of plan.warnings) out.warn(warning);
+      return client.registry(plan.url, {
         auth,
-        plainHttp: plain,
-        allowInsecureCredentials: plain,
+        plainHttp: plan.plainHttp,
+        allowInsecureCredentials: plan.allowInsecureCredentials,
+        mirrors: plan.mirrors,
       });
     },
     async close() {

@@ -2,8 +2,9 @@
 // written as docker does), under the names and signatures this package has always exported, with the docker
 // config directory taken from an environment (`DOCKER_CONFIG`, else `~/.docker`).
 import { join } from "node:path";
-import type { Auth } from "@toci/client";
 import {
+  type CredentialProvider,
+  type Credentials,
   DOCKER_HUB_KEY,
   dockerConfigDir,
   eraseCredentials as erase,
@@ -35,8 +36,16 @@ export function serverKey(registry: string): string {
  * The credentials docker config gives for a registry (`host[:port]`, or `docker.io`), or undefined when it gives
  * none. A helper that has no entry ("credentials not found") is not an error.
  */
-export function dockerCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<Auth | undefined> {
+export function dockerCredentials(
+  registry: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Credentials | undefined> {
   return provider({ configDir: dockerConfigDir(env) })(registry);
+}
+
+/** docker's credentials as the client's credential provider (asked when a registry asks for credentials). */
+export function dockerProvider(env: NodeJS.ProcessEnv = process.env): CredentialProvider {
+  return provider({ configDir: dockerConfigDir(env) });
 }
 
 /** Saves credentials for a registry: in its helper when one is configured, else in config.json (mode 0600). */

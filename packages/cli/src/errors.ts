@@ -64,8 +64,12 @@ function networkHint(error: OciError): string {
   if (overTls && /wrong version number|WRONG_VERSION_NUMBER|EPROTO|packet length/i.test(text)) {
     return "the registry may speak plain HTTP: add --plain-http";
   }
+  // TLS alerts 42 (bad_certificate) and 116 (certificate_required): the registry refused our client certificate.
+  if (/ALERT_BAD_CERTIFICATE|ALERT_CERTIFICATE_REQUIRED|alert (bad certificate|certificate required)/i.test(text)) {
+    return 'the registry asks for a client certificate: give its "cert" and "key" in the toci configuration file';
+  }
   if (/certificate|self[- ]signed|SSL|TLS|UNABLE_TO_VERIFY|CERT_/i.test(text)) {
-    return "the registry's TLS certificate is not trusted: pass --ca-file FILE (or --insecure to skip verification)";
+    return 'the registry\'s TLS certificate is not trusted: pass --ca-file FILE, or give its "ca" in the toci configuration file (or --insecure to skip verification)';
   }
   const where = url ? url.host : "the registry";
   const plainHint = overTls ? " (a registry that speaks plain HTTP needs --plain-http)" : "";

@@ -26,7 +26,9 @@ function registryFlags(command: Command): Command {
     .option("--password-stdin", "read the password from stdin")
     .option("--plain-http", "use plain HTTP (the default for localhost, 127.0.0.0/8 and ::1)")
     .option("--insecure", "skip TLS certificate verification (dangerous)")
-    .option("--ca-file <file>", "trust this PEM CA certificate as well");
+    .option("--ca-file <file>", "trust this PEM CA certificate as well")
+    .option("--proxy <url>", "the HTTP proxy for every registry (instead of HTTPS_PROXY/HTTP_PROXY; NO_PROXY applies)")
+    .option("--no-proxy", "reach registries directly, whatever HTTPS_PROXY/HTTP_PROXY say");
 }
 
 /** Adds the tuning flags of the commands that move blobs. */

@@ -23,6 +23,8 @@ export interface RunOptions {
 
 /** An empty docker config dir, so the developer's ~/.docker never leaks into a test. */
 const emptyDockerConfig = mkdtempSync(join(tmpdir(), "toci-cli-dc-"));
+/** An empty config home, so the developer's ~/.config/toci never leaks into a test either. */
+const emptyConfigHome = mkdtempSync(join(tmpdir(), "toci-cli-xdg-"));
 
 /** `toci ...args`; resolves its exit code and output (never rejects on a non-zero exit). */
 export function toci(args: string[], options: RunOptions = {}): Promise<Result> {
@@ -32,6 +34,15 @@ export function toci(args: string[], options: RunOptions = {}): Promise<Result> 
       DOCKER_CONFIG: emptyDockerConfig,
       TOCI_USERNAME: undefined,
       TOCI_PASSWORD: undefined,
+      TOCI_CONFIG: undefined,
+      XDG_CONFIG_HOME: emptyConfigHome,
+      // Nor the machine's proxy: tests that want one set it.
+      HTTPS_PROXY: undefined,
+      https_proxy: undefined,
+      HTTP_PROXY: undefined,
+      http_proxy: undefined,
+      NO_PROXY: undefined,
+      no_proxy: undefined,
       NO_COLOR: "1",
       ...options.env,
     };

@@ -30,5 +30,30 @@ export interface RefreshTokenAuth {
   clientId?: string;
 }
 
-/** How a registry authenticates. */
-export type Auth = AnonymousAuth | BasicAuth | BearerAuth | RefreshTokenAuth;
+/** What a {@link CredentialProvider} may answer: credentials, each valid until `expiresAt` when it says so. */
+export type ProvidedCredentials = (BasicAuth | BearerAuth | RefreshTokenAuth) & {
+  /**
+   * When the answer stops being valid (ms since the epoch, as `Date.now()`): a cloud's short-lived registry
+   * password, say. The provider is asked again for any use after it.
+   * @default never (the answer lives until the registry refuses it)
+   */
+  expiresAt?: number;
+};
+
+/**
+ * Credentials looked up when they are needed: a function of the registry's `host[:port]` (`ghcr.io`,
+ * `127.0.0.1:5000`, `docker.io` for Docker Hub; a mirror's own host for a mirror) answering credentials, or
+ * `undefined` for none (anonymous). `dockerCredentials()` of `@toci/credentials` is one.
+ *
+ * It is asked lazily, on the registry's first 401 (a registry that never challenges never causes a lookup), once
+ * for concurrent requests, and again only when the registry or its token server refuses what it answered, or when
+ * its answer's `expiresAt` has passed. What it answers is kept no longer: never past a refusal nor past `expiresAt`.
+ * It may reject (an `OciError` is passed on as it is; anything else becomes `UNAUTHORIZED`), failing the request.
+ */
+export type CredentialProvider = (
+  host: string,
+  request?: { signal?: AbortSignal },
+) => Promise<ProvidedCredentials | undefined> | ProvidedCredentials | undefined;
+
+/** How a registry authenticates: credentials, or a provider that looks them up when the registry asks. */
+export type Auth = AnonymousAuth | BasicAuth | BearerAuth | RefreshTokenAuth | CredentialProvider;

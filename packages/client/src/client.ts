@@ -17,12 +17,11 @@ import {
   type Transport,
 } from "@toci/spec-types";
 import { Abilities } from "./internal/abilities.js";
-import { Authenticator } from "./internal/auth/authenticator.js";
 import type { RegistryContext } from "./internal/context.js";
 import { copyWork } from "./internal/copy.js";
-import { RegistryHttp } from "./internal/http.js";
+import { HttpPool } from "./internal/http-pool.js";
 import { Lifecycle } from "./internal/lifecycle.js";
-import { lowSpeedTransport } from "./internal/low-speed.js";
+import { mirrorHttps } from "./internal/mirrors.js";
 import { type TransferReporter, transfer } from "./internal/transfer.js";
 import { UploadSessions } from "./internal/upload-sessions.js";
 import { registryBase } from "./internal/url.js";
@@ -73,7 +72,7 @@ export class Client {
   readonly #options: ResolvedTransferOptions;
   /** What `close()` ends: the operations running. */
   readonly #lifecycle = new Lifecycle();
-  readonly #http = new Map<string, RegistryHttp>();
+  readonly #http: HttpPool;
   readonly #uploads: UploadSessions;
   readonly #abilitiesMaxAge: number;
   #closed: Promise<void> | undefined;
@@ -90,6 +89,11 @@ export class Client {
     this.#options = resolveTransferOptions(options);
     this.#abilitiesMaxAge = resolveAbilitiesMaxAge(options.abilitiesMaxAge);
     this.#uploads = new UploadSessions(this.store);
+    this.#http = new HttpPool({
+      transport: this.transport,
+      logger: this.logger,
+      abilities: (base) => this.#abilities(base),
+    });
   }
 
   /**
@@ -100,34 +104,23 @@ export class Client {
     const base = registryBase(url, { plainHttp: options.plainHttp });
     const auth = options.auth ?? { type: "anonymous" };
     const transferOptions = resolveTransferOptions(options, this.#options);
-    const { headers, lowSpeedLimit: limit, lowSpeedTime: time } = transferOptions;
-    const key = JSON.stringify([base.href, auth, options.allowInsecureCredentials === true, headers, limit, time]);
-    let http = this.#http.get(key);
-    if (!http) {
-      const transport = lowSpeedTransport(this.transport, { limit, time });
-      const authenticator = new Authenticator({
-        auth,
-        transport,
-        origin: base.origin,
-        allowInsecureCredentials: options.allowInsecureCredentials === true,
-        logger: this.logger,
-      });
-      http = new RegistryHttp({
-        base,
-        transport,
-        authenticator,
-        logger: this.logger,
-        headers,
-        abilities: this.#abilities(base.href),
-      });
-      this.#http.set(key, http);
-    }
+    const name = base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host;
+    const lowSpeed = { limit: transferOptions.lowSpeedLimit, time: transferOptions.lowSpeedTime };
+    const http = this.#http.get({
+      base,
+      auth,
+      host: name,
+      allowInsecureCredentials: options.allowInsecureCredentials === true,
+      headers: transferOptions.headers,
+      lowSpeed,
+    });
     const context: RegistryContext = {
       http,
       store: this.store,
       logger: this.logger,
       options: transferOptions,
-      name: base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host,
+      name,
+      mirrors: mirrorHttps(this.#http, { base, auth, mirrors: options.mirrors, lowSpeed }),
       lifecycle: this.#lifecycle,
       uploads: this.#uploads,
     };
@@ -201,7 +194,7 @@ export class Client {
       const errors: unknown[] = [];
       if (isClosableTransport(this.transport)) await this.transport.close().catch((e: unknown) => errors.push(e));
       // What was learnt is written before the store closes (each write already reports its own failure).
-      await Promise.all([...this.#http.values()].map((http) => http.abilities.settled()));
+      await this.#http.settled();
       if (isClosableStore(this.store)) await this.store.close().catch((e: unknown) => errors.push(e));
       for (const error of errors) this.logger.error("closing the client failed", { error });
     })();

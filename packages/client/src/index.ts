@@ -15,10 +15,18 @@ export {
 } from "@toci/spec-types";
 export { type ArtifactFile, type ArtifactFileType, artifactFiles } from "./artifact-files.js";
 export type { ArtifactConfig, FileData, PushArtifactOptions, PushFile } from "./artifact-options.js";
-export type { AnonymousAuth, Auth, BasicAuth, BearerAuth, RefreshTokenAuth } from "./auth.js";
+export type {
+  AnonymousAuth,
+  Auth,
+  BasicAuth,
+  BearerAuth,
+  CredentialProvider,
+  ProvidedCredentials,
+  RefreshTokenAuth,
+} from "./auth.js";
 export { Client, type CopyOptions } from "./client.js";
 export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
-export type { ClientOptions, RegistryOptions, TransferOptions } from "./options.js";
+export type { ClientOptions, MirrorOptions, RegistryOptions, TransferOptions } from "./options.js";
 export { type CatalogOptions, Registry } from "./registry.js";
 export { Repository } from "./repository.js";
 export type {

@@ -87,10 +87,48 @@ export interface ClientOptions extends TransferOptions {
   abilitiesMaxAge?: number;
 }
 
+/**
+ * A mirror of a registry: another registry that serves the same repositories under the same names (a pull-through
+ * cache, a copy kept in the building). Only pulls use it; see {@link RegistryOptions.mirrors}.
+ */
+export interface MirrorOptions {
+  /**
+   * Where the mirror is: `https://mirror.example`, `mirror.example:5000`, or with a path prefix
+   * (`https://cache.example/dockerhub`: the API is then under `/dockerhub/v2/`). Loopback hosts default to plain
+   * HTTP, every other host to HTTPS, as for a registry.
+   */
+  url: string;
+  /**
+   * How to authenticate to the mirror. A mirror never receives the registry's own credentials: by default it gets
+   * the registry's `auth` only when that is a credential provider (which is then asked with the mirror's host, so
+   * it answers the mirror's credentials), and is anonymous otherwise.
+   * @default the registry's credential provider, else { type: "anonymous" }
+   */
+  auth?: Auth;
+  /** Use plain HTTP to reach the mirror. @default false (loopback: plain HTTP without a scheme in `url`) */
+  plainHttp?: boolean;
+  /** Send credentials to the mirror over plain HTTP to a host that is not loopback. @default false */
+  allowInsecureCredentials?: boolean;
+}
+
 /** Options of `client.registry(url, options)`. */
 export interface RegistryOptions extends TransferOptions {
-  /** How to authenticate. @default { type: "anonymous" } */
+  /**
+   * How to authenticate: credentials, or a credential provider asked with the registry's `host[:port]` when the
+   * registry first asks for credentials (`dockerCredentials()` of `@toci/credentials`).
+   * @default { type: "anonymous" }
+   */
   auth?: Auth;
+  /**
+   * Mirrors for pulls, tried in order for each thing a pull reads (the tag, each manifest, each blob) before the
+   * registry itself: what a mirror lacks (a not-found answer), or fails to serve (an error, bytes that do not match
+   * their digest), comes from the next mirror and at last from the registry. A mirror that failed other than with
+   * a not-found answer is not asked again during that pull. Pushes, tags, deletes, listings and every other call
+   * go to the registry only. A string is a mirror's URL with the defaults of {@link MirrorOptions}. Repository
+   * names are the same on mirrors as on the registry (Docker Hub's `library/` prefix included).
+   * @default []
+   */
+  mirrors?: readonly (string | MirrorOptions)[];
   /**
    * Use plain HTTP. Without a scheme in the URL, loopback hosts (localhost, 127.0.0.0/8, ::1) get http and every
    * other host https; this forces http.

@@ -37,7 +37,7 @@ export class Registry {
 
   /**
    * The repository `name` on this registry. On Docker Hub, a name of one component is an official image:
-   * `repo("alpine")` is `library/alpine`, as in `docker pull alpine`. Throws `NAME_INVALID` for a name the spec does
+   * `repo("alpine")` is `library/alpine`, as in `docker pull alpine`, on its mirrors too. Throws `NAME_INVALID` for a name the spec does
    * not allow.
    */
   repo(name: string): Repository {

@@ -30,8 +30,10 @@ export async function login(run: Run, registryText: string, flags: RegistryFlags
   let username = flags.username ?? process.env["TOCI_USERNAME"];
   let password = flags.password;
   if (flags.passwordStdin || flags.password !== undefined || flags.username !== undefined) {
-    const auth = await credentialsFor(host, { ...flags, username });
-    if (auth.type !== "basic") throw new UsageError("login needs a username and a password");
+    const auth = await credentialsFor({ ...flags, username });
+    if (typeof auth === "function" || auth.type !== "basic") {
+      throw new UsageError("login needs a username and a password");
+    }
     username = auth.username;
     password = auth.password;
   } else if (process.env["TOCI_USERNAME"] && process.env["TOCI_PASSWORD"] !== undefined) {

@@ -66,7 +66,7 @@ function lentCredentials(host: string): () => Promise<UpstreamCredentials | unde
   let cached: { at: number; value: Promise<UpstreamCredentials | undefined> } | undefined;
   return () => {
     if (!cached || Date.now() - cached.at > CREDENTIALS_TTL_MS) {
-      const value = dockerCredentials(host).then((auth) => (auth?.type === "anonymous" ? undefined : auth));
+      const value = dockerCredentials(host);
       cached = { at: Date.now(), value };
       value.catch(() => {
         cached = undefined; // a failing helper is asked again next time

@@ -14,6 +14,8 @@ export interface RegistryContext {
   options: ResolvedTransferOptions;
   /** The registry's name in references: `host[:port]`, `docker.io` for Docker Hub. */
   name: string;
+  /** The HTTP of the registry's mirrors, in the order pulls try them (none: `[]`). */
+  mirrors: readonly RegistryHttp[];
   /** The client's lifetime: operations opened here end when it closes. */
   lifecycle: Lifecycle;
   /** Upload sessions remembered between attempts (shared by the client's registries). */

@@ -69,6 +69,8 @@ export class Remote {
   readonly uploads: UploadSessions;
   /** Manifests read during this repository object's life. */
   readonly cache = new ManifestCache();
+  /** The same repository on the registry's mirrors, in the order pulls try them (pull/sources.ts). */
+  readonly mirrors: readonly Remote[];
   readonly #lifecycle: Lifecycle;
 
   constructor(context: RegistryContext, name: string) {
@@ -80,6 +82,7 @@ export class Remote {
     this.uploads = context.uploads;
     this.#lifecycle = context.lifecycle;
     this.name = name;
+    this.mirrors = context.mirrors.map((http) => new Remote({ ...context, http, mirrors: [] }, name));
   }
 
   /** `host/name`, the repository's full name in references. */

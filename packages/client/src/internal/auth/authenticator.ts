@@ -5,20 +5,21 @@
 //      with the challenge's (GET realm?service&scope with Basic credentials, or a refresh-token POST), retry once.
 //   3. Cache the token per (realm, service, scopes) until shortly before `expires_in`; one token request in flight
 //      per key; a token the registry refuses is dropped and fetched again (koci never recovered from one).
+// The credentials are fixed (the `auth` option) or a credential provider's answer (credential-source.ts): asked for on
+// the first 401, kept until refused or past its `expiresAt`, and the tokens it earned dropped with it.
 // Credentials are bound to the registry origin: the caller only asks for headers for URLs on that origin, the realm
 // never receives Basic credentials over plain HTTP unless it is loopback or the caller allowed it, and an https
 // registry never hands credentials to an http realm (docs/architecture.md §7).
 
 import type { Transport } from "@toci/spec-types";
-import { OciError, readAll, redactUrl } from "@toci/spec-types";
+import { isOciError, OciError, readAll, redactUrl } from "@toci/spec-types";
 import type { Auth } from "../../auth.js";
 import type { Logger } from "../../logger.js";
 import { assertNotPrivateFromPublic } from "../address.js";
-import { base64Utf8 } from "../base64.js";
 import { isLoopbackHost } from "../url.js";
 import { type Challenge, parseChallenges } from "./challenge.js";
+import { basicHeader, CredentialSource, type Credentials } from "./credential-source.js";
 import { mergeScopes } from "./scope.js";
-import { TokenCache } from "./token-cache.js";
 
 /** The largest token response read: tokens are a few KiB; this bounds a hostile realm (oras-go uses 128 KiB too). */
 const MAX_TOKEN_RESPONSE = 128 * 1024;
@@ -32,6 +33,8 @@ export interface AuthenticatorOptions {
   transport: Transport;
   /** The registry origin (`https://ghcr.io`). */
   origin: string;
+  /** What a credential provider is asked with: the registry's `host[:port]` (`docker.io` for Docker Hub). */
+  host: string;
   /** Send credentials over plain HTTP to non-loopback hosts. */
   allowInsecureCredentials: boolean;
   logger: Logger;
@@ -44,39 +47,43 @@ type Known =
 
 export class Authenticator {
   readonly #o: AuthenticatorOptions;
-  readonly #tokens = new TokenCache();
+  readonly #source: CredentialSource;
   #known: Known | undefined;
 
   constructor(options: AuthenticatorOptions) {
     this.#o = options;
+    this.#source = new CredentialSource(options.auth, options.host);
   }
 
   /** Token requests made so far (for tests and diagnostics). */
   tokenRequests = 0;
+
+  /** Credential provider lookups made so far (for tests and diagnostics). */
+  get lookups(): number {
+    return this.#source.lookups;
+  }
 
   /**
    * The Authorization header for a request to the registry origin that needs `scopes`, or undefined when no
    * credentials apply yet (the registry has not challenged, or access is anonymous and needs no token).
    */
   async authorize(scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
-    const { auth } = this.#o;
-    if (auth.type === "bearer") {
+    const fixed = this.#source.fixed;
+    if (fixed?.type === "bearer") {
       // The caller's own token is a credential as much as a password is (the Security guide promised as much).
       this.#refuseInsecure(this.#o.origin, "a bearer token");
-      return `Bearer ${auth.token}`;
+      return `Bearer ${fixed.token}`;
     }
     const known = this.#known;
     if (!known || known.scheme === "none") return undefined;
-    if (known.scheme === "basic") return this.#basicHeader();
-    const merged = mergeScopes(scopes);
-    const cached = this.#tokens.get(authority(known), merged);
-    if (cached) return `Bearer ${cached}`;
-    return `Bearer ${await this.#token(known, merged, signal)}`;
+    if (known.scheme === "basic") return this.#basicHeader(signal);
+    return this.#bearerHeader(known, mergeScopes(scopes), signal);
   }
 
   /**
    * Handles a 401: learns the challenge and returns the header to retry with, or undefined when retrying cannot
-   * help (no usable challenge, or the same credentials were just refused).
+   * help (no usable challenge, or the same credentials were just refused). What was refused leaves the caches: a
+   * token, and a provider's answer that produced it (the provider is asked again).
    */
   async unauthorized(
     wwwAuthenticate: string | null,
@@ -87,21 +94,18 @@ export class Authenticator {
     const challenges = parseChallenges(wwwAuthenticate);
     const bearer = challenges.find((c) => c.scheme === "bearer" && c.params.realm);
     const basic = challenges.find((c) => c.scheme === "basic");
-    if (this.#o.auth.type === "bearer") return undefined; // a fixed token: nothing else to try
+    if (this.#source.fixed?.type === "bearer") return undefined; // a fixed token: nothing else to try
+    if (sent) this.#source.refused(sent);
+    let header: string | undefined;
     if (bearer) {
       const known = this.#learnBearer(bearer);
-      if (sent?.startsWith("Bearer ")) this.#tokens.invalidate(sent.slice(7));
       const wanted = mergeScopes([...scopes, ...(bearer.params.scope ?? "").split(" ").filter(Boolean)]);
-      const token = await this.#token(known, wanted, signal, true);
-      const header = `Bearer ${token}`;
-      return header === sent ? undefined : header;
-    }
-    if (basic) {
+      header = await this.#bearerHeader(known, wanted, signal, true);
+    } else if (basic) {
       this.#known = { scheme: "basic" };
-      const header = this.#basicHeader();
-      return header === undefined || header === sent ? undefined : header;
+      header = await this.#basicHeader(signal);
     }
-    return undefined;
+    return header === sent ? undefined : header;
   }
 
   /** Whether the registry is known to need no credentials at all (an unauthenticated /v2/ answered 200). */
@@ -115,11 +119,16 @@ export class Authenticator {
     return known;
   }
 
-  #basicHeader(): string | undefined {
-    const { auth, origin } = this.#o;
-    if (auth.type !== "basic") return undefined;
-    this.#refuseInsecure(origin, "Basic credentials");
-    return `Basic ${base64Utf8(`${auth.username}:${auth.password}`)}`;
+  /** What answers a Basic challenge: Basic credentials, or a provider's bearer token (sent as it is). */
+  async #basicHeader(signal: AbortSignal | undefined): Promise<string | undefined> {
+    const { credentials } = await this.#source.current(signal);
+    if (credentials.type === "bearer") {
+      this.#refuseInsecure(this.#o.origin, "a bearer token");
+      return `Bearer ${credentials.token}`;
+    }
+    if (credentials.type !== "basic") return undefined;
+    this.#refuseInsecure(this.#o.origin, "Basic credentials");
+    return basicHeader(credentials);
   }
 
   /** Throws unless credentials may go to `url` (https, loopback, or explicitly allowed). */
@@ -132,30 +141,49 @@ export class Authenticator {
     );
   }
 
-  async #token(
+  /**
+   * `Bearer <token>` for `scopes`: a provider's own bearer token as it is, else a cached token (unless `force`),
+   * else one from the token server. When the token server refuses a provider's answer, the provider is asked once
+   * more and a different answer tried.
+   */
+  async #bearerHeader(
     known: Known & { scheme: "bearer" },
     scopes: string[],
     signal: AbortSignal | undefined,
     force = false,
   ): Promise<string> {
-    const key = authority(known);
-    if (!force) {
-      const cached = this.#tokens.get(key, scopes);
-      if (cached) return cached;
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.#source.current(signal);
+      const { credentials } = answer;
+      if (credentials.type === "bearer") {
+        this.#refuseInsecure(this.#o.origin, "a bearer token");
+        return `Bearer ${credentials.token}`;
+      }
+      const key = authority(known);
+      const cached = force ? undefined : answer.tokens.get(key, scopes);
+      if (cached) return `Bearer ${cached}`;
+      try {
+        const token = await answer.tokens.singleFlight(key, scopes, async () => {
+          const { token, expiresIn } = await this.#fetchToken(known, { scopes, credentials, signal });
+          answer.tokens.set(key, scopes, token, expiresIn);
+          return token;
+        });
+        return `Bearer ${token}`;
+      } catch (error) {
+        const refused = isOciError(error) && error.status === 401 && credentials.type !== "anonymous";
+        if (!refused || attempt > 0 || !this.#source.drop(answer)) throw error;
+        const next = await this.#source.current(signal);
+        if (sameCredentials(next.credentials, credentials)) throw error;
+      }
     }
-    return this.#tokens.singleFlight(key, scopes, async () => {
-      const { token, expiresIn } = await this.#fetchToken(known, scopes, signal);
-      this.#tokens.set(key, scopes, token, expiresIn);
-      return token;
-    });
   }
 
   async #fetchToken(
     known: Known & { scheme: "bearer" },
-    scopes: string[],
-    signal: AbortSignal | undefined,
+    request: { scopes: string[]; credentials: Credentials; signal: AbortSignal | undefined },
   ): Promise<{ token: string; expiresIn: number }> {
-    const { auth, transport, origin, logger } = this.#o;
+    const { transport, origin, logger } = this.#o;
+    const { scopes, credentials: auth, signal } = request;
     let realm: URL;
     try {
       realm = new URL(known.realm);
@@ -195,7 +223,7 @@ export class Authenticator {
       if (known.service) url.searchParams.set("service", known.service);
       for (const scope of scopes) url.searchParams.append("scope", scope);
       if (auth.type === "basic" && credentialsAllowed) {
-        headers.authorization = `Basic ${base64Utf8(`${auth.username}:${auth.password}`)}`;
+        headers.authorization = basicHeader(auth);
       }
       response = await transport.request({ method: "GET", url: url.href, headers, signal });
     }
@@ -228,6 +256,11 @@ export class Authenticator {
         : DEFAULT_EXPIRES_IN;
     return { token, expiresIn };
   }
+}
+
+/** Whether two answers are the same credentials (a provider asked again may answer what was just refused). */
+function sameCredentials(a: Credentials, b: Credentials): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function authority(known: { realm: string; service: string | undefined }): string {

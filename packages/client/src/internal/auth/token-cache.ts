@@ -48,6 +48,12 @@ export class TokenCache {
     for (const [key, entry] of this.#entries) if (entry.token === token) this.#entries.delete(key);
   }
 
+  /** Whether this cache handed out `token` (live or expired, while it is still held). */
+  issued(token: string): boolean {
+    for (const entry of this.#entries.values()) if (entry.token === token) return true;
+    return false;
+  }
+
   /** Runs `fetch` once per key at a time: concurrent callers share the same request. */
   async singleFlight(authority: string, scopes: readonly string[], fetch: () => Promise<string>): Promise<string> {
     const key = `${authority}\n${scopes.join(" ")}`;

@@ -16,12 +16,21 @@ import type { BlobReport } from "../transfer.js";
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 4000;
 
+/** How one download runs. */
+export interface DownloadOptions {
+  signal: AbortSignal;
+  /** Attempts before giving up. @default the client's `blobAttempts` */
+  attempts?: number;
+  /** Start from zero, dropping a partial ingest (after a mirror's bytes, which may be wrong). @default false */
+  fresh?: boolean;
+}
+
 /** Downloads one blob into the store (embedded `data` is written without a request). */
 export async function downloadBlob(
   remote: Remote,
   descriptor: Descriptor,
   report: BlobReport,
-  signal: AbortSignal,
+  options: DownloadOptions,
 ): Promise<void> {
   if (typeof descriptor.data === "string") {
     // Embedded content (image-spec descriptor.md "data"): no request at all; the store verifies it.
@@ -29,7 +38,7 @@ export async function downloadBlob(
     report.at(descriptor.size);
     return;
   }
-  await new Download(remote, descriptor, report, signal).run();
+  await new Download(remote, descriptor, report, options).run();
 }
 
 /** One blob's download: its attempts, each continuing the store's partial ingest. */
@@ -38,16 +47,19 @@ class Download {
   readonly #blob: Descriptor;
   readonly #report: BlobReport;
   readonly #signal: AbortSignal;
+  readonly #attempts: number;
   #attempt = 0;
   /** Whether the next attempt continues the partial ingest (false after the registry sent something unusable). */
-  #resume = true;
+  #resume: boolean;
   #ingest: Ingest | undefined;
 
-  constructor(remote: Remote, blob: Descriptor, report: BlobReport, signal: AbortSignal) {
+  constructor(remote: Remote, blob: Descriptor, report: BlobReport, options: DownloadOptions) {
     this.#remote = remote;
     this.#blob = blob;
     this.#report = report;
-    this.#signal = signal;
+    this.#signal = options.signal;
+    this.#attempts = options.attempts ?? remote.options.blobAttempts;
+    this.#resume = options.fresh !== true;
   }
 
   async run(): Promise<void> {
@@ -86,7 +98,7 @@ class Download {
         // A range we did not ask for: start over without Range rather than guess. A registry that answers every
         // request so (even one without Range) would keep us here, so each restart costs an attempt.
         await discard(response);
-        if (this.#attempt >= this.#remote.options.blobAttempts) {
+        if (this.#attempt >= this.#attempts) {
           throw new OciError(
             "PROTOCOL",
             `the registry answered a request for bytes ${offset}- with Content-Range ${JSON.stringify(header?.slice(0, 100) ?? null)}`,
@@ -161,7 +173,7 @@ class Download {
     }
     // Keep what was written: the next attempt, or the next run, resumes from it.
     await ingest.close().catch(() => {});
-    if (!e.temporary || this.#attempt >= this.#remote.options.blobAttempts || signal.aborted) throw e;
+    if (!e.temporary || this.#attempt >= this.#attempts || signal.aborted) throw e;
     const wait = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (this.#attempt - 1)) * (0.5 + Math.random() / 2);
     this.#remote.logger.warn(`blob download failed (${e.code}), resuming in ${Math.round(wait)} ms`, {
       digest: this.#blob.digest,

@@ -14,7 +14,7 @@ import { graphBytes, manifestBytes, readStored, walkGraph } from "../graph.js";
 import { type Limit, limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import { blobReport, notifyBlob, type OnBlob, type TransferReporter, type Work } from "../transfer.js";
-import { downloadBlob } from "./download.js";
+import { PullSources } from "./sources.js";
 
 /** What to pull. */
 export interface PullRequest {
@@ -31,19 +31,20 @@ export function pullWork(remote: Remote, request: PullRequest): Work {
   return (reporter) =>
     remote.run(reporter.signal, async (signal) => {
       const { reference, platform } = request;
+      const sources = new PullSources(remote);
       let root: Descriptor;
       if (typeof reference === "string") {
-        root = await remote.resolve(reference, platform, signal);
+        root = await sources.resolve(reference, platform, signal);
       } else {
         checkDescriptor(reference);
         // An index narrowed to the platform's manifest, so the store never holds an index missing children.
         root =
           platform && isManifestOrIndexMediaType(reference.mediaType)
-            ? await remote.narrow(reference, platform, signal)
+            ? await sources.narrow(reference, platform, signal)
             : reference;
       }
       const tagAs = typeof reference === "string" && isTag(reference) ? `${remote.reference}:${reference}` : undefined;
-      await pullGraph(remote, { root, tagAs, onBlob: request.onBlob }, { ...reporter, signal });
+      await pullGraph(remote, { root, tagAs, onBlob: request.onBlob, sources }, { ...reporter, signal });
       return root;
     });
 }
@@ -54,6 +55,8 @@ interface PullPlan {
   /** The full reference to name the root with in the store (`host/repo:tag`), when pulled by tag. */
   tagAs: string | undefined;
   onBlob: OnBlob;
+  /** Where manifests and blobs come from: the mirrors, then the registry. */
+  sources: PullSources;
 }
 
 async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferReporter): Promise<void> {
@@ -70,7 +73,7 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
         stored.add(descriptor.digest);
         return readStored(store, descriptor, options.maxManifestBytes);
       }
-      const bytes = await remote.manifest(descriptor, signal);
+      const bytes = await plan.sources.manifest(descriptor, signal);
       reporter.addTransferred(bytes.byteLength);
       return bytes;
     },
@@ -79,7 +82,7 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
   // manifests done (counting them as they came, against a total that grew with them, sent it to 99 at once).
   reporter.addTotal(graphBytes(graph));
   reporter.addDone(manifestBytes(graph));
-  await downloadAll(remote, { blobs: graph.blobs, limit, onBlob: plan.onBlob }, reporter);
+  await downloadAll(remote, { blobs: graph.blobs, limit, onBlob: plan.onBlob, sources: plan.sources }, reporter);
   // Children before parents, the root last: a manifest is visible only once everything it references is.
   for (const { descriptor, bytes } of graph.manifests) {
     if (signal.aborted) return;
@@ -95,7 +98,7 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
  */
 async function downloadAll(
   remote: Remote,
-  work: { blobs: Descriptor[]; limit: Limit; onBlob: OnBlob },
+  work: { blobs: Descriptor[]; limit: Limit; onBlob: OnBlob; sources: PullSources },
   reporter: TransferReporter,
 ): Promise<void> {
   const { store } = remote;
@@ -113,7 +116,7 @@ async function downloadAll(
             notifyBlob(work.onBlob, blob, blob.size);
             return;
           }
-          await downloadBlob(remote, blob, blobReport(reporter, work.onBlob, blob), signal);
+          await work.sources.download(blob, blobReport(reporter, work.onBlob, blob), signal);
           // Remember where the blob came from: a later push to another repository of this registry can mount it.
           if (recorder) await recorder.recordSource(blob.digest, remote.reference).catch(() => {});
         })
