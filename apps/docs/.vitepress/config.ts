@@ -24,6 +24,9 @@ const guide: SidebarItem[] = [
       { text: "Stores", link: "/guide/stores" },
       { text: "Copying", link: "/guide/copy" },
       { text: "Referrers", link: "/guide/referrers" },
+      { text: "Artifacts: files in, files out", link: "/guide/artifacts" },
+      { text: "Files in images", link: "/guide/files" },
+      { text: "Image archives", link: "/guide/archives" },
       { text: "Errors", link: "/guide/errors" },
       { text: "Samples", link: "/guide/samples" },
     ],
@@ -33,6 +36,7 @@ const guide: SidebarItem[] = [
     items: [
       { text: "The toci command", link: "/guide/cli" },
       { text: "Coming from koci", link: "/guide/koci" },
+      { text: "Coming from oras, crane, skopeo", link: "/guide/coming-from" },
       { text: "Playground", link: "/playground" },
       { text: "API reference", link: "/api/" },
     ],
@@ -66,6 +70,9 @@ export default defineConfig({
     outline: [2, 3],
   },
   vite: {
+    // store-opfs starts its worker from `new URL("./worker.js", import.meta.url)`: pre-bundling would move the module
+    // away from the worker it names (the store's README).
+    optimizeDeps: { exclude: ["@toci/store-opfs"] },
     plugins: [
       {
         name: "toci-registry-proxy",

@@ -1,7 +1,8 @@
-// What is inside a root of the store: whether it is an artifact (files, one per layer) or an image (a filesystem),
-// the merged filesystem of an image and one file of it (@toci/archive's imageFiles and imageFile), and the root as
-// an OCI or docker archive (exportArchive). Everything reads the store only: it works offline.
+// What is inside a root of the store: whether it is an artifact (files, one per layer: @toci/client's
+// artifactFiles) or an image (a filesystem: @toci/archive's imageFiles and imageFile), and the root as an OCI or
+// docker archive (exportArchive). Everything reads the store only: it works offline.
 import { exportArchive, imageFile, imageFiles } from "@toci/archive";
+import { artifactFiles } from "@toci/client";
 import {
   type Descriptor,
   DOCKER_CONFIG,
@@ -13,11 +14,15 @@ import {
   type Store,
 } from "@toci/spec-types";
 
-/** An image's file, as listed. */
-export interface ImageFileView {
-  path: string;
+/** A file of a root, as listed: an image's path or an artifact's file. */
+export interface FileView {
+  /** The path in the image, or the artifact file's title (its digest when it has none). */
+  name: string;
+  /** `file`, `directory`, `symlink`…; for an artifact's file, its media type. */
   type: string;
   size: number;
+  /** The content, verified as it is read; undefined when the image has no such file. */
+  read(): Promise<Blob | undefined>;
 }
 
 /** Which image of an index: the platform asked for (a manifest root is one image already). */
@@ -41,21 +46,27 @@ export async function rootKind(store: Store, root: Descriptor): Promise<"image" 
 }
 
 /** The filesystem of an image (one platform of an index: `platform`), sorted by path. */
-export async function listImageFiles(store: Store, root: Descriptor, platform?: string): Promise<ImageFileView[]> {
-  const files: ImageFileView[] = [];
+export async function listImageFiles(store: Store, root: Descriptor, platform?: string): Promise<FileView[]> {
+  const files: FileView[] = [];
   for await (const entry of imageFiles(store, root, choice(root, platform))) {
-    files.push({ path: entry.path, type: entry.type, size: entry.size });
+    const read = () => readImageFile(store, root, entry.path, platform);
+    files.push({ name: entry.path, type: entry.type, size: entry.size, read });
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The files of an artifact, one per layer, in the manifest's order. */
+export async function listArtifactFiles(store: Store, root: Descriptor): Promise<FileView[]> {
+  return (await artifactFiles(store, root)).map((file) => ({
+    name: file.name,
+    type: file.mediaType,
+    size: file.size,
+    read: () => file.blob(),
+  }));
 }
 
 /** One file of an image, read whole (symlinks followed); undefined when the image has no such file. */
-export async function readImageFile(
-  store: Store,
-  root: Descriptor,
-  path: string,
-  platform?: string,
-): Promise<Blob | undefined> {
+async function readImageFile(store: Store, root: Descriptor, path: string, platform?: string) {
   const file = await imageFile(store, root, path, choice(root, platform));
   return file && new Response(file.stream()).blob();
 }

@@ -1,18 +1,8 @@
 // The page's side of the service worker (sw.ts): registering it, and the URLs it serves an artifact's files at.
-// Without it (the dev server builds no worker; a browser without service workers) the playground still pulls and
-// browses images; an artifact's files need it.
+// Without it (the dev server builds no worker; a browser without service workers) the playground still works,
+// reading the store itself; only the files' own URLs are missing.
 import { parseReference } from "@toci/spec-types";
 import { CONTENT_PATH, SERVICE_WORKER_URL } from "./names.js";
-
-/** A file of an artifact, as the worker lists it (serveContent's `<prefix>/<repo>/<tag>/`). */
-export interface ContentFile {
-  name: string;
-  size: number;
-  digest: string;
-  mediaType: string;
-  /** Where the worker serves it. */
-  url: string;
-}
 
 /**
  * Registers the worker and resolves once it controls this page (it claims open pages when it activates); resolves
@@ -39,13 +29,9 @@ export function contentDirectory(name: string): string {
   return new URL(`${CONTENT_PATH}${path}`, window.location.origin).href;
 }
 
-/** An artifact's files, listed by the worker from the store. Throws when the worker does not answer. */
-export async function contentFiles(name: string): Promise<ContentFile[]> {
-  const directory = contentDirectory(name);
-  const response = await fetch(directory, { cache: "no-store" });
-  if (!response.ok) throw new Error(`the service worker answered ${response.status}: ${await response.text()}`);
-  const listing = (await response.json()) as { files: Omit<ContentFile, "url">[] };
-  return listing.files.map((file) => ({ ...file, url: new URL(encodePath(file.name), directory).href }));
+/** Where the worker serves a file of the root named `name` (a full reference, as a pull names its root). */
+export function contentUrl(name: string, file: string): string {
+  return new URL(encodePath(file), contentDirectory(name)).href;
 }
 
 /** A file name as a URL path (titles with `/` are paths below the tag). */

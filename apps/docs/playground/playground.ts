@@ -1,7 +1,8 @@
 // The playground's logic, framework-free (the Vue component in .vitepress/theme/Playground.vue only renders it):
-// a Client over fetch into an IndexedDB store, pulls with progress, the stored roots, their manifest trees, blob
+// a Client over fetch into an IndexedDB or OPFS store, pulls with progress, the stored roots, their manifest trees, blob
 // downloads, root deletion and garbage collection. Everything here is plain @toci/* API, as a user would write it.
 import { Client, type Descriptor, isOciError, type Logger, type OciError, type TransferEvent } from "@toci/client";
+import type { ClosableStore } from "@toci/spec-types";
 import {
   ANNOTATION_CONTAINERD_IMAGE_NAME,
   ANNOTATION_REF_NAME,
@@ -12,7 +13,7 @@ import {
   parseManifest,
   readAll,
 } from "@toci/spec-types";
-import { type IndexedDbStore, indexedDbStore } from "@toci/store-indexeddb";
+import { indexedDbStore } from "@toci/store-indexeddb";
 import { fetchTransport } from "@toci/transport-fetch";
 import { STORE_NAME } from "./names.js";
 
@@ -68,14 +69,17 @@ export interface TreeNode {
   children: TreeNode[];
 }
 
-/** The playground's state: one client and one IndexedDB store for the page. */
+/** Where the playground keeps what it pulls. */
+export type StoreKind = "indexeddb" | "opfs";
+
+/** The playground's state: one client and one store (IndexedDB or OPFS) for the page. */
 export class Playground {
   readonly client: Client;
-  readonly store: IndexedDbStore;
+  readonly store: ClosableStore;
   /** Errors the client logged, newest last (the pull's own failure comes with its `failed` event). */
   readonly errors: ShownError[] = [];
 
-  private constructor(store: IndexedDbStore) {
+  private constructor(store: ClosableStore) {
     this.store = store;
     const errors = this.errors;
     const logger: Logger = {
@@ -90,8 +94,15 @@ export class Playground {
     this.client = new Client({ transport: fetchTransport(), store, logger });
   }
 
-  /** Opens the store `toci-<name>` (IndexedDB database); the service worker (sw.ts) reads the same one. */
-  static async open(name = STORE_NAME): Promise<Playground> {
+  /**
+   * Opens the store `toci-<name>`: an IndexedDB database (which the service worker, sw.ts, reads too), or a
+   * directory of the origin's private file system, written by @toci/store-opfs's own worker (loaded on demand).
+   */
+  static async open(kind: StoreKind = "indexeddb", name = STORE_NAME): Promise<Playground> {
+    if (kind === "opfs") {
+      const { opfsStore } = await import("@toci/store-opfs");
+      return new Playground(await opfsStore(name));
+    }
     return new Playground(await indexedDbStore(name));
   }
 

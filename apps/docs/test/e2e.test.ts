@@ -283,6 +283,28 @@ describe("playground (Chromium, built site, token registry)", () => {
     await expect.poll(() => page.getByTestId("gc-result").textContent()).toMatch(/GC removed \d+ blobs/);
   });
 
+  it("pulls into OPFS when chosen, lists the image's files from there, and keeps the choice across a reload", async () => {
+    await page.getByTestId("store").selectOption("opfs");
+    await page.locator('[data-testid="playground"][data-store="opfs"][data-ready="yes"]').waitFor();
+    await page.getByTestId("no-roots").waitFor(); // another store: IndexedDB's roots are not in it
+    expect(await page.getByTestId("pull").textContent()).toContain("Pull into OPFS");
+    const status = await pull("demo/multi", "v1", "linux/arm64");
+    expect(status.state).toBe("done");
+    await page.reload();
+    await page.locator('[data-testid="playground"][data-store="opfs"][data-ready="yes"]').waitFor();
+    await page.locator('[data-testid="root"]').first().getByTestId("show-contents").click();
+    await page.locator('[data-testid="contents"][data-kind="image"][data-loading="no"]').waitFor();
+    const shown = await page
+      .locator('[data-testid="file"]')
+      .evaluateAll((rows: HTMLElement[]) => rows.map((r) => r.dataset.name));
+    expect(shown).toEqual(["arm64-v8-layer1.bin", "arm64-v8-layer2.bin"]);
+    // The bytes came from OPFS: a file viewed is the layer's file.
+    await page.locator('[data-testid="file"][data-name="arm64-v8-layer1.bin"] [data-testid="view"]').click();
+    await page.locator('[data-testid="file-view"][data-name="arm64-v8-layer1.bin"]').waitFor();
+    await page.getByTestId("store").selectOption("indexeddb");
+    await page.locator('[data-testid="playground"][data-store="indexeddb"][data-ready="yes"]').waitFor();
+  });
+
   // Last: it stops the registry.
   it("pulls an artifact through a relay on another origin, opens its files, and reads them again offline", async () => {
     const realm = new URL(registry.token!.realm).origin;

@@ -3,8 +3,7 @@
 // with), the credentials for a registry, and reference parsing that turns a bad reference into a usage error
 // (exit 2). The client and the transport are imported only when a command needs them: `toci --help` and usage
 // errors stay near bare Node start-up (docs/architecture.md, "The command's start-up").
-import { access, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import type { Auth, Client, Logger, Registry } from "@toci/client";
 import type { strict } from "@toci/client/strict";
 import type { Store } from "@toci/spec-types";
@@ -12,7 +11,7 @@ import { isOciError, normalizeRegistry, parsePlatform, parseReference, type Refe
 import { loadConfig } from "./config/config-file.js";
 import { registryPlan, transportOptions } from "./config/network.js";
 import { dockerProvider } from "./credentials.js";
-import { deferredLayout } from "./deferred-layout.js";
+import { layoutStore } from "./deferred-layout.js";
 import { UsageError } from "./errors.js";
 import { layoutWarnings } from "./layout-warnings.js";
 import type { Output } from "./output.js";
@@ -193,7 +192,7 @@ export async function openSession(
     const { fsStore } = await import("@toci/store-fs");
     const open = () => fsStore(store.dir, { onWarning: layoutWarnings(out).onWarning });
     // A layout not there yet is created by the first write: a pull that fails first leaves no empty directory.
-    storeImpl = (await hasLayout(store.dir)) ? await open() : deferredLayout(store.dir, open);
+    storeImpl = await layoutStore(store.dir, open);
   }
   const client = new Client({ transport, store: storeImpl, logger, ...tuned });
   return {
@@ -216,16 +215,6 @@ export async function openSession(
       await client.close();
     },
   };
-}
-
-/** Whether `dir` holds an OCI layout (its `oci-layout` file). */
-export async function hasLayout(dir: string): Promise<boolean> {
-  try {
-    await access(join(dir, "oci-layout"));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The 1 GiB cap on chunks, the client's own cap on a registry's minimum chunk (regclient's): beyond, a typo. */

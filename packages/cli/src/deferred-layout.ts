@@ -1,6 +1,8 @@
 // A layout that does not exist yet is created by the first write into it, not when the command starts: a pull that
 // fails before any content (a missing tag, a wrong password, a registry that is down, a platform the index lacks)
 // leaves no empty `./toci-store` behind. Until then it is an empty store: reads find nothing.
+import { access } from "node:fs/promises";
+import { join } from "node:path";
 import {
   type Descriptor,
   type Digest,
@@ -54,4 +56,19 @@ export function deferredLayout(dir: string, open: () => Promise<FsStore>): Defer
     recordSource: async (digest: Digest, repository: string) => (await opened()).recordSource(digest, repository),
     close: () => read(undefined, (s) => s.close()),
   };
+}
+
+/** Whether `dir` holds an OCI layout (its `oci-layout` file). */
+export async function hasLayout(dir: string): Promise<boolean> {
+  try {
+    await access(join(dir, "oci-layout"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The layout at `dir`: opened now when it exists, else created by the first write into it. */
+export async function layoutStore(dir: string, open: () => Promise<FsStore>): Promise<DeferredLayout> {
+  return (await hasLayout(dir)) ? open() : deferredLayout(dir, open);
 }

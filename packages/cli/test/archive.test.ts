@@ -109,13 +109,15 @@ describe.concurrent("toci import of what skopeo writes", () => {
     expect(raw.layers.map((l: { digest: string }) => l.digest)).toEqual(diffIds(image));
   });
 
-  it("refuses what is not an archive (exit 1) and a file that is not there (exit 2)", async () => {
+  it("refuses what is not an archive (exit 1, no layout created) and a file that is not there (exit 2)", async () => {
     const junk = path.join(tempDir(), "junk.tar");
     fs.writeFileSync(junk, "not a tar at all");
     const store = path.join(tempDir(), "store");
     const bad = await toci(["import", junk, "--store", store]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/error: INVALID_ARGUMENT:/);
+    // Refused before any content: no empty layout left behind.
+    expect(fs.existsSync(store)).toBe(false);
     expect((await toci(["import", path.join(tempDir(), "missing.tar"), "--store", store])).code).toBe(2);
   });
 });

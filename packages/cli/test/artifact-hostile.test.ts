@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { OCI_LAYER_GZIP } from "@toci/spec-types";
 import { blobOf, type FixtureBlob, type RawTarEntry, rawTar } from "@toci/testkit/fixtures";
-import { delay, startFaultProxy } from "@toci/testkit/proxy";
+import { corrupt, delay, startFaultProxy } from "@toci/testkit/proxy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CONTENT_DIGEST,
@@ -203,6 +203,38 @@ describe("an interrupted pull leaves nothing that looks complete", () => {
       // Killed outright: only the hidden staging directory remains, with nothing under a final name.
       expect(fs.readdirSync(out).every((name) => name.startsWith(".toci-pull-"))).toBe(true);
     }
+  });
+});
+
+describe("a registry that serves other bytes than the digest says", () => {
+  let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ target: registries().plain.url });
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  it("is refused with DIGEST_MISMATCH; nothing written, an existing file kept even with --overwrite", async () => {
+    const first = orasFile("first.txt", "the first file, intact");
+    const second = orasFile("second.bin", new Uint8Array(50_000).fill(9));
+    const ref = await pushed(orasManifest([first, second], ARTIFACT), "cli/corrupt");
+    const rule = proxy.on({ method: "GET", path: `/blobs/${second.descriptor.digest}` }, corrupt(1000));
+    const { parent, out } = target();
+    fs.writeFileSync(path.join(out, "second.bin"), "mine");
+    const result = await toci([
+      "artifact",
+      "pull",
+      ref.replace(registries().plain.host, proxy.host),
+      "-o",
+      out,
+      "--overwrite",
+    ]);
+    rule.remove();
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain("error: DIGEST_MISMATCH:");
+    expect(listTree(parent)).toEqual(["keep", "out/", "out/second.bin"]);
+    expect(fs.readFileSync(path.join(out, "second.bin"), "utf8")).toBe("mine");
   });
 });
 

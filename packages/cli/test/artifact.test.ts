@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { EMPTY_DESCRIPTOR, OCI_MANIFEST } from "@toci/spec-types";
-import { gnuTar, sha256, writeTree } from "@toci/testkit/fixtures";
+import { EMPTY_DESCRIPTOR, OCI_INDEX, OCI_MANIFEST } from "@toci/spec-types";
+import { gnuTar, jsonBlob, sha256, writeTree } from "@toci/testkit/fixtures";
 import { describe, expect, it } from "vitest";
 import {
   CONTENT_DIGEST,
@@ -196,6 +196,25 @@ describe.concurrent("toci artifact pull of oras-format artifacts", () => {
     expect(listTree(out)).toEqual(listTree(source));
     expect(fs.readlinkSync(path.join(out, "site/link"))).toBe("index.html");
     expect(fs.readFileSync(path.join(out, "site/css/a.css"), "utf8")).toBe("a{}\n");
+  });
+
+  it("an index of artifacts: refused without --platform (saying so), pulled with it", async () => {
+    const amd64 = orasManifest([orasFile("tool", "amd64 build")], { artifactType: "application/vnd.example.tool" });
+    const index = jsonBlob(OCI_INDEX, {
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [{ ...amd64.root, platform: { os: "linux", architecture: "amd64" } }],
+    });
+    const ref = await pushed({ root: index.descriptor, blobs: [...amd64.blobs, index] });
+    const out = tempDir();
+    const refused = await toci(["artifact", "pull", ref, "-o", out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /error: INVALID_ARGUMENT: .* is an index: pick one of its manifests with --platform/,
+    );
+    expect(listTree(out)).toEqual([]);
+    expect((await toci(["artifact", "pull", ref, "-o", out, "--platform", "linux/amd64"])).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, "tool"), "utf8")).toBe("amd64 build");
   });
 
   it("an oras 1.0 artifact: a config of its own type and no artifactType", async () => {

@@ -1,6 +1,7 @@
 // --json: exactly one JSON document on stdout and nothing on stderr, whether the command succeeds or fails (a
 // registry error, a registry that is down, a usage error of ours or of commander's, an interruption), so that
 // `toci … --json 2>&1 | jq` works; warnings go into the document. With --debug, stderr has the details.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { multiArchIndex, writeLayout } from "@toci/testkit/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -48,6 +49,26 @@ describe.concurrent("--json: one document on stdout, nothing on stderr", () => {
       expect(result.code, runs[i]!.join(" ")).toBe(0);
       expect(oneDocument(result)["error"], runs[i]!.join(" ")).toBeUndefined();
     });
+  });
+
+  it("on success, for the artifact and archive commands", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "notes.md"), "# notes\n");
+    const artifact = `${plain.host}/cli/json-artifact:v1`;
+    const type = ["--artifact-type", "application/vnd.example.notes.v1"];
+    const tar = join(tempDir(), "image.tar");
+    const runs: Array<[string[], { cwd?: string }]> = [
+      [["artifact", "push", artifact, "notes.md", ...type], { cwd }],
+      [["artifact", "pull", artifact, "-o", join(tempDir(), "out")], {}],
+      [["export", `${repo}:v1`, "-o", tar, "--store", join(tempDir(), "s")], {}],
+      [["import", tar, "--store", join(tempDir(), "imported")], {}],
+    ];
+    // In order: each reads what the one before wrote.
+    for (const [args, options] of runs) {
+      const result = await toci([...args, "--json"], options);
+      expect(result.code, args.join(" ")).toBe(0);
+      expect(oneDocument(result)["error"], args.join(" ")).toBeUndefined();
+    }
   });
 
   it("on failure: registry errors, a registry that is down, usage errors ours and commander's", async () => {

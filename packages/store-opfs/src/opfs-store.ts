@@ -159,10 +159,11 @@ export async function opfsStore(name: string, options: OpfsStoreOptions = {}): P
 async function startWorker(name: string, url: string | URL | undefined): Promise<WorkerChannel> {
   if (typeof Worker !== "function") throw new OciError("STORE", "the OPFS store needs Web Workers");
   // The literal `new URL("./worker.js", import.meta.url)` is what bundlers (vite, webpack 5, esbuild's plugins)
-  // recognise to ship the worker; keep it literal.
+  // recognise to ship the worker; keep it literal, and its options too: vite's build refuses options it cannot
+  // read statically ("unable to parse the worker options"), a template literal included.
   const worker = url
     ? new Worker(url, { type: "module", name: `toci-opfs ${name}` })
-    : new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: `toci-opfs ${name}` });
+    : new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "toci-opfs" });
   const channel = workerChannel(worker, rootName(name));
   try {
     await channel.call({ op: "ping" });

@@ -9,6 +9,7 @@ import { Readable, Writable } from "node:stream";
 import { exportArchive, importArchive } from "@toci/archive";
 import { ANNOTATION_CONTAINERD_IMAGE_NAME, ANNOTATION_REF_NAME, type Descriptor, OciError } from "@toci/spec-types";
 import { openSession, platform, type RegistryFlags, reference } from "../context.js";
+import { layoutStore } from "../deferred-layout.js";
 import { UsageError } from "../errors.js";
 import { formatBytes } from "../output.js";
 import { TransferView } from "../progress.js";
@@ -108,7 +109,8 @@ export async function importImage(run: Run, file: string, flags: ImportFlags): P
     }
   }
   const { fsStore } = await import("@toci/store-fs");
-  const store = await fsStore(dir);
+  // Created by the first write: an archive refused before any content leaves no empty layout behind.
+  const store = await layoutStore(dir, () => fsStore(dir));
   try {
     const roots = await importArchive(store, source, flags.tag !== undefined ? { tag: flags.tag } : {});
     if (roots.length === 0) throw new OciError("INVALID_ARGUMENT", `${file} holds no image`);

@@ -6,7 +6,7 @@
 import { resolve as resolvePath } from "node:path";
 import { type EntryHeader, entryGuard, type SafeEntry, unpackDirectory } from "@toci/archive";
 import { type ArtifactFile, artifactFiles } from "@toci/client";
-import { OciError } from "@toci/spec-types";
+import { INDEX_MEDIA_TYPES, OciError } from "@toci/spec-types";
 import { openSession, platform, type RegistryFlags, reference } from "../context.js";
 import { formatBytes } from "../output.js";
 import { TransferView } from "../progress.js";
@@ -30,6 +30,9 @@ export async function artifactPull(run: Run, refText: string, flags: ArtifactPul
   try {
     const repo = session.strict((await session.registry(ref.registry)).repo(ref.repository));
     const root = await repo.resolve(ref.digest ?? ref.tag!, { platform: wanted, signal: run.signal });
+    if (INDEX_MEDIA_TYPES.includes(root.mediaType)) {
+      throw new OciError("INVALID_ARGUMENT", `${ref} is an index: pick one of its manifests with --platform os/arch`);
+    }
     const all = await artifactFiles(remoteStore(repo, run.signal), root);
     const files = all.filter((f) => f.titled);
     const skipped = all.filter((f) => !f.titled);

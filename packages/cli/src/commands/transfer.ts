@@ -2,7 +2,8 @@
 // resumes) and a summary (digest, size, time).
 import { resolve as resolvePath } from "node:path";
 import { type Descriptor, OciError, type TransferEvent } from "@toci/spec-types";
-import { type Credentials, hasLayout, openSession, platform, type RegistryFlags, reference } from "../context.js";
+import { type Credentials, openSession, platform, type RegistryFlags, reference } from "../context.js";
+import { hasLayout } from "../deferred-layout.js";
 import { UsageError } from "../errors.js";
 import { layoutRoot } from "../layout-roots.js";
 import { formatBytes, formatDuration, type Output } from "../output.js";

@@ -5,7 +5,7 @@
 import type { AbilityKeeper, KeptAbilities } from "@toci/spec-types";
 import type { Logger } from "../logger.js";
 
-/** Where and for how long the lessons are kept once the process has ended. */
+/** Where and for how long the lessons are kept beyond this process (one run of a program). */
 export interface AbilitiesKeeping {
   keeper: AbilityKeeper;
   /** The registry's key: its API base URL. */

@@ -109,6 +109,14 @@ describe("pushArtifact", () => {
       },
     ]);
     expect(json.annotations?.["com.example.k"]).toBe("v");
+    // Percent by bytes of the whole artifact: the total is every blob and the manifest, known before the first
+    // byte is counted (only the opening event, before the files are hashed, says 0 of 0).
+    const total = 2 + 8 + big.byteLength + bytes.byteLength;
+    const progress = events.filter((e) => e.type === "progress");
+    expect(progress.filter((e) => e.bytes > 0).map((e) => e.totalBytes)).toEqual(
+      progress.filter((e) => e.bytes > 0).map(() => total),
+    );
+    expect(progress.at(-1)).toMatchObject({ percent: 100, bytes: total, totalBytes: total });
     expect(json.annotations?.["org.opencontainers.image.created"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(blob.wholeReads).toBe(0);
     // Nothing went into the store: the files are the caller's.
