@@ -61,18 +61,16 @@ export function storeSource(store: Store, descriptor: Descriptor): BlobSource {
 }
 
 function oneShot(stream: ReadableStream<Uint8Array>, size: number): BlobSource & { readonly position: number } {
-  const reader = stream.getReader();
-  let position = 0;
-  let pending: Uint8Array | undefined; // bytes read past the last range
+  const reader = new ForwardReader(stream);
   let busy = false;
   return {
     size,
     seekable: false,
     get position() {
-      return position;
+      return reader.position;
     },
     async range(start, end) {
-      if (start < position) {
+      if (start < reader.position) {
         throw new OciError(
           "INVALID_ARGUMENT",
           "a stream cannot be read again: pass bytes or a Blob to resume in place",
@@ -80,60 +78,117 @@ function oneShot(stream: ReadableStream<Uint8Array>, size: number): BlobSource &
       }
       if (busy) throw new OciError("INVALID_ARGUMENT", "a stream source serves one range at a time");
       busy = true;
-      let want = end - start;
-      let skip = start - position;
-      return new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          for (;;) {
-            let chunk: Uint8Array;
-            if (pending) {
-              chunk = pending;
-              pending = undefined;
-            } else {
-              const { done, value } = await reader.read();
-              if (done) {
-                busy = false;
-                if (want > 0) controller.error(new OciError("SIZE_MISMATCH", `the stream ended ${want} bytes early`));
-                else controller.close();
-                return;
-              }
-              chunk = value;
-            }
-            if (skip > 0) {
-              const n = Math.min(skip, chunk.byteLength);
-              skip -= n;
-              position += n;
-              if (n < chunk.byteLength) pending = chunk.subarray(n);
-              continue;
-            }
-            if (want === 0) {
-              pending = chunk;
+      // A byte stream: a reader with its own buffer has it filled from the source directly (see ForwardReader).
+      return new ReadableStream(
+        {
+          type: "bytes",
+          async pull(controller) {
+            try {
+              await reader.skipTo(start);
+              const want = end - reader.position;
+              if (want > 0 && (await reader.deliver(controller, want))) return;
               busy = false;
+              if (reader.position < end) throw new OciError("SIZE_MISMATCH", `the stream ended ${want} bytes early`);
               controller.close();
-              return;
-            }
-            const n = Math.min(want, chunk.byteLength);
-            if (n < chunk.byteLength) pending = chunk.subarray(n);
-            want -= n;
-            position += n;
-            controller.enqueue(chunk.subarray(0, n));
-            if (want === 0) {
+              controller.byobRequest?.respond(0);
+            } catch (error) {
               busy = false;
-              controller.close();
+              controller.error(error);
             }
-            return;
-          }
+          },
+          cancel() {
+            busy = false;
+          },
         },
-        cancel() {
-          busy = false;
-        },
-      });
+        { highWaterMark: 0 },
+      );
     },
     async close() {
-      await reader.cancel().catch(() => {});
+      await reader.cancel();
     },
   };
 }
+
+/**
+ * A stream read forward in pieces of a wanted length. A byte stream is read with a BYOB reader into the buffer of
+ * whoever reads the piece, never past the piece's end; another stream's chunks are cut at the piece's end and the
+ * rest kept for the next piece.
+ */
+class ForwardReader {
+  position = 0;
+  readonly #byob: ReadableStreamBYOBReader | undefined;
+  readonly #reader: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array>;
+  /** Bytes read past the last piece (default reads only). */
+  #pending: Uint8Array | undefined;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    try {
+      this.#byob = stream.getReader({ mode: "byob" });
+    } catch {
+      // not a byte stream
+    }
+    this.#reader = this.#byob ?? stream.getReader();
+  }
+
+  /** Reads and drops what lies before `offset`. */
+  async skipTo(offset: number): Promise<void> {
+    while (this.position < offset) {
+      const chunk = await this.#next(Math.min(offset - this.position, SKIP_READ));
+      if (!chunk) return;
+      this.#keep(chunk, offset - this.position);
+    }
+  }
+
+  /** Hands the controller's reader up to `want` bytes; false at the end of the stream. */
+  async deliver(controller: ReadableByteStreamController, want: number): Promise<boolean> {
+    const request = controller.byobRequest;
+    const view = request?.view;
+    if (this.#byob && request && view) {
+      const room = Math.min(want, view.byteLength);
+      const { done, value } = await this.#byob.read(new Uint8Array(view.buffer, view.byteOffset, room));
+      // At the end the outer stream fails (short) rather than answers: the view is not given back.
+      if (done || !value) return false;
+      this.position += value.byteLength; // before responding, which transfers (empties) the view
+      request.respondWithNewView(value);
+      return true;
+    }
+    const chunk = await this.#next(Math.min(want, SKIP_READ));
+    if (!chunk) return false;
+    const part = this.#keep(chunk, want);
+    // enqueue() transfers the buffer it is given: a copy, never the caller's memory (or the kept rest's). The
+    // constructor copies; slice() of a Node Buffer (which a stream may hand out) would not.
+    controller.enqueue(new Uint8Array(part));
+    return true;
+  }
+
+  async cancel(): Promise<void> {
+    await this.#reader.cancel().catch(() => {});
+  }
+
+  /** The next chunk: kept bytes first; a BYOB read of at most `max` bytes into a fresh buffer. */
+  async #next(max: number): Promise<Uint8Array | undefined> {
+    if (this.#pending) {
+      const chunk = this.#pending;
+      this.#pending = undefined;
+      return chunk;
+    }
+    const { done, value } = this.#byob
+      ? await this.#byob.read(new Uint8Array(max))
+      : await (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    return done ? undefined : value;
+  }
+
+  /** Takes up to `want` bytes of `chunk` (counted as read) and keeps the rest for later. */
+  #keep(chunk: Uint8Array, want: number): Uint8Array {
+    const n = Math.min(want, chunk.byteLength);
+    if (n < chunk.byteLength) this.#pending = chunk.subarray(n);
+    this.position += n;
+    return chunk.subarray(0, n);
+  }
+}
+
+/** Reads that skip or serve a reader without a buffer of its own take at most this much at once. */
+const SKIP_READ = 1024 * 1024;
 
 function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({
