@@ -1,5 +1,14 @@
 // The error model, as shown in guide/errors.md.
-import { Client, isOciError, type Logger, type OciError, parseReference } from "@toci/client";
+import {
+  Client,
+  isOciError,
+  type Logger,
+  type OciError,
+  parseReference,
+  type Registry,
+  type Repository,
+} from "@toci/client";
+import { strict } from "@toci/client/strict";
 import { memoryStore } from "@toci/store-memory";
 import { fetchTransport } from "@toci/transport-fetch";
 
@@ -46,4 +55,33 @@ export function throwing(input: string): string {
   // #endregion throwing
 }
 
+export async function toldApart(repo: Repository): Promise<string> {
+  // #region told-apart
+  // repo.tags() is [] for a registry that is down, a repository that does not exist and one with no tag alike (the
+  // logger hears the first two). strict(repo) rejects with the cause instead:
+  try {
+    const tags = await strict(repo).tags();
+    return tags.length > 0 ? `${tags.length} tags` : "an empty repository"; // it exists: 200 with no tag
+  } catch (e) {
+    if (!isOciError(e)) throw e;
+    if (e.code === "NAME_UNKNOWN") return "no such repository"; // 404 from a registry that answers
+    if (e.code === "NETWORK" || e.code === "TIMEOUT") return "the registry did not answer"; // down, or no route
+    return `${e.code}: ${e.message}`; // UNAUTHORIZED, DENIED, TOOMANYREQUESTS, …
+  }
+  // #endregion told-apart
+}
+
 export const codes = (e: OciError): boolean => e.code === "DIGEST_MISMATCH";
+
+export async function strictCalls(registry: Registry, repo: Repository): Promise<void> {
+  // #region strict
+  try {
+    const root = await strict(repo).resolve("v1"); // a Descriptor, never undefined
+    const tags = await strict(repo).tags(); // every page
+    await strict(registry).ping(); // resolves, or rejects with UNAUTHORIZED, NETWORK, …
+    console.log(root.digest, tags.length);
+  } catch (e) {
+    if (isOciError(e)) console.error(e.code, e.status, e.message);
+  }
+  // #endregion strict
+}

@@ -1,5 +1,6 @@
 // Pulling, as shown in guide/pull.md. Each function is type-checked, and test/snippets.test.ts runs it against a
 // local registry.
+import { parseReference } from "@toci/client";
 import { type Client, type Descriptor, formatBytes, type Platform, type Repository } from "./support.js";
 
 export async function byTag(repo: Repository): Promise<boolean> {
@@ -68,4 +69,21 @@ export async function fetchBlob(repo: Repository, layer: Descriptor): Promise<nu
   });
   // #endregion fetch
   return size;
+}
+
+export async function fromReference(client: Client, text: string): Promise<Descriptor | undefined> {
+  // #region reference
+  const app = client.repo("ghcr.io/org/app"); // the same as client.registry("ghcr.io").repo("org/app")
+  const alpine = client.repo("alpine"); // Docker Hub's docker.io/library/alpine, as `docker pull alpine` means
+
+  // A reference with a tag or digest names content, not a repository: split it (client.repo refuses it whole).
+  const ref = parseReference(text); // "localhost:5000/demo/hello:v1": ref.name + ref.reference ("v1")
+  const repo = client.repo(ref.name);
+  for await (const event of repo.pull(ref.reference)) {
+    if (event.type === "failed") throw event.error;
+  }
+  // #endregion reference
+  void app;
+  void alpine;
+  return client.store.resolve(ref.toString());
 }

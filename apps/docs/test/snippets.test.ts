@@ -118,6 +118,13 @@ describe("snippets", () => {
     expect(seen.some((line) => line.startsWith("NAME_UNKNOWN"))).toBe(true);
     expect(errors.throwing("alpine")).toBe("docker.io/library/alpine:latest");
     expect(errors.throwing("Not A Reference")).toMatch(/^REFERENCE_INVALID: /);
+    expect(await errors.toldApart(repo())).toMatch(/^\d+ tags$/);
+    expect(await errors.toldApart(repo("does/not-exist"))).toBe("no such repository");
+  });
+
+  it("pull from a reference string", async () => {
+    const pulled = await pull.fromReference(client, `${registry.host}/demo/hello:v1`);
+    expect(pulled?.digest).toBe(image.root.digest);
   });
 
   it("security: limits, and a layout with a bad index.json entry", async () => {

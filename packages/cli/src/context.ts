@@ -3,12 +3,14 @@
 // with), the credentials for a registry, and reference parsing that turns a bad reference into a usage error
 // (exit 2). The client and the transport are imported only when a command needs them: `toci --help` and usage
 // errors stay near bare Node start-up (docs/architecture.md, "The command's start-up").
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Auth, Client, Logger, Registry } from "@toci/client";
 import type { strict } from "@toci/client/strict";
 import type { Store } from "@toci/spec-types";
 import { isOciError, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
 import { dockerCredentials } from "./credentials.js";
+import { deferredLayout } from "./deferred-layout.js";
 import { UsageError } from "./errors.js";
 import { layoutWarnings } from "./layout-warnings.js";
 import type { Output } from "./output.js";
@@ -181,7 +183,9 @@ export async function openSession(
     storeImpl = memoryStore();
   } else {
     const { fsStore } = await import("@toci/store-fs");
-    storeImpl = await fsStore(store.dir, { onWarning: layoutWarnings(out).onWarning });
+    const open = () => fsStore(store.dir, { onWarning: layoutWarnings(out).onWarning });
+    // A layout not there yet is created by the first write: a pull that fails first leaves no empty directory.
+    storeImpl = (await hasLayout(store.dir)) ? await open() : deferredLayout(store.dir, open);
   }
   const client = new Client({ transport, store: storeImpl, logger, ...tuned });
   return {
@@ -204,6 +208,16 @@ export async function openSession(
       await client.close();
     },
   };
+}
+
+/** Whether `dir` holds an OCI layout (its `oci-layout` file). */
+export async function hasLayout(dir: string): Promise<boolean> {
+  try {
+    await access(join(dir, "oci-layout"));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The 1 GiB cap on chunks, the client's own cap on a registry's minimum chunk (regclient's): beyond, a typo. */

@@ -30,17 +30,18 @@ const HINTS: Partial<Record<OciErrorCode, string>> = {
   SIZE_MISMATCH: "the content did not match its size and was not kept; run the command again",
 };
 
-/** The hint for an error: its code's, or a more specific one the error's details call for. */
-export function hintFor(error: OciError): string | undefined {
-  if (error.code === "NETWORK") {
-    const text = `${error.message} ${causeText(error)}`;
-    if (/certificate|self[- ]signed|SSL|TLS|UNABLE_TO_VERIFY|CERT_/i.test(text)) {
-      return "the registry's TLS certificate is not trusted: pass --ca-file FILE (or --insecure to skip verification)";
-    }
-    if (/wrong version number|EPROTO|packet length/i.test(text)) {
-      return "the registry may speak plain HTTP: add --plain-http";
-    }
-    return "is the registry running and reachable? For a plain HTTP registry add --plain-http";
+/** What a hint may depend on besides the error: the command that failed. */
+export interface HintContext {
+  /** The command's name (`login`, `pull`, …). */
+  command?: string;
+}
+
+/** The hint for an error: its code's, or a more specific one the error's details and the command call for. */
+export function hintFor(error: OciError, context: HintContext = {}): string | undefined {
+  if (error.code === "NETWORK") return networkHint(error);
+  if (context.command === "login" && (error.code === "UNAUTHORIZED" || error.code === "DENIED")) {
+    // Not "run toci login": this is it. Nothing was stored.
+    return "the registry refused this user name and password (or token); check them and try again (nothing was stored)";
   }
   if (error.code === "HTTP" && /HTTP request to an HTTPS server/i.test(error.message)) {
     return "the registry speaks HTTPS: name it https://host:port, or pass --ca-file FILE (or --insecure)";
@@ -49,6 +50,41 @@ export function hintFor(error: OciError): string | undefined {
     return `available platforms: ${(error.detail["available"] as string[]).join(", ")}`;
   }
   return HINTS[error.code];
+}
+
+/**
+ * A network failure's hint, from its cause and the URL it failed on: --plain-http is suggested only when the request
+ * went over HTTPS (over plain HTTP already, it would change nothing).
+ */
+function networkHint(error: OciError): string {
+  const text = `${error.message} ${causeText(error)}`;
+  const url = parseUrl(error.url);
+  const overTls = url?.protocol !== "http:";
+  // Before the certificate check: OpenSSL says "SSL routines" when the other end answered in plain HTTP too.
+  if (overTls && /wrong version number|WRONG_VERSION_NUMBER|EPROTO|packet length/i.test(text)) {
+    return "the registry may speak plain HTTP: add --plain-http";
+  }
+  if (/certificate|self[- ]signed|SSL|TLS|UNABLE_TO_VERIFY|CERT_/i.test(text)) {
+    return "the registry's TLS certificate is not trusted: pass --ca-file FILE (or --insecure to skip verification)";
+  }
+  const where = url ? url.host : "the registry";
+  const plainHint = overTls ? " (a registry that speaks plain HTTP needs --plain-http)" : "";
+  if (/ECONNREFUSED/.test(text)) {
+    return `nothing accepts connections at ${where}: is the registry running, and are the host and port right?${plainHint}`;
+  }
+  if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
+    return `${url ? url.hostname : "the registry's host"} could not be resolved: check the registry's name (and the DNS)`;
+  }
+  return `is the registry running and reachable at ${where}?${plainHint}`;
+}
+
+function parseUrl(url: string | undefined): URL | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The messages of an error's causes, for matching TLS failures hidden under fetch's "fetch failed". */
@@ -64,8 +100,11 @@ export function causeText(error: unknown): string {
 }
 
 /** An error as the --json document prints it. */
-export function errorJson(error: unknown): Record<string, unknown> {
-  if (isOciError(error)) return { ...error.toJSON(), ...(hintFor(error) ? { hint: hintFor(error) } : {}) };
+export function errorJson(error: unknown, context: HintContext = {}): Record<string, unknown> {
+  if (isOciError(error)) {
+    const hint = hintFor(error, context);
+    return { ...error.toJSON(), ...(hint ? { hint } : {}) };
+  }
   if (error instanceof UsageError) return { name: "UsageError", code: "USAGE", message: error.message };
   return { name: "Error", code: "INTERNAL", message: error instanceof Error ? error.message : String(error) };
 }

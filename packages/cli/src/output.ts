@@ -1,14 +1,18 @@
 // Where the command writes: results on stdout (one line per result, or one JSON document with --json), progress,
 // warnings and errors on stderr. Progress bars are drawn only on a terminal (or with --progress), never with --json.
+// With --json, stdout holds exactly one JSON document, success or failure, and stderr nothing (unless --debug): the
+// warnings go into the document (`warnings`), so `toci … --json 2>&1 | jq` works.
 import type { LogFields } from "@toci/client";
 import { isOciError } from "@toci/spec-types";
-import { causeText, errorJson, hintFor, UsageError } from "./errors.js";
+import { causeText, errorJson, type HintContext, hintFor, UsageError } from "./errors.js";
 
 export interface OutputOptions {
   json?: boolean;
   debug?: boolean;
   /** true: always draw bars; false: never; undefined: on a terminal. */
   progress?: boolean;
+  /** The command that runs, for hints that depend on it (a failed `login` does not say "run toci login"). */
+  command?: string;
 }
 
 export class Output {
@@ -18,12 +22,18 @@ export class Output {
   readonly bars: boolean;
   /** Whether stdout is a terminal (summaries are spelled out there, terse lines go to pipes). */
   readonly tty: boolean;
+  readonly #context: HintContext;
+  /** With --json: the warnings, for the document. */
+  readonly #warnings: string[] = [];
+  /** With --json: whether the one document was written. */
+  #written = false;
 
   constructor(options: OutputOptions) {
     this.json = options.json === true;
     this.debugging = options.debug === true;
     this.tty = process.stdout.isTTY === true;
     this.bars = !this.json && (options.progress ?? process.stderr.isTTY === true);
+    this.#context = { command: options.command };
   }
 
   /** A line of a command's result on stdout (not with --json). */
@@ -31,19 +41,21 @@ export class Output {
     if (!this.json) process.stdout.write(`${text}\n`);
   }
 
-  /** The command's result: `doc` as JSON with --json, else `lines`. */
+  /** The command's result: `doc` as JSON with --json (its `warnings` added), else `lines`. */
   result(doc: unknown, lines: readonly string[]): void {
-    if (this.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    if (this.json) this.#document(doc);
     else for (const l of lines) process.stdout.write(`${l}\n`);
   }
 
-  /** A note for the user on stderr (never mixed into results). */
+  /** A note for the user on stderr (never mixed into results; not with --json, unless --debug). */
   note(text: string): void {
-    process.stderr.write(`${text}\n`);
+    if (!this.json || this.debugging) process.stderr.write(`${text}\n`);
   }
 
+  /** A warning on stderr; with --json, in the document instead (and on stderr too with --debug). */
   warn(text: string): void {
-    process.stderr.write(`warning: ${text}\n`);
+    if (this.json) this.#warnings.push(text);
+    if (!this.json || this.debugging) process.stderr.write(`warning: ${text}\n`);
   }
 
   /** With --debug: the client's log lines and the errors it reported. */
@@ -56,9 +68,16 @@ export class Output {
     process.stderr.write(`debug: ${message}${why}${extra}\n`);
   }
 
-  /** Reports a failure: `error: CODE: message`, a hint, the stack with --debug; a JSON document with --json. */
+  /**
+   * Reports a failure: `error: CODE: message`, a hint, the stack with --debug. With --json, the JSON document
+   * `{"error": …}` and nothing on stderr (the details on stderr with --debug only).
+   */
   error(error: unknown): void {
-    if (this.json) process.stdout.write(`${JSON.stringify({ error: errorJson(error) }, null, 2)}\n`);
+    if (this.json) {
+      this.#document({ error: errorJson(error, this.#context) });
+      if (this.debugging) this.#details(error);
+      return;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n(run \`toci --help\` or \`toci <command> --help\` for usage)\n`);
       return;
@@ -67,19 +86,33 @@ export class Output {
       const status =
         error.status === undefined || error.message.includes(String(error.status)) ? "" : ` (HTTP ${error.status})`;
       process.stderr.write(`error: ${error.code}: ${error.message}${status}\n`);
-      const hint = hintFor(error);
+      const hint = hintFor(error, this.#context);
       if (hint) process.stderr.write(`hint: ${hint}\n`);
-      if (this.debugging) {
-        const cause = causeText(error);
-        if (cause) process.stderr.write(`cause: ${cause}\n`);
-        if (error.stack) process.stderr.write(`${error.stack}\n`);
-      }
+      if (this.debugging) this.#details(error);
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`error: ${message}\n`);
-    if (this.debugging && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (this.debugging) this.#details(error);
     else process.stderr.write("hint: run again with --debug for details\n");
+  }
+
+  /** The one JSON document (a second, after a failure past the result, is not written: stdout stays parseable). */
+  #document(doc: unknown): void {
+    if (this.#written) return;
+    this.#written = true;
+    const body =
+      this.#warnings.length > 0 && doc !== null && typeof doc === "object" && !Array.isArray(doc)
+        ? { ...doc, warnings: this.#warnings }
+        : doc;
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  }
+
+  /** With --debug: an error's causes and stack on stderr. */
+  #details(error: unknown): void {
+    const cause = causeText(error);
+    if (cause) process.stderr.write(`cause: ${cause}\n`);
+    if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   }
 }
 

@@ -7,6 +7,8 @@ import type { Run } from "./run.js";
 
 export interface ProgramState {
   signal: AbortSignal;
+  /** --json: commander writes nothing to stderr (main prints the usage error as the JSON document). */
+  json?: boolean;
   /** Set by the action that ran: its failure, if any. */
   failure?: unknown;
   out?: Output;
@@ -53,6 +55,7 @@ export function buildProgram(state: ProgramState, version: string): Command {
     .addOption(new Option("--progress", "draw progress bars even when stderr is not a terminal"))
     .addOption(new Option("--no-progress", "never draw progress bars"))
     .showHelpAfterError("(run `toci <command> --help` for usage)")
+    .configureOutput({ writeErr: (text) => (state.json ? undefined : process.stderr.write(text)) })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .exitOverride();
 
@@ -64,7 +67,7 @@ export function buildProgram(state: ProgramState, version: string): Command {
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;
       const flags = command.optsWithGlobals<GlobalOptions>();
-      const out = new Output(flags);
+      const out = new Output({ ...flags, command: command.name() });
       state.out = out;
       try {
         await fn({ out, signal: state.signal }, args.slice(0, -2), flags as never);
@@ -74,6 +77,7 @@ export function buildProgram(state: ProgramState, version: string): Command {
     };
   transferCommands(program, act);
   readCommands(program, act);
+  imageCommands(program, act);
   writeCommands(program, act);
   authCommands(program, act);
   layoutCommands(program, act);
@@ -139,8 +143,17 @@ function transferCommands(program: Command, act: Act): void {
 function readCommands(program: Command, act: Act): void {
   const inspect = () => import("./commands/inspect.js");
   example(
-    registryFlags(program.command("tags").description("list a repository's tags, one per line").argument("<repo>")),
-    "toci tags localhost:5001/demo/hello",
+    registryFlags(
+      program
+        .command("tags")
+        .description("list a repository's tags, one per line")
+        .argument("<repo>")
+        .option(
+          "--exclude-digest-tags",
+          "hide sha256-<hex> tags (the referrers fallback of registries without the API)",
+        ),
+    ),
+    "toci tags localhost:5001/demo/hello --exclude-digest-tags",
   ).action(act(async (run, [repo], flags) => (await inspect()).tags(run, repo as string, flags)));
 
   example(
@@ -193,6 +206,46 @@ function readCommands(program: Command, act: Act): void {
     ),
     "toci referrers localhost:5001/demo/hello:v1 --artifact-type application/spdx+json",
   ).action(act(async (run, [ref], flags) => (await inspect()).referrers(run, ref as string, flags)));
+}
+
+/** An image on the registry, without pulling it: retag it, inspect it, print its config. */
+function imageCommands(program: Command, act: Act): void {
+  const image = () => import("./commands/image.js");
+  example(
+    registryFlags(
+      program
+        .command("tag")
+        .description("add tags to a manifest on the registry, without pulling it (one GET, then a PUT per tag)")
+        .argument("<ref>", "registry/repository:tag or @digest")
+        .argument("<tags...>", "the new tags, in the same repository"),
+    ),
+    "toci tag localhost:5001/demo/hello:v1 v1.0 stable",
+  ).action(
+    act(async (run, [ref, tags], flags) =>
+      (await import("./commands/tag.js")).tag(run, ref as string, tags as string[], flags),
+    ),
+  );
+  const platformOption = "--platform <os/arch[/variant]>";
+  example(
+    registryFlags(
+      program
+        .command("inspect")
+        .description("show an image: its platforms and sizes, or its creation time, config settings and layers")
+        .argument("<ref>")
+        .option(platformOption, "from an index, this platform's image"),
+    ),
+    "toci inspect localhost:5001/demo/hello:v1 --platform linux/arm64",
+  ).action(act(async (run, [ref], flags) => (await image()).inspect(run, ref as string, flags)));
+  example(
+    registryFlags(
+      program
+        .command("config")
+        .description("print an image's config, exactly as the registry serves it")
+        .argument("<ref>")
+        .option(platformOption, "from an index, this platform's config (needed when it has several)"),
+    ),
+    "toci config localhost:5001/demo/hello:v1 --platform linux/amd64",
+  ).action(act(async (run, [ref], flags) => (await image()).config(run, ref as string, flags)));
 }
 
 /** The commands that change a registry without a layout: attach, delete. */

@@ -221,7 +221,7 @@ describe.concurrent("toci against a plain registry", () => {
   it("reports an unreachable registry as NETWORK with a hint, and a stack only with --debug", async () => {
     const down = await toci(["tags", "127.0.0.1:9/cli/x"]);
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/^error: NETWORK: .*\nhint: is the registry running/);
+    expect(down.stderr).toMatch(/^error: NETWORK: .*\nhint: nothing accepts connections at 127\.0\.0\.1:9/);
     expect(down.stderr).not.toMatch(/\n\s+at /);
     const debug = await toci(["tags", "127.0.0.1:9/cli/x", "--debug"]);
     expect(debug.stderr).toMatch(/\n\s+at /);

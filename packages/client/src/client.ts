@@ -8,6 +8,7 @@ import {
   isClosableStore,
   isClosableTransport,
   OciError,
+  parseReference,
   type Store,
   type TransferEvent,
   type Transport,
@@ -120,6 +121,30 @@ export class Client {
       uploads: this.#uploads,
     };
     return new Registry(context);
+  }
+
+  /**
+   * A repository from a reference as people write it: `ghcr.io/org/app`, `localhost:5000/app`, `alpine` (Docker Hub:
+   * `docker.io/library/alpine`, as `docker pull alpine` means), `http://host:5000/app` (a scheme forces it). The
+   * registry is `client.registry(host, options)`, so loopback hosts default to plain HTTP as there.
+   *
+   * A tag or digest in the reference is refused (`REFERENCE_INVALID`) rather than dropped: a repository has none, and
+   * `client.repo("app:v1").pull("latest")` would pull what the string did not say. Split such a string first:
+   * `const ref = parseReference(text); client.repo(ref.name).pull(ref.reference)`.
+   */
+  repo(reference: string, options: RegistryOptions = {}): Repository {
+    const scheme = typeof reference === "string" ? /^(https?):\/\//i.exec(reference) : null;
+    const text = scheme ? reference.slice(scheme[0].length) : reference;
+    const ref = parseReference(text, { defaultTag: false });
+    if (ref.tag !== undefined || ref.digest !== undefined) {
+      throw new OciError(
+        "REFERENCE_INVALID",
+        `client.repo() takes a repository without a tag or digest, got ${JSON.stringify(reference)}: use ` +
+          `client.repo(${JSON.stringify(ref.name)}) and pass ${JSON.stringify(ref.reference)} to pull or resolve`,
+      );
+    }
+    const host = scheme ? `${scheme[1]!.toLowerCase()}://${ref.registry}` : ref.registry;
+    return this.registry(host, options).repo(ref.repository);
   }
 
   /**

@@ -1,7 +1,7 @@
 // A registry: ping, the catalog, and its repositories, obtained from `client.registry(url, options)`. Failures never
 // throw out of ping and catalog: false, or the end of the pages, with the error logged; `strict(registry)` from
 // `@toci/client/strict` gives the same calls throwing instead.
-import { isRepositoryName, OciError, toOciError } from "@toci/spec-types";
+import { isRepositoryName, normalizeRepository, OciError, toOciError } from "@toci/spec-types";
 import type { RegistryContext } from "./internal/context.js";
 import { Repository } from "./repository.js";
 import type { SignalOptions } from "./repository-options.js";
@@ -35,10 +35,14 @@ export class Registry {
     this.#strict = new StrictRegistry(this, context);
   }
 
-  /** The repository `name` on this registry. Throws `NAME_INVALID` for a name the spec does not allow. */
+  /**
+   * The repository `name` on this registry. On Docker Hub, a name of one component is an official image:
+   * `repo("alpine")` is `library/alpine`, as in `docker pull alpine`. Throws `NAME_INVALID` for a name the spec does
+   * not allow.
+   */
   repo(name: string): Repository {
     if (!isRepositoryName(name)) throw new OciError("NAME_INVALID", `invalid repository name ${JSON.stringify(name)}`);
-    return new Repository(this, name, this.#context);
+    return new Repository(this, normalizeRepository(this.name, name), this.#context);
   }
 
   /**

@@ -47,6 +47,9 @@ const isNodeBuiltin = (s: string) => s.startsWith("node:") || builtins.has(s) ||
 /** The single file of the runtime-neutral packages allowed to touch Node: the node:crypto hasher (docs/architecture.md §1). */
 const NODE_HASHER = ["spec-types/src/internal/hasher-node.ts", "spec-types/src/internal/node-crypto.d.ts"];
 
+/** Node globals, as whole words: `arrayBuffer()` or `ArrayBuffer(` is not `Buffer(`. */
+const NODE_GLOBALS = [/\bprocess\./, /\bBuffer[.(]/, /\b__dirname\b/, /\b__filename\b/, /\brequire\(/];
+
 const ADAPTERS = readdirSync(packagesDir).filter((d) => /^(store|transport)-/.test(d));
 /**
  * Packages that, like the adapters, depend on spec-types only (docs/architecture.md §1); credentials is Node-only, relay is
@@ -70,7 +73,8 @@ describe("the dependency rule", () => {
     expect(Object.keys(dependencies).filter((d) => d.startsWith("@toci/"))).toEqual([]);
   });
 
-  for (const pkg of ["client", "spec-types", ...NEUTRAL_LIBRARIES]) {
+  // The runtime-neutral core and libraries, and the adapters that run only in browsers.
+  for (const pkg of ["client", "spec-types", ...NEUTRAL_LIBRARIES, "store-indexeddb", "store-opfs"]) {
     it(`${pkg}/src imports no Node builtin and uses no Node global (outside the Node hasher and relay/node)`, () => {
       const offenders: string[] = [];
       for (const file of sourceFiles(join(packagesDir, pkg, "src"))) {
@@ -78,9 +82,7 @@ describe("the dependency rule", () => {
         if (NODE_HASHER.includes(rel) || RELAY_NODE.includes(rel)) continue;
         for (const s of specifiers(file)) if (isNodeBuiltin(s)) offenders.push(`${rel} imports ${s}`);
         const code = readFileSync(file, "utf8").replace(/\/\/.*$/gm, "");
-        for (const global of ["process.", "Buffer.", "Buffer(", "__dirname", "__filename", "require("]) {
-          if (code.includes(global)) offenders.push(`${rel} uses ${global}`);
-        }
+        for (const global of NODE_GLOBALS) if (global.test(code)) offenders.push(`${rel} uses ${global.source}`);
       }
       expect(offenders).toEqual([]);
     });
@@ -114,6 +116,10 @@ describe("the dependency rule", () => {
     expect(isNodeBuiltin("fs/promises")).toBe(true);
     expect(isNodeBuiltin("node:stream/web")).toBe(true);
     expect(isNodeBuiltin("@toci/spec-types")).toBe(false);
+    expect(ADAPTERS).toContain("store-opfs");
+    expect(NODE_GLOBALS.filter((g) => g.test("Buffer.from(x); arrayBuffer()")).map((g) => g.source)).toEqual([
+      "\\bBuffer[.(]",
+    ]);
     expect(ADAPTERS.length).toBeGreaterThanOrEqual(4);
     expect(specifiers(join(packagesDir, RELAY_NODE[0]!))).toContain("node:http");
     for (const pkg of SPEC_TYPES_ONLY) expect(sourceFiles(join(packagesDir, pkg, "src")).length).toBeGreaterThan(0);

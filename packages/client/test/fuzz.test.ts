@@ -217,15 +217,20 @@ describe("manifests built to exhaust the client", () => {
       .join(",")}]}`;
     const bytes = enc.encode(text);
     const root: Descriptor = { mediaType: OCI_INDEX, digest: sha256(bytes), size: bytes.byteLength };
-    const started = Date.now();
+    let reads = 0;
     const graph = await walkGraph(root, {
-      read: async (d) => (d.digest === root.digest ? bytes : child),
+      read: async (d) => {
+        reads++;
+        return d.digest === root.digest ? bytes : child;
+      },
       maxManifestBytes: bytes.byteLength,
       limit: limiter(8),
     });
     expect(graph.manifests).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(20_000);
-  });
+    // A million entries naming one child: the child is read once, not once per entry (the walk stays linear; its
+    // time is not asserted here, the test's own timeout only catches a hang).
+    expect(reads).toBe(2);
+  }, 120_000);
 
   it("an index that names itself (a cycle only a lying reader can make) ends in MANIFEST_INVALID", async () => {
     const self = enc.encode(`{"schemaVersion":2,"mediaType":"${OCI_INDEX}","manifests":[]}`);

@@ -3,10 +3,11 @@
 // manifest.md), nested indexes included, plus the referrers of everything reachable (manifest.md "subject":
 // a signature or SBOM points at its subject, not the other way round, so it is found by scanning).
 import type { Descriptor } from "./descriptor.js";
-import { type Digest, parseDigest } from "./digest.js";
+import { type Digest, parseDigest, verifiableAlgorithm } from "./digest.js";
 import { OciError } from "./errors.js";
 import { DEFAULT_MAX_MANIFEST_BYTES, type Index, type Manifest, manifestMediaType, parseManifest } from "./manifest.js";
 import { isManifestOrIndexMediaType } from "./media-types.js";
+import { digestOf } from "./verify.js";
 
 /** Reads the bytes of a stored blob; undefined when it is absent (image-spec layout: blobs MAY be missing). */
 export type BlobReader = (descriptor: Pick<Descriptor, "digest" | "size">) => Promise<Uint8Array | undefined>;
@@ -244,6 +245,23 @@ function startsAnObject(bytes: Uint8Array): boolean {
 export function manifestDescriptor(digest: Digest, bytes: Uint8Array): Descriptor | undefined {
   const manifest = tryParse(bytes);
   return manifest && describeManifest(digest, bytes.byteLength, manifest);
+}
+
+/**
+ * What a store's resolve() returns for a reference that names a digest no root names: the descriptor of the stored
+ * manifest or index of that digest, once its bytes hash to it (a resolve by digest must not vouch for corrupt bytes);
+ * undefined for a tag, an absent blob, corrupt bytes or a blob that is not a manifest. `read` returns undefined for
+ * an absent blob and for one too large to be a manifest.
+ */
+export async function resolveStoredManifest(
+  reference: string,
+  read: (digest: Digest) => Promise<Uint8Array | undefined>,
+): Promise<Descriptor | undefined> {
+  const digest = referenceDigest(reference);
+  const algorithm = digest && verifiableAlgorithm(digest);
+  const bytes = algorithm && (await read(digest));
+  if (!algorithm || !bytes || (await digestOf(bytes, algorithm)) !== digest) return undefined;
+  return manifestDescriptor(digest, bytes);
 }
 
 /**

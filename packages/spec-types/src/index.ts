@@ -41,6 +41,7 @@ export {
   type ReachableOptions,
   reachable,
   referenceDigest,
+  resolveStoredManifest,
 } from "./graph.js";
 export type { HashAlgorithm, Hasher } from "./hasher.js";
 export {
@@ -111,6 +112,8 @@ export {
   DOCKER_HUB_API_HOST,
   isRepositoryName,
   isTag,
+  normalizeRegistry,
+  normalizeRepository,
   type ParseReferenceOptions,
   parseReference,
   Reference,
@@ -133,10 +136,12 @@ export {
   type ClosableStore,
   type FetchOptions,
   type GarbageCollector,
+  hasRoomFor,
   type Ingest,
   type IngestOptions,
   isClosableStore,
   isSourceRecorder,
+  isSpaceEstimator,
   isUploadStateKeeper,
   type ReadOnlyStore,
   type Remover,
@@ -144,6 +149,8 @@ export {
   type RootLister,
   type RootPredicate,
   type SourceRecorder,
+  type SpaceEstimate,
+  type SpaceEstimator,
   type Store,
   type Tagger,
   type Untagger,
@@ -194,3 +201,21 @@ export {
   writeBlob,
 } from "./verify.js";
 export { parseWarnings, type TransportWarning, warningReporter } from "./warning-policy.js";
+export {
+  heldWebLocks,
+  holdWebLock,
+  type LeaseOptions,
+  type Leases,
+  type LockManagerLike,
+  type ReleaseLock,
+  tryWebLock,
+  webLockLeases,
+  webLocks,
+} from "./web-locks.js";
+export {
+  estimateWebStorage,
+  guardWebStorage,
+  isQuotaExceeded,
+  persistWebStorage,
+  webStorageError,
+} from "./web-storage.js";

@@ -16,6 +16,8 @@ import { OciError } from "./errors.js";
 export const DOCKER_HUB = "docker.io";
 /** The host that serves Docker Hub's registry API. `docker.io` itself only redirects. */
 export const DOCKER_HUB_API_HOST = "registry-1.docker.io";
+/** Docker Hub's legacy host name in references, which means `docker.io`. */
+const LEGACY_DOCKER_HUB = "index.docker.io";
 /** The tag a reference without a tag or a digest gets. */
 export const DEFAULT_TAG = "latest";
 
@@ -143,8 +145,8 @@ export function parseReference(value: string, options: ParseReferenceOptions = {
   }
 
   if (!DOMAIN.test(registry)) fail(value, `invalid registry host ${JSON.stringify(registry)}`);
-  if (registry === "index.docker.io") registry = DOCKER_HUB;
-  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
+  registry = normalizeRegistry(registry);
+  path = normalizeRepository(registry, path);
   if (path !== path.toLowerCase()) fail(value, "repository names must be lowercase");
   if (!REPOSITORY.test(path)) fail(value, `invalid repository name ${JSON.stringify(path)}`);
   if (registry.length + 1 + path.length > NAME_TOTAL_LENGTH_MAX) {
@@ -152,6 +154,24 @@ export function parseReference(value: string, options: ParseReferenceOptions = {
   }
   if (tag === undefined && digest === undefined && defaultTag !== false) tag = defaultTag;
   return new Reference(registry, path, tag, digest);
+}
+
+/**
+ * The name a registry host goes by in references: Docker Hub's legacy `index.docker.io` is `docker.io`
+ * (distribution/reference normalize.go, `legacyDefaultDomain`); any other host is itself.
+ */
+export function normalizeRegistry(host: string): string {
+  return host === LEGACY_DOCKER_HUB ? DOCKER_HUB : host;
+}
+
+/**
+ * A repository name as the registry knows it: on Docker Hub (`docker.io`, see {@link normalizeRegistry}) a name of
+ * one component is an official image under `library/` (`alpine` is `library/alpine`), as Docker does
+ * (distribution/reference normalize.go, `officialRepoPrefix`); elsewhere names are taken as they are. The one rule
+ * behind {@link parseReference} and `registry.repo(name)` of `@toci/client`.
+ */
+export function normalizeRepository(registry: string, repository: string): string {
+  return registry === DOCKER_HUB && !repository.includes("/") ? `library/${repository}` : repository;
 }
 
 /** Whether `value` is a valid tag (`[\w][\w.-]{0,127}`, distribution-spec "Pulling manifests"). */

@@ -185,3 +185,38 @@ export function isSourceRecorder(store: unknown): store is SourceRecorder {
   const s = store as Partial<SourceRecorder> | null;
   return typeof s === "object" && s !== null && typeof s.recordSource === "function" && typeof s.sources === "function";
 }
+
+/**
+ * Room for content, as the store's runtime reports it. An estimate: see {@link SpaceEstimator} for what it is worth.
+ */
+export interface SpaceEstimate {
+  /** Bytes the runtime says may still be written (`quota` − `usage`); undefined when it says nothing. */
+  available: number | undefined;
+  /** Bytes the origin (or volume) uses now, as reported; undefined when unknown. */
+  usage: number | undefined;
+  /** The limit, as reported; undefined when unknown. */
+  quota: number | undefined;
+  /** Whether the storage is persistent (not cleared under storage pressure); undefined when unknown. */
+  persisted: boolean | undefined;
+}
+
+/**
+ * Optional ability: says how much room the store's storage has left, so that a pull can refuse content that
+ * cannot fit before downloading any of it ({@link hasRoomFor}). Runtimes over-report (Chromium's `quota` is usage +
+ * 10 GiB whatever the disk holds): a "no" is reliable, a "yes" is not a promise, and a write can still fail with
+ * `STORE` (`detail.quotaExceeded`), leaving a partial that a later ingest resumes.
+ */
+export interface SpaceEstimator {
+  estimateSpace(): Promise<SpaceEstimate>;
+}
+
+/** Whether a store can estimate its room. */
+export function isSpaceEstimator(store: unknown): store is SpaceEstimator {
+  const s = store as Partial<SpaceEstimator> | null;
+  return typeof s === "object" && s !== null && typeof s.estimateSpace === "function";
+}
+
+/** Whether `bytes` more fit an estimate: false only when the runtime reported less room than that. */
+export function hasRoomFor(estimate: SpaceEstimate, bytes: number): boolean {
+  return estimate.available === undefined || bytes <= estimate.available;
+}

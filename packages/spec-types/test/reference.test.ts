@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isOciError, parseReference, Reference } from "../src/index.js";
+import { isOciError, normalizeRegistry, normalizeRepository, parseReference, Reference } from "../src/index.js";
 
 const HEX64 = "a".repeat(64);
 const D256 = `sha256:${HEX64}`;
@@ -91,6 +91,15 @@ describe("parseReference: Docker Hub normalisation", () => {
     [`ubuntu@${D256}`, `docker.io/library/ubuntu@${D256}`],
   ])("%s → %s", (input, full) => {
     expect(parseReference(input).toString()).toBe(full);
+  });
+
+  it("is one rule, exported: official images under library/ on Docker Hub only, its legacy host renamed", () => {
+    expect(normalizeRepository("docker.io", "alpine")).toBe("library/alpine");
+    expect(normalizeRepository("docker.io", "bitnami/redis")).toBe("bitnami/redis");
+    expect(normalizeRepository("ghcr.io", "alpine")).toBe("alpine");
+    expect(normalizeRepository("localhost:5000", "alpine")).toBe("alpine");
+    expect(normalizeRegistry("index.docker.io")).toBe("docker.io");
+    expect(normalizeRegistry("ghcr.io")).toBe("ghcr.io");
   });
 
   it("keeps a reference without a tag when defaultTag is false", () => {

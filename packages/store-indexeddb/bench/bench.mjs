@@ -1,6 +1,6 @@
 // npm run bench: a 256 MiB blob through indexedDbStore() under fake-indexeddb in Node, next to plain node:fs.
 // fake-indexeddb keeps everything in memory in JS: these figures say nothing about a browser's IndexedDB (see
-// reference/browser-store-limits.md for Chromium). Run after `npm run build`.
+// bench-browser/ and the pulls of @toci/store-opfs's bench for Chromium). Run after `npm run build`.
 import "fake-indexeddb/auto";
 import { indexedDbStore } from "@toci/store-indexeddb";
 import { benchStores } from "@toci/testkit/store-bench";

@@ -1,7 +1,7 @@
 // IndexedDB-specific cases, runtime-neutral so that they run under fake-indexeddb in Node and in Chromium:
 // quota and transaction failures become STORE and leave nothing visible, and a store's key spaces hold what the
 // README says they hold.
-import { type Descriptor, isOciError } from "@toci/spec-types";
+import { type Descriptor, digestOf, isOciError, readAll } from "@toci/spec-types";
 import { describeBytes, expectCode, pattern } from "@toci/testkit/store-suite";
 import { afterEach, describe, expect, it } from "vitest";
 import { databaseName, type IndexedDbStore, indexedDbStore } from "../src/index.js";
@@ -75,8 +75,9 @@ export function describeIdbCases(prefix: string): void {
     }
 
     for (const how of ["throw", "abort"] as const) {
-      it(`turns a quota failure while writing chunks (${how}) into STORE and keeps nothing`, async () => {
-        const { store, name } = await open();
+      /** Writes 512 KiB in 32 KiB writes into 64 KiB segments whose third put fails; expects a STORE error. */
+      const writeIntoQuota = async () => {
+        const { store, name } = await open(); // 64 KiB segments
         const { d, bytes } = await content(512 * 1024);
         const ingest = await store.ingest(d);
         restore = failPuts("chunks", 2, how);
@@ -88,10 +89,28 @@ export function describeIdbCases(prefix: string): void {
         }
         restore();
         expect(isOciError(caught) && caught.code).toBe("STORE");
+        return { store, name, d, bytes, ingest };
+      };
+
+      it(`turns a quota failure while writing chunks (${how}) into STORE and keeps nothing`, async () => {
+        const { store, name, d, ingest } = await writeIntoQuota();
         await ingest.abort();
         expect(await store.exists(d)).toBe(false);
         expect(await keys(name, "chunks")).toEqual([]);
         expect(await keys(name, "partials")).toEqual([]);
+      });
+
+      it(`keeps what was stored before a quota failure (${how}) resumable after close()`, async () => {
+        const { store, d, bytes, ingest } = await writeIntoQuota(); // two segments (128 KiB) were stored
+        await expectCode(ingest.write(bytes.subarray(0, 1)), "STORE"); // a failed writer takes nothing more
+        await ingest.close();
+        expect(await store.exists(d)).toBe(false);
+
+        const resumed = await store.ingest(d);
+        expect(resumed.offset).toBe(128 * 1024);
+        await resumed.write(bytes.subarray(resumed.offset));
+        await resumed.commit();
+        expect(await digestOf(await readAll(await store.fetch(d), bytes.length))).toBe(d.digest);
       });
 
       it(`turns a failure of the commit transaction (${how}) into STORE, with no visible blob`, async () => {

@@ -1,7 +1,12 @@
 // The store-suite set-up for IndexedDB, shared by the Node run (fake-indexeddb) and the Chromium run: no node:
 // imports here. Corruption goes through raw IndexedDB, behind the store's back.
 import type { Digest } from "@toci/spec-types";
-import type { StoreCapabilities, StoreUnderTest } from "@toci/testkit/store-suite";
+import {
+  PERSISTENT_STORE,
+  reopenableStore,
+  type StoreCapabilities,
+  type StoreUnderTest,
+} from "@toci/testkit/store-suite";
 import { databaseName, indexedDbStore } from "../src/index.js";
 
 let counter = 0;
@@ -61,32 +66,18 @@ export function idbUnderTest(prefix: string, chunkSize?: number): () => Promise<
   return async () => {
     const name = `${prefix}-${Date.now()}-${counter++}`;
     const options = chunkSize ? { chunkSize } : {};
-    const opened = [await indexedDbStore(name, options)];
-    return {
-      store: opened[0]!,
-      reopen: async () => {
-        const again = await indexedDbStore(name, options);
-        opened.push(again);
-        return again;
-      },
+    return reopenableStore(() => indexedDbStore(name, options), {
       corruptPartial: async (digest) => {
         const [id] = await partialIds(name, digest);
         if (!id) throw new Error(`no partial of ${digest}`);
         await flipChunk(name, digest, id);
       },
       corruptBlob: async (digest) => flipChunk(name, digest, await blobIngestId(name, digest)),
-      dispose: async () => {
-        for (const store of opened) await store.close();
+      remove: async () => {
         await request(indexedDB.deleteDatabase(databaseName(name)));
       },
-    };
+    });
   };
 }
 
-export const capabilities: StoreCapabilities = {
-  reopen: true,
-  corruptPartial: true,
-  corruptBlob: true,
-  uploadState: true,
-  sources: true,
-};
+export const capabilities: StoreCapabilities = PERSISTENT_STORE;

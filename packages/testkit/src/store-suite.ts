@@ -13,6 +13,7 @@ import {
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
   digestOf,
+  type Ingest,
   isOciError,
   isSourceRecorder,
   isUploadStateKeeper,
@@ -41,6 +42,31 @@ export interface StoreUnderTest {
   dispose?: () => Promise<void>;
 }
 
+/**
+ * A set-up for a store opened by name (a database, a directory): the first `open()` is the store under test,
+ * `reopen` opens the same name again, and `dispose` closes every store opened, then calls `remove`.
+ */
+export async function reopenableStore(
+  open: () => Promise<Store & { close(): Promise<void> }>,
+  hooks: Pick<StoreUnderTest, "corruptPartial" | "corruptBlob"> & { remove: () => Promise<void> },
+): Promise<StoreUnderTest> {
+  const opened = [await open()];
+  const { remove, ...corrupt } = hooks;
+  return {
+    store: opened[0] as Store,
+    reopen: async () => {
+      const again = await open();
+      opened.push(again);
+      return again;
+    },
+    ...corrupt,
+    dispose: async () => {
+      for (const store of opened) await store.close();
+      await remove();
+    },
+  };
+}
+
 /** What a set-up can do; a case whose capability is off is skipped, and reported as skipped. */
 export interface StoreCapabilities {
   /**
@@ -64,6 +90,15 @@ export interface StoreCapabilities {
    */
   largeBlobTimeout?: number;
 }
+
+/** Every capability but the large-blob settings: a store that persists by name and keeps every optional ability. */
+export const PERSISTENT_STORE: StoreCapabilities = {
+  reopen: true,
+  corruptPartial: true,
+  corruptBlob: true,
+  uploadState: true,
+  sources: true,
+};
 
 const MiB = 1024 * 1024;
 const encoder = new TextEncoder();
@@ -592,6 +627,47 @@ export function* pattern(size: number, seed: number, chunkSize = 1 * MiB): Gener
       words[i] = state;
     }
     yield bytes.subarray(0, Math.min(chunkSize, size - at)); // one reused buffer: consumers must copy
+  }
+}
+
+/** Writes {@link pattern}'s bytes into `ingest` from its offset on (what a resumed pull writes), in chunks. */
+export async function writePattern(ingest: Ingest, size: number, seed: number): Promise<void> {
+  const from = ingest.offset;
+  let at = 0;
+  for (const chunk of pattern(size, seed)) {
+    const skip = Math.max(0, Math.min(chunk.length, from - at));
+    at += chunk.length;
+    if (skip < chunk.length) await ingest.write(chunk.subarray(skip));
+  }
+}
+
+/**
+ * Ingests `size` bytes of {@link pattern} while the storage has only `room` bytes left (by the usage the browser
+ * reports: a test clears what earlier tests left, whose space a browser may still count), then closes the ingest (as a
+ * pull does after a failure that is not the content's) and restores the storage. `setQuota` sets the origin's quota
+ * (a browser test does it through DevTools' Storage.overrideQuotaForOrigin), or restores it when given undefined.
+ * Resolves the descriptor and what the writes or the commit threw.
+ */
+export async function ingestPastQuota(
+  store: Store,
+  content: { size: number; seed: number; room: number },
+  setQuota: (bytes: number | undefined) => Promise<void>,
+): Promise<{ descriptor: Descriptor; error: unknown }> {
+  const descriptor = await describePattern(content.size, content.seed);
+  const usage = (await navigator.storage.estimate()).usage ?? 0;
+  await setQuota(usage + content.room);
+  try {
+    const ingest = await store.ingest(descriptor);
+    const error = await writePattern(ingest, content.size, content.seed)
+      .then(() => ingest.commit())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    await ingest.close();
+    return { descriptor, error };
+  } finally {
+    await setQuota(undefined);
   }
 }
 

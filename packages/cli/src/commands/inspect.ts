@@ -1,22 +1,33 @@
-// Read-only commands: tags, catalog, resolve, manifest, blob, referrers.
+// Read-only commands: tags, catalog, resolve, manifest, blob, referrers (inspect and config: image.ts).
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { Writable } from "node:stream";
-import { readAll } from "@toci/spec-types";
 import { openSession, platform, type RegistryFlags, reference, registryName } from "../context.js";
 import { UsageError } from "../errors.js";
+import { fetchManifest } from "../image-read.js";
 import type { Run } from "../run.js";
 
 export interface PlatformFlags extends RegistryFlags {
   platform?: string;
 }
 
-export async function tags(run: Run, repoText: string, flags: RegistryFlags): Promise<void> {
+export interface TagsFlags extends RegistryFlags {
+  excludeDigestTags?: boolean;
+}
+
+/**
+ * A tag that is a digest in disguise: `<alg>-<hex>`, the referrers fallback tag of the distribution spec ("Referrers
+ * Tag Schema": the algorithm, then the hex truncated to 64 characters). `--exclude-digest-tags` hides them, as oras does.
+ */
+const DIGEST_TAG = /^(sha256|sha512)-[0-9a-f]{64}$/;
+
+export async function tags(run: Run, repoText: string, flags: TagsFlags): Promise<void> {
   const ref = reference(repoText, { repoOnly: true });
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    const list = await session.strict(repo).tags({ signal: run.signal });
+    const all = await session.strict(repo).tags({ signal: run.signal });
+    const list = flags.excludeDigestTags ? all.filter((tag) => !DIGEST_TAG.test(tag)) : all;
     run.out.result({ repository: repo.reference, tags: list }, list);
   } finally {
     await session.close();
@@ -61,10 +72,8 @@ export async function manifest(run: Run, refText: string, flags: PlatformFlags):
   const wanted = platform(flags.platform);
   const session = await openSession(run.out, flags, "memory");
   try {
-    const repo = (await session.registry(ref.registry)).repo(ref.repository);
-    const strict = session.strict(repo);
-    const descriptor = await strict.resolve(ref.digest ?? ref.tag!, { platform: wanted, signal: run.signal });
-    const bytes = await strict.fetch(descriptor, (stream) => readAll(stream, descriptor.size), { signal: run.signal });
+    const repo = session.strict((await session.registry(ref.registry)).repo(ref.repository));
+    const { descriptor, bytes } = await fetchManifest(repo, ref.reference, { platform: wanted, signal: run.signal });
     if (run.out.json) {
       run.out.result(
         { reference: ref.toString(), descriptor, manifest: JSON.parse(new TextDecoder().decode(bytes)) },

@@ -1,6 +1,7 @@
 // The local OCI layout: list its roots, untag them, and collect the blobs no root reaches.
 import { resolve as resolvePath } from "node:path";
 import { ANNOTATION_CONTAINERD_IMAGE_NAME, ANNOTATION_REF_NAME, formatPlatform, OciError } from "@toci/spec-types";
+import { refuseAmbiguousTag } from "../layout-roots.js";
 import { layoutWarnings } from "../layout-warnings.js";
 import type { Run } from "../run.js";
 import { DEFAULT_STORE, requireLayout } from "./transfer.js";
@@ -55,6 +56,7 @@ export async function layoutGc(run: Run, flags: LayoutFlags): Promise<void> {
 export async function layoutRemove(run: Run, names: string[], flags: LayoutFlags): Promise<void> {
   const { dir, store } = await open(run, flags);
   const removed: string[] = [];
+  for (const name of names) await refuseAmbiguousTag(store, name, { dir });
   for (const name of names) {
     if (!(await store.untag(name))) {
       throw new OciError("NOT_FOUND", `no root named ${JSON.stringify(name)} in ${dir}; \`toci layout ls\` lists them`);

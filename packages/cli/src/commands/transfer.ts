@@ -1,10 +1,10 @@
 // pull, push and copy: the transfers, with live progress, Ctrl-C that stops cleanly (partials kept, a rerun
 // resumes) and a summary (digest, size, time).
-import { access } from "node:fs/promises";
-import { join, resolve as resolvePath } from "node:path";
+import { resolve as resolvePath } from "node:path";
 import { type Descriptor, OciError, type TransferEvent } from "@toci/spec-types";
-import { type Credentials, openSession, platform, type RegistryFlags, reference } from "../context.js";
+import { type Credentials, hasLayout, openSession, platform, type RegistryFlags, reference } from "../context.js";
 import { UsageError } from "../errors.js";
+import { layoutRoot } from "../layout-roots.js";
 import { formatBytes, formatDuration, type Output } from "../output.js";
 import { TransferView } from "../progress.js";
 import type { Run } from "../run.js";
@@ -153,9 +153,7 @@ export async function pull(run: Run, refText: string, flags: PullFlags): Promise
 
 /** Fails unless `dir` holds an OCI layout (so a typo does not silently create an empty one). */
 export async function requireLayout(dir: string): Promise<void> {
-  try {
-    await access(join(dir, "oci-layout"));
-  } catch {
+  if (!(await hasLayout(dir))) {
     throw new OciError("NOT_FOUND", `no OCI layout at ${dir} (pass --store DIR, or pull something into it first)`);
   }
 }
@@ -171,7 +169,8 @@ export async function push(run: Run, refText: string, flags: PushFlags): Promise
     const from = flags.from ?? ref.digest ?? ref.tag!;
     let root: Descriptor | undefined;
     if (flags.from === undefined && !ref.digest) root = await store.resolve(`${ref.name}:${ref.tag}`);
-    root ??= await store.resolve(from);
+    // A short tag two repositories share in the layout is refused, with their full references listed.
+    root ??= await layoutRoot(store, from, { dir, flag: "--from" });
     if (!root) {
       throw new OciError("NOT_FOUND", `nothing named ${JSON.stringify(from)} in the layout ${dir}`, {
         detail: { hint: "toci layout ls lists what it holds" },

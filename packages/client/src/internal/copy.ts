@@ -5,7 +5,7 @@
 import { type Descriptor, isManifestOrIndexMediaType, isTag, OciError, type PlatformMatcher } from "@toci/spec-types";
 import { PULL } from "./auth/scope.js";
 import { checkTag } from "./checks.js";
-import { walkGraph } from "./graph.js";
+import { type Graph, graphBytes, walkGraph } from "./graph.js";
 import { type Limit, limiter } from "./limiter.js";
 import { sendGraph } from "./push/send-graph.js";
 import type { BlobSource } from "./push/source.js";
@@ -47,18 +47,29 @@ export function copyWork(src: Remote, dst: Remote, request: CopyRequest): Work {
         request,
         reporter: { ...reporter, signal },
       });
-      await copy.graph(root, tag, 0);
+      await copy.run(root, tag);
     });
 }
 
-/** One copy: the graphs sent so far (a referrer reached twice is sent once). */
+/** A graph to copy, with the destination tag of its root (referrers go by digest). */
+interface Planned {
+  root: Descriptor;
+  tag: string | undefined;
+  graph: Graph;
+}
+
+/**
+ * One copy: first the plan (the root's graph, then with `referrers` those of its referrers, found before any blob
+ * moves so that the transfer's total is known from the start), then each graph sent in that order, subjects before
+ * their referrers. A referrer reached twice is planned once.
+ */
 class Copy {
   readonly #src: Remote;
   readonly #dst: Remote;
   readonly #limit: Limit;
   readonly #request: CopyRequest;
   readonly #reporter: TransferReporter;
-  readonly #copied = new Set<string>();
+  readonly #planned = new Set<string>();
 
   constructor(src: Remote, dst: Remote, run: { limit: Limit; request: CopyRequest; reporter: TransferReporter }) {
     this.#src = src;
@@ -68,8 +79,18 @@ class Copy {
     this.#reporter = run.reporter;
   }
 
-  /** A root and everything under it; then, when asked, the referrers of each of its manifests. */
-  async graph(root: Descriptor, tag: string | undefined, depth: number): Promise<void> {
+  async run(root: Descriptor, tag: string | undefined): Promise<void> {
+    const plan: Planned[] = [];
+    await this.#plan(plan, { root, tag }, 0);
+    this.#reporter.addTotal(plan.reduce((sum, { graph }) => sum + graphBytes(graph), 0));
+    for (const planned of plan) {
+      if (this.#reporter.signal.aborted) return;
+      await this.#send(planned);
+    }
+  }
+
+  /** A root's graph into the plan; then, when asked, the graphs of the referrers of each of its manifests. */
+  async #plan(plan: Planned[], { root, tag }: { root: Descriptor; tag: string | undefined }, depth: number) {
     const src = this.#src;
     const { signal } = this.#reporter;
     const graph = await walkGraph(root, {
@@ -77,6 +98,19 @@ class Copy {
       limit: this.#limit,
       read: (d) => src.manifest(d, signal),
     });
+    plan.push({ root, tag, graph });
+    for (const { descriptor } of graph.manifests) this.#planned.add(descriptor.digest);
+    if (!this.#request.referrers || depth >= MAX_REFERRER_DEPTH) return;
+    for (const { descriptor } of graph.manifests) {
+      for (const referrer of await listReferrers(src, descriptor, undefined, signal)) {
+        if (!this.#planned.has(referrer.digest)) await this.#plan(plan, { root: referrer, tag: undefined }, depth + 1);
+      }
+    }
+  }
+
+  async #send({ root, tag, graph }: Planned): Promise<void> {
+    const src = this.#src;
+    const { signal } = this.#reporter;
     const sameRegistry = src.http.base.href === this.#dst.http.base.href;
     await sendGraph(
       this.#dst,
@@ -91,14 +125,6 @@ class Copy {
       },
       this.#reporter,
     );
-    if (signal.aborted) return;
-    for (const { descriptor } of graph.manifests) this.#copied.add(descriptor.digest);
-    if (!this.#request.referrers || depth >= MAX_REFERRER_DEPTH) return;
-    for (const { descriptor } of graph.manifests) {
-      for (const referrer of await listReferrers(src, descriptor, undefined, signal)) {
-        if (!this.#copied.has(referrer.digest)) await this.graph(referrer, undefined, depth + 1);
-      }
-    }
   }
 }
 

@@ -82,6 +82,16 @@ export async function walkGraph(root: Descriptor, options: WalkOptions): Promise
   return { manifests, blobs: [...blobs.values()] };
 }
 
+/** The bytes of a graph's manifests. */
+export function manifestBytes(graph: Graph): number {
+  return graph.manifests.reduce((sum, { descriptor }) => sum + descriptor.size, 0);
+}
+
+/** The bytes of everything in a graph (manifests and blobs, each once): a transfer's total. */
+export function graphBytes(graph: Graph): number {
+  return graph.blobs.reduce((sum, blob) => sum + blob.size, manifestBytes(graph));
+}
+
 /** Reads a stored manifest, verified by the store, capped. */
 export async function readStored(
   store: { fetch(descriptor: Descriptor): Promise<ReadableStream<Uint8Array>> },

@@ -10,7 +10,7 @@ import {
   writeBlob,
 } from "@toci/spec-types";
 import { checkDescriptor } from "../checks.js";
-import { readStored, walkGraph } from "../graph.js";
+import { graphBytes, manifestBytes, readStored, walkGraph } from "../graph.js";
 import { type Limit, limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import { blobReport, notifyBlob, type OnBlob, type TransferReporter, type Work } from "../transfer.js";
@@ -64,19 +64,19 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
     maxManifestBytes: options.maxManifestBytes,
     limit,
     read: async (descriptor) => {
-      reporter.addTotal(descriptor.size);
-      let bytes: Uint8Array;
       if (await store.exists(descriptor)) {
         stored.add(descriptor.digest);
-        bytes = await readStored(store, descriptor, options.maxManifestBytes);
-      } else {
-        bytes = await remote.manifest(descriptor, signal);
-        reporter.addTransferred(bytes.byteLength);
+        return readStored(store, descriptor, options.maxManifestBytes);
       }
-      reporter.addDone(descriptor.size);
+      const bytes = await remote.manifest(descriptor, signal);
+      reporter.addTransferred(bytes.byteLength);
       return bytes;
     },
   });
+  // The whole transfer's size is known only now that every manifest is read: the percentage starts from it, with the
+  // manifests done (counting them as they came, against a total that grew with them, sent it to 99 at once).
+  reporter.addTotal(graphBytes(graph));
+  reporter.addDone(manifestBytes(graph));
   await downloadAll(remote, { blobs: graph.blobs, limit, onBlob: plan.onBlob }, reporter);
   // Children before parents, the root last: a manifest is visible only once everything it references is.
   for (const { descriptor, bytes } of graph.manifests) {
@@ -98,7 +98,6 @@ async function downloadAll(
 ): Promise<void> {
   const { store } = remote;
   const recorder = isSourceRecorder(store) ? store : undefined;
-  for (const blob of work.blobs) reporter.addTotal(blob.size);
   const stop = new AbortController();
   const signal = AbortSignal.any([reporter.signal, stop.signal]);
   let failure: { error: unknown } | undefined;

@@ -3,7 +3,7 @@
 // come from), manifests by digest, the root last (by tag when asked), then the tag in the store too.
 import { type Descriptor, isSourceRecorder } from "@toci/spec-types";
 import { checkDescriptor, checkTag } from "../checks.js";
-import { readStored, walkGraph } from "../graph.js";
+import { graphBytes, readStored, walkGraph } from "../graph.js";
 import { limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import type { OnBlob, Work } from "../transfer.js";
@@ -31,6 +31,7 @@ export function treePushWork(remote: Remote, push: TreePush): Work {
         limit,
         read: (descriptor) => readStored(store, descriptor, options.maxManifestBytes),
       });
+      reporter.addTotal(graphBytes(graph));
       const recorder = isSourceRecorder(store) ? store : undefined;
       const prefix = `${remote.registryName}/`;
       await sendGraph(

@@ -28,11 +28,10 @@ export interface GraphSend {
 /** How many times lost blobs are sent again before a manifest PUT gives up. */
 const REPAIRS = 3;
 
+/** Sends a graph; its bytes are in the reporter's total already (the caller adds them before any is sent). */
 export async function sendGraph(dst: Remote, send: GraphSend, reporter: TransferReporter): Promise<void> {
   const { graph, limit } = send;
   const { signal } = reporter;
-  for (const blob of graph.blobs) reporter.addTotal(blob.size);
-  for (const { descriptor } of graph.manifests) reporter.addTotal(descriptor.size);
   await Promise.all(
     graph.blobs.map((blob) =>
       limit(async () => {

@@ -1,0 +1,51 @@
+// A layout that does not exist yet is created by the first write into it, not when the command starts: a pull that
+// fails before any content (a missing tag, a wrong password, a registry that is down, a platform the index lacks)
+// leaves no empty `./toci-store` behind. Until then it is an empty store: reads find nothing.
+import {
+  type Descriptor,
+  type Digest,
+  type FetchOptions,
+  type Ingest,
+  type IngestOptions,
+  OciError,
+  type RootPredicate,
+  type UploadState,
+} from "@toci/spec-types";
+import type { FsStore } from "@toci/store-fs";
+
+/** The store of a layout opened (created) by its first write; the same abilities as the layout store. */
+export type DeferredLayout = Omit<FsStore, "dir" | "readOnly">;
+
+/** A layout not there yet, created by `open()` on the first write (ingest, tag, upload state, blob source). */
+export function deferredLayout(dir: string, open: () => Promise<FsStore>): DeferredLayout {
+  let store: Promise<FsStore> | undefined;
+  const opened = (): Promise<FsStore> => {
+    store ??= open();
+    return store;
+  };
+  /** The layout once a write created it; before, a read answers `empty`. */
+  const read = async <T>(empty: T, call: (layout: FsStore) => Promise<T>): Promise<T> =>
+    store ? call(await store) : empty;
+  return {
+    exists: (descriptor: Descriptor) => read(false, (s) => s.exists(descriptor)),
+    async fetch(descriptor: Descriptor, options?: FetchOptions) {
+      if (!store) throw new OciError("NOT_FOUND", `blob ${descriptor.digest} is not in ${dir}`);
+      return (await store).fetch(descriptor, options);
+    },
+    resolve: (reference: string | RootPredicate) =>
+      read<Descriptor | undefined>(undefined, (s) => s.resolve(reference)),
+    list: () => read<Descriptor[]>([], (s) => s.list()),
+    untag: (reference: string) => read(false, (s) => s.untag(reference)),
+    remove: (descriptor: Descriptor) => read(false, (s) => s.remove(descriptor)),
+    gc: () => read<Digest[]>([], (s) => s.gc()),
+    getUpload: (key: string) => read<UploadState | undefined>(undefined, (s) => s.getUpload(key)),
+    deleteUpload: (key: string) => read(undefined, (s) => s.deleteUpload(key)),
+    sources: (digest: Digest) => read<string[]>([], (s) => s.sources(digest)),
+    ingest: async (descriptor: Descriptor, options?: IngestOptions): Promise<Ingest> =>
+      (await opened()).ingest(descriptor, options),
+    tag: async (descriptor: Descriptor, reference: string) => (await opened()).tag(descriptor, reference),
+    setUpload: async (key: string, state: UploadState) => (await opened()).setUpload(key, state),
+    recordSource: async (digest: Digest, repository: string) => (await opened()).recordSource(digest, repository),
+    close: () => read(undefined, (s) => s.close()),
+  };
+}

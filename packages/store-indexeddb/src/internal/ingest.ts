@@ -1,0 +1,237 @@
+// One blob written into IndexedDB: hashed as it is written, stored in segments (segments.ts), verified, then made
+// visible by one transaction that writes its `blobs` record. A partial (the `partials` record and its chunk range)
+// survives close() and the death of its page, and a later ingest of the digest claims it, re-hashes what it holds and
+// continues. A writer holds a Web Lock while alive (liveness.ts), so no other tab claims or sweeps its partial.
+import {
+  checkAppend,
+  checkComplete,
+  createHasher,
+  type Descriptor,
+  type Digest,
+  type Hasher,
+  type Ingest,
+  type IngestOptions,
+  OciError,
+  presentIngest,
+  requireIngestable,
+  webStorageError,
+} from "@toci/spec-types";
+import { get, promisifyRequest } from "idb-keyval";
+import type { BlobRecord, PartialRecord } from "../records.js";
+import { chunkRange, chunkStream, partialRange } from "./chunks.js";
+import { type Database, randomId } from "./database.js";
+import { type IngestClaim, isLive, type Liveness, writerLiveness } from "./liveness.js";
+import { segmentSink } from "./segments.js";
+
+/** What an ingest needs from its store. */
+export interface IngestContext {
+  db: Database;
+  segmentSize: number;
+}
+
+export async function openIngest(
+  ctx: IngestContext,
+  descriptor: Descriptor,
+  options: IngestOptions = {},
+): Promise<Ingest> {
+  const algorithm = requireIngestable(descriptor);
+  const { db } = ctx;
+  const digest = descriptor.digest;
+  const existing = await get<BlobRecord>(digest, db.stores.blobs);
+  if (existing?.size === descriptor.size) return presentIngest(descriptor);
+
+  const owner = randomId();
+  const hasher = await createHasher(algorithm);
+  if (options.resume === false) await dropPartials(db, digest);
+  const claimed = options.resume === false ? undefined : await claimPartial(db, digest, owner);
+  // Continue the claimed partial's chunks, or start a key range of our own.
+  const ingestId = claimed?.ingestId ?? randomId();
+  const live = await writerLiveness(ingestId);
+  let start = { size: 0, count: 0 };
+  try {
+    if (claimed) {
+      // Re-hash the prefix: stored bytes are not trusted, they are read back and hashed.
+      const count = claimed.record.count;
+      start = { size: await rehash(db, { digest, ingestId, count }, hasher), count };
+      if (start.size > descriptor.size) {
+        live.end();
+        await discard(db, digest, ingestId);
+        return openIngest(ctx, descriptor, { resume: false });
+      }
+    }
+    await db.transact(["partials"], (tx) => {
+      tx.objectStore("partials").put(partialRecord(start, owner, false), [digest, ingestId]);
+    });
+  } catch (error) {
+    live.end();
+    throw error;
+  }
+  return writer(ctx, { descriptor, ingestId, owner, start, hasher, live });
+}
+
+interface WriterState {
+  descriptor: Descriptor;
+  ingestId: string;
+  owner: string;
+  start: { size: number; count: number };
+  hasher: Hasher;
+  live: Liveness;
+}
+
+function writer(ctx: IngestContext, state: WriterState): Ingest {
+  const { db } = ctx;
+  const { descriptor, ingestId, owner, hasher, live } = state;
+  const digest = descriptor.digest;
+  const sink = segmentSink(db, { digest, ingestId, owner, segmentSize: ctx.segmentSize, stored: state.start });
+  let size = state.start.size;
+  let done = false;
+  let failed = false;
+
+  /** Ends the writer: its partial kept (close) or discarded (abort, a failed verification). */
+  const finish = async (keep: boolean) => {
+    done = true;
+    try {
+      if (!keep) {
+        await sink.cancel();
+        await discard(db, digest, ingestId);
+      }
+    } finally {
+      live.end();
+    }
+  };
+  const ensureOpen = () => {
+    if (done) throw new OciError("CLOSED", `the ingest of ${digest} is finished`);
+    if (failed) throw new OciError("STORE", `the ingest of ${digest} failed earlier; close or abort it`);
+  };
+
+  return {
+    descriptor,
+    get offset() {
+      return size;
+    },
+    async write(chunk) {
+      ensureOpen();
+      checkAppend(descriptor, size, chunk.byteLength);
+      hasher.update(chunk);
+      size += chunk.byteLength;
+      try {
+        await sink.append(chunk);
+      } catch (error) {
+        // A quota or transaction error: what the partial record counts is stored (each put is one transaction),
+        // so close() keeps a partial a later ingest resumes; abort() drops it.
+        failed = true;
+        throw webStorageError(error, `cannot write ${digest}`);
+      }
+    },
+    async commit() {
+      ensureOpen();
+      try {
+        checkComplete(descriptor, size, hasher);
+      } catch (error) {
+        await finish(false); // the content is wrong: nothing of it is kept
+        throw error;
+      }
+      try {
+        await sink.flush(false);
+        await publish(db, { digest, ingestId, ...sink.stored });
+        done = true;
+        live.end();
+      } catch (error) {
+        await finish(false).catch(() => {});
+        throw webStorageError(error, `cannot commit ${digest}`);
+      }
+    },
+    async abort() {
+      if (!done) await finish(false);
+    },
+    async close() {
+      if (done) return;
+      try {
+        // After a failed write, what was stored stays as it is: the partial record already counts it.
+        if (!failed) await sink.flush(true);
+        await finish(true);
+      } catch (error) {
+        await finish(true).catch(() => {});
+        throw webStorageError(error, `cannot keep the partial of ${digest}`);
+      }
+    },
+  };
+}
+
+/**
+ * The commit: the blob's record, the end of its partial and (if a concurrent writer won) the removal of our chunks,
+ * in one transaction, so that a crash leaves either the partial or the blob, never half of each.
+ */
+async function publish(db: Database, blob: { digest: Digest; ingestId: string; size: number; count: number }) {
+  const { digest, ingestId, size, count } = blob;
+  await db.transact(["blobs", "partials", "chunks"], async (tx) => {
+    const blobs = tx.objectStore("blobs");
+    const other = await promisifyRequest<BlobRecord | undefined>(blobs.get(digest));
+    tx.objectStore("partials").delete([digest, ingestId]);
+    if (other?.size === size) tx.objectStore("chunks").delete(chunkRange(digest, ingestId));
+    else blobs.put({ size, ingestId, count } satisfies BlobRecord, digest);
+  });
+}
+
+/** Feeds the stored bytes of a partial to `hasher`; resolves how many there were. */
+async function rehash(
+  db: Database,
+  key: { digest: Digest; ingestId: string; count: number },
+  hasher: { update(chunk: Uint8Array): void },
+): Promise<number> {
+  let size = 0;
+  const reader = chunkStream(db.stores.chunks, key).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return size;
+    hasher.update(value);
+    size += value.byteLength;
+  }
+}
+
+/**
+ * Takes over the longest partial of `digest` that no live writer holds, by swapping its owner inside one
+ * transaction (compare-and-set), so that two writers never append to the same chunks.
+ */
+async function claimPartial(db: Database, digest: Digest, owner: string): Promise<IngestClaim | undefined> {
+  const all = await db.stores.partials("readonly", async (s) => {
+    const keys = (await promisifyRequest(s.getAllKeys(partialRange(digest)))) as [Digest, string][];
+    const values = (await promisifyRequest(s.getAll(partialRange(digest)))) as PartialRecord[];
+    return keys.map((key, i) => ({ ingestId: key[1], record: values[i] as PartialRecord }));
+  });
+  const live = await isLive();
+  const free = all.filter((p) => !live(p.ingestId)).sort((a, b) => b.record.size - a.record.size);
+  for (const candidate of free) {
+    const won = await db.transact(["partials"], async (tx) => {
+      const store = tx.objectStore("partials");
+      const now = await promisifyRequest<PartialRecord | undefined>(store.get([digest, candidate.ingestId]));
+      if (!now || now.owner !== candidate.record.owner) return false;
+      store.put({ ...now, owner, closed: false, updatedAt: Date.now() }, [digest, candidate.ingestId]);
+      return true;
+    });
+    if (won) return candidate;
+  }
+  return undefined;
+}
+
+/** Discards every partial of `digest` that no live writer holds (ingest with `resume: false`). */
+async function dropPartials(db: Database, digest: Digest): Promise<void> {
+  const live = await isLive();
+  const keys = (await db.stores.partials("readonly", (s) => promisifyRequest(s.getAllKeys(partialRange(digest))))) as [
+    Digest,
+    string,
+  ][];
+  for (const [, ingestId] of keys) if (!live(ingestId)) await discard(db, digest, ingestId);
+}
+
+/** Removes a partial and its chunks. */
+export async function discard(db: Database, digest: Digest, ingestId: string): Promise<void> {
+  await db.transact(["partials", "chunks"], (tx) => {
+    tx.objectStore("partials").delete([digest, ingestId]);
+    tx.objectStore("chunks").delete(chunkRange(digest, ingestId));
+  });
+}
+
+function partialRecord(stored: { size: number; count: number }, owner: string, closed: boolean): PartialRecord {
+  return { ...stored, owner, closed, updatedAt: Date.now() };
+}

@@ -1,0 +1,160 @@
+// The page's half of an ingest: it copies what it is given into a few reused buffers and hands each full one to the
+// worker (transferred, not copied), which hashes and writes it (writer.ts). The page never hashes or writes, so a
+// pull costs its main thread one memcpy per byte into warm memory and a message per buffer. Writes are pipelined: a
+// write resolves once its bytes are copied, unless MAX_IN_FLIGHT buffers are already with the worker; a failure
+// there (a full quota) fails the next write, commit or close.
+import {
+  checkAppend,
+  type Descriptor,
+  type Ingest,
+  type IngestOptions,
+  OciError,
+  presentIngest,
+  requireIngestable,
+  webStorageError,
+} from "@toci/spec-types";
+import type { OpenReply, WorkerChannel } from "./rpc.js";
+
+/**
+ * Bytes per message to the worker. 2 MiB: Chromium hands fetch bodies over in chunks of up to 2 MiB, and fewer,
+ * larger messages cost the page less; the worker hashes and writes one in a few ms.
+ */
+const BUFFER_BYTES = 2 * 1024 * 1024;
+/** Buffers with the worker at once: enough to keep it busy while the page fills the next one (8 MiB in all). */
+const MAX_IN_FLIGHT = 4;
+
+/** Opens a writer in the worker; an ingest of a stored blob is complete at once. */
+export async function openIngest(
+  channel: WorkerChannel,
+  store: string,
+  descriptor: Descriptor,
+  options: IngestOptions = {},
+): Promise<Ingest> {
+  requireIngestable(descriptor);
+  const what = `cannot start the ingest of ${descriptor.digest}`;
+  const reply = await channel
+    .call<OpenReply>({
+      op: "open",
+      store,
+      descriptor: { digest: descriptor.digest, size: descriptor.size },
+      resume: options.resume !== false,
+    })
+    .catch((error: unknown) => {
+      throw webStorageError(error, what);
+    });
+  if ("present" in reply) return presentIngest(descriptor);
+  return new WorkerIngest(channel, descriptor, reply);
+}
+
+class WorkerIngest implements Ingest {
+  readonly descriptor: Descriptor;
+  readonly #channel: WorkerChannel;
+  readonly #writer: number;
+  readonly #pool: ArrayBuffer[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  #offset: number;
+  #buffer: Uint8Array | undefined;
+  #filled = 0;
+  #failure: unknown;
+  #done = false;
+
+  constructor(channel: WorkerChannel, descriptor: Descriptor, opened: { writer: number; offset: number }) {
+    this.descriptor = descriptor;
+    this.#channel = channel;
+    this.#writer = opened.writer;
+    this.#offset = opened.offset;
+  }
+
+  get offset(): number {
+    return this.#offset;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#ensureOpen();
+    checkAppend(this.descriptor, this.#offset, chunk.byteLength);
+    this.#rethrow();
+    let at = 0;
+    while (at < chunk.byteLength) {
+      this.#buffer ??= new Uint8Array(this.#pool.pop() ?? new ArrayBuffer(this.#bufferSize()));
+      const n = Math.min(this.#buffer.length - this.#filled, chunk.byteLength - at);
+      this.#buffer.set(chunk.subarray(at, at + n), this.#filled);
+      this.#filled += n;
+      at += n;
+      if (this.#filled === this.#buffer.length) await this.#send();
+    }
+    this.#offset += chunk.byteLength;
+  }
+
+  async commit(): Promise<void> {
+    this.#ensureOpen();
+    this.#done = true;
+    try {
+      await this.#drain();
+    } catch (error) {
+      // Not written (a full quota): what the worker holds stays a partial that a later ingest resumes.
+      await this.#channel.call({ op: "close", writer: this.#writer }).catch(() => {});
+      throw webStorageError(error, `cannot write ${this.descriptor.digest}`);
+    }
+    // The worker verifies, then moves the file into blobs/; on any failure it removes the file.
+    await this.#channel.call({ op: "commit", writer: this.#writer }).catch((error: unknown) => {
+      throw webStorageError(error, `cannot commit ${this.descriptor.digest}`);
+    });
+  }
+
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await Promise.allSettled(this.#inFlight);
+    await this.#channel.call({ op: "abort", writer: this.#writer }).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    // What the worker wrote stays (after a failed write, up to the last good byte): the next ingest resumes it.
+    await this.#drain().catch(() => {});
+    await this.#channel.call({ op: "close", writer: this.#writer }).catch(() => {});
+  }
+
+  /** Smaller than a full buffer for a small blob: no 2 MiB buffer for a 300-byte manifest. */
+  #bufferSize(): number {
+    return Math.min(BUFFER_BYTES, Math.max(this.descriptor.size - this.#offset, 1));
+  }
+
+  async #send(): Promise<void> {
+    const buffer = this.#buffer?.buffer as ArrayBuffer;
+    const length = this.#filled;
+    this.#buffer = undefined;
+    this.#filled = 0;
+    const sent: Promise<void> = this.#channel
+      .call<{ buffer: ArrayBuffer }>({ op: "write", writer: this.#writer, buffer, length }, [buffer])
+      .then(
+        (reply) => {
+          if (reply.buffer.byteLength === BUFFER_BYTES) this.#pool.push(reply.buffer);
+        },
+        (error: unknown) => {
+          this.#failure ??= error;
+        },
+      )
+      .finally(() => this.#inFlight.delete(sent));
+    this.#inFlight.add(sent);
+    if (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
+    this.#rethrow();
+  }
+
+  /** Sends what is buffered and waits for the worker to have written everything. */
+  async #drain(): Promise<void> {
+    this.#rethrow();
+    if (this.#filled > 0) await this.#send();
+    await Promise.all(this.#inFlight);
+    this.#rethrow();
+  }
+
+  #rethrow(): void {
+    if (this.#failure !== undefined) throw webStorageError(this.#failure, `cannot write ${this.descriptor.digest}`);
+  }
+
+  #ensureOpen(): void {
+    if (this.#done) throw new OciError("CLOSED", `the ingest of ${this.descriptor.digest} is finished`);
+  }
+}

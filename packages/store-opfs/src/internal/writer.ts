@@ -1,0 +1,231 @@
+// The worker's half of an ingest: a partial file in ingest/ written through a sync access handle (exclusive:
+// nothing else can open, move or remove the file meanwhile), hashed as the bytes arrive, then verified, flushed and
+// moved into blobs/ (commit = verify then move; a file never becomes a blob unverified). A writer holds its
+// Web Lock (locks.ts) from before it creates or claims a file until it lets the file go.
+import {
+  checkAppend,
+  checkComplete,
+  createHasher,
+  type Descriptor,
+  type Hasher,
+  holdWebLock,
+  OciError,
+  type ReleaseLock,
+  requireIngestable,
+  tryWebLock,
+} from "@toci/spec-types";
+import { blobName, fileIfPresent, type Layout, partialBase, partialDigest, removeIfPresent } from "./layout.js";
+import { commitLock, writerLock } from "./locks.js";
+import { moveFile, openSyncHandle, type SyncAccessHandle } from "./sync-handle.js";
+
+/** Bytes read per step when a resumed partial is re-hashed. */
+const REHASH_CHUNK = 1024 * 1024;
+
+/** One writer's state, in the worker. */
+export interface Writer {
+  readonly layout: Layout;
+  readonly descriptor: Pick<Descriptor, "digest" | "size">;
+  readonly file: FileSystemFileHandle;
+  readonly handle: SyncAccessHandle;
+  readonly hasher: Hasher;
+  readonly release: ReleaseLock;
+  /** Bytes in the file, all hashed. */
+  offset: number;
+  /** A write failed: the writer takes nothing more (close keeps what is in the file). */
+  failed: boolean;
+}
+
+/** A file this writer owns, open, and what it holds (re-hashed into `hasher`). */
+interface OwnedFile {
+  file: FileSystemFileHandle;
+  handle: SyncAccessHandle;
+  release: ReleaseLock;
+  offset: number;
+}
+
+/** Opens a writer: the longest partial no live writer holds when resuming, else a file of its own. */
+export async function openWriter(
+  layout: Layout,
+  descriptor: Pick<Descriptor, "digest" | "size">,
+  resume: boolean,
+): Promise<Writer | undefined> {
+  const algorithm = requireIngestable(descriptor);
+  if (await isStored(layout, descriptor)) return undefined;
+  const hasher = await createHasher(algorithm);
+  const base = partialBase(descriptor.digest);
+  if (!resume) await dropPartials(layout, base);
+  const owned =
+    (resume ? await claimPartial(layout, descriptor, hasher) : undefined) ?? (await newPartial(layout, base));
+  return { layout, descriptor, hasher, ...owned, failed: false };
+}
+
+async function isStored(layout: Layout, descriptor: Pick<Descriptor, "digest" | "size">): Promise<boolean> {
+  const { algorithm, file } = blobName(descriptor.digest);
+  const dir = await layout.blobs.getDirectoryHandle(algorithm, { create: true });
+  const handle = await fileIfPresent(dir, file);
+  return handle !== undefined && (await handle.getFile()).size === descriptor.size;
+}
+
+/** Appends `bytes`; throws SIZE_MISMATCH past the size, STORE (the platform's error as cause) on a failed write. */
+export function append(writer: Writer, bytes: Uint8Array): void {
+  if (writer.failed) throw new OciError("STORE", `the ingest of ${writer.descriptor.digest} failed earlier`);
+  checkAppend(writer.descriptor, writer.offset, bytes.byteLength);
+  try {
+    const written = writer.handle.write(bytes, { at: writer.offset });
+    if (written !== bytes.byteLength) {
+      throw new OciError("STORE", `wrote ${written} of ${bytes.byteLength} bytes of ${writer.descriptor.digest}`);
+    }
+  } catch (error) {
+    writer.failed = true;
+    // What reached the file is cut back to what was hashed: the partial stays a prefix this writer vouched for.
+    try {
+      writer.handle.truncate(writer.offset);
+    } catch {
+      // a resumed ingest re-hashes the file anyway
+    }
+    throw error;
+  }
+  writer.hasher.update(bytes);
+  writer.offset += bytes.byteLength;
+}
+
+/** Verifies, then makes the blob visible by moving the file into blobs/. Nothing is left behind on failure. */
+export async function commitWriter(writer: Writer): Promise<void> {
+  const { layout, descriptor } = writer;
+  try {
+    checkComplete(descriptor, writer.offset, writer.hasher);
+    writer.handle.flush();
+    writer.handle.close();
+    const { algorithm, file } = blobName(descriptor.digest);
+    const dir = await layout.blobs.getDirectoryHandle(algorithm, { create: true });
+    // One commit of a digest at a time, in any tab: a move onto a file being moved to fails.
+    const release = await holdWebLock(commitLock(layout.name, descriptor.digest));
+    try {
+      const other = await fileIfPresent(dir, file);
+      // A concurrent writer of the same digest may have committed first. Its file is left alone rather than replaced
+      // by the same bytes: a page may be reading it, and a replaced file fails its readers.
+      if (other && (await other.getFile()).size === descriptor.size) await layout.ingest.removeEntry(writer.file.name);
+      else await moveFile(writer.file, dir, file);
+    } finally {
+      release();
+    }
+  } catch (error) {
+    await discard(writer);
+    throw error;
+  } finally {
+    writer.release();
+  }
+}
+
+/** Lets the file go, keeping what it holds: a partial the next ingest of the digest resumes. */
+export function closeWriter(writer: Writer): void {
+  try {
+    writer.handle.flush();
+  } finally {
+    writer.handle.close();
+    writer.release();
+  }
+}
+
+/** Lets the file go and removes it. */
+export async function abortWriter(writer: Writer): Promise<void> {
+  try {
+    await discard(writer);
+  } finally {
+    writer.release();
+  }
+}
+
+async function discard(writer: Writer): Promise<void> {
+  try {
+    writer.handle.close();
+  } catch {
+    // already closed
+  }
+  await removeIfPresent(writer.layout.ingest, writer.file.name).catch(() => {});
+}
+
+/** The partial files of one digest, longest first. */
+async function partials(layout: Layout, base: string): Promise<{ name: string; size: number }[]> {
+  const found: { name: string; size: number }[] = [];
+  for await (const [name, handle] of layout.ingest.entries()) {
+    if (handle.kind !== "file" || !name.startsWith(`${base}.`) || !partialDigest(name)) continue;
+    const size = await (handle as FileSystemFileHandle).getFile().then(
+      (f) => f.size,
+      () => -1, // gone, or held by a writer
+    );
+    found.push({ name, size });
+  }
+  return found.sort((a, b) => b.size - a.size);
+}
+
+/**
+ * Takes over the longest partial of the digest that no live writer holds, and re-hashes what it holds: stored bytes
+ * are read back and hashed, never trusted. A partial longer than the blob is emptied and written again.
+ */
+async function claimPartial(
+  layout: Layout,
+  descriptor: Pick<Descriptor, "digest" | "size">,
+  hasher: Hasher,
+): Promise<OwnedFile | undefined> {
+  for (const { name } of await partials(layout, partialBase(descriptor.digest))) {
+    const release = await tryWebLock(writerLock(layout.name, name));
+    if (!release) continue; // a live writer's
+    try {
+      const file = await layout.ingest.getFileHandle(name);
+      const handle = await openSyncHandle(file);
+      let offset = handle.getSize();
+      if (offset > descriptor.size) {
+        handle.truncate(0);
+        offset = 0;
+      }
+      rehash(handle, offset, hasher);
+      return { file, handle, release, offset };
+    } catch {
+      release(); // swept meanwhile, or unreadable: the next one, or a new file
+    }
+  }
+  return undefined;
+}
+
+function rehash(handle: SyncAccessHandle, size: number, hasher: Hasher): void {
+  const buffer = new Uint8Array(Math.min(REHASH_CHUNK, Math.max(size, 1)));
+  for (let at = 0; at < size; ) {
+    const n = handle.read(buffer.subarray(0, Math.min(buffer.length, size - at)), { at });
+    if (n <= 0) throw new OciError("STORE", "a partial ingest is shorter than it was");
+    hasher.update(buffer.subarray(0, n));
+    at += n;
+  }
+}
+
+async function newPartial(layout: Layout, base: string): Promise<OwnedFile> {
+  const name = `${base}.${randomId()}`;
+  // The lock first: from the moment the file exists, every tab can see that it is a live writer's.
+  const release = await holdWebLock(writerLock(layout.name, name));
+  try {
+    const file = await layout.ingest.getFileHandle(name, { create: true });
+    return { file, handle: await openSyncHandle(file), release, offset: 0 };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Removes the digest's partials that no live writer holds (an ingest with `resume: false`). */
+async function dropPartials(layout: Layout, base: string): Promise<void> {
+  for (const { name } of await partials(layout, base)) {
+    const release = await tryWebLock(writerLock(layout.name, name));
+    if (!release) continue;
+    try {
+      await removeIfPresent(layout.ingest, name).catch(() => {});
+    } finally {
+      release();
+    }
+  }
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

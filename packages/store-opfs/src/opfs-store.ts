@@ -1,0 +1,168 @@
+// A Store on the Origin Private File System (docs/architecture.md §2), laid out as an OCI image layout (internal/layout.ts).
+// The page's main thread never blocks: blob bytes are written, hashed and committed by a dedicated worker this store
+// starts itself (worker.ts), through sync access handles, the fast OPFS path (createWritable() on the main thread
+// measured no faster than IndexedDB: docs/architecture.md §6.7); everything the page does itself is asynchronous (reads, index.json, gc).
+// Tabs share the store safely through Web Locks: one per live writer, one for index.json, one per leased blob.
+// This file wires the parts: ingest (internal/ingest.ts ↔ worker), blobs (blobs.ts), roots (index-json.ts), gc
+// (gc.ts), upload state and sources (uploads.ts).
+import {
+  type Digest,
+  estimateWebStorage,
+  guardWebStorage as guard,
+  OciError,
+  persistWebStorage,
+  resolveStoredManifest,
+  type SourceRecorder,
+  type SpaceEstimator,
+  type Store,
+  tagRoots,
+  type UploadStateKeeper,
+  untagRoots,
+  webLockLeases,
+} from "@toci/spec-types";
+import { fetchBlob, hasBlob, readSmallBlob, removeBlobFile } from "./internal/blobs.js";
+import { collectGarbage } from "./internal/gc.js";
+import { findRoot, initLayout, listRoots, updateRoots } from "./internal/index-json.js";
+import { openIngest } from "./internal/ingest.js";
+import { openLayout, rootName } from "./internal/layout.js";
+import { leaseScope } from "./internal/locks.js";
+import { type WorkerChannel, workerChannel } from "./internal/rpc.js";
+import { forgetSources, sourceRecorder, uploadStates } from "./internal/uploads.js";
+
+/** Options for {@link opfsStore}. */
+export interface OpfsStoreOptions {
+  /**
+   * Where the store's worker script is, for apps whose bundler does not follow
+   * `new Worker(new URL("./worker.js", import.meta.url))` in a dependency (the script is the package's
+   * `@toci/store-opfs/worker` export).
+   * @default the package's own dist/worker.js, next to this module
+   */
+  workerUrl?: string | URL;
+  /**
+   * How long a lease lasts without being taken again, in ms: every blob this store commits or finds present is
+   * leased (a Web Lock), and gc() in another tab keeps what live leases name, so that a pull running there does not
+   * lose its blobs before it names its root. A lease also ends with its tab and with close().
+   * @default 86400000 (a day)
+   */
+  leaseTtl?: number;
+  /**
+   * Ask the browser to keep the site's storage under storage pressure (`navigator.storage.persist()`) when the store
+   * opens; {@link OpfsStore.persisted} says whether it agreed. Browsers may decline, or ask the user.
+   * @default false
+   */
+  persist?: boolean;
+}
+
+/** A Store on OPFS that keeps upload sessions and blob sources, estimates its room, and can be closed. */
+export interface OpfsStore extends Store, UploadStateKeeper, SourceRecorder, SpaceEstimator {
+  /** The store's directory in the origin's private file system: `toci-<name>`. */
+  readonly directoryName: string;
+  /** Whether the browser agreed to persist the site's storage, when asked with `persist` (false otherwise). */
+  readonly persisted: boolean;
+  /**
+   * Stops the store's worker and ends its leases. Writers still open lose their handles: what they wrote stays a
+   * partial that the next ingest resumes. Later calls fail with `CLOSED`.
+   */
+  close(): Promise<void>;
+}
+
+/** Opens (creating when absent) the OPFS store called `name`, in the directory `toci-<name>`. */
+export async function opfsStore(name: string, options: OpfsStoreOptions = {}): Promise<OpfsStore> {
+  const layout = await guard(`cannot open the OPFS store ${rootName(name)}`, async () => {
+    const opened = await openLayout(name);
+    await initLayout(opened);
+    return opened;
+  });
+  const channel = await startWorker(name, options.workerUrl);
+  const persisted = options.persist ? await persistWebStorage() : false;
+  // Blobs this store works with, kept from other tabs' gc until it names its root.
+  const leases = webLockLeases(leaseScope(name), { ttl: options.leaseTtl });
+  let closed = false;
+  const open = () => {
+    if (closed) throw new OciError("CLOSED", `the store ${layout.root.name} is closed`);
+  };
+  const io = <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    open();
+    return guard(what, fn);
+  };
+
+  return {
+    directoryName: layout.root.name,
+    persisted,
+    ...uploadStates(layout),
+    ...sourceRecorder(layout),
+
+    async close() {
+      closed = true;
+      leases.release();
+      channel.close();
+    },
+
+    async exists(descriptor) {
+      open();
+      // Leased before looking: a pull that finds a blob present relies on it until it names its root.
+      await leases.take(descriptor.digest);
+      return guard("cannot read", () => hasBlob(layout, descriptor));
+    },
+    fetch: (descriptor, options) =>
+      io(`cannot read ${descriptor.digest}`, () => fetchBlob(layout, descriptor, options)),
+    async ingest(descriptor, options) {
+      open();
+      // Leased before the blob is looked for or committed, so a gc in another tab that missed the lease also
+      // listed its blobs before this one was there.
+      await leases.take(descriptor.digest);
+      return openIngest(channel, name, descriptor, options);
+    },
+    resolve: (reference) =>
+      io("cannot resolve", async () => {
+        const root = await findRoot(layout, reference);
+        if (root || typeof reference !== "string") return root;
+        return resolveStoredManifest(reference, (digest) => readSmallBlob(layout, digest));
+      }),
+    tag: (descriptor, reference) =>
+      io("cannot tag", () =>
+        updateRoots(layout, (roots) => ({ roots: tagRoots(roots, descriptor, reference), result: undefined })),
+      ),
+    untag: (reference) =>
+      io("cannot untag", () =>
+        updateRoots(layout, (roots) => {
+          const { roots: next, removed } = untagRoots(roots, reference);
+          return { roots: removed ? next : roots, result: removed };
+        }),
+      ),
+    list: () => io("cannot list roots", () => listRoots(layout)),
+    remove: (descriptor) =>
+      io(`cannot remove ${descriptor.digest}`, async () => {
+        const untagged = await updateRoots(layout, (roots) => {
+          const next = roots.filter((r) => r.digest !== descriptor.digest);
+          return { roots: next.length === roots.length ? roots : next, result: next.length !== roots.length };
+        });
+        const removed = await removeBlobFile(layout, descriptor.digest); // validates the digest first
+        await forgetSources(layout, descriptor.digest);
+        return removed || untagged;
+      }),
+    gc: (): Promise<Digest[]> => io("cannot collect garbage", () => collectGarbage(layout, leases)),
+    estimateSpace: () => estimateWebStorage(),
+  };
+}
+
+/**
+ * Starts the store's worker and waits for its first answer, so that a worker script that cannot load fails the
+ * open with a clear STORE error instead of every later write.
+ */
+async function startWorker(name: string, url: string | URL | undefined): Promise<WorkerChannel> {
+  if (typeof Worker !== "function") throw new OciError("STORE", "the OPFS store needs Web Workers");
+  // The literal `new URL("./worker.js", import.meta.url)` is what bundlers (vite, webpack 5, esbuild's plugins)
+  // recognise to ship the worker; keep it literal.
+  const worker = url
+    ? new Worker(url, { type: "module", name: `toci-opfs ${name}` })
+    : new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: `toci-opfs ${name}` });
+  const channel = workerChannel(worker, rootName(name));
+  try {
+    await channel.call({ op: "ping" });
+  } catch (error) {
+    channel.close();
+    throw error;
+  }
+  return channel;
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from "vitest/config";
+import { chromiumOnDisk } from "../../vitest.shared.js";
+import { bundleSize } from "./bench/bundle-size.js";
+import { commands } from "./test-browser/harness.js";
+
+// `npm run bench`: pulls of a 256 MiB image into OPFS and IndexedDB in Chromium (an on-disk profile: incognito keeps
+// both in memory), next to a Node store-fs pull of the same image in the same rounds (bench/pull.bench.test.ts), and
+// the bundle size of client + transport-fetch + store-opfs (bench/bundle-size.ts). ROUNDS sets the rounds (3).
+export default defineConfig({
+  optimizeDeps: { include: ["ky", "hash-wasm", "idb-keyval"] },
+  define: { __BENCH_ROUNDS__: JSON.stringify(Number(process.env.ROUNDS ?? 3)) },
+  test: {
+    include: ["bench/**/*.bench.test.ts"],
+    globalSetup: ["test-browser/global-setup.ts"],
+    testTimeout: 3_600_000,
+    fileParallelism: false,
+    browser: {
+      ...chromiumOnDisk("node_modules/.cache/toci-opfs-bench-profile"),
+      commands: { ...commands, bundleSize: () => bundleSize() },
+    },
+  },
+});
