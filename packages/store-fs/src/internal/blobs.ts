@@ -15,6 +15,7 @@ import {
   toOciError,
 } from "@toci/spec-types";
 import { errorCode, type FsFileHandle } from "../fs-api.js";
+import { syncDir } from "./dir-sync.js";
 import { unlinkIfPresent } from "./files.js";
 import { ALGORITHMS, type Layout, requireOwnDirectories, sourcesPath } from "./layout.js";
 import { openRegular, readSmall } from "./read-small.js";
@@ -34,6 +35,26 @@ export interface StoredBlob {
 export function blobPath(layout: Layout, digest: string): string {
   const algorithm = requireVerifiable(digest);
   return join(layout.paths.blobs, algorithm, parseDigest(digest).encoded);
+}
+
+/**
+ * Makes the names of committed blobs durable: a commit fsyncs the blob's bytes before renaming it into place, but
+ * leaves the directory's fsync to this, called before index.json is replaced (and at close). One fsync then covers
+ * every rename so far, the pull's and any other process's (a blob found present may be another's): a root is never made durable before the blobs under it,
+ * and a pull of 200 small blobs pays for one directory sync instead of one per blob. A power cut before it loses
+ * names that nothing durable refers to yet; never a name with wrong or missing bytes.
+ */
+export async function syncBlobNames(layout: Layout): Promise<void> {
+  if (!unsynced.delete(layout)) return;
+  await Promise.all(ALGORITHMS.map((algorithm) => syncDir(layout.fs, join(layout.paths.blobs, algorithm))));
+}
+
+/** Layouts where a blob was renamed in, or found present (another process may have renamed it), since the last sync. */
+const unsynced = new WeakSet<Layout>();
+
+/** Notes that a blob name this store relies on may not be durable yet (see syncBlobNames). */
+export function blobNamed(layout: Layout): void {
+  unsynced.add(layout);
 }
 
 /** Whether `digest` is one toci stores (sha256/sha512 with their exact length): a path can be built from it. */
