@@ -15,6 +15,7 @@ import { type Limit, limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import { blobReport, notifyBlob, type OnBlob, type TransferReporter, type Work } from "../transfer.js";
 import { downloadBlob } from "./download.js";
+import { downloadLimit } from "./download-limit.js";
 
 /** What to pull. */
 export interface PullRequest {
@@ -77,7 +78,8 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
   // manifests done (counting them as they came, against a total that grew with them, sent it to 99 at once).
   reporter.addTotal(graphBytes(graph));
   reporter.addDone(manifestBytes(graph));
-  await downloadAll(remote, { blobs: graph.blobs, limit, onBlob: plan.onBlob }, reporter);
+  const blobLimit = downloadLimit(options.concurrencyGiven ? options.concurrency : undefined);
+  await downloadAll(remote, { blobs: graph.blobs, limit: blobLimit, onBlob: plan.onBlob }, reporter);
   // Children before parents, the root last: a manifest is visible only once everything it references is.
   for (const { descriptor, bytes } of graph.manifests) {
     if (signal.aborted) return;
@@ -93,7 +95,7 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
  */
 async function downloadAll(
   remote: Remote,
-  work: { blobs: Descriptor[]; limit: Limit; onBlob: OnBlob },
+  work: { blobs: Descriptor[]; limit: (blob: Descriptor) => Limit; onBlob: OnBlob },
   reporter: TransferReporter,
 ): Promise<void> {
   const { store } = remote;
@@ -104,7 +106,7 @@ async function downloadAll(
   await Promise.allSettled(
     work.blobs.map((blob) =>
       work
-        .limit(async () => {
+        .limit(blob)(async () => {
           if (signal.aborted) return;
           if (await store.exists(blob)) {
             reporter.addDone(blob.size);
