@@ -14,16 +14,25 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/**/*.test.ts"],
+          // skopeo, GNU tar and the fuzz rounds take seconds on a loaded machine; nothing here is timed.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
+        // idb-keyval (the IndexedDB store's), known before the page loads (a dependency found later reloads it).
+        optimizeDeps: { include: ["idb-keyval"] },
         test: {
           name: "chromium",
           include: ["test-browser/**/*.test.ts"],
+          // A registry behind a proxy that answers CORS, with an artifact and an image (content.browser.test.ts).
+          globalSetup: ["test-browser/global-setup.ts"],
           testTimeout: 30_000,
           browser: {
             enabled: true,
             headless: true,
+            // Starting Chromium and bundling the page's dependencies took over the default 30 s at load 40.
+            connectTimeout: 120_000,
             screenshotFailures: false,
             provider: playwright({
               launchOptions: {

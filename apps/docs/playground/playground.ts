@@ -14,10 +14,14 @@ import {
 } from "@toci/spec-types";
 import { type IndexedDbStore, indexedDbStore } from "@toci/store-indexeddb";
 import { fetchTransport } from "@toci/transport-fetch";
+import { STORE_NAME } from "./names.js";
 
 /** What the user asked to pull. */
 export interface PullRequest {
-  /** The registry's URL: this page's origin when the docs server proxies a registry. */
+  /**
+   * The registry's URL: this page's origin when the docs server proxies a registry, or a relay's URL for one of its
+   * upstreams (`http://127.0.0.1:5080/ghcr.io`).
+   */
   registry: string;
   repository: string;
   tag: string;
@@ -86,8 +90,8 @@ export class Playground {
     this.client = new Client({ transport: fetchTransport(), store, logger });
   }
 
-  /** Opens the store `toci-<name>` (IndexedDB database). */
-  static async open(name = "playground"): Promise<Playground> {
+  /** Opens the store `toci-<name>` (IndexedDB database); the service worker (sw.ts) reads the same one. */
+  static async open(name = STORE_NAME): Promise<Playground> {
     return new Playground(await indexedDbStore(name));
   }
 

@@ -2,15 +2,20 @@
 // against the BUILT site served by server/serve.mjs with its same-origin registry proxy, in front of the testkit's
 // fault proxy, in front of a real distribution 2.8.2 registry with token auth:
 //   Chromium → serve.mjs (site + /v2/ proxy + token realm) → fault proxy → registry (token auth) / token server
+// and, for artifacts, through @toci/relay on another origin (real CORS), then offline through the site's service
+// worker once the registry is gone:
+//   Chromium → relay (another port) → fault proxy → registry / token server
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@toci/client";
+import { relay } from "@toci/relay";
+import { nodeFetch, type RunningServer, serve as serveHandler } from "@toci/relay/node";
 import { isIndex, parseManifest, readAll } from "@toci/spec-types";
 import { memoryStore } from "@toci/store-memory";
-import { type ImageFixture, multiArchIndex, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
+import { artifact, type ImageFixture, multiArchIndex, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
 import { cutAfter, type FaultProxy, startFaultProxy } from "@toci/testkit/proxy";
 import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
 import { fetchTransport } from "@toci/transport-fetch";
@@ -35,6 +40,16 @@ const ARGS = [
 const MiB = 1024 * 1024;
 
 const multi = multiArchIndex({ seed: "playground", layerSizes: [2048, 400_000] });
+/** An artifact's files: a title with a `/` is a path below the tag. */
+const FILES = { "hello.txt": "hello from the registry\n", "notes/readme.md": "# offline\n\nread from IndexedDB\n" };
+const files = artifact({
+  files: Object.entries(FILES).map(([title, text]) => ({
+    title,
+    mediaType: "text/plain",
+    data: new TextEncoder().encode(text),
+  })),
+});
+let relayServer: RunningServer | undefined;
 let big: ImageFixture;
 let registry: RunningRegistry;
 let proxy: FaultProxy;
@@ -55,6 +70,7 @@ beforeAll(async () => {
   await Promise.all([
     pushFixture(multi, { url: registry.url, repo: "demo/multi", tag: "v1", credentials }),
     pushFixture(big, { url: registry.url, repo: "demo/big", tag: "v1", credentials }),
+    pushFixture(files, { url: registry.url, repo: "demo/files", tag: "v1", credentials }),
   ]);
   site = await serve({ port: 0, registry: proxy.url, log: () => {} });
   profile = join(work, "profile");
@@ -73,6 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
+  await relayServer?.close();
   await site?.close();
   await proxy?.stop();
   await registry?.stop();
@@ -152,6 +169,29 @@ describe("playground (Chromium, built site, token registry)", () => {
     expect(`sha256:${createHash("sha256").update(bytes).digest("hex")}`).toBe(digest);
   });
 
+  it("lists the image's files (its layers merged) and exports it as an OCI archive", async () => {
+    await page.getByTestId("show-contents").click();
+    const contents = page.locator('[data-testid="contents"][data-kind="image"][data-loading="no"]');
+    await contents.waitFor();
+    const shown = await page
+      .locator('[data-testid="file"]')
+      .evaluateAll((rows: HTMLElement[]) => rows.map((r) => [r.dataset.name, Number(r.dataset.size)]));
+    const arm64 = multi.images[1]!;
+    // The fixture's layers each hold one file, named for the platform and the layer.
+    expect(shown).toEqual([
+      ["arm64-v8-layer1.bin", 2048],
+      ["arm64-v8-layer2.bin", 400_000],
+    ]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-oci").click()]);
+    const tar = readFileSync((await download.path())!);
+    const names = tarNames(tar);
+    expect(names).toContain("oci-layout");
+    expect(names).toContain("index.json");
+    for (const d of [arm64.root, arm64.config, ...arm64.layers]) {
+      expect(names).toContain(`blobs/sha256/${d.digest.slice("sha256:".length)}`);
+    }
+  });
+
   it("deletes the root and garbage-collects its blobs", async () => {
     await page.getByTestId("delete").click();
     await page.getByTestId("no-roots").waitFor();
@@ -210,4 +250,83 @@ describe("playground (Chromium, built site, token registry)", () => {
     await page.getByTestId("gc").click();
     await expect.poll(() => page.getByTestId("gc-result").textContent()).toMatch(/GC removed \d+ blobs/);
   });
+
+  // Last: it stops the registry.
+  it("pulls an artifact through a relay on another origin, opens its files, and reads them again offline", async () => {
+    const realm = new URL(registry.token!.realm).origin;
+    relayServer = await serveHandler(
+      relay({
+        upstreams: [{ url: proxy.url, name: "reg", origins: [realm] }],
+        allowOrigins: [site.url],
+        fetch: nodeFetch,
+      }),
+    );
+    expect(new URL(relayServer.url).origin).not.toBe(new URL(site.url).origin);
+    await page.locator('[data-testid="worker"][data-ready="yes"]').waitFor({ timeout: 30_000 });
+    await page.getByTestId("relay").fill(`${relayServer.url}/reg`);
+    await page.getByTestId("username").fill(registry.credentials!.username);
+    await page.getByTestId("password").fill(registry.credentials!.password);
+    proxy.clearRequests();
+    const status = await pull("demo/files", "v1");
+    expect(status.state).toBe("done");
+    // It came through the relay: the fault proxy saw the pull, the site's own proxy did not forward it.
+    expect(proxy.requests.some((r) => r.path === `/v2/demo/files/manifests/v1`)).toBe(true);
+    const name = `${new URL(relayServer.url).host}/demo/files:v1`;
+
+    const readFiles = async () => {
+      await page.locator(`[data-testid="root"][data-name="${name}"] [data-testid="show-contents"]`).click();
+      await page.locator('[data-testid="contents"][data-kind="artifact"][data-loading="no"]').waitFor();
+      const rows = await page
+        .locator('[data-testid="file"]')
+        .evaluateAll((els: HTMLElement[]) => els.map((r) => r.dataset.name));
+      const texts: Record<string, string> = {};
+      for (const file of Object.keys(FILES)) {
+        await page.locator(`[data-testid="file"][data-name="${file}"] [data-testid="view"]`).click();
+        await page.locator(`[data-testid="file-view"][data-name="${file}"]`).waitFor();
+        texts[file] = (await page.getByTestId("file-text").textContent()) ?? "";
+      }
+      // The worker serves the file at a URL, as an <img> or a module script would load it.
+      const url = await page
+        .locator('[data-testid="file"][data-name="hello.txt"] [data-testid="file-url"]')
+        .getAttribute("href");
+      const served = await page.evaluate(async (u) => {
+        const r = await fetch(u!);
+        return { status: r.status, type: r.headers.get("content-type"), text: await r.text() };
+      }, url);
+      return { rows, texts, served };
+    };
+    const expected = {
+      rows: Object.keys(FILES),
+      texts: FILES,
+      // The layer's media type, as the artifact gives it.
+      served: { status: 200, type: "text/plain", text: FILES["hello.txt"] },
+    };
+    expect(await readFiles()).toEqual(expected);
+
+    await registry.stop();
+    await page.reload();
+    await page.locator('[data-testid="playground"][data-ready="yes"]').waitFor();
+    await page.locator('[data-testid="worker"][data-ready="yes"]').waitFor();
+    expect(await readFiles()).toEqual(expected);
+  });
 });
+
+/** The entry names of a tar (ustar headers: 512-byte blocks, the name in the first 100 bytes, the size in octal). */
+function tarNames(tar: Buffer): string[] {
+  const names: string[] = [];
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const header = tar.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) break;
+    const field = (from: number, length: number) =>
+      header
+        .subarray(from, from + length)
+        .toString("latin1")
+        .replace(/\0.*$/s, "");
+    const prefix = field(345, 155);
+    const name = field(0, 100);
+    names.push((prefix ? `${prefix}/${name}` : name).replace(/\/$/, ""));
+    const size = Number.parseInt(field(124, 12).trim() || "0", 8);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
+}

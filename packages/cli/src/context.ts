@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Auth, Client, Logger, Registry } from "@toci/client";
 import type { strict } from "@toci/client/strict";
 import type { Store } from "@toci/spec-types";
-import { isOciError, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
+import { isOciError, normalizeRegistry, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
 import { dockerCredentials } from "./credentials.js";
 import { deferredLayout } from "./deferred-layout.js";
 import { UsageError } from "./errors.js";
@@ -93,7 +93,7 @@ export function registryName(value: string): { host: string; scheme: Scheme } {
     throw new UsageError(`invalid registry ${JSON.stringify(value)}: expected host[:port]`);
   }
   return {
-    host: host === "index.docker.io" ? "docker.io" : host,
+    host: normalizeRegistry(host), // the one rule of references: index.docker.io is docker.io
     scheme: match[1]?.toLowerCase() as Scheme,
   };
 }

@@ -7,6 +7,7 @@ import {
   type FetchOptions,
   type Ingest,
   type IngestOptions,
+  type KeptAbilities,
   OciError,
   type RootPredicate,
   type UploadState,
@@ -41,6 +42,11 @@ export function deferredLayout(dir: string, open: () => Promise<FsStore>): Defer
     getUpload: (key: string) => read<UploadState | undefined>(undefined, (s) => s.getUpload(key)),
     deleteUpload: (key: string) => read(undefined, (s) => s.deleteUpload(key)),
     sources: (digest: Digest) => read<string[]>([], (s) => s.sources(digest)),
+    // What was learnt about a registry is kept only in a layout that exists: it never creates one.
+    getAbilities: (registry: string) => read<KeptAbilities | undefined>(undefined, (s) => s.getAbilities(registry)),
+    setAbilities: (registry: string, abilities: KeptAbilities) =>
+      read(undefined, (s) => s.setAbilities(registry, abilities)),
+    clearAbilities: () => read(undefined, (s) => s.clearAbilities()),
     ingest: async (descriptor: Descriptor, options?: IngestOptions): Promise<Ingest> =>
       (await opened()).ingest(descriptor, options),
     tag: async (descriptor: Descriptor, reference: string) => (await opened()).tag(descriptor, reference),

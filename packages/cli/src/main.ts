@@ -16,7 +16,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     interrupted = true;
     if (!json) {
       process.stderr.write(
-        "\ninterrupted: stopping… (what was transferred is kept; run the same command again to resume)\n",
+        state.interruptNote ??
+          "\ninterrupted: stopping… (what was transferred is kept; run the same command again to resume)\n",
       );
     }
     controller.abort();

@@ -2,9 +2,12 @@
 // warnings and errors on stderr. Progress bars are drawn only on a terminal (or with --progress), never with --json.
 // With --json, stdout holds exactly one JSON document, success or failure, and stderr nothing (unless --debug): the
 // warnings go into the document (`warnings`), so `toci … --json 2>&1 | jq` works.
+// Every line goes out with its control characters escaped, and every diagnostic with its URLs redacted
+// (printable.ts): much of what is printed comes from a registry or a layout.
 import type { LogFields } from "@toci/client";
 import { isOciError } from "@toci/spec-types";
 import { causeText, errorJson, type HintContext, hintFor, UsageError } from "./errors.js";
+import { diagnostic, escapeControls, jsonText, redactDeep } from "./printable.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -38,24 +41,24 @@ export class Output {
 
   /** A line of a command's result on stdout (not with --json). */
   line(text: string): void {
-    if (!this.json) process.stdout.write(`${text}\n`);
+    if (!this.json) process.stdout.write(`${escapeControls(text)}\n`);
   }
 
   /** The command's result: `doc` as JSON with --json (its `warnings` added), else `lines`. */
   result(doc: unknown, lines: readonly string[]): void {
     if (this.json) this.#document(doc);
-    else for (const l of lines) process.stdout.write(`${l}\n`);
+    else for (const l of lines) process.stdout.write(`${escapeControls(l)}\n`);
   }
 
   /** A note for the user on stderr (never mixed into results; not with --json, unless --debug). */
   note(text: string): void {
-    if (!this.json || this.debugging) process.stderr.write(`${text}\n`);
+    if (!this.json || this.debugging) process.stderr.write(`${diagnostic(text)}\n`);
   }
 
   /** A warning on stderr; with --json, in the document instead (and on stderr too with --debug). */
   warn(text: string): void {
-    if (this.json) this.#warnings.push(text);
-    if (!this.json || this.debugging) process.stderr.write(`warning: ${text}\n`);
+    if (this.json) this.#warnings.push(redactDeep(text) as string);
+    if (!this.json || this.debugging) process.stderr.write(`warning: ${diagnostic(text)}\n`);
   }
 
   /** With --debug: the client's log lines and the errors it reported. */
@@ -65,7 +68,7 @@ export class Output {
     const rest = fields ? Object.fromEntries(Object.entries(fields).filter(([k]) => k !== "error")) : {};
     const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : "";
     const why = isOciError(error) ? ` [${error.code}${error.status ? ` ${error.status}` : ""}]` : "";
-    process.stderr.write(`debug: ${message}${why}${extra}\n`);
+    process.stderr.write(`debug: ${diagnostic(`${message}${why}${extra}`)}\n`);
   }
 
   /**
@@ -74,25 +77,27 @@ export class Output {
    */
   error(error: unknown): void {
     if (this.json) {
-      this.#document({ error: errorJson(error, this.#context) });
+      this.#document({ error: redactDeep(errorJson(error, this.#context)) });
       if (this.debugging) this.#details(error);
       return;
     }
+    const write = (prefix: string, text: string) => process.stderr.write(`${prefix}${diagnostic(text)}\n`);
     if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n(run \`toci --help\` or \`toci <command> --help\` for usage)\n`);
+      write("error: ", error.message);
+      process.stderr.write("(run `toci --help` or `toci <command> --help` for usage)\n");
       return;
     }
     if (isOciError(error)) {
       const status =
         error.status === undefined || error.message.includes(String(error.status)) ? "" : ` (HTTP ${error.status})`;
-      process.stderr.write(`error: ${error.code}: ${error.message}${status}\n`);
+      write("error: ", `${error.code}: ${error.message}${status}`);
       const hint = hintFor(error, this.#context);
-      if (hint) process.stderr.write(`hint: ${hint}\n`);
+      if (hint) write("hint: ", hint);
       if (this.debugging) this.#details(error);
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message}\n`);
+    write("error: ", message);
     if (this.debugging) this.#details(error);
     else process.stderr.write("hint: run again with --debug for details\n");
   }
@@ -105,14 +110,17 @@ export class Output {
       this.#warnings.length > 0 && doc !== null && typeof doc === "object" && !Array.isArray(doc)
         ? { ...doc, warnings: this.#warnings }
         : doc;
-    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    process.stdout.write(`${jsonText(body)}\n`);
   }
 
   /** With --debug: an error's causes and stack on stderr. */
   #details(error: unknown): void {
     const cause = causeText(error);
-    if (cause) process.stderr.write(`cause: ${cause}\n`);
-    if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (cause) process.stderr.write(`cause: ${diagnostic(cause)}\n`);
+    // A stack, line by line: its first line is the message, which may quote a registry.
+    if (error instanceof Error && error.stack) {
+      for (const line of error.stack.split("\n")) process.stderr.write(`${diagnostic(line)}\n`);
+    }
   }
 }
 

@@ -3,6 +3,8 @@
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./context.js";
 import { Output } from "./output.js";
+import { contentCommands } from "./program-content.js";
+import { relayCommands } from "./program-relay.js";
 import type { Run } from "./run.js";
 
 export interface ProgramState {
@@ -12,6 +14,8 @@ export interface ProgramState {
   /** Set by the action that ran: its failure, if any. */
   failure?: unknown;
   out?: Output;
+  /** What the first Ctrl-C prints, when the running command says (Run.interruptNote). */
+  interruptNote?: string;
 }
 
 /** Adds the flags of every command that talks to a registry. */
@@ -43,7 +47,9 @@ function example(command: Command, ...lines: string[]): Command {
 }
 
 /** Wraps a command's function as a commander action. */
-type Act = (fn: (run: Run, args: unknown[], flags: never) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+export type Act = (
+  fn: (run: Run, args: unknown[], flags: never) => Promise<void>,
+) => (...args: unknown[]) => Promise<void>;
 
 export function buildProgram(state: ProgramState, version: string): Command {
   const program = new Command("toci");
@@ -70,7 +76,10 @@ export function buildProgram(state: ProgramState, version: string): Command {
       const out = new Output({ ...flags, command: command.name() });
       state.out = out;
       try {
-        await fn({ out, signal: state.signal }, args.slice(0, -2), flags as never);
+        const interruptNote = (text: string) => {
+          state.interruptNote = text;
+        };
+        await fn({ out, signal: state.signal, interruptNote }, args.slice(0, -2), flags as never);
       } catch (error) {
         state.failure = error;
       }
@@ -81,6 +90,8 @@ export function buildProgram(state: ProgramState, version: string): Command {
   writeCommands(program, act);
   authCommands(program, act);
   layoutCommands(program, act);
+  contentCommands(program, act, { registryFlags, transferFlags, example });
+  relayCommands(program, act, { example });
   return program;
 }
 
@@ -308,10 +319,10 @@ function authCommands(program: Command, act: Act): void {
   ).action(act(async (run, [registry], flags) => (await auth()).ping(run, registry as string, flags)));
 }
 
-/** The local layout: ls, gc, rm. */
+/** The local layout: ls, gc, rm, forget. */
 function layoutCommands(program: Command, act: Act): void {
   const commands = () => import("./commands/layout.js");
-  const layout = program.command("layout").description("manage the local OCI layout (ls, gc, rm)");
+  const layout = program.command("layout").description("manage the local OCI layout (ls, gc, rm, forget)");
   example(
     layout
       .command("ls")
@@ -334,4 +345,11 @@ function layoutCommands(program: Command, act: Act): void {
       .option("--store <dir>", "the OCI layout", "./toci-store"),
     "toci layout rm localhost:5001/demo/hello:v1",
   ).action(act(async (run, [names], flags) => (await commands()).layoutRemove(run, names as string[], flags)));
+  example(
+    layout
+      .command("forget")
+      .description("forget what was learnt about registries (kept a day), so the next command probes them again")
+      .option("--store <dir>", "the OCI layout", "./toci-store"),
+    "toci layout forget",
+  ).action(act(async (run, _args, flags) => (await commands()).layoutForget(run, flags)));
 }

@@ -5,4 +5,6 @@ export interface Run {
   out: Output;
   /** Aborted on the first Ctrl-C: transfers stop cleanly and keep their partials. */
   signal: AbortSignal;
+  /** Replaces what the first Ctrl-C prints (a server's stop is no interrupted transfer); "" prints nothing. */
+  interruptNote?(text: string): void;
 }

@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { registryName } from "../src/context.js";
 import {
   DOCKER_HUB_KEY,
   dockerConfigPath,
@@ -24,6 +25,12 @@ describe("docker config", () => {
     expect(serverKey("docker.io")).toBe(DOCKER_HUB_KEY);
     expect(serverKey("index.docker.io")).toBe(DOCKER_HUB_KEY);
     expect(serverKey("ghcr.io")).toBe("ghcr.io");
+  });
+
+  it("names a registry given on the command line as references do: index.docker.io is docker.io", () => {
+    expect(registryName("https://index.docker.io")).toEqual({ host: "docker.io", scheme: "https" });
+    expect(registryName("Index.Docker.IO")).toEqual({ host: "docker.io", scheme: undefined });
+    expect(registryName("http://localhost:5000/")).toEqual({ host: "localhost:5000", scheme: "http" });
   });
 
   it("finds Docker Hub credentials under https://index.docker.io/v1/", async () => {

@@ -55,6 +55,22 @@ export function toci(args: string[], options: RunOptions = {}): Promise<Result> 
   });
 }
 
+/** `toci ...args` with stdout as bytes (`toci cat`, `toci export -o -`). */
+export function tociBytes(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, DOCKER_CONFIG: emptyDockerConfig, NO_COLOR: "1" };
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => chunks.push(d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(chunks), stderr }));
+  });
+}
+
 /** `toci ... --json`, parsed. */
 export async function tociJson<T = Record<string, unknown>>(args: string[], options: RunOptions = {}): Promise<T> {
   const result = await toci([...args, "--json"], options);

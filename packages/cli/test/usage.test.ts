@@ -21,6 +21,7 @@ const COMMANDS = [
   "login",
   "logout",
   "ping",
+  "relay",
 ];
 
 describe("usage", () => {
@@ -32,8 +33,8 @@ describe("usage", () => {
 
   it("shows an example in every command's --help", async () => {
     const results = await Promise.all(
-      [...COMMANDS.map((c) => [c]), ["layout", "ls"], ["layout", "gc"], ["layout", "rm"]].map((c) =>
-        toci([...c, "--help"]),
+      [...COMMANDS.map((c) => [c]), ["layout", "ls"], ["layout", "gc"], ["layout", "rm"], ["layout", "forget"]].map(
+        (c) => toci([...c, "--help"]),
       ),
     );
     for (const { code, stdout } of results) {

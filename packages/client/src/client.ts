@@ -5,6 +5,7 @@ import {
   type Descriptor,
   DOCKER_HUB,
   DOCKER_HUB_API_HOST,
+  isAbilityKeeper,
   isClosableStore,
   isClosableTransport,
   OciError,
@@ -13,11 +14,13 @@ import {
   type TransferEvent,
   type Transport,
 } from "@toci/spec-types";
+import { Abilities } from "./internal/abilities.js";
 import { Authenticator } from "./internal/auth/authenticator.js";
 import type { RegistryContext } from "./internal/context.js";
 import { copyWork } from "./internal/copy.js";
 import { RegistryHttp } from "./internal/http.js";
 import { Lifecycle } from "./internal/lifecycle.js";
+import { lowSpeedTransport } from "./internal/low-speed.js";
 import { type TransferReporter, transfer } from "./internal/transfer.js";
 import { UploadSessions } from "./internal/upload-sessions.js";
 import { registryBase } from "./internal/url.js";
@@ -26,6 +29,7 @@ import {
   type ClientOptions,
   type RegistryOptions,
   type ResolvedTransferOptions,
+  resolveAbilitiesMaxAge,
   resolveLogger,
   resolveTransferOptions,
 } from "./options.js";
@@ -69,6 +73,7 @@ export class Client {
   readonly #lifecycle = new Lifecycle();
   readonly #http = new Map<string, RegistryHttp>();
   readonly #uploads: UploadSessions;
+  readonly #abilitiesMaxAge: number;
   #closed: Promise<void> | undefined;
 
   /** Throws `INVALID_ARGUMENT` without a transport or a store, or for an option that cannot work. */
@@ -81,6 +86,7 @@ export class Client {
     this.store = options.store;
     this.logger = resolveLogger(options.logger);
     this.#options = resolveTransferOptions(options);
+    this.#abilitiesMaxAge = resolveAbilitiesMaxAge(options.abilitiesMaxAge);
     this.#uploads = new UploadSessions(this.store);
   }
 
@@ -92,22 +98,25 @@ export class Client {
     const base = registryBase(url, { plainHttp: options.plainHttp });
     const auth = options.auth ?? { type: "anonymous" };
     const transferOptions = resolveTransferOptions(options, this.#options);
-    const key = `${base.href}\n${JSON.stringify(auth)}\n${options.allowInsecureCredentials === true}\n${JSON.stringify(transferOptions.headers)}`;
+    const { headers, lowSpeedLimit: limit, lowSpeedTime: time } = transferOptions;
+    const key = JSON.stringify([base.href, auth, options.allowInsecureCredentials === true, headers, limit, time]);
     let http = this.#http.get(key);
     if (!http) {
+      const transport = lowSpeedTransport(this.transport, { limit, time });
       const authenticator = new Authenticator({
         auth,
-        transport: this.transport,
+        transport,
         origin: base.origin,
         allowInsecureCredentials: options.allowInsecureCredentials === true,
         logger: this.logger,
       });
       http = new RegistryHttp({
         base,
-        transport: this.transport,
+        transport,
         authenticator,
         logger: this.logger,
-        headers: transferOptions.headers,
+        headers,
+        abilities: this.#abilities(base.href),
       });
       this.#http.set(key, http);
     }
@@ -171,6 +180,15 @@ export class Client {
     return transfer(work, { signal: options.signal, logger: this.logger, what });
   }
 
+  /** What is learnt about the registry at `registry`, kept in the store when it can keep it. */
+  #abilities(registry: string): Abilities {
+    const { store, logger } = this;
+    const maxAge = this.#abilitiesMaxAge;
+    return new Abilities(
+      isAbilityKeeper(store) && maxAge > 0 ? { keeper: store, registry, maxAge, logger } : undefined,
+    );
+  }
+
   /**
    * Cancels running transfers (they end with `ABORTED`, partials kept for resuming), then closes the transport and
    * the store when they can be closed. Later calls return their failure values with `CLOSED`. Idempotent.
@@ -180,6 +198,8 @@ export class Client {
       this.#lifecycle.close();
       const errors: unknown[] = [];
       if (isClosableTransport(this.transport)) await this.transport.close().catch((e: unknown) => errors.push(e));
+      // What was learnt is written before the store closes (each write already reports its own failure).
+      await Promise.all([...this.#http.values()].map((http) => http.abilities.settled()));
       if (isClosableStore(this.store)) await this.store.close().catch((e: unknown) => errors.push(e));
       for (const error of errors) this.logger.error("closing the client failed", { error });
     })();

@@ -13,6 +13,8 @@ export {
   Reference,
   type TransferEvent,
 } from "@toci/spec-types";
+export { type ArtifactFile, type ArtifactFileType, artifactFiles } from "./artifact-files.js";
+export type { ArtifactConfig, FileData, PushArtifactOptions, PushFile } from "./artifact-options.js";
 export type { AnonymousAuth, Auth, BasicAuth, BearerAuth, RefreshTokenAuth } from "./auth.js";
 export { Client, type CopyOptions } from "./client.js";
 export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger.js";

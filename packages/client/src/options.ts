@@ -20,6 +20,15 @@ export interface TransferOptions {
    */
   maxManifestBytes?: number;
   /**
+   * The most manifest bytes one pull, push or copy holds while it walks a graph: the walk keeps every manifest of
+   * the graph until everything under it is stored or sent, so an index of 10 000 children each just under
+   * `maxManifestBytes` would hold 40 GiB. A child that would pass it is refused before it is read: `TOO_LARGE`.
+   * Real graphs hold well under a MiB (a multi-platform image with attestations: tens of KiB); 256 MiB is 64
+   * manifests at the 4 MiB cap, and still fits a default Node heap.
+   * @default 268435456 (256 MiB)
+   */
+  maxGraphBytes?: number;
+  /**
    * Attempts per blob download. After a cut connection, a 5xx or a 429 (once the transport's own retries are
    * spent) the download resumes with `Range` from the bytes the store already holds.
    * @default 5
@@ -42,6 +51,21 @@ export interface TransferOptions {
   chunkSize?: number;
   /** Extra headers sent on every registry request (not to token servers). @default {} */
   headers?: Record<string, string>;
+  /**
+   * The slowest a response body (a blob, a manifest, a page, a token) may arrive, in bytes per second over each
+   * window of `lowSpeedTime` spent waiting for it: below, it is cut with `TIMEOUT`, and a blob download resumes from
+   * what it holds (up to `blobAttempts`). A registry that drips a byte every few seconds stays under the transport's
+   * idle timeout, so without this rule it could keep a pull going for ever. Only time spent waiting for the registry
+   * counts, never time the caller spends not reading. 0 turns the rule off. The same rule as curl's `--speed-limit`.
+   * @default 1024 (1 KiB/s: far below any usable link, far above a drip)
+   */
+  lowSpeedLimit?: number;
+  /**
+   * The window of `lowSpeedLimit`, in ms: with the defaults, a blob download that drips stops within a minute per
+   * attempt, `blobAttempts` × a minute at most, and a manifest or a page within a minute.
+   * @default 60000
+   */
+  lowSpeedTime?: number;
 }
 
 /** Options of `new Client()`. */
@@ -52,6 +76,15 @@ export interface ClientOptions extends TransferOptions {
   store: Store;
   /** Receives every error and some diagnostics. @default a silent logger */
   logger?: Logger;
+  /**
+   * How long what the client learnt about a registry (whether it has the referrers API, a cap on request bodies,
+   * refused PATCH uploads, multi-tag PUTs) is believed in later runs, in ms, where the store keeps it (an
+   * `AbilityKeeper`: the fs layout keeps it in `ingest/abilities/`). Registries change rarely, and a wrong belief
+   * costs one failed request and a lesson learnt again; a day bounds how long an upgrade goes unnoticed. 0 neither
+   * reads nor keeps anything.
+   * @default 86400000 (a day)
+   */
+  abilitiesMaxAge?: number;
 }
 
 /** Options of `client.registry(url, options)`. */
@@ -78,21 +111,51 @@ export interface ResolvedTransferOptions {
   /** Whether `concurrency` was given (by these options or the base): else a pull chooses its own per blob size. */
   concurrencyGiven: boolean;
   maxManifestBytes: number;
+  maxGraphBytes: number;
   blobAttempts: number;
   monolithicMax: number;
   chunkSize: number;
   headers: Record<string, string>;
+  lowSpeedLimit: number;
+  lowSpeedTime: number;
 }
 
 export const DEFAULTS: ResolvedTransferOptions = Object.freeze({
   concurrency: 8,
   concurrencyGiven: false,
   maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
+  maxGraphBytes: 256 * 1024 * 1024,
   blobAttempts: 5,
   monolithicMax: 64 * 1024 * 1024,
   chunkSize: 64 * 1024 * 1024,
   headers: {},
+  lowSpeedLimit: 1024,
+  lowSpeedTime: 60_000,
 });
+
+/** The smallest value of each numeric option that can work (0 turns the low-speed rule off). */
+const MINIMUMS = {
+  concurrency: 1,
+  maxManifestBytes: 1,
+  maxGraphBytes: 1,
+  blobAttempts: 1,
+  monolithicMax: 1,
+  chunkSize: 1,
+  lowSpeedLimit: 0,
+  lowSpeedTime: 1,
+} as const;
+
+/** The default of `abilitiesMaxAge`: a day. */
+export const ABILITIES_MAX_AGE = 24 * 60 * 60 * 1000;
+
+/** `abilitiesMaxAge` with its default, refusing a value that cannot be one. */
+export function resolveAbilitiesMaxAge(value: number | undefined): number {
+  const out = value ?? ABILITIES_MAX_AGE;
+  if (!(out >= 0) || Number.isNaN(out)) {
+    throw new OciError("INVALID_ARGUMENT", `abilitiesMaxAge must be a number of ms of at least 0, got ${String(out)}`);
+  }
+  return out;
+}
 
 /** Fills in defaults (`base` first, then the library's), refusing values that cannot work. */
 export function resolveTransferOptions(
@@ -103,14 +166,17 @@ export function resolveTransferOptions(
     concurrency: options.concurrency ?? base.concurrency,
     concurrencyGiven: options.concurrency !== undefined || base.concurrencyGiven,
     maxManifestBytes: options.maxManifestBytes ?? base.maxManifestBytes,
+    maxGraphBytes: options.maxGraphBytes ?? base.maxGraphBytes,
     blobAttempts: options.blobAttempts ?? base.blobAttempts,
     monolithicMax: options.monolithicMax ?? base.monolithicMax,
     chunkSize: options.chunkSize ?? base.chunkSize,
     headers: { ...base.headers, ...options.headers },
+    lowSpeedLimit: options.lowSpeedLimit ?? base.lowSpeedLimit,
+    lowSpeedTime: options.lowSpeedTime ?? base.lowSpeedTime,
   };
-  for (const key of ["concurrency", "maxManifestBytes", "blobAttempts", "monolithicMax", "chunkSize"] as const) {
-    if (!Number.isSafeInteger(out[key]) || out[key] < 1) {
-      throw new OciError("INVALID_ARGUMENT", `${key} must be a positive integer, got ${String(out[key])}`);
+  for (const [key, min] of Object.entries(MINIMUMS) as [keyof typeof MINIMUMS, number][]) {
+    if (!Number.isSafeInteger(out[key]) || out[key] < min) {
+      throw new OciError("INVALID_ARGUMENT", `${key} must be an integer of at least ${min}, got ${String(out[key])}`);
     }
   }
   return out;

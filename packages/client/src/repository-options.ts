@@ -62,6 +62,14 @@ export interface BlobPushOptions {
 export interface TreePushOptions extends SignalOptions {
   /** Tag the root with this, on the registry and in the store. @default none: the root is pushed by digest */
   tag?: string;
+  /**
+   * Repositories on the same registry to mount every blob from, whether or not the store holds it (a base image's
+   * repository, for a layout that leaves out its layers). Without it, a blob is mounted only when the store holds
+   * it, and only from repositories the store itself recorded pulling it from: a layout received from elsewhere
+   * cannot name a repository for the push to mount from (its credentials would copy what the layout never had).
+   * @default []
+   */
+  mountFrom?: string[];
   /** Per-blob progress; see {@link BlobProgressCallback}. */
   onBlob?: BlobProgressCallback;
 }

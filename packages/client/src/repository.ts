@@ -2,9 +2,11 @@
 // out of these calls; they come back as undefined, false, [] or a `failed` event carrying an OciError, and the
 // logger receives every one. Each call is a guarded call of the throwing core (StrictRepository, internal/remote.ts).
 import { type Descriptor, type Index, type Manifest, OciError, type TransferEvent, toOciError } from "@toci/spec-types";
+import type { PushArtifactOptions, PushFile } from "./artifact-options.js";
 import { checkDescriptor } from "./internal/checks.js";
 import type { RegistryContext } from "./internal/context.js";
 import { pullWork } from "./internal/pull/pull.js";
+import { artifactPushWork } from "./internal/push/push-artifact.js";
 import { treePushWork } from "./internal/push/push-tree.js";
 import { sourceOf } from "./internal/push/source.js";
 import { uploadBlob } from "./internal/push/upload.js";
@@ -132,8 +134,19 @@ export class Repository {
       return this.#transfer(what, this.#blobPush(first, expected, options), options.signal);
     }
     const options = (second ?? {}) as TreePushOptions;
-    const push = { root: first, tag: options.tag, onBlob: options.onBlob };
+    const push = { root: first, tag: options.tag, mountFrom: options.mountFrom ?? [], onBlob: options.onBlob };
     return this.#transfer(`push ${this.reference}`, treePushWork(this.#remote, push), options.signal);
+  }
+
+  /**
+   * Pushes files as an artifact (image-spec's guidance for artifacts, as oras does): one layer per file titled with
+   * its name, the empty config unless `config` is given, `artifactType`, `org.opencontainers.image.created`; with
+   * `subject`, a referrer of it. Files are hashed, then uploaded (a Blob is streamed both times, never held whole).
+   * Yields progress by bytes, then `progress 100` with the manifest as `root`, or `failed`. Nothing is stored.
+   */
+  pushArtifact(files: readonly PushFile[], options: PushArtifactOptions): AsyncIterable<TransferEvent> {
+    const work = artifactPushWork(this.#remote, files, options ?? {});
+    return this.#transfer(`push artifact ${this.reference}`, work, options?.signal);
   }
 
   /**
@@ -181,7 +194,7 @@ export class Repository {
       remote.run(reporter.signal, async (signal) => {
         checkDescriptor(expected);
         reporter.addTotal(expected.size);
-        const source = sourceOf(data, expected.size);
+        const source = await sourceOf(data, expected);
         const { monolithicMax, chunkSize } = remote.options;
         const tuning = { monolithicMax, chunkSize, mountFrom: options.mountFrom ?? [] };
         try {
@@ -189,6 +202,7 @@ export class Repository {
         } finally {
           await source.close();
         }
+        return expected;
       });
   }
 

@@ -1,9 +1,9 @@
 // The byte paths of blob bodies: a reader with its own buffer has it filled by the source directly through every
-// layer (body-reader.ts, byte-pass.ts, push/source.ts), and a caller's own memory is never taken from it.
+// layer (body-reader.ts, byte-pass.ts), and a caller's own memory is never taken from it.
 import { describe, expect, it } from "vitest";
 import { readBody } from "../src/internal/body-reader.js";
 import { passBytes } from "../src/internal/byte-pass.js";
-import { sourceOf } from "../src/internal/push/source.js";
+import { oneShot } from "../src/internal/push/one-shot.js";
 
 const data = new Uint8Array(700_000).map((_, i) => (i * 31 + (i >> 9)) & 0xff);
 
@@ -167,7 +167,7 @@ describe("passBytes", () => {
 
   it("never takes the memory behind a Node Buffer either, through a one-shot source's ranges", async () => {
     await readsWithoutTaking(async (mine) =>
-      passBytes(await sourceOf(bufferSource(mine), mine.length).range(0, mine.length), {}),
+      passBytes(await oneShot(bufferSource(mine), mine.length).range(0, mine.length), {}),
     );
   });
 
@@ -187,13 +187,16 @@ describe("passBytes", () => {
 
 describe("a one-shot stream read in ranges", () => {
   for (const [name, make] of [
-    ["byte stream", () => byteSource(data, [])],
+    ["byte stream", (views: number[]) => byteSource(data, views)],
     ["plain stream", () => plainSource(data.slice())],
   ] as const) {
     it(`gives exactly each range of a ${name}, to BYOB and default readers alike`, async () => {
-      const source = sourceOf(make(), data.length);
+      const views: number[] = [];
+      const source = oneShot(make(views), data.length);
       const first = await readByob(await source.range(0, 250_001), 70_000);
       same(first, data.subarray(0, 250_001));
+      // A byte source was read straight into the reader's 70 000-byte buffer.
+      if (name === "byte stream") expect(views).toContain(70_000);
       // A gap is skipped; a default reader gets the next range.
       const reader = (await source.range(300_000, 600_000)).getReader();
       const parts: Uint8Array[] = [];
@@ -210,7 +213,7 @@ describe("a one-shot stream read in ranges", () => {
   }
 
   it("fails a range the stream ends before, with SIZE_MISMATCH", async () => {
-    const source = sourceOf(byteSource(data.subarray(0, 1000), []), 2000);
+    const source = oneShot(byteSource(data.subarray(0, 1000), []), 2000);
     await expect(readByob(await source.range(0, 2000), 4096)).rejects.toMatchObject({ code: "SIZE_MISMATCH" });
   });
 });

@@ -224,6 +224,7 @@ describe("manifests built to exhaust the client", () => {
         return d.digest === root.digest ? bytes : child;
       },
       maxManifestBytes: bytes.byteLength,
+      maxGraphBytes: 1 << 30,
       limit: limiter(8),
     });
     expect(graph.manifests).toHaveLength(2);
@@ -240,6 +241,7 @@ describe("manifests built to exhaust the client", () => {
     const result = await walkGraph(root, {
       read: async () => cyclic, // every digest "is" the cyclic index
       maxManifestBytes: 1 << 20,
+      maxGraphBytes: 1 << 30,
       limit: limiter(4),
     }).catch((e: unknown) => e);
     expect(result).toMatchObject({ code: "MANIFEST_INVALID", message: expect.stringMatching(/cycle/) });

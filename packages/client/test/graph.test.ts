@@ -35,13 +35,18 @@ function chain(depth: number) {
 describe("the graph walk", () => {
   it("follows nested indexes up to the depth guard, and refuses deeper ones", async () => {
     const ok = chain(MAX_DEPTH - 1);
-    const graph = await walkGraph(ok.root, { read: ok.read, maxManifestBytes: 1 << 20, limit: limiter(4) });
+    const graph = await walkGraph(ok.root, {
+      read: ok.read,
+      maxManifestBytes: 1 << 20,
+      maxGraphBytes: 1 << 30,
+      limit: limiter(4),
+    });
     expect(graph.manifests).toHaveLength(MAX_DEPTH);
     expect(graph.manifests.at(-1)!.descriptor.digest).toBe(ok.root.digest);
     expect(graph.blobs).toHaveLength(1);
     const deep = chain(MAX_DEPTH + 1);
     await expect(
-      walkGraph(deep.root, { read: deep.read, maxManifestBytes: 1 << 20, limit: limiter(4) }),
+      walkGraph(deep.root, { read: deep.read, maxManifestBytes: 1 << 20, maxGraphBytes: 1 << 30, limit: limiter(4) }),
     ).rejects.toMatchObject({
       code: "MANIFEST_INVALID",
     });
@@ -53,7 +58,9 @@ describe("the graph walk", () => {
     const lying = enc({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...child, mediaType: OCI_INDEX }] });
     const top = describeBytes(lying, OCI_INDEX);
     const reader = async (d: Descriptor) => (d.digest === top.digest ? lying : read(d));
-    await expect(walkGraph(top, { read: reader, maxManifestBytes: 1 << 20, limit: limiter(4) })).rejects.toMatchObject({
+    await expect(
+      walkGraph(top, { read: reader, maxManifestBytes: 1 << 20, maxGraphBytes: 1 << 30, limit: limiter(4) }),
+    ).rejects.toMatchObject({
       code: "MANIFEST_INVALID",
     });
   });
@@ -79,6 +86,7 @@ describe("the graph walk", () => {
     const graph = await walkGraph(root, {
       read: async (d) => all.get(d.digest)!,
       maxManifestBytes: 1 << 20,
+      maxGraphBytes: 1 << 30,
       limit: limiter(2),
     });
     expect(graph.blobs.map((b) => b.digest).sort()).toEqual([config.digest, layer.digest].sort());

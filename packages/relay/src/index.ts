@@ -8,5 +8,5 @@ export {
   type ServeContentOptions,
   serveContent,
 } from "./content.js";
-export type { FetchHandler, RelayEvent, RelayOptions, UpstreamOptions } from "./options.js";
+export type { FetchHandler, RelayEvent, RelayOptions, UpstreamCredentials, UpstreamOptions } from "./options.js";
 export { relay } from "./relay.js";

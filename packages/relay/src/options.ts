@@ -23,7 +23,26 @@ export interface UpstreamOptions {
    * @default []
    */
   origins?: readonly string[];
+  /**
+   * Credentials the relay lends to requests for this upstream that carry no `Authorization` of their own, so a page
+   * pulls private content without holding the secret: Basic and registry tokens go to the upstream's API, Basic and
+   * refresh tokens to the token realms the relay lets this upstream use, nowhere else. Everyone who can reach the
+   * relay from an allowed origin (and any program that can reach its address, since `Origin` is only a browser's
+   * promise) acts with them. A function is called for every request that needs them: cache inside it when it is
+   * slow (a credential helper).
+   * @default none: only the client's own credentials pass
+   */
+  credentials?: UpstreamCredentials | ((request: { signal: AbortSignal }) => Promise<UpstreamCredentials | undefined>);
 }
+
+/**
+ * What an upstream's credentials can be: the shapes of `@toci/client`'s `Auth` and of `@toci/credentials`' answers,
+ * so a provider's answer is passed as it is.
+ */
+export type UpstreamCredentials =
+  | { type: "basic"; username: string; password: string }
+  | { type: "bearer"; token: string }
+  | { type: "refresh-token"; refreshToken: string; clientId?: string };
 
 /** A fetch handler: the shape Deno, Bun, edge runtimes and service workers serve, and `@toci/relay/node` adapts. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -96,6 +115,8 @@ export interface Upstream {
   apiRoot: string;
   /** The listed origins (see {@link UpstreamOptions.origins}), the upstream's own included. */
   origins: ReadonlySet<string>;
+  /** See {@link UpstreamOptions.credentials}. */
+  credentials: UpstreamOptions["credentials"];
 }
 
 /** The options, normalised. */
@@ -150,7 +171,21 @@ function resolveUpstream(options: UpstreamOptions): Upstream {
   }
   const origins = new Set([base.origin]);
   for (const origin of options.origins ?? []) origins.add(baseUrl(origin, "an upstream origin").origin);
-  return { name, base, apiRoot: `${base.pathname}v2`, origins };
+  const credentials = options.credentials;
+  if (credentials !== undefined && typeof credentials !== "function" && !isCredentials(credentials)) {
+    throw new OciError(
+      "INVALID_ARGUMENT",
+      `the credentials of upstream ${name} are not basic, bearer or refresh-token`,
+    );
+  }
+  return { name, base, apiRoot: `${base.pathname}v2`, origins, credentials };
+}
+
+function isCredentials(value: UpstreamCredentials): boolean {
+  const v = value as Partial<Record<string, unknown>>;
+  if (v.type === "basic") return typeof v.username === "string" && typeof v.password === "string";
+  if (v.type === "bearer") return typeof v.token === "string";
+  return v.type === "refresh-token" && typeof v.refreshToken === "string";
 }
 
 /** An http(s) URL without credentials, query or fragment, its path ending with `/`. */

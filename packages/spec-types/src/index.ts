@@ -2,6 +2,13 @@
 // and Transport contracts. No I/O. Every public name is listed here; nothing under src/internal/ is public.
 
 export { createHasher, hasherImplementation } from "#hasher";
+export {
+  type AbilityKeeper,
+  isAbilityKeeper,
+  type KeptAbilities,
+  type KeptAbility,
+  keptAbilities,
+} from "./ability-keeper.js";
 export { isLoopbackHost, isPrivateHost } from "./address.js";
 export {
   ANNOTATION_AUTHORS,
@@ -98,6 +105,7 @@ export {
   selectPlatform,
 } from "./platform.js";
 export { presentIngest } from "./present-ingest.js";
+export { redactUrl, redactUrls } from "./redact.js";
 export {
   type Hop,
   isRedirect,

@@ -1,5 +1,6 @@
 // The events of a transfer (pull, push, copy): progress by bytes, then exactly one terminal event. Mirrors koci's
 // TransferEvent, with the failure's cause carried instead of only logged.
+import type { Descriptor } from "./descriptor.js";
 import type { OciError } from "./errors.js";
 
 /** Progress of a transfer. `percent: 100` is the success terminal and comes exactly once, last. */
@@ -18,6 +19,11 @@ export interface ProgressEvent {
    * interruption shows what it had left to do. Optional: producers other than the client may not count it.
    */
   transferredBytes?: number;
+  /**
+   * On the success terminal (`percent: 100`) of the client's transfers: the root that was pulled, pushed or
+   * copied (for a blob push, the blob), so that nobody has to resolve it again. Absent on every other event.
+   */
+  root?: Descriptor;
 }
 
 /** The failure terminal: nothing follows it. */

@@ -3,8 +3,9 @@
 // the transports, like retry-policy.ts.
 
 import { isOciError, OciError } from "./errors.js";
+import { redactUrl, redactUrls } from "./redact.js";
 
-/** Where a failure happened, for the message and the error's fields. */
+/** Where a failure happened, for the message and the error's fields (the URL redacted there: redact.ts). */
 export interface FailureContext {
   method: string;
   url: string;
@@ -22,25 +23,28 @@ export function transportError(error: unknown, context: FailureContext): OciErro
   if (context.signal?.aborted) return abortError(context, error);
   const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
   if (name === "AbortError") return abortError(context, error);
-  const where = { method: context.method, url: context.url, cause: error };
-  if (name === "TimeoutError") return new OciError("TIMEOUT", `${context.method} ${context.url}: timed out`, where);
-  return new OciError("NETWORK", `${context.method} ${context.url}: ${describe(error)}`, where);
+  const url = redactUrl(context.url);
+  const where = { method: context.method, url, cause: error };
+  if (name === "TimeoutError") return new OciError("TIMEOUT", `${context.method} ${url}: timed out`, where);
+  return new OciError("NETWORK", `${context.method} ${url}: ${describe(error)}`, where);
 }
 
 /** ABORTED, with the signal's reason (or what failed) as the cause. */
 export function abortError(context: FailureContext, cause: unknown = context.signal?.reason): OciError {
-  return new OciError("ABORTED", `${context.method} ${context.url}: aborted`, {
+  const url = redactUrl(context.url);
+  return new OciError("ABORTED", `${context.method} ${url}: aborted`, {
     method: context.method,
-    url: context.url,
+    url,
     cause,
   });
 }
 
 /** TIMEOUT for an attempt whose headers did not come in time (`what`), or a body that went idle. */
 export function timeoutError(context: FailureContext, what: string, ms: number): OciError {
-  return new OciError("TIMEOUT", `${context.method} ${context.url}: ${what} for ${ms} ms`, {
+  const url = redactUrl(context.url);
+  return new OciError("TIMEOUT", `${context.method} ${url}: ${what} for ${ms} ms`, {
     method: context.method,
-    url: context.url,
+    url,
     detail: { timeout: ms },
   });
 }
@@ -58,5 +62,6 @@ function describe(error: unknown): string {
         : typeof cause?.message === "string"
           ? cause.message
           : "";
-  return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
+  // A stack's message may quote the URL it failed on (undici does): redacted like ours.
+  return redactUrls(detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message);
 }

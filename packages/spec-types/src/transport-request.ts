@@ -3,6 +3,7 @@
 // retry-policy.ts; each transport passes its own Headers class (node:http's avoids loading undici).
 
 import { OciError } from "./errors.js";
+import { redactUrl } from "./redact.js";
 import type { HttpMethod, TransportRequest } from "./transport.js";
 
 const METHODS: ReadonlySet<string> = new Set<HttpMethod>(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
@@ -29,10 +30,10 @@ export function checkRequest(
   try {
     url = new URL(request.url);
   } catch (error) {
-    throw new OciError("INVALID_ARGUMENT", `not a URL: ${request.url}`, { cause: error });
+    throw new OciError("INVALID_ARGUMENT", `not a URL: ${redactUrl(String(request.url))}`, { cause: error });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new OciError("INVALID_ARGUMENT", `not an http(s) URL: ${request.url}`);
+    throw new OciError("INVALID_ARGUMENT", `not an http(s) URL: ${redactUrl(String(request.url))}`);
   }
   if (url.username || url.password) throw new OciError("INVALID_ARGUMENT", "credentials in a URL are not sent");
   if (request.body != null && (method === "GET" || method === "HEAD")) {

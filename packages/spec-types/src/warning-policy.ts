@@ -1,12 +1,13 @@
 // `Warning` headers (distribution-spec "Warnings"): a registry may send `Warning: 299 - "text"` on any response;
 // clients SHOULD show them unobtrusively and de-duplicate them, and MUST NOT act on them. Shared by transports,
 // like retry-policy.ts: each passes the header value of every response it receives to its reporter.
+import { redactUrl } from "./redact.js";
 
 /** A registry's warning, as a transport's `onWarning` hook receives it. */
 export interface TransportWarning {
   /** The warning's text (the quoted part of `299 - "text"`). */
   text: string;
-  /** The URL of the response that carried it. */
+  /** The URL of the response that carried it, without userinfo, query or fragment (redact.ts). */
   url: string;
 }
 
@@ -43,7 +44,7 @@ export function warningReporter(
       if (seen.size >= MAX_REMEMBERED) seen.clear();
       seen.add(text);
       try {
-        onWarning({ text, url });
+        onWarning({ text, url: redactUrl(url) });
       } catch {
         // see above
       }

@@ -17,6 +17,10 @@ export interface FsFileHandle {
 export interface FsStats {
   size: number;
   mtimeMs: number;
+  /** The inode number; with ctimeMs, what tells a blob file made here from one shipped in (internal/sources.ts). */
+  ino?: number;
+  /** The last status change, set by the kernel (not by tar or touch). */
+  ctimeMs?: number;
   isFile(): boolean;
   isDirectory(): boolean;
   isSymbolicLink(): boolean;

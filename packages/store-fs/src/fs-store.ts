@@ -5,7 +5,9 @@
 //   internal/partials.ts     the writers' files in ingest/ and who may take them over (internal/liveness.ts)
 //   internal/index-json.ts   index.json read and replaced under the index lock (lock.ts, index-file.ts)
 //   internal/gc.ts           garbage collection (internal/reachability.ts, internal/leases.ts)
-//   internal/upload-state.ts upload sessions and blob sources
+//   internal/upload-state.ts upload sessions
+//   internal/sources.ts      where blobs came from, each record bound to the blob file it was made for
+//   internal/abilities.ts    what the client learnt about registries
 // Writes are atomic: a blob is written to ingest/, fsynced, verified and renamed into blobs/; index.json is
 // replaced by write-temp, fsync, rename, under a lock that also holds across processes. A process killed at any
 // moment leaves a readable layout: at worst a file in ingest/ that a later ingest resumes or gc sweeps. Paths are
@@ -14,6 +16,7 @@
 // symbolic link or a FIFO planted in a layout is refused (internal/read-small.ts, internal/layout.ts).
 import * as nodeFs from "node:fs/promises";
 import {
+  type AbilityKeeper,
   type Descriptor,
   digestOf,
   findRoot,
@@ -29,6 +32,7 @@ import {
   untagRoots,
 } from "@toci/spec-types";
 import type { FsPromises } from "./fs-api.js";
+import { registryAbilities } from "./internal/abilities.js";
 import {
   blobNamed,
   blobPath,
@@ -44,7 +48,8 @@ import { readIndex, updateIndex } from "./internal/index-json.js";
 import { openIngest } from "./internal/ingest.js";
 import { type Layout, openLayout } from "./internal/layout.js";
 import { leases } from "./internal/leases.js";
-import { blobSources, uploadStates } from "./internal/upload-state.js";
+import { blobSources } from "./internal/sources.js";
+import { uploadStates } from "./internal/upload-state.js";
 import type { FsStoreWarning } from "./warnings.js";
 
 /** Options for {@link fsStore}. */
@@ -90,8 +95,11 @@ export interface FsStoreOptions {
   onWarning?: (warning: FsStoreWarning) => void;
 }
 
-/** A layout store: a Store that also keeps upload sessions and blob sources, and knows where it lives. */
-export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, GarbageCollector {
+/**
+ * A layout store: a Store that also keeps upload sessions, blob sources and what was learnt about registries, and
+ * knows where it lives.
+ */
+export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, AbilityKeeper, GarbageCollector {
   /** The layout's directory. */
   readonly dir: string;
   /** Whether writes are refused (asked for, or the layout could not be written when it was opened). */
@@ -136,6 +144,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     readOnly: layout.readOnly,
     ...uploadStates(layout),
     ...blobSources(layout),
+    ...registryAbilities(layout),
 
     async close() {
       // Renames of blobs committed since index.json last changed are made durable (see syncBlobNames).

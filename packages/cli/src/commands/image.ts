@@ -6,6 +6,7 @@ import { type Descriptor, isIndex, isManifestMediaType, type Manifest, type Refe
 import { openSession, platform, reference } from "../context.js";
 import { fetchConfig, isImageConfig, parseJsonObject, readImage, readManifest } from "../image-read.js";
 import { imageLines, imageView, indexLines, indexView } from "../image-view.js";
+import { writeDocument } from "../printable.js";
 import type { Run } from "../run.js";
 import type { PlatformFlags } from "./inspect.js";
 
@@ -77,9 +78,7 @@ export function config(run: Run, refText: string, flags: PlatformFlags): Promise
       const config = parseJsonObject(bytes, "the config");
       run.out.result({ reference: ref.toString(), manifest: image.descriptor, descriptor, config }, []);
     } else {
-      // The exact bytes (their digest is the config's), as crane config prints them.
-      process.stdout.write(bytes);
-      if (process.stdout.isTTY) process.stdout.write("\n");
+      writeDocument(bytes);
     }
   });
 }

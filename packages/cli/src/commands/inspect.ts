@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { openSession, platform, type RegistryFlags, reference, registryName } from "../context.js";
 import { UsageError } from "../errors.js";
 import { fetchManifest } from "../image-read.js";
+import { writeDocument } from "../printable.js";
 import type { Run } from "../run.js";
 
 export interface PlatformFlags extends RegistryFlags {
@@ -80,9 +81,7 @@ export async function manifest(run: Run, refText: string, flags: PlatformFlags):
         [],
       );
     } else {
-      // The exact bytes the registry serves (their digest is the manifest's), as crane and oras print them.
-      process.stdout.write(bytes);
-      if (process.stdout.isTTY) process.stdout.write("\n");
+      writeDocument(bytes);
     }
   } finally {
     await session.close();
@@ -98,6 +97,10 @@ export async function blob(run: Run, refText: string, flags: BlobFlags): Promise
   if (!ref.digest) throw new UsageError(`toci blob needs a reference with a digest (repo@sha256:…), got ${refText}`);
   if (run.out.json && !flags.output)
     throw new UsageError("--json needs -o/--output FILE (the blob's bytes would mix with the JSON)");
+  // A stranger's bytes straight to a terminal would be read as its control sequences (as curl, refuse).
+  if (!flags.output && process.stdout.isTTY) {
+    throw new UsageError("not writing a blob to a terminal: pass -o/--output FILE, or pipe it (| cat)");
+  }
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);

@@ -1,4 +1,5 @@
-// The local OCI layout: list its roots, untag them, and collect the blobs no root reaches.
+// The local OCI layout: list its roots, untag them, collect the blobs no root reaches, and forget what was learnt
+// about registries.
 import { resolve as resolvePath } from "node:path";
 import { ANNOTATION_CONTAINERD_IMAGE_NAME, ANNOTATION_REF_NAME, formatPlatform, OciError } from "@toci/spec-types";
 import { refuseAmbiguousTag } from "../layout-roots.js";
@@ -68,4 +69,11 @@ export async function layoutRemove(run: Run, names: string[], flags: LayoutFlags
     ...removed.map((n) => `removed ${n}`),
     ...(run.out.tty ? [`collected ${freed.length} blob(s) no other root uses`] : []),
   ]);
+}
+
+/** Forgets what the client learnt about registries (the referrers API, request caps, ...): the next run probes. */
+export async function layoutForget(run: Run, flags: LayoutFlags): Promise<void> {
+  const { dir, store } = await open(run, flags);
+  await store.clearAbilities();
+  run.out.result({ store: dir, forgotten: true }, [`forgot what was learnt about registries in ${dir}`]);
 }

@@ -69,18 +69,24 @@ function refuseSharedCredentials(
 /** The default layout (the README's `--store DIR` default). */
 export const DEFAULT_STORE = "./toci-store";
 
-/** Consumes a transfer's events into the view; throws the failure's OciError. */
-async function drive(view: TransferView, events: AsyncIterable<TransferEvent>): Promise<void> {
+/** Consumes a transfer's events into the view; resolves the root its last event names, or throws its OciError. */
+export async function drive(view: TransferView, events: AsyncIterable<TransferEvent>): Promise<Descriptor> {
   let failure: OciError | undefined;
+  let root: Descriptor | undefined;
   try {
     for await (const event of events) {
       if (event.type === "failed") failure = event.error;
-      else view.event(event);
+      else {
+        view.event(event);
+        root = event.root ?? root;
+      }
     }
   } finally {
     view.stop();
   }
   if (failure) throw failure;
+  if (!root) throw new OciError("PROTOCOL", "the transfer ended without naming its root");
+  return root;
 }
 
 /** What a transfer's summary says: `<verb> <what>`, the root, and the JSON document's other fields. */

@@ -44,7 +44,7 @@ async function fileDescriptor(path: string, mediaType: string): Promise<Descript
   return { mediaType, digest: hasher.digest(), size, annotations: { [ANNOTATION_TITLE]: basename(path) } };
 }
 
-function parseAnnotations(values: string[] | undefined): Record<string, string> {
+export function parseAnnotations(values: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const value of values ?? []) {
     const eq = value.indexOf("=");

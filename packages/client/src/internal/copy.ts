@@ -1,6 +1,7 @@
 // Registry to registry (`client.copy`): the graph is read from the source, blobs stream from source to destination
-// without landing in the store, are mounted when both repositories are on the same registry, and are skipped when
-// the destination has them; manifests go children first, the root last; optionally the referrers of every copied
+// without landing in the store (verified on the way: a corrupt source blob fails the copy with DIGEST_MISMATCH
+// before the destination has it whole), are mounted when both repositories are on the same registry, and are
+// skipped when the destination has them; manifests go children first, the root last; optionally the referrers of every copied
 // manifest follow (as oras-go's ExtendedCopy does).
 import { type Descriptor, isManifestOrIndexMediaType, isTag, OciError, type PlatformMatcher } from "@toci/spec-types";
 import { PULL } from "./auth/scope.js";
@@ -8,7 +9,7 @@ import { checkTag } from "./checks.js";
 import { type Graph, graphBytes, walkGraph } from "./graph.js";
 import { type Limit, limiter } from "./limiter.js";
 import { sendGraph } from "./push/send-graph.js";
-import type { BlobSource } from "./push/source.js";
+import { type BlobSource, reopenable } from "./push/source.js";
 import { listReferrers } from "./referrers.js";
 import type { Remote } from "./remote.js";
 import type { OnBlob, TransferReporter, Work } from "./transfer.js";
@@ -48,6 +49,7 @@ export function copyWork(src: Remote, dst: Remote, request: CopyRequest): Work {
         reporter: { ...reporter, signal },
       });
       await copy.run(root, tag);
+      return root;
     });
 }
 
@@ -95,6 +97,7 @@ class Copy {
     const { signal } = this.#reporter;
     const graph = await walkGraph(root, {
       maxManifestBytes: src.options.maxManifestBytes,
+      maxGraphBytes: src.options.maxGraphBytes,
       limit: this.#limit,
       read: (d) => src.manifest(d, signal),
     });
@@ -128,44 +131,22 @@ class Copy {
   }
 }
 
-/** A blob on the source registry, read by range (every range a fresh GET, so any offset can be read again). */
+/**
+ * A blob on the source registry: its whole body, verified as it streams (one GET for all the chunks of an upload;
+ * a resync to an earlier offset reads it again from the start).
+ */
 function remoteSource(src: Remote, blob: Descriptor, signal: AbortSignal): BlobSource {
-  return {
-    size: blob.size,
-    seekable: true,
-    async range(start, end) {
+  return reopenable(
+    async () => {
       if (isManifestOrIndexMediaType(blob.mediaType)) throw new OciError("INVALID_ARGUMENT", "not a blob");
       const path = src.path("blobs", blob.digest);
-      const whole = start === 0 && end === blob.size;
-      const response = await src.http.send({
-        method: "GET",
-        path,
-        headers: whole ? {} : { range: `bytes=${start}-${end - 1}` },
-        scopes: src.scopes(PULL),
-        signal,
-      });
-      if ((response.status !== 200 && response.status !== 206) || !response.body) {
+      const response = await src.http.send({ method: "GET", path, scopes: src.scopes(PULL), signal });
+      if (response.status !== 200 || !response.body) {
         throw await src.http.error(response, "GET", src.http.url(path), "BLOB_UNKNOWN");
       }
-      if (response.status === 206 || whole) return response.body;
-      // The source ignored Range: cut the wanted bytes out of the whole.
-      return sliceStream(response.body, start, end);
+      return response.body;
     },
-    close: async () => {},
-  };
-}
-
-function sliceStream(stream: ReadableStream<Uint8Array>, start: number, end: number): ReadableStream<Uint8Array> {
-  let position = 0;
-  return stream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        const from = Math.max(0, start - position);
-        const to = Math.min(chunk.byteLength, end - position);
-        position += chunk.byteLength;
-        if (from < to) controller.enqueue(chunk.subarray(from, to));
-        if (position >= end) controller.terminate();
-      },
-    }),
+    blob,
+    { verify: true },
   );
 }

@@ -40,6 +40,8 @@ export interface WalkOptions {
   /** Where to report what to fetch and what is done. */
   onManifest?(descriptor: Descriptor): void;
   maxManifestBytes: number;
+  /** The most manifest bytes the walk may hold (the graph's manifests are kept until they are stored or sent). */
+  maxGraphBytes: number;
   limit: Limit;
 }
 
@@ -47,6 +49,7 @@ export async function walkGraph(root: Descriptor, options: WalkOptions): Promise
   const manifests: Graph["manifests"] = [];
   const blobs = new Map<string, Descriptor>();
   const seen = new Set<string>();
+  let held = 0;
 
   const visit = async (descriptor: Descriptor, depth: number, ancestors: ReadonlySet<string>): Promise<void> => {
     if (!isManifestOrIndexMediaType(descriptor.mediaType)) {
@@ -60,6 +63,14 @@ export async function walkGraph(root: Descriptor, options: WalkOptions): Promise
     seen.add(descriptor.digest);
     if (depth > MAX_DEPTH) throw new OciError("MANIFEST_INVALID", `indexes nested deeper than ${MAX_DEPTH}`);
     if (seen.size > MAX_MANIFESTS) throw new OciError("MANIFEST_INVALID", `more than ${MAX_MANIFESTS} manifests`);
+    // Counted by the declared size before the read (the read checks the bytes against it), so nothing past the cap
+    // is ever fetched.
+    held += descriptor.size;
+    if (held > options.maxGraphBytes) {
+      throw new OciError("TOO_LARGE", `the manifests of this graph exceed maxGraphBytes (${options.maxGraphBytes})`, {
+        detail: { limit: options.maxGraphBytes, digest: descriptor.digest },
+      });
+    }
     const bytes = await options.limit(() => options.read(descriptor));
     options.onManifest?.(descriptor);
     const manifest = parseManifest(bytes, descriptor.mediaType, { maxBytes: options.maxManifestBytes });

@@ -8,6 +8,7 @@ import {
   type OciErrorCode,
   type RegistryErrorEntry,
   readAll,
+  redactUrl,
   type Transport,
   type TransportBody,
   type TransportResponse,
@@ -38,7 +39,7 @@ export interface RegistryRequest {
 export class RegistryHttp {
   readonly base: URL;
   /** What this registry showed it can do. */
-  readonly abilities = new Abilities();
+  readonly abilities: Abilities;
   readonly #transport: Transport;
   readonly #auth: Authenticator;
   readonly #logger: Logger;
@@ -50,8 +51,10 @@ export class RegistryHttp {
     authenticator: Authenticator;
     logger: Logger;
     headers?: Record<string, string>;
+    abilities?: Abilities;
   }) {
     this.base = options.base;
+    this.abilities = options.abilities ?? new Abilities();
     this.#transport = options.transport;
     this.#auth = options.authenticator;
     this.#logger = options.logger;
@@ -220,8 +223,8 @@ export function parseErrorBody(text: string): RegistryErrorEntry[] {
   return out;
 }
 
-/** A URL without its query (upload Locations carry session state that is not for logs). */
-export function redact(url: string): string {
-  const q = url.indexOf("?");
-  return q === -1 ? url : `${url.slice(0, q)}?…`;
-}
+/**
+ * A URL as errors and logs show it: without userinfo, query or fragment (upload Locations carry session state, and
+ * redirect targets on storage hosts a signature).
+ */
+export const redact = redactUrl;

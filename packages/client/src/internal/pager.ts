@@ -4,7 +4,7 @@
 // list asked again with `last=<its last item>` (what distribution accepts). A Link is followed only on the
 // registry's origin and under its API root, since the credentials go with it; what is refused is logged. One
 // budget of pages and of bytes read bounds what a registry that never stops can make us read and hold.
-import { isOciError, OciError, type OciErrorCode, readAll } from "@toci/spec-types";
+import { isOciError, OciError, type OciErrorCode, readAll, redactUrl } from "@toci/spec-types";
 import type { Logger } from "../logger.js";
 import type { RegistryHttp } from "./http.js";
 import { nextLink } from "./link.js";
@@ -94,7 +94,7 @@ function follow(request: PageRequest<unknown>, header: string | null, current: s
   const why =
     url.origin !== base.origin ? "to another origin" : escapesApi(url, base) ? "outside the registry's API" : undefined;
   if (why === undefined) return next;
-  request.logger.warn(`not following a ${request.what} Link ${why}: the listing stops here`, { link: next });
+  request.logger.warn(`not following a ${request.what} Link ${why}: the listing stops here`, { link: redactUrl(next) });
   return undefined;
 }
 

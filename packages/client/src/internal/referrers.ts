@@ -10,12 +10,12 @@ import {
   OCI_INDEX,
   OciError,
   parseManifest,
-  readAll,
   referrersTag,
 } from "@toci/spec-types";
 import { PULL } from "./auth/scope.js";
+import { judgeFallback } from "./fallback-index.js";
 import { discard } from "./http.js";
-import { describeManifest } from "./manifest-bytes.js";
+import { describeManifest, readCapped } from "./manifest-bytes.js";
 import { pages } from "./pager.js";
 import type { Remote } from "./remote.js";
 import { delay } from "./signals.js";
@@ -34,8 +34,14 @@ export async function listReferrers(
     const found = await fromApi(remote, subject, artifactType, signal);
     if (found) return keep(found);
   }
-  const { index } = await readFallback(remote, referrersTag(subject.digest), signal);
-  return keep(index.manifests);
+  const fallback = await readFallback(remote, subject, signal);
+  if (fallback.foreign) {
+    // Not a referrers list: none are known, and the tag's content is left as it is.
+    remote.logger.warn(`the referrers tag ${fallback.tag} holds ${fallback.foreign}: not read as referrers`, {
+      subject: subject.digest,
+    });
+  }
+  return keep(fallback.index.manifests);
 }
 
 /** The referrers API's list (not yet filtered by artifactType), or undefined when the registry has no such API. */
@@ -73,12 +79,19 @@ async function fromApi(
       out.push(...page);
     }
   } catch (error) {
-    // The API is missing (2.8.2 answers a text/plain router 404 to the first page): fall back, and remember it.
     if (answered || (error as OciError).status !== 404) throw error;
-    http.abilities.learnReferrersApi(false);
+    // The API is missing (2.8.2 answers a text/plain router 404 to the first page): fall back, and remember it.
+    // A registry that has it answers 404 NAME_UNKNOWN or MANIFEST_UNKNOWN for one repository or subject: fall back
+    // this once, and learn nothing about the registry.
+    if (!aboutThisRepository(error as OciError)) http.abilities.learnReferrersApi(false);
     return undefined;
   }
   return out;
+}
+
+/** Whether a 404 names a missing repository or subject rather than a missing endpoint. */
+function aboutThisRepository(error: OciError): boolean {
+  return (error.errors ?? []).some((e) => e.code === "NAME_UNKNOWN" || e.code === "MANIFEST_UNKNOWN");
 }
 
 /**
@@ -142,8 +155,16 @@ async function updateFallback(remote: Remote, subject: Descriptor, signal: Abort
   await previous;
   try {
     const tag = referrersTag(subject.digest);
+    const read = async () => {
+      const fallback = await readFallback(remote, subject, signal);
+      if (!fallback.foreign) return fallback;
+      // The spec: a fallback tag that is not a referrers index SHOULD be reported, not overwritten.
+      throw new OciError("MANIFEST_INVALID", `the referrers tag ${tag} holds ${fallback.foreign}: not overwritten`, {
+        detail: { tag, subject: subject.digest },
+      });
+    };
     for (let round = 0; round < UPDATE_ROUNDS; round++) {
-      const current = await readFallback(remote, tag, signal);
+      const current = await read();
       const next = change(current.index.manifests);
       if (next === undefined && round === 0) return;
       if (next !== undefined && !(await writeFallback(remote, { tag, current, next, signal }))) continue;
@@ -152,9 +173,9 @@ async function updateFallback(remote: Remote, subject: Descriptor, signal: Abort
       // machine) catches what a quick look would miss. Both must still show our change.
       // (An ETag proves nothing here: distribution sends one and ignores If-Match.)
       await delay(50 + Math.random() * 150, signal);
-      if (change((await readFallback(remote, tag, signal)).index.manifests) !== undefined) continue;
+      if (change((await read()).index.manifests) !== undefined) continue;
       await delay(SETTLE_MS + Math.random() * 250, signal);
-      if (change((await readFallback(remote, tag, signal)).index.manifests) === undefined) return;
+      if (change((await read()).index.manifests) === undefined) return;
     }
     throw new OciError("PROTOCOL", `could not update the referrers index ${tag}: too much contention`);
   } finally {
@@ -184,14 +205,18 @@ async function writeFallback(
   }
 }
 
-/** A fallback index as read, with its ETag. */
+/** A fallback index as read, with its ETag; `foreign` says why the tag's content is not one (then it is empty). */
 interface Fallback {
+  tag: string;
   index: Index;
   etag: string | undefined;
+  foreign?: string;
 }
 
 /** The fallback index of a subject and its ETag; an empty index when the tag does not exist. */
-async function readFallback(remote: Remote, tag: string, signal: AbortSignal): Promise<Fallback> {
+async function readFallback(remote: Remote, subject: Descriptor, signal: AbortSignal): Promise<Fallback> {
+  const tag = referrersTag(subject.digest);
+  const empty: Index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
   const path = remote.path("manifests", tag);
   const { http } = remote;
   const max = remote.options.maxManifestBytes;
@@ -204,14 +229,13 @@ async function readFallback(remote: Remote, tag: string, signal: AbortSignal): P
   });
   if (response.status === 404) {
     await discard(response);
-    return { index: { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] }, etag: undefined };
+    return { tag, index: empty, etag: undefined };
   }
   if (response.status !== 200) throw await http.error(response, "GET", http.url(path), "MANIFEST_UNKNOWN");
-  const bytes = response.body ? await readAll(response.body, max) : new Uint8Array();
-  const parsed = parseManifest(bytes, response.headers.get("content-type"), { maxBytes: max });
-  if (!isIndex(parsed)) {
-    // The spec: a fallback tag that is not an index SHOULD be reported, not overwritten.
-    throw new OciError("MANIFEST_INVALID", `the referrers tag ${tag} holds something other than an index`);
-  }
-  return { index: parsed, etag: response.headers.get("etag") ?? undefined };
+  const bytes = await readCapped(response.body, response.headers.get("content-length"), max);
+  const content = await judgeFallback(bytes, response.headers.get("content-type"), { subject, maxBytes: max });
+  const etag = response.headers.get("etag") ?? undefined;
+  return "index" in content
+    ? { tag, index: content.index, etag }
+    : { tag, index: empty, etag, foreign: content.foreign };
 }

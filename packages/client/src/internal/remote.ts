@@ -89,7 +89,11 @@ export class Remote {
 
   /** Runs `work` as one operation of the client: CLOSED once it is closed, aborted when it closes. */
   run<T>(signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.#lifecycle.run(signal, work);
+    // What an earlier run learnt about the registry (kept in the store) is read before the first request.
+    return this.#lifecycle.run(signal, async (s) => {
+      await this.http.abilities.ready;
+      return work(s);
+    });
   }
 
   /** The token scopes of this repository for `actions` (pull, push, delete). */

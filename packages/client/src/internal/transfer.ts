@@ -24,8 +24,8 @@ export interface TransferReporter {
   readonly signal: AbortSignal;
 }
 
-/** The work of a transfer, reporting through its reporter. */
-export type Work = (reporter: TransferReporter) => Promise<void>;
+/** The work of a transfer, reporting through its reporter; resolves the root it moved (the last event carries it). */
+export type Work = (reporter: TransferReporter) => Promise<Descriptor | undefined> | Promise<void>;
 
 /** The caller's per-blob callback (`onBlob` of pull, push and copy), when it gave one. */
 export type OnBlob = ((descriptor: Descriptor, bytes: number) => void) | undefined;
@@ -135,17 +135,19 @@ class TransferIterator implements AsyncIterator<TransferEvent> {
     };
     const run = async () => {
       if (controller.signal.aborted) throw aborted();
-      await this.#work(reporter);
+      const root = await this.#work(reporter);
       if (controller.signal.aborted) throw aborted();
+      return root;
     };
     run().then(
-      () =>
+      (root) =>
         this.#end({
           type: "progress",
           percent: 100,
           bytes: this.#total,
           totalBytes: this.#total,
           transferredBytes: this.#transferred,
+          ...(root ? { root } : {}),
         }),
       (error: unknown) => {
         const e =

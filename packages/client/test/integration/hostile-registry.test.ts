@@ -113,12 +113,12 @@ function serve(img: Image, override?: Route): Route {
   };
 }
 
-async function setup() {
+async function setup(options: { lowSpeedLimit?: number; lowSpeedTime?: number } = {}) {
   dir = await mkdtemp(join(tmpdir(), "toci-hostile-"));
   const store = await fsStore(dir);
   const logger = testLogger();
   const transport = fetchTransport({ retry: false, timeout: 2_000, idleTimeout: 300 });
-  const client = new Client({ transport, store, logger, blobAttempts: 2 });
+  const client = new Client({ transport, store, logger, blobAttempts: 2, ...options });
   const repo = client.registry(registry.url, { auth: { type: "basic", username: USER, password: PASS } }).repo("a/b");
   return { client, store, logger, repo };
 }
@@ -143,8 +143,8 @@ function credentialsOnlyAtRegistry() {
   expect(elsewhere.requests.filter((r) => r.authorization !== undefined)).toEqual([]);
 }
 
-async function pullFails(code: string | RegExp, maxMs = 5_000) {
-  const { client, store, repo } = await setup();
+async function pullFails(code: string | RegExp, maxMs = 5_000, options: Parameters<typeof setup>[0] = {}) {
+  const { client, store, repo } = await setup(options);
   const started = Date.now();
   const events = await collect(repo.pull("v1"));
   const elapsed = Date.now() - started;
@@ -307,6 +307,30 @@ describe("a registry that lies about content", () => {
     });
     await pullFails(/TIMEOUT|NETWORK/, 6_000);
     expect(await storedBlobs()).not.toContain(img.layerDesc.digest);
+  });
+});
+
+describe("a registry that drips under the idle timeout", () => {
+  it("is cut by the low-speed rule: TIMEOUT on each attempt, in bounded time, nothing stored", async () => {
+    const img = await image(new Uint8Array(10_000).fill(11));
+    let drips = 0;
+    registry.route = serve(img, async (req, res) => {
+      if (req.url?.endsWith(img.layerDesc.digest) && req.method === "GET") {
+        res.writeHead(200, { "content-length": img.layer.length });
+        // One byte every 100 ms (the idle timeout is 300 ms) for 4 s, then the connection is cut: without the rule
+        // each attempt would last the whole 4 s and end as a NETWORK error.
+        for (let i = 0; i < 40 && !res.destroyed; i++) {
+          res.write(img.layer.subarray(i, i + 1));
+          drips++;
+          await sleep(100);
+        }
+        res.destroy();
+      }
+    });
+    await pullFails("TIMEOUT", 4_000, { lowSpeedLimit: 1024, lowSpeedTime: 500 });
+    expect(await storedBlobs()).not.toContain(img.layerDesc.digest);
+    // Two attempts, each cut within its window: far fewer drips than the 80 the registry would have sent.
+    expect(drips).toBeLessThan(40);
   });
 });
 

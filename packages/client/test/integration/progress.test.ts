@@ -93,4 +93,23 @@ describe("percent is by bytes of the whole transfer, known before the blobs flow
     expect(byBytes(events, bytesOf(fixture) + bytesOf(sbom)).length).toBeGreaterThanOrEqual(5);
     expect(await destination.referrers(fixture.root as Descriptor)).toHaveLength(1);
   });
+
+  it("climbs by bytes across an artifact push: files, config and manifest in the total from the start", async () => {
+    const { plain } = registries();
+    const files = LAYERS.map((size, i) => ({
+      name: `part-${i}.bin`,
+      data: seededBytes(`progress-artifact-${i}`, size),
+    }));
+    const { client } = newClient();
+    const events = await collect(
+      client
+        .registry(plain.url)
+        .repo(uniqueRepo("progress"))
+        .pushArtifact(files, { artifactType: "application/vnd.example.parts.v1" }),
+    );
+    const root = (events.at(-1) as { root?: Descriptor }).root;
+    // The empty config `{}` of an artifact without one (image-spec "Guidance for an Empty Descriptor"): 2 bytes.
+    const total = files.reduce((sum, file) => sum + file.data.byteLength, 2 + (root?.size ?? 0));
+    expect(byBytes(events, total).length).toBeGreaterThanOrEqual(5);
+  });
 });

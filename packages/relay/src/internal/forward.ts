@@ -6,6 +6,7 @@
 import { isRedirect, nextHop } from "@toci/spec-types";
 import type { RelayConfig, Upstream } from "../options.js";
 import { relayResponseHeaders, upstreamRequestHeaders } from "./headers.js";
+import { lendToApi } from "./lend.js";
 import { mayReach, unreachableReason } from "./reach.js";
 import type { Realms } from "./realms.js";
 import { underApiRoot } from "./urls.js";
@@ -32,7 +33,9 @@ export async function forwardApi(
 ): Promise<Response> {
   const method = request.method;
   const followable = method === "GET" || method === "HEAD";
-  let hop = { url: target, method, headers: upstreamRequestHeaders(request, true), keepBody: true };
+  const headers = upstreamRequestHeaders(request, true);
+  await lendToApi(upstream, headers, request.signal);
+  let hop = { url: target, method, headers, keepBody: true };
   for (let hops = 0; ; hops++) {
     const response = await context.config.fetch(hop.url, {
       method: hop.method,

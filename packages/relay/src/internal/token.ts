@@ -1,11 +1,13 @@
 // A token request, forwarded to the realm its upstream announced
 // (https://distribution.github.io/distribution/spec/auth/token/): GET with the client's Basic credentials, or the
-// OAuth2 POST form (https://distribution.github.io/distribution/spec/auth/oauth/). The realm must be one the
+// OAuth2 POST form (https://distribution.github.io/distribution/spec/auth/oauth/), with the upstream's lent
+// credentials when the client sent none (lend.ts). The realm must be one the
 // upstream named, or on an origin listed with it, and reachable (reach.ts); the relay never follows a token
 // service's redirect.
 import type { Upstream } from "../options.js";
 import { type ForwardContext, relay } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
+import { lendToRealm } from "./lend.js";
 import { mayReach, unreachableReason } from "./reach.js";
 import { parseRealm } from "./realms.js";
 
@@ -33,10 +35,15 @@ export async function forwardToken(
   }
   const target = new URL(realm);
   for (const [name, value] of new URL(request.url).searchParams) target.searchParams.append(name, value);
-  const response = await context.config.fetch(target, {
-    method: request.method,
-    headers: upstreamRequestHeaders(request, true),
-    body: request.method === "POST" ? request.body : null,
+  const sent = await lendToRealm(
+    upstream,
+    { method: request.method as "GET" | "POST", url: target, headers: upstreamRequestHeaders(request, true), realm },
+    request.signal,
+  );
+  const response = await context.config.fetch(sent.url, {
+    method: sent.method,
+    headers: sent.headers,
+    body: sent.form ?? (sent.method === "POST" ? request.body : null),
     duplex: "half",
     redirect: "manual",
     signal: request.signal,
@@ -45,7 +52,7 @@ export async function forwardToken(
     await response.body?.cancel();
     return context.refuse(502, "UNAVAILABLE", `the token realm ${realm.origin} redirected; the relay does not follow`);
   }
-  return relay(response, { upstream, url: target, base: context.base });
+  return relay(response, { upstream, url: sent.url, base: context.base });
 }
 
 /**

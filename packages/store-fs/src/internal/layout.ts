@@ -33,6 +33,7 @@ export interface LayoutPaths {
   ingest: string;
   uploads: string;
   sources: string;
+  abilities: string;
   leases: string;
   lock: string;
 }
@@ -75,6 +76,7 @@ export function layoutPaths(dir: string): LayoutPaths {
     ingest,
     uploads: join(ingest, "uploads"),
     sources: join(ingest, "sources"),
+    abilities: join(ingest, "abilities"),
     leases: join(ingest, "leases"),
     lock: join(ingest, "index.json.lock"),
   };
@@ -156,7 +158,15 @@ export function requireOwnIngest(layout: Layout): Promise<void> {
  */
 export function requireOwnDirectories(fs: FsPromises, paths: LayoutPaths): Promise<void> {
   const blobDirs = ALGORITHMS.map((a) => join(paths.blobs, a));
-  return requireDirectories(fs, [paths.blobs, ...blobDirs, paths.ingest, paths.uploads, paths.sources, paths.leases]);
+  return requireDirectories(fs, [
+    paths.blobs,
+    ...blobDirs,
+    paths.ingest,
+    paths.uploads,
+    paths.sources,
+    paths.leases,
+    paths.abilities,
+  ]);
 }
 
 async function requireDirectories(fs: FsPromises, dirs: string[]): Promise<void> {

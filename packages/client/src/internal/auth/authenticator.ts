@@ -10,7 +10,7 @@
 // registry never hands credentials to an http realm (docs/architecture.md §7).
 
 import type { Transport } from "@toci/spec-types";
-import { OciError, readAll } from "@toci/spec-types";
+import { OciError, readAll, redactUrl } from "@toci/spec-types";
 import type { Auth } from "../../auth.js";
 import type { Logger } from "../../logger.js";
 import { assertNotPrivateFromPublic } from "../address.js";
@@ -160,10 +160,13 @@ export class Authenticator {
     try {
       realm = new URL(known.realm);
     } catch {
-      throw new OciError("PROTOCOL", `the registry's token realm ${JSON.stringify(known.realm)} is not a URL`);
+      throw new OciError(
+        "PROTOCOL",
+        `the registry's token realm ${JSON.stringify(redactUrl(known.realm.slice(0, 200)))} is not a URL`,
+      );
     }
     if (realm.protocol !== "https:" && realm.protocol !== "http:") {
-      throw new OciError("PROTOCOL", `the registry's token realm ${realm.href} is not http(s)`);
+      throw new OciError("PROTOCOL", `the registry's token realm ${redactUrl(realm.href)} is not http(s)`);
     }
     assertNotPrivateFromPublic(new URL(origin), realm, "the token realm");
     // Credentials go to the realm only over https, or plain http when the realm is loopback or the caller allowed it,

@@ -45,6 +45,7 @@ export function pullWork(remote: Remote, request: PullRequest): Work {
       }
       const tagAs = typeof reference === "string" && isTag(reference) ? `${remote.reference}:${reference}` : undefined;
       await pullGraph(remote, { root, tagAs, onBlob: request.onBlob }, { ...reporter, signal });
+      return root;
     });
 }
 
@@ -63,6 +64,7 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
   const stored = new Set<string>();
   const graph = await walkGraph(plan.root, {
     maxManifestBytes: options.maxManifestBytes,
+    maxGraphBytes: options.maxGraphBytes,
     limit,
     read: async (descriptor) => {
       if (await store.exists(descriptor)) {

@@ -1,7 +1,12 @@
 // Pushing a tree from the store: every blob and child manifest under a root, children before parents, blobs
 // concurrently and skipping what the registry has (mounted from repositories of the registry the store saw them
 // come from), manifests by digest, the root last (by tag when asked), then the tag in the store too.
-import { type Descriptor, isSourceRecorder } from "@toci/spec-types";
+// A mount has the registry copy a blob the pusher's credentials can read into the target, without its bytes: so a
+// blob is mounted only when the store holds it, from sources the store recorded itself (store-fs binds each record
+// to the blob file it made: a layout received from elsewhere, naming a blob it does not contain with a source in a
+// private repository of the target registry, gets no mount, and the push fails on the missing blob), or from
+// repositories the caller named.
+import { type Descriptor, isSourceRecorder, type Store } from "@toci/spec-types";
 import { checkDescriptor, checkTag } from "../checks.js";
 import { graphBytes, readStored, walkGraph } from "../graph.js";
 import { limiter } from "../limiter.js";
@@ -15,6 +20,8 @@ export interface TreePush {
   root: Descriptor;
   /** Tag the root with this, on the registry and in the store. */
   tag: string | undefined;
+  /** Repositories of the registry the caller names to mount every blob from. */
+  mountFrom: readonly string[];
   onBlob: OnBlob;
 }
 
@@ -28,12 +35,11 @@ export function treePushWork(remote: Remote, push: TreePush): Work {
       const limit = limiter(options.concurrency);
       const graph = await walkGraph(push.root, {
         maxManifestBytes: options.maxManifestBytes,
+        maxGraphBytes: options.maxGraphBytes,
         limit,
         read: (descriptor) => readStored(store, descriptor, options.maxManifestBytes),
       });
       reporter.addTotal(graphBytes(graph));
-      const recorder = isSourceRecorder(store) ? store : undefined;
-      const prefix = `${remote.registryName}/`;
       await sendGraph(
         remote,
         {
@@ -41,16 +47,21 @@ export function treePushWork(remote: Remote, push: TreePush): Work {
           root: push.root,
           tag: push.tag,
           open: (blob) => storeSource(store, blob),
-          // Mount candidates: repositories of this registry the store saw the blob come from.
-          mountFrom: async (blob) => {
-            const sources = recorder ? await recorder.sources(blob.digest).catch(() => []) : [];
-            return sources.filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length));
-          },
+          mountFrom: async (blob) => [...push.mountFrom, ...(await recordedSources(store, blob, remote.registryName))],
           limit,
           onBlob: push.onBlob,
         },
         { ...reporter, signal },
       );
       if (push.tag && !signal.aborted) await store.tag(push.root, `${remote.reference}:${push.tag}`);
+      return push.root;
     });
+}
+
+/** Repositories of `registry` the store recorded pulling `blob` from, when it holds the blob. */
+async function recordedSources(store: Store, blob: Descriptor, registry: string): Promise<string[]> {
+  if (!isSourceRecorder(store) || !(await store.exists(blob).catch(() => false))) return [];
+  const prefix = `${registry}/`;
+  const sources = await store.sources(blob.digest).catch(() => []);
+  return sources.filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length));
 }

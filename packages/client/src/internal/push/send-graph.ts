@@ -18,7 +18,7 @@ export interface GraphSend {
   /** The root's tag on the destination; without, the root goes by digest. */
   tag: string | undefined;
   /** The bytes of a blob. */
-  open(blob: Descriptor): BlobSource;
+  open(blob: Descriptor): BlobSource | Promise<BlobSource>;
   /** Repositories of the destination's registry that may hold the blob, to mount it from. */
   mountFrom(blob: Descriptor): Promise<readonly string[]>;
   limit: Limit;
@@ -61,7 +61,7 @@ async function sendBlob(
   job: { send: GraphSend; blob: Descriptor; mountFrom: readonly string[]; report: BlobReport },
   signal: AbortSignal,
 ): Promise<void> {
-  const source = job.send.open(job.blob);
+  const source = await job.send.open(job.blob);
   const { monolithicMax, chunkSize } = dst.options;
   const tuning = { monolithicMax, chunkSize, mountFrom: job.mountFrom };
   await uploadBlob(dst, { source, expected: job.blob, tuning, report: job.report }, signal).finally(() =>

@@ -154,7 +154,7 @@ export function resolveLocation(location: string, requestUrl: string, base: URL)
   try {
     url = new URL(location, requestUrl);
   } catch {
-    throw new OciError("PROTOCOL", `invalid upload Location ${JSON.stringify(location.slice(0, 200))}`);
+    throw new OciError("PROTOCOL", `invalid upload Location ${JSON.stringify(redact(location.slice(0, 200)))}`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new OciError("PROTOCOL", `refusing an upload Location with scheme ${url.protocol}`);

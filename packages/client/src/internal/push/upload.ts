@@ -203,7 +203,7 @@ class Upload {
       return true;
     }
     const length = Math.min(this.#chunk, remaining);
-    const response = await this.#remote.http.send({
+    const response = await this.#request({
       method: "PATCH",
       url: this.#session.location,
       headers: {
@@ -212,7 +212,6 @@ class Upload {
         "content-length": String(length),
       },
       body: await this.#bodies.make(offset, offset + length),
-      scopes: this.#remote.scopes(PULL, PUSH),
       signal: this.#chunkSignal,
     });
     if (response.status === 202) return this.#acknowledged(response, offset + length);
@@ -299,17 +298,37 @@ class Upload {
     const { location } = this.#session;
     const length = expected.size - offset;
     const url = `${location}${location.includes("?") ? "&" : "?"}digest=${encodeURIComponent(expected.digest)}`;
-    const response = await this.#remote.http.send({
+    // An empty blob sends no bytes to hold back: its source is checked before the PUT (one-shot.ts).
+    if (expected.size === 0) await drain(await this.#job.source.range(0, 0));
+    const response = await this.#request({
       method: "PUT",
       url,
       headers: { "content-type": "application/octet-stream", "content-length": String(length) },
       body: length > 0 ? await this.#bodies.make(offset, expected.size) : null,
-      scopes: this.#remote.scopes(PULL, PUSH),
       signal: this.#signal,
     });
     if (response.status !== 201) throw await this.#remote.http.error(response, "PUT", url, "BLOB_UPLOAD_INVALID");
     await discard(response);
     checkDigest(response.headers.get("docker-content-digest"), expected);
+  }
+
+  /**
+   * A request of the session carrying the source's bytes. When it fails because the source did (its bytes did not
+   * verify, the store could not read them), that is the error, not the network error a transport made of it.
+   */
+  async #request(request: {
+    method: "PATCH" | "PUT";
+    url: string;
+    headers: Record<string, string>;
+    body: ReadableStream<Uint8Array> | Uint8Array | null;
+    signal: AbortSignal;
+  }): Promise<TransportResponse> {
+    const scopes = this.#remote.scopes(PULL, PUSH);
+    try {
+      return await this.#remote.http.send({ ...request, scopes });
+    } catch (error) {
+      throw this.#job.source.failure ?? error;
+    }
   }
 
   /** The error an upload stops with: an interrupted session is kept to resume, one refused for good cancelled. */
@@ -326,6 +345,12 @@ class Upload {
     }
     return e;
   }
+}
+
+/** Reads a stream to its end. */
+async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = stream.getReader();
+  while (!(await reader.read()).done);
 }
 
 /** The content itself was refused or wrong: another session would not change that. */
