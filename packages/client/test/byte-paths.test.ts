@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { readBody } from "../src/internal/body-reader.js";
 import { passBytes } from "../src/internal/byte-pass.js";
+import { lowSpeedGuard } from "../src/internal/low-speed.js";
 import { oneShot } from "../src/internal/push/one-shot.js";
 
 const data = new Uint8Array(700_000).map((_, i) => (i * 31 + (i >> 9)) & 0xff);
@@ -182,6 +183,16 @@ describe("passBytes", () => {
     });
     await expect(readByob(stream, 100_000)).rejects.toBe(wrong);
     expect(failures).toEqual([wrong]);
+  });
+});
+
+describe("lowSpeedGuard", () => {
+  it("hands a BYOB reader's buffer on to a byte-stream body, and gives every byte", async () => {
+    const views: number[] = [];
+    const guarded = lowSpeedGuard(byteSource(data, views), { limit: 1, time: 60_000 }, "GET test");
+    same(await readByob(guarded, 64 * 1024), data);
+    expect(views.length).toBeGreaterThan(0);
+    expect(views.every((v) => v === 64 * 1024)).toBe(true);
   });
 });
 
