@@ -8,10 +8,10 @@ import { type Logger, silentLogger } from "./logger.js";
 /** Options shared by the Client (as defaults) and each Registry (to override them). */
 export interface TransferOptions {
   /**
-   * Blobs transferred at once within one pull or push. Four streams saturate a loopback link for large layers
-   * while more help many small ones (docs/architecture.md §6 item 1: 4 for big blobs, 8–16 for many small); 8 is
-   * the middle, and the transport's connection pool bounds it too.
-   * @default 8
+   * Blobs transferred at once within one pull, push or copy. Four streams saturate a loopback link for large layers
+   * while more help many small ones (docs/architecture.md §6 item 1); the transport's connection pool bounds it too.
+   * Unset, a pull chooses by what it pulls: at most 4 blobs of 16 MiB or more at once, and up to 16 blobs in all.
+   * @default 8 for pushes and copies; chosen per blob size for pulls
    */
   concurrency?: number;
   /**
@@ -146,6 +146,8 @@ export interface RegistryOptions extends TransferOptions {
 /** TransferOptions with every default filled in. */
 export interface ResolvedTransferOptions {
   concurrency: number;
+  /** Whether `concurrency` was given (by these options or the base): else a pull chooses its own per blob size. */
+  concurrencyGiven: boolean;
   maxManifestBytes: number;
   maxGraphBytes: number;
   blobAttempts: number;
@@ -158,6 +160,7 @@ export interface ResolvedTransferOptions {
 
 export const DEFAULTS: ResolvedTransferOptions = Object.freeze({
   concurrency: 8,
+  concurrencyGiven: false,
   maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
   maxGraphBytes: 256 * 1024 * 1024,
   blobAttempts: 5,
@@ -199,6 +202,7 @@ export function resolveTransferOptions(
 ): ResolvedTransferOptions {
   const out: ResolvedTransferOptions = {
     concurrency: options.concurrency ?? base.concurrency,
+    concurrencyGiven: options.concurrency !== undefined || base.concurrencyGiven,
     maxManifestBytes: options.maxManifestBytes ?? base.maxManifestBytes,
     maxGraphBytes: options.maxGraphBytes ?? base.maxGraphBytes,
     blobAttempts: options.blobAttempts ?? base.blobAttempts,

@@ -47,7 +47,11 @@ export interface Ingest {
    * in which case {@link commit} does nothing. Grows with every write.
    */
   readonly offset: number;
-  /** Appends bytes. Throws `SIZE_MISMATCH` as soon as more bytes arrive than the descriptor's size. */
+  /**
+   * Appends bytes. Throws `SIZE_MISMATCH` as soon as more bytes arrive than the descriptor's size. The store is
+   * done with `chunk` once the promise settles (it copies what it keeps): the caller may then reuse its memory, as a
+   * pull reading every body into one buffer does.
+   */
   write(chunk: Uint8Array): Promise<void>;
   /**
    * Verifies size and digest of everything written and makes the blob visible atomically. On a mismatch throws

@@ -33,7 +33,16 @@ import {
 } from "@toci/spec-types";
 import type { FsPromises } from "./fs-api.js";
 import { registryAbilities } from "./internal/abilities.js";
-import { blobPath, fetchBlob, isStorable, readBlob, removeBlob, statBlob } from "./internal/blobs.js";
+import {
+  blobNamed,
+  blobPath,
+  fetchBlob,
+  isStorable,
+  readBlob,
+  removeBlob,
+  statBlob,
+  syncBlobNames,
+} from "./internal/blobs.js";
 import { collectGarbage } from "./internal/gc.js";
 import { readIndex, updateIndex } from "./internal/index-json.js";
 import { openIngest } from "./internal/ingest.js";
@@ -96,8 +105,10 @@ export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, Abili
   /** Whether writes are refused (asked for, or the layout could not be written when it was opened). */
   readonly readOnly: boolean;
   /**
-   * Ends this store's leases (the blobs it wrote or found, kept from other processes' gc until then) and closes
-   * their file. The client calls it from its own `close()`. The store stays usable: a later write leases anew.
+   * Makes the names of blobs committed since index.json last changed durable (a commit syncs the blob's bytes; the
+   * directory is synced once, before index.json changes or here), ends this store's leases (the blobs it wrote or
+   * found, kept from other processes' gc until then) and closes their file. The client calls it from its own
+   * `close()`. The store stays usable: a later write leases anew.
    */
   close(): Promise<void>;
 }
@@ -136,13 +147,17 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     ...registryAbilities(layout),
 
     async close() {
+      // Renames of blobs committed since index.json last changed are made durable (see syncBlobNames).
+      if (!layout.readOnly) await syncBlobNames(layout);
       await lease?.release();
     },
 
     async exists(descriptor) {
       // Leased before looking: a pull that finds a blob present relies on it until it names its root.
       await takeLease(descriptor.digest);
-      return (await statBlob(layout, descriptor.digest))?.size === descriptor.size;
+      const present = (await statBlob(layout, descriptor.digest))?.size === descriptor.size;
+      if (present) blobNamed(layout); // a root may name it next: its name is synced first
+      return present;
     },
 
     fetch: (descriptor, fetchOptions) => fetchBlob(layout, descriptor, fetchOptions),

@@ -222,19 +222,33 @@ function requestHead(hop: Hop, proxyAuthorization: string | undefined | false, f
 function requestSink(connection: Connection, framing: RequestFraming, done: () => void): RequestSink {
   const { socket } = connection;
   let written = 0;
+  // Writes the socket has not finished (their callbacks tell), for flushed(): a body reusing its buffer waits for
+  // them (or for the socket's close).
+  let pending = 0;
+  let flushWaiters: (() => void)[] = [];
+  const finished = () => {
+    if (--pending > 0) return;
+    const waiters = flushWaiters;
+    flushWaiters = [];
+    for (const wake of waiters) wake();
+  };
+  const send = (data: Uint8Array | string): boolean => {
+    pending++;
+    return socket.write(data, finished);
+  };
   return {
     write(chunk) {
       written += chunk.byteLength;
       if (framing.type === "chunked") {
-        socket.write(`${chunk.byteLength.toString(16)}\r\n`);
-        socket.write(chunk);
-        return socket.write("\r\n");
+        send(`${chunk.byteLength.toString(16)}\r\n`);
+        send(chunk);
+        return send("\r\n");
       }
       if (framing.type === "length" && written > framing.length) {
         connection.destroy(new Error(`the body is longer than its Content-Length ${framing.length}`));
         return false;
       }
-      return socket.write(chunk);
+      return send(chunk);
     },
     end() {
       if (framing.type === "chunked") socket.write("0\r\n\r\n");
@@ -247,15 +261,30 @@ function requestSink(connection: Connection, framing: RequestFraming, done: () =
     get destroyed() {
       return socket.destroyed;
     },
-    drained: () =>
-      new Promise<void>((resolve) => {
-        const finish = () => {
-          socket.off("drain", finish);
-          socket.off("close", finish);
-          resolve();
-        };
-        socket.on("drain", finish);
-        socket.on("close", finish);
-      }),
+    drained: () => waitDrain(socket),
+    flushed: () =>
+      pending === 0 || socket.destroyed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const wake = () => {
+              socket.off("close", wake);
+              resolve();
+            };
+            flushWaiters.push(wake);
+            socket.on("close", wake);
+          }),
   };
+}
+
+/** Resolves when the socket can take more (its buffer emptied), or is gone. */
+function waitDrain(socket: Connection["socket"]): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const finish = () => {
+      socket.off("drain", finish);
+      socket.off("close", finish);
+      resolve();
+    };
+    socket.on("drain", finish);
+    socket.on("close", finish);
+  });
 }

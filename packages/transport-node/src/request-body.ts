@@ -14,6 +14,8 @@ export interface RequestSink {
   readonly destroyed: boolean;
   /** Resolves when the socket can take more, or is gone (then the next write finds it destroyed). */
   drained(): Promise<void>;
+  /** Resolves when the socket holds none of what was written (handed to the kernel), or is gone. */
+  flushed(): Promise<void>;
 }
 
 /** A request body made ready to send: bytes are bytes, Blobs and streams are read as they are sent. */
@@ -82,14 +84,29 @@ async function writeChunk(request: RequestSink, chunk: Uint8Array, progress: () 
 }
 
 async function pump(request: RequestSink, source: ReadableStream<Uint8Array>, progress: () => void): Promise<void> {
-  const reader = source.getReader();
+  let own: ReadableStreamBYOBReader | undefined;
+  try {
+    own = source.getReader({ mode: "byob" });
+  } catch {
+    // not a byte stream: its chunks are read as they come
+  }
+  const reader = own ?? source.getReader();
+  // A byte stream is read into one buffer of our own, refilled only once the socket holds none of it: a 1 GiB upload
+  // from a store that reads into it goes through the same 1 MiB from end to end, and leaves no garbage behind.
+  let buffer = own && new ArrayBuffer(SLICE);
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = own
+        ? await own.read(new Uint8Array(buffer!))
+        : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
       if (done) break;
       if (!(await writeChunk(request, value, progress))) {
         await reader.cancel();
         return;
+      }
+      if (own) {
+        await request.flushed();
+        buffer = value.buffer as ArrayBuffer;
       }
     }
     request.end();

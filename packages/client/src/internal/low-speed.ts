@@ -34,7 +34,15 @@ export function lowSpeedGuard(
   what: string,
 ): ReadableStream<Uint8Array> {
   if (rule.limit <= 0 || rule.time <= 0) return body;
-  const reader = body.getReader();
+  // A byte stream in front of a byte stream: a reader's own buffer (a pull reading every blob into one) is handed on
+  // to the body, so the guard costs no copy and no allocation per read.
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    // not a byte stream: read by default
+  }
+  const reader = byob ?? body.getReader();
   /** Bytes a window must bring: the limit over the window. */
   const needed = (rule.limit * rule.time) / 1000;
   /** The current window: time spent waiting for the body, and what it brought. */
@@ -53,30 +61,52 @@ export function lowSpeedGuard(
     await reader.cancel(error).catch(() => {});
     throw error;
   };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const read = reader.read();
-      for (;;) {
-        const started = Date.now();
-        // A read that outlasts the window (a body that stopped, and no idle timeout to end it) is judged when the
-        // window ends, not when it returns.
-        const result = await within(read, rule.time - waited);
-        waited += Date.now() - started;
-        if (result === undefined) {
-          await judge();
-          continue;
+  return new ReadableStream(
+    {
+      type: "bytes",
+      async pull(controller) {
+        const request = controller.byobRequest;
+        const view = request?.view;
+        const read: Promise<ReadableStreamReadResult<Uint8Array>> = byob
+          ? byob.read(view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(READ))
+          : (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+        for (;;) {
+          const started = Date.now();
+          // A read that outlasts the window (a body that stopped, and no idle timeout to end it) is judged when the
+          // window ends, not when it returns.
+          const result = await within(read, rule.time - waited);
+          waited += Date.now() - started;
+          if (result === undefined) {
+            await judge();
+            continue;
+          }
+          if (result.done) {
+            controller.close();
+            // A BYOB read at the end gives the (transferred) view back, empty.
+            if (byob && view)
+              request!.respondWithNewView((result.value ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>);
+            else request?.respond(0);
+            return;
+          }
+          bytes += result.value.byteLength;
+          if (waited >= rule.time) await judge();
+          // Read into the lent view: answered with it. Else enqueued, which transfers the buffer: ours when read here,
+          // else a copy (a body's chunk may be memory its source still uses).
+          if (byob && view) request!.respondWithNewView(result.value as Uint8Array<ArrayBuffer>);
+          else controller.enqueue((byob ? result.value : new Uint8Array(result.value)) as Uint8Array<ArrayBuffer>);
+          return;
         }
-        if (result.done) return controller.close();
-        bytes += result.value.byteLength;
-        if (waited >= rule.time) await judge();
-        return controller.enqueue(result.value);
-      }
+      },
+      async cancel(reason) {
+        await reader.cancel(reason);
+      },
     },
-    async cancel(reason) {
-      await reader.cancel(reason);
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }
+
+/** A read without a buffer of the reader's own takes at most this much from a byte stream. */
+const READ = 256 * 1024;
 
 /** The read's result, or undefined when `ms` pass first (the read goes on). */
 async function within<T>(read: Promise<T>, ms: number): Promise<T | undefined> {

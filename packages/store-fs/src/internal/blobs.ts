@@ -3,7 +3,9 @@
 // deleted by gc (it is not toci's).
 import { join } from "node:path";
 import {
-  createVerifier,
+  checkAppend,
+  checkComplete,
+  createHasher,
   type Descriptor,
   type Digest,
   type FetchOptions,
@@ -13,6 +15,7 @@ import {
   toOciError,
 } from "@toci/spec-types";
 import { errorCode, type FsFileHandle } from "../fs-api.js";
+import { syncDir } from "./dir-sync.js";
 import { unlinkIfPresent } from "./files.js";
 import { ALGORITHMS, type Layout, requireOwnDirectories, sourcesPath } from "./layout.js";
 import { openRegular, readSmall } from "./read-small.js";
@@ -32,6 +35,26 @@ export interface StoredBlob {
 export function blobPath(layout: Layout, digest: string): string {
   const algorithm = requireVerifiable(digest);
   return join(layout.paths.blobs, algorithm, parseDigest(digest).encoded);
+}
+
+/**
+ * Makes the names of committed blobs durable: a commit fsyncs the blob's bytes before renaming it into place, but
+ * leaves the directory's fsync to this, called before index.json is replaced (and at close). One fsync then covers
+ * every rename so far, the pull's and any other process's (a blob found present may be another's): a root is never made durable before the blobs under it,
+ * and a pull of 200 small blobs pays for one directory sync instead of one per blob. A power cut before it loses
+ * names that nothing durable refers to yet; never a name with wrong or missing bytes.
+ */
+export async function syncBlobNames(layout: Layout): Promise<void> {
+  if (!unsynced.delete(layout)) return;
+  await Promise.all(ALGORITHMS.map((algorithm) => syncDir(layout.fs, join(layout.paths.blobs, algorithm))));
+}
+
+/** Layouts where a blob was renamed in, or found present (another process may have renamed it), since the last sync. */
+const unsynced = new WeakSet<Layout>();
+
+/** Notes that a blob name this store relies on may not be durable yet (see syncBlobNames). */
+export function blobNamed(layout: Layout): void {
+  unsynced.add(layout);
 }
 
 /** Whether `digest` is one toci stores (sha256/sha512 with their exact length): a path can be built from it. */
@@ -69,14 +92,18 @@ export async function readBlob(layout: Layout, digest: string, max: number): Pro
   }
 }
 
-/** The blob as a stream, verified against the descriptor as it flows (Store.fetch). */
+/**
+ * The blob as a stream, verified against the descriptor as it flows (Store.fetch). A byte stream: a reader with its
+ * own buffer (a push sending the blob through one reused buffer) has the file read straight into it; a default
+ * reader gets a new 1 MiB chunk per read.
+ */
 export async function fetchBlob(
   layout: Layout,
   descriptor: Descriptor,
   options: FetchOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const path = blobPath(layout, descriptor.digest);
-  const verifier = await createVerifier(descriptor);
+  const hasher = await createHasher(requireVerifiable(descriptor.digest));
   let handle: FsFileHandle;
   try {
     ({ handle } = await openRegular(layout.fs, path));
@@ -95,33 +122,43 @@ export async function fetchBlob(
     closed = true;
     await handle.close().catch(() => {});
   };
-  const source = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (options.signal?.aborted) {
-          throw new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason });
-        }
-        // Fresh buffers: the consumer keeps each chunk. Reading past the declared size lets the verifier report a
-        // file that is longer than it should be.
-        const buffer = new Uint8Array(READ_CHUNK);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-        position += bytesRead;
-        if (bytesRead === 0) {
+  return new ReadableStream(
+    {
+      type: "bytes",
+      async pull(controller) {
+        const request = controller.byobRequest;
+        try {
+          if (options.signal?.aborted) {
+            throw new OciError("ABORTED", "the read was aborted", { cause: options.signal.reason });
+          }
+          const lent = request?.view;
+          // Fresh buffers for a default reader: it keeps each chunk.
+          const view = lent
+            ? new Uint8Array(lent.buffer, lent.byteOffset, lent.byteLength)
+            : new Uint8Array(READ_CHUNK);
+          // Reading past the declared size lets a file longer than it should be fail the check below.
+          const { bytesRead } = await handle.read(view, 0, view.length, position);
+          if (bytesRead === 0) {
+            checkComplete(descriptor, position, hasher);
+            await release();
+            controller.close();
+            request?.respond(0);
+            return;
+          }
+          checkAppend(descriptor, position, bytesRead);
+          hasher.update(view.subarray(0, bytesRead));
+          position += bytesRead;
+          if (request) request.respond(bytesRead);
+          else controller.enqueue(view.subarray(0, bytesRead));
+        } catch (error) {
           await release();
-          controller.close();
-        } else {
-          controller.enqueue(buffer.subarray(0, bytesRead));
+          controller.error(toOciError(error, "STORE", `cannot read blob ${descriptor.digest}`));
         }
-      } catch (error) {
-        await release();
-        controller.error(toOciError(error, "STORE", `cannot read blob ${descriptor.digest}`));
-      }
+      },
+      cancel: release,
     },
-    async cancel() {
-      await release();
-    },
-  });
-  return source.pipeThrough(verifier);
+    { highWaterMark: 0 },
+  );
 }
 
 /** Deletes a committed blob and its sources; false when there was none (a link is not toci's to delete). */

@@ -4,7 +4,7 @@
 import { type Descriptor, manifestDescriptor, OciError } from "@toci/spec-types";
 import { type IndexFile, parseIndexFile, serializeIndex, skippedWarning } from "../index-file.js";
 import { withLock } from "../lock.js";
-import { readBlob, statBlob } from "./blobs.js";
+import { readBlob, statBlob, syncBlobNames } from "./blobs.js";
 import { replaceFile, storeOp } from "./files.js";
 import { type Layout, requireOwnIngest } from "./layout.js";
 import { readSmall } from "./read-small.js";
@@ -44,6 +44,8 @@ export async function updateIndex<T>(layout: Layout, change: (roots: Descriptor[
     const { roots: next, result } = change(file.roots);
     if (next !== file.roots) {
       const text = serializeIndex(file, next);
+      // The blobs a new root reaches were renamed into place without a directory sync: durable before it is.
+      await syncBlobNames(layout);
       await storeOp(`cannot write ${paths.index}`, () => replaceFile(fs, paths.index, text, paths.ingest));
     }
     return result;

@@ -16,8 +16,7 @@ import {
   toOciError,
 } from "@toci/spec-types";
 import { errorCode, type FsFileHandle } from "../fs-api.js";
-import { blobPath, statBlob } from "./blobs.js";
-import { syncDir } from "./dir-sync.js";
+import { blobNamed, blobPath, statBlob } from "./blobs.js";
 import { FileSink } from "./file-sink.js";
 import { storeOp, unlinkIfPresent } from "./files.js";
 import { type Layout, requireOwnIngest } from "./layout.js";
@@ -155,7 +154,10 @@ class FileIngest implements Ingest {
     release(this.#state.files);
   }
 
-  /** Publishes the file as blobs/<alg>/<hex>: durable before its name makes it visible, the rename made durable. */
+  /**
+   * Publishes the file as blobs/<alg>/<hex>: durable before its name makes it visible. The rename is made durable
+   * before index.json next changes, or at close (syncBlobNames, blobs.ts), not here: one directory sync per pull.
+   */
   async #publish(): Promise<void> {
     const { layout, handle, files } = this.#state;
     const { fs } = layout;
@@ -163,14 +165,13 @@ class FileIngest implements Ingest {
     this.#done = true;
     await handle.close();
     const target = blobPath(layout, this.descriptor.digest);
-    const dir = join(target, "..");
     // A concurrent writer of the same digest may have renamed first; replacing identical bytes is harmless.
     // blobs/<alg>/ exists but for the first blob of an algorithm: made then, not checked at every commit.
     await fs.rename(files.own, target).catch(async (error: unknown) => {
       if (errorCode(error) !== "ENOENT") throw error;
-      await fs.mkdir(dir, { recursive: true });
+      await fs.mkdir(join(target, ".."), { recursive: true });
       await fs.rename(files.own, target);
     });
-    await syncDir(fs, dir);
+    blobNamed(layout);
   }
 }

@@ -6,6 +6,7 @@
 import { type Descriptor, type Ingest, OciError, toOciError, writeBlob } from "@toci/spec-types";
 import { PULL } from "../auth/scope.js";
 import { base64Bytes } from "../base64.js";
+import { readBody } from "../body-reader.js";
 import { parseContentRange } from "../content-range.js";
 import { discard } from "../http.js";
 import type { Remote } from "../remote.js";
@@ -143,22 +144,13 @@ class Download {
     return false;
   }
 
+  /** Reads the body into the ingest through one reused buffer (body-reader.ts); the offset counts from the ingest. */
   async #write(body: ReadableStream<Uint8Array>, ingest: Ingest): Promise<void> {
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        this.#report.moved(value.byteLength);
-        await ingest.write(value);
-        this.#report.at(ingest.offset);
-      }
-    } catch (error) {
-      await reader.cancel().catch(() => {});
-      throw error;
-    } finally {
-      reader.releaseLock();
-    }
+    await readBody(body, this.#blob.size - ingest.offset, async (chunk) => {
+      this.#report.moved(chunk.byteLength);
+      await ingest.write(chunk);
+      this.#report.at(ingest.offset);
+    });
   }
 
   /** After a failed attempt: throws, or waits before the next one (which resumes from what was written). */

@@ -14,6 +14,7 @@ import { graphBytes, manifestBytes, readStored, walkGraph } from "../graph.js";
 import { type Limit, limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import { blobReport, notifyBlob, type OnBlob, type TransferReporter, type Work } from "../transfer.js";
+import { downloadLimit } from "./download-limit.js";
 import { PullSources } from "./sources.js";
 
 /** What to pull. */
@@ -82,7 +83,12 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
   // manifests done (counting them as they came, against a total that grew with them, sent it to 99 at once).
   reporter.addTotal(graphBytes(graph));
   reporter.addDone(manifestBytes(graph));
-  await downloadAll(remote, { blobs: graph.blobs, limit, onBlob: plan.onBlob, sources: plan.sources }, reporter);
+  const blobLimit = downloadLimit(options.concurrencyGiven ? options.concurrency : undefined);
+  await downloadAll(
+    remote,
+    { blobs: graph.blobs, limit: blobLimit, onBlob: plan.onBlob, sources: plan.sources },
+    reporter,
+  );
   // Children before parents, the root last: a manifest is visible only once everything it references is.
   for (const { descriptor, bytes } of graph.manifests) {
     if (signal.aborted) return;
@@ -98,7 +104,7 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
  */
 async function downloadAll(
   remote: Remote,
-  work: { blobs: Descriptor[]; limit: Limit; onBlob: OnBlob; sources: PullSources },
+  work: { blobs: Descriptor[]; limit: (blob: Descriptor) => Limit; onBlob: OnBlob; sources: PullSources },
   reporter: TransferReporter,
 ): Promise<void> {
   const { store } = remote;
@@ -109,7 +115,7 @@ async function downloadAll(
   await Promise.allSettled(
     work.blobs.map((blob) =>
       work
-        .limit(async () => {
+        .limit(blob)(async () => {
           if (signal.aborted) return;
           if (await store.exists(blob)) {
             reporter.addDone(blob.size);

@@ -1,6 +1,7 @@
 // The request bodies of an upload: byte ranges of the source, reporting progress as the transport reads them. A
 // one-shot source's chunk is buffered (up to a chunk's size) and kept, so that a resync can send it, or its tail,
 // again.
+import { passBytes } from "../byte-pass.js";
 import type { BlobReport } from "../transfer.js";
 import { type BlobSource, bufferOf } from "./source.js";
 
@@ -34,15 +35,13 @@ export class Bodies {
     }
     let sent = start;
     const report = this.#report;
-    return stream.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          sent += chunk.byteLength;
-          report.moved(chunk.byteLength);
-          report.at(sent);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
+    // Counted as the transport reads, in a byte stream that lets its reads fill their own buffer (byte-pass.ts).
+    return passBytes(stream, {
+      chunk(bytes) {
+        sent += bytes.byteLength;
+        report.moved(bytes.byteLength);
+        report.at(sent);
+      },
+    });
   }
 }
