@@ -73,6 +73,9 @@ export default defineConfig({
     // store-opfs starts its worker from `new URL("./worker.js", import.meta.url)`: pre-bundling would move the module
     // away from the worker it names (the store's README).
     optimizeDeps: { exclude: ["@toci/store-opfs"] },
+    // The worker is a module worker (`type: "module"`) whose hasher is loaded on demand: vite's default worker format
+    // (iife) cannot hold the split chunk, so workers are built as ES modules, as the store starts them.
+    worker: { format: "es" },
     plugins: [
       {
         name: "toci-registry-proxy",
