@@ -1,6 +1,8 @@
 // The service worker of the offline test: files of artifacts in IndexedDB served by serveContent() at
 // <scope>/content/<repo>/<tag>/<file>. Registered as a module worker (vite serves it transformed).
+import { provideHashWasm } from "@toci/spec-types";
 import { indexedDbStore } from "@toci/store-indexeddb";
+import { createSHA256, createSHA512 } from "hash-wasm";
 import { serveContent } from "../src/index.js";
 
 /** The parts of ServiceWorkerGlobalScope used here (the WebWorker lib does not mix with DOM's). */
@@ -17,6 +19,9 @@ interface Scope {
     listener: (event: { request: Request; respondWith(r: Promise<Response>): void }) => void,
   ): void;
 }
+// A module service worker may not import() (HTML), which is how the browser hasher loads hash-wasm: hand it over.
+provideHashWasm({ createSHA256, createSHA512 });
+
 const scope = self as unknown as Scope;
 const prefix = new URL("content/", scope.location.href).href;
 const content = serveContent({ store: indexedDbStore("toci-relay-offline"), prefix });

@@ -1,7 +1,7 @@
 // @toci/spec-types: the OCI data model, strict parsers for untrusted input, digests and hashing, and the Store
 // and Transport contracts. No I/O. Every public name is listed here; nothing under src/internal/ is public.
 
-export { createHasher, hasherImplementation } from "#hasher";
+export { createHasher, hasherImplementation, provideHashWasm } from "#hasher";
 export {
   type AbilityKeeper,
   isAbilityKeeper,

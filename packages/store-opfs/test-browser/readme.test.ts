@@ -1,4 +1,4 @@
-// The README's first ```js block is code that gets run: written next to this file, imported in Chromium (vite
+// The README's first ```ts block (its `// main.ts` example, which the install test builds too) is code that gets run: written next to this file, imported in Chromium (vite
 // resolves its package imports as a bundler would), and its console output checked.
 import { expect, it } from "vitest";
 import { commands } from "vitest/browser";
@@ -7,9 +7,9 @@ import { removeStore } from "./suite-setup.js";
 it("runs the README example", async () => {
   // Paths of vitest's file commands are relative to the package (the vite root).
   const readme = await commands.readFile("README.md");
-  const code = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(code).toBeDefined();
-  const file = `readme-example-${Date.now()}.generated.js`;
+  const file = `readme-example-${Date.now()}.generated.ts`;
   await commands.writeFile(`test-browser/${file}`, code as string);
   const logged: unknown[] = [];
   const log = console.log;

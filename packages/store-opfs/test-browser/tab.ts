@@ -1,8 +1,14 @@
 // A second page of the test's origin (opened with window.open, reloaded, closed): it pulls into an OPFS store with
 // the real client and fetch transport, as an app would, and reports what happened through `window.toci`.
 import { Client } from "@toci/client";
+import { provideHashWasm } from "@toci/spec-types";
 import { fetchTransport } from "@toci/transport-fetch";
+import { createSHA256, createSHA512 } from "hash-wasm";
 import { type OpfsStore, opfsStore } from "../dist/index.js";
+
+// This page is not vitest's runner, whose transform wraps every import() in a helper only the runner page defines:
+// the page's hasher gets hash-wasm handed over instead of importing it on first use.
+provideHashWasm({ createSHA256, createSHA512 });
 
 /** What the test reads and calls on this page. */
 export interface TabApi {

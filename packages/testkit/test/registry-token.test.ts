@@ -150,14 +150,16 @@ describe("startRegistry: token auth", () => {
   });
 
   it("expires tokens quickly when told to (the registry's 60 s leeway included)", async () => {
-    registry.tokenServer!.setExpiresIn(1);
+    // 4 s, not 1: the first use must land inside the token's life even on a loaded machine (at 1 s it failed under
+    // CI load); the wait covers that life plus the second the server's clock floors away.
+    registry.tokenServer!.setExpiresIn(4);
     try {
       const res = await fetch(`${registry.token!.realm}?service=test-registry`);
       const body = (await res.json()) as { token: string; expires_in: number };
-      expect(body.expires_in).toBe(1);
+      expect(body.expires_in).toBe(4);
       const use = () => fetch(`${registry.url}/v2/`, { headers: { authorization: `Bearer ${body.token}` } });
       expect((await use()).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 5100));
       const expired = await use();
       expect(expired.status).toBe(401);
       expect(expired.headers.get("www-authenticate")).toContain('error="invalid_token"');

@@ -17,3 +17,6 @@ export async function createHasher(algorithm: HashAlgorithm): Promise<Hasher> {
 }
 
 export const hasherImplementation = "node:crypto";
+
+/** Node hashes with node:crypto: hash-wasm handed over is not needed (the browser hasher's hook, for one API). */
+export function provideHashWasm(_module: typeof import("./hash-wasm-sha2.js")): void {}

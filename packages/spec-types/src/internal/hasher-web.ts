@@ -11,6 +11,14 @@ type HashWasm = typeof import("./hash-wasm-sha2.js");
 
 let hashWasm: Promise<HashWasm> | undefined;
 
+/**
+ * Hands hash-wasm's two hashers to the browser hasher, for where `import()` is not allowed: a module service worker
+ * (HTML: "import() is disallowed in a ServiceWorkerGlobalScope") imports them statically and passes them here.
+ */
+export function provideHashWasm(module: HashWasm): void {
+  hashWasm = Promise.resolve(module);
+}
+
 function loadHashWasm(): Promise<HashWasm> {
   hashWasm ??= import("./hash-wasm-sha2.js").catch((cause: unknown) => {
     hashWasm = undefined; // a later call may succeed (an import map added, a retry after a failed chunk load)
