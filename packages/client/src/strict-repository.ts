@@ -25,7 +25,7 @@ import {
  * OciError.
  *
  * ```ts
- * import { strict } from "@toci/client/strict";
+ * // strict comes from the subpath @toci/client/strict
  * const digest = (await strict(repo).resolve("latest")).digest; // throws MANIFEST_UNKNOWN, UNAUTHORIZED, …
  * ```
  */

@@ -15,7 +15,7 @@ export { StrictRepository } from "./strict-repository.js";
  * the plain ones resolve `undefined`, `false` or `[]`. Throws `INVALID_ARGUMENT` for anything else.
  *
  * ```ts
- * import { strict } from "@toci/client/strict";
+ * // strict comes from the subpath @toci/client/strict
  * try {
  *   const root = await strict(repo).resolve("latest");
  *   console.log(root.digest);
