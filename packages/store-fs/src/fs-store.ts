@@ -48,6 +48,7 @@ import { readIndex, updateIndex } from "./internal/index-json.js";
 import { openIngest } from "./internal/ingest.js";
 import { type Layout, openLayout } from "./internal/layout.js";
 import { leases } from "./internal/leases.js";
+import { recentlyAbsent } from "./internal/recently-absent.js";
 import { blobSources } from "./internal/sources.js";
 import { uploadStates } from "./internal/upload-state.js";
 import type { FsStoreWarning } from "./warnings.js";
@@ -138,6 +139,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
   const takeLease = async (digest: string): Promise<void> => {
     if (lease && isStorable(digest)) await lease.take(digest);
   };
+  const absent = recentlyAbsent();
 
   return {
     dir: paths.root,
@@ -156,7 +158,10 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       // Leased before looking: a pull that finds a blob present relies on it until it names its root.
       await takeLease(descriptor.digest);
       const present = (await statBlob(layout, descriptor.digest))?.size === descriptor.size;
-      if (present) blobNamed(layout); // a root may name it next: its name is synced first
+      if (present) {
+        blobNamed(layout); // a root may name it next: its name is synced first
+        absent.take(descriptor.digest);
+      } else absent.note(descriptor.digest);
       return present;
     },
 
@@ -166,7 +171,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       layout.writable();
       // Leased before the blob is looked for or renamed into place (see internal/leases.ts).
       await takeLease(descriptor.digest);
-      return openIngest(layout, descriptor, ingestOptions);
+      return openIngest(layout, descriptor, ingestOptions, { absent: absent.take(descriptor.digest) });
     },
 
     resolve: (reference: string | RootPredicate) => resolveRoot(layout, reference),
