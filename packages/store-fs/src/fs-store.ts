@@ -17,6 +17,7 @@
 import * as nodeFs from "node:fs/promises";
 import {
   type AbilityKeeper,
+  type BlobLeaser,
   type Descriptor,
   digestOf,
   findRoot,
@@ -97,10 +98,10 @@ export interface FsStoreOptions {
 }
 
 /**
- * A layout store: a Store that also keeps upload sessions, blob sources and what was learnt about registries, and
- * knows where it lives.
+ * A layout store: a Store that also keeps upload sessions, blob sources and what was learnt about registries, leases
+ * many blobs at once (a pull's graph, kept from other processes' gc), and knows where it lives.
  */
-export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, AbilityKeeper, GarbageCollector {
+export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, AbilityKeeper, GarbageCollector, BlobLeaser {
   /** The layout's directory. */
   readonly dir: string;
   /** Whether writes are refused (asked for, or the layout could not be written when it was opened). */
@@ -204,6 +205,11 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     gc: () => collectGarbage(layout, lease),
+
+    async leaseBlobs(digests) {
+      // A read-only layout leases nothing (see above); a digest no path is built from is no blob of this store.
+      await lease?.takeAll(digests.filter(isStorable));
+    },
   };
 }
 

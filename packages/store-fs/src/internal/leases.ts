@@ -32,6 +32,8 @@ const MAX_LEASE_FILE = 16 * 1024 * 1024;
 export interface Leases {
   /** Leases `digest` for this process, now; resolves once another process can see it. */
   take(digest: string): Promise<void>;
+  /** take() of every digest, in one write: a pull leases its whole graph before it looks for any blob of it. */
+  takeAll(digests: readonly string[]): Promise<void>;
   /** The digests other live processes hold leases on (expired ones aside); removes the files of dead processes. */
   heldByOthers(now: number): Promise<Set<string>>;
   /** Ends this process's leases (closes and deletes the file); a later take() starts a new one. */
@@ -83,22 +85,30 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
     lines = held.size + HEADER_LINES;
   };
 
-  return {
-    take(digest) {
-      const now = Date.now();
-      // Taken recently (a pull checks a blob, then ingests it): still leased; wait only for writes under way.
+  /** Appends one line per digest not leased recently, in one write; resolves once another process can see them. */
+  const takeAll = (digests: readonly string[]): Promise<void> => {
+    const now = Date.now();
+    // Taken recently (a pull leases its graph, then checks and ingests each blob): still leased; wait only for
+    // writes under way.
+    const fresh = digests.filter((digest) => {
       const at = held.get(digest);
-      if (at !== undefined && now - at < ttl / 2) return queue;
-      const run = queue.then(async () => {
-        held.set(digest, now);
-        await append(`${digest} ${now}\n`);
-        lines++;
-        if (lines > 2 * held.size + COMPACT_SLACK) await compact(now);
-      });
-      // A failed lease is not the operation's failure: gc in another process is the rare case it guards against.
-      queue = run.catch(() => {});
-      return queue;
-    },
+      return at === undefined || now - at >= ttl / 2;
+    });
+    if (fresh.length === 0) return queue;
+    const run = queue.then(async () => {
+      for (const digest of fresh) held.set(digest, now);
+      await append(fresh.map((digest) => `${digest} ${now}\n`).join(""));
+      lines += fresh.length;
+      if (lines > 2 * held.size + COMPACT_SLACK) await compact(now);
+    });
+    // A failed lease is not the operation's failure: gc in another process is the rare case it guards against.
+    queue = run.catch(() => {});
+    return queue;
+  };
+
+  return {
+    take: (digest) => takeAll([digest]),
+    takeAll,
 
     release() {
       const run = queue.then(async () => {
