@@ -1,8 +1,10 @@
 // A Store that is an OCI image layout on disk (image-spec v1.1.1 image-layout.md), wired from its parts:
 //   internal/layout.ts       the layout's paths and options, opening (and creating) it
 //   internal/blobs.ts        committed blobs: stat, read, fetch, list
+//   internal/leased-blobs.ts exists(), ingest() and leaseBlobs(), every blob leased first (internal/leases.ts)
 //   internal/ingest.ts       writers: resume, hash, write (internal/file-sink.ts), verify, publish
-//   internal/partials.ts     the writers' files in ingest/ and who may take them over (internal/liveness.ts)
+//   internal/partials.ts     the writers' files in ingest/ and who may take them over (internal/liveness.ts,
+//                            internal/ingest-listing.ts)
 //   internal/index-json.ts   index.json read and replaced under the index lock (lock.ts, index-file.ts)
 //   internal/gc.ts           garbage collection (internal/reachability.ts, internal/leases.ts)
 //   internal/upload-state.ts upload sessions
@@ -34,22 +36,12 @@ import {
 } from "@toci/spec-types";
 import type { FsPromises } from "./fs-api.js";
 import { registryAbilities } from "./internal/abilities.js";
-import {
-  blobNamed,
-  blobPath,
-  fetchBlob,
-  isStorable,
-  readBlob,
-  removeBlob,
-  statBlob,
-  syncBlobNames,
-} from "./internal/blobs.js";
+import { blobPath, fetchBlob, isStorable, readBlob, removeBlob, syncBlobNames } from "./internal/blobs.js";
 import { collectGarbage } from "./internal/gc.js";
 import { readIndex, updateIndex } from "./internal/index-json.js";
-import { openIngest } from "./internal/ingest.js";
 import { type Layout, openLayout } from "./internal/layout.js";
+import { leasedBlobs } from "./internal/leased-blobs.js";
 import { leases } from "./internal/leases.js";
-import { recentlyAbsent } from "./internal/recently-absent.js";
 import { blobSources } from "./internal/sources.js";
 import { uploadStates } from "./internal/upload-state.js";
 import type { FsStoreWarning } from "./warnings.js";
@@ -137,17 +129,13 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
   const { fs, paths } = layout;
   // A read-only layout takes no leases: it writes nothing, and runs no gc() that would need them.
   const lease = layout.readOnly ? undefined : leases(fs, paths.leases, layout.leaseTtl);
-  const takeLease = async (digest: string): Promise<void> => {
-    if (lease && isStorable(digest)) await lease.take(digest);
-  };
-  const absent = recentlyAbsent();
-
   return {
     dir: paths.root,
     readOnly: layout.readOnly,
     ...uploadStates(layout),
     ...blobSources(layout),
     ...registryAbilities(layout),
+    ...leasedBlobs(layout, lease),
 
     async close() {
       // Renames of blobs committed since index.json last changed are made durable (see syncBlobNames).
@@ -155,25 +143,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       await lease?.release();
     },
 
-    async exists(descriptor) {
-      // Leased before looking: a pull that finds a blob present relies on it until it names its root.
-      await takeLease(descriptor.digest);
-      const present = (await statBlob(layout, descriptor.digest))?.size === descriptor.size;
-      if (present) {
-        blobNamed(layout); // a root may name it next: its name is synced first
-        absent.take(descriptor.digest);
-      } else absent.note(descriptor.digest);
-      return present;
-    },
-
     fetch: (descriptor, fetchOptions) => fetchBlob(layout, descriptor, fetchOptions),
-
-    async ingest(descriptor, ingestOptions) {
-      layout.writable();
-      // Leased before the blob is looked for or renamed into place (see internal/leases.ts).
-      await takeLease(descriptor.digest);
-      return openIngest(layout, descriptor, ingestOptions, { absent: absent.take(descriptor.digest) });
-    },
 
     resolve: (reference: string | RootPredicate) => resolveRoot(layout, reference),
 
@@ -205,11 +175,6 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
     },
 
     gc: () => collectGarbage(layout, lease),
-
-    async leaseBlobs(digests) {
-      // A read-only layout leases nothing (see above); a digest no path is built from is no blob of this store.
-      await lease?.takeAll(digests.filter(isStorable));
-    },
   };
 }
 

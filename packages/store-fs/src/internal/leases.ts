@@ -61,9 +61,7 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
       // A new file (the first lease, or after a release) starts with its host; a compacted one already has it.
       if (lines === 0) text = header + text;
     }
-    const bytes = new TextEncoder().encode(text);
-    let at = 0;
-    while (at < bytes.byteLength) at += (await handle.write(bytes, at, bytes.byteLength - at, null)).bytesWritten;
+    await writeText(handle, text);
   };
 
   /** Rewrites the file with the live entries only (write a temp file, rename over). */
@@ -72,13 +70,7 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
     const tmp = `${path}.tmp`;
     const text = header + [...held].map(([digest, at]) => `${digest} ${at}\n`).join("");
     const out = await fs.open(tmp, "w");
-    try {
-      const bytes = new TextEncoder().encode(text);
-      let at = 0;
-      while (at < bytes.byteLength) at += (await out.write(bytes, at, bytes.byteLength - at, null)).bytesWritten;
-    } finally {
-      await out.close();
-    }
+    await writeText(out, text).finally(() => out.close());
     await handle?.close().catch(() => {});
     handle = undefined;
     await fs.rename(tmp, path);
@@ -127,6 +119,13 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
 
     heldByOthers: (now) => othersLeases(fs, { dir, own, host, ttl }, now),
   };
+}
+
+/** Writes all of `text` where the handle stands (an appending handle: at the end). */
+async function writeText(handle: FsFileHandle, text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  while (at < bytes.byteLength) at += (await handle.write(bytes, at, bytes.byteLength - at, null)).bytesWritten;
 }
 
 /** Where the leases are, whose they are, and how long they last. */
