@@ -9,6 +9,7 @@
 //   ROW=many            only these rows of the pull and push groups (comma-separated): big, many, index (pulls);
 //                       push-big, push-many, repush, copy (pushes). Only the images they need are built.
 //   TOCI_BEFORE=<path>  a second @toci/transport-node build (its dist/index.js) for the transport group's "before"
+//   TOCI_BEFORE_BIN=<path>  another toci CLI bundle (its dist-bin/toci.js), run as "before" in the pull rows
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -51,6 +52,9 @@ try {
   const { layouts, sizes } = await buildImages(work, registry, BIG, images);
   const skopeo = skopeoCommand(work);
   const toci = (...args) => ["node", [tociBin, ...args]];
+  const beforeBin = process.env.TOCI_BEFORE_BIN;
+  /** The "before" tool of a pull row, when another bundle was given. */
+  const before = (command) => (beforeBin ? { before: outDir((dir) => ["node", [beforeBin, ...command(dir)]]) } : {});
   const outDir = (command) => () => {
     const dir = mkdtempSync(join(work, "out-"));
     return { command: command(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -69,6 +73,7 @@ try {
           sizes[image],
           {
             toci: outDir((dir) => toci("pull", `${host}/${image}:${TAG}`, "--store", dir)),
+            ...before((dir) => ["pull", `${host}/${image}:${TAG}`, "--store", dir]),
             skopeo: outDir((dir) =>
               skopeo(
                 "copy",
@@ -172,7 +177,7 @@ try {
 const lines = [
   `# toci bench (${ROUNDS} rounds, rotated order; whole processes; MB/s = 10^6 B/s; node ${process.version}; ${new Date().toISOString()})`,
   "",
-  ...report(pulls, { first: "toci", against: ["ceiling", "skopeo"] }),
+  ...report(pulls, { first: "toci", against: ["ceiling", "skopeo", "before"] }),
   ...report(others, { first: "toci", against: ["skopeo"] }),
   ...metaLines,
   ...transportLines,
