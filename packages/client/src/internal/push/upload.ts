@@ -363,9 +363,10 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
  * A DIGEST_INVALID from the registry: the session holds other bytes than the ones sent, since every byte sent was
  * verified on its way out (source.ts; a source's own mismatch is DIGEST_MISMATCH). distribution 2.8.2 answers it
  * when two processes finish one shared session at once: the first commit moves the session's data away, and the
- * second finds none and hashes nothing ("canonical digest does match provided digest", canonical = the empty
- * digest); it also computes the digest from a session file that two PATCHes appended to at once. The blob may be
- * there now (another writer committed it: the next attempt's HEAD says so) or not (a fresh session sends it again).
+ * second finds none and hashes nothing (its log: "canonical digest does match provided digest", the canonical one
+ * being the empty blob's); and its commit takes the size from the session file, so a file two PATCHes appended to at
+ * once fails as a digest too. The blob may be there now (another writer committed it: the next attempt's HEAD says
+ * so) or not (a fresh session sends it again).
  */
 function sessionBroken(e: OciError): boolean {
   return e.code === "DIGEST_INVALID";
