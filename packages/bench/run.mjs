@@ -7,6 +7,7 @@
 //   BIG_MIB=256         size of each of the 4 layers of "big" (SIZE_MIB is read too)
 //   BENCH=pull,push,meta,transport   the groups to run
 //   TOCI_BEFORE=<path>  a second @toci/transport-node build (its dist/index.js) for the transport group's "before"
+//   TOCI_BIN=<path>     another CLI bundle (a copy of packages/cli/dist-bin/toci.js) as "toci", e.g. a "before" build
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -22,7 +23,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BIG = Number(process.env.BIG_MIB ?? process.env.SIZE_MIB ?? 256) * 1024 * 1024;
 const GROUPS = new Set((process.env.BENCH ?? "pull,push,meta,transport").split(","));
-const tociBin = join(dirname(createRequire(import.meta.url).resolve("@toci/cli/package.json")), "dist-bin/toci.js");
+const tociBin =
+  process.env.TOCI_BIN ??
+  join(dirname(createRequire(import.meta.url).resolve("@toci/cli/package.json")), "dist-bin/toci.js");
 
 const work = mkdtempSync(join(tmpdir(), "toci-bench-"));
 const registry = await startRegistry({});
