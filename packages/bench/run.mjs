@@ -1,5 +1,6 @@
 // npm run bench (-w @toci/bench): toci as a user runs it (the CLI bundle, a whole process) against skopeo (fresh
-// blob-info cache) and, for pulls, the ceiling prototype, on a local distribution 2.8.2; then metadata latency of the
+// blob-info cache) and, for pulls, the ceiling prototype (for pushes to a new repository, the floor: raw POST + PUT of
+// each blob), on a local distribution 2.8.2; then metadata latency of the
 // client against raw node:http keep-alive, and the transports alone. Each round runs every tool of a row once, in
 // a rotated order; the report gives every round, the medians, the median of per-round ratios and peak RSS, and is
 // written to bench-results/bench.md.
@@ -112,8 +113,10 @@ try {
           {
             toci: fresh((repo) => tociPush(layouts[image], repo)),
             skopeo: fresh((repo) => skopeoPush(layouts[image], repo)),
+            floor: fresh((repo) => ["node", [join(here, "floor-push.mjs"), `${host}/${repo}:${TAG}`, layouts[image]]]),
           },
           ROUNDS,
+          registry.pid,
         ),
       );
     }
@@ -126,6 +129,7 @@ try {
           skopeo: () => ({ command: skopeoPush(layouts.many, "many") }),
         },
         ROUNDS,
+        registry.pid,
       ),
     );
     const flags = ["--src-tls-verify=false", "--dest-tls-verify=false"];
@@ -155,7 +159,7 @@ const lines = [
   `# toci bench (${ROUNDS} rounds, rotated order; whole processes; MB/s = 10^6 B/s; node ${process.version}; ${new Date().toISOString()})`,
   "",
   ...report(pulls, { first: "toci", against: ["ceiling", "skopeo"] }),
-  ...report(others, { first: "toci", against: ["skopeo"] }),
+  ...report(others, { first: "toci", against: ["floor", "skopeo"], also: [["floor", "skopeo"]] }),
   ...metaLines,
   ...transportLines,
 ];
