@@ -1,5 +1,6 @@
 // npm run bench (-w @toci/bench): toci as a user runs it (the CLI bundle, a whole process) against skopeo (fresh
-// blob-info cache) and, for pulls, the ceiling prototype, on a local distribution 2.8.2; then metadata latency of the
+// blob-info cache) and, for pulls, the ceiling prototype (for pushes to a new repository, the floor: raw POST + PUT of
+// each blob), on a local distribution 2.8.2; then metadata latency of the
 // client against raw node:http keep-alive, and the transports alone. Each round runs every tool of a row once, in
 // a rotated order; the report gives every round, the medians, the median of per-round ratios and peak RSS, and is
 // written to bench-results/bench.md.
@@ -10,6 +11,7 @@
 //                       push-big, push-many, repush, copy (pushes). Only the images they need are built.
 //   TOCI_BEFORE=<path>  a second @toci/transport-node build (its dist/index.js) for the transport group's "before"
 //   TOCI_BEFORE_BIN=<path>  another toci CLI bundle (its dist-bin/toci.js), run as "before" in the pull rows
+//   TOCI_BIN=<path>     another CLI bundle (a copy of packages/cli/dist-bin/toci.js) as "toci", e.g. a "before" build
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -38,7 +40,9 @@ const NEEDS = {
   repush: "many",
   copy: "big",
 };
-const tociBin = join(dirname(createRequire(import.meta.url).resolve("@toci/cli/package.json")), "dist-bin/toci.js");
+const tociBin =
+  process.env.TOCI_BIN ??
+  join(dirname(createRequire(import.meta.url).resolve("@toci/cli/package.json")), "dist-bin/toci.js");
 
 const work = mkdtempSync(join(tmpdir(), "toci-bench-"));
 const registry = await startRegistry({});
@@ -133,8 +137,10 @@ try {
           {
             toci: fresh((repo) => tociPush(layouts[image], repo)),
             skopeo: fresh((repo) => skopeoPush(layouts[image], repo)),
+            floor: fresh((repo) => ["node", [join(here, "floor-push.mjs"), `${host}/${repo}:${TAG}`, layouts[image]]]),
           },
           ROUNDS,
+          registry.pid,
         ),
       );
     }
@@ -148,6 +154,7 @@ try {
             skopeo: () => ({ command: skopeoPush(layouts.many, "many") }),
           },
           ROUNDS,
+          registry.pid,
         ),
       );
     const flags = ["--src-tls-verify=false", "--dest-tls-verify=false"];
@@ -178,7 +185,7 @@ const lines = [
   `# toci bench (${ROUNDS} rounds, rotated order; whole processes; MB/s = 10^6 B/s; node ${process.version}; ${new Date().toISOString()})`,
   "",
   ...report(pulls, { first: "toci", against: ["ceiling", "skopeo", "before"] }),
-  ...report(others, { first: "toci", against: ["skopeo"] }),
+  ...report(others, { first: "toci", against: ["floor", "skopeo"], also: [["floor", "skopeo"]] }),
   ...metaLines,
   ...transportLines,
 ];
