@@ -222,19 +222,28 @@ function requestHead(hop: Hop, proxyAuthorization: string | undefined | false, f
 function requestSink(connection: Connection, framing: RequestFraming, done: () => void): RequestSink {
   const { socket } = connection;
   let written = 0;
-  // Writes the socket has not finished (their callbacks tell), for flushed(): a body reusing its buffer waits for
-  // them (or for the socket's close).
+  // Writes the socket has not finished (their callbacks tell, in order), and the body bytes in them, for flushed():
+  // a body reusing its buffers waits for them (or for the socket's close).
   let pending = 0;
-  let flushWaiters: (() => void)[] = [];
-  const finished = () => {
-    if (--pending > 0) return;
-    const waiters = flushWaiters;
+  let pendingBytes = 0;
+  let flushWaiters: Array<{ keep: number; wake: () => void }> = [];
+  const isFlushed = (keep: number) => (keep === 0 ? pending === 0 : pendingBytes <= keep);
+  const finished = (bytes: number) => {
+    pending--;
+    pendingBytes -= bytes;
+    if (!flushWaiters.length) return;
+    const waiting = flushWaiters;
     flushWaiters = [];
-    for (const wake of waiters) wake();
+    for (const waiter of waiting) {
+      if (isFlushed(waiter.keep)) waiter.wake();
+      else flushWaiters.push(waiter);
+    }
   };
   const send = (data: Uint8Array | string): boolean => {
+    const bytes = typeof data === "string" ? 0 : data.byteLength;
     pending++;
-    return socket.write(data, finished);
+    pendingBytes += bytes;
+    return socket.write(data, () => finished(bytes));
   };
   return {
     write(chunk) {
@@ -262,15 +271,15 @@ function requestSink(connection: Connection, framing: RequestFraming, done: () =
       return socket.destroyed;
     },
     drained: () => waitDrain(socket),
-    flushed: () =>
-      pending === 0 || socket.destroyed
+    flushed: (keep = 0) =>
+      isFlushed(keep) || socket.destroyed
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             const wake = () => {
               socket.off("close", wake);
               resolve();
             };
-            flushWaiters.push(wake);
+            flushWaiters.push({ keep, wake });
             socket.on("close", wake);
           }),
   };

@@ -112,6 +112,8 @@ class Upload {
   #session: Session = { location: "", offset: 0, minChunk: 0 };
   #chunk = 0;
   #resyncs = 0;
+  /** The upload state saves in flight (UploadSessions.set never rejects). */
+  #saved: Promise<void> = Promise.resolve();
   /** The signal of PATCHes: stopping mid-PATCH costs the whole session on 2.8.2, so an abort lets one finish. */
   #chunkSignal: AbortSignal;
 
@@ -146,9 +148,19 @@ class Upload {
     } finally {
       chunkSignal.release();
     }
+    await this.#saved;
     await this.#remote.uploads.delete(this.#key);
     report.at(expected.size);
     return "uploaded";
+  }
+
+  /**
+   * Remembers where the session stands without holding up the next chunk (a store's durable write can wait on a disk
+   * busy with the registry's own writes). Saves run in order; the session's end waits for them. A kill before one
+   * lands leaves the previous state, whose Location 2.8.2 may refuse: the next push then starts a fresh session.
+   */
+  #remember(location: string, offset: number): void {
+    this.#saved = this.#saved.then(() => this.#remote.uploads.set(this.#key, location, offset));
   }
 
   /** A session: a remembered one, a mount (true when the mount completed), or a new one. */
@@ -246,7 +258,7 @@ class Upload {
       throw new OciError("PROTOCOL", `the registry keeps acknowledging fewer bytes than it was sent (${held})`);
     }
     session.offset = held;
-    await this.#remote.uploads.set(this.#key, session.location, held);
+    this.#remember(session.location, held);
     this.#job.report.at(held);
     if (this.#signal.aborted) throw new OciError("ABORTED", "the upload was aborted");
     if (held < this.#job.expected.size) return false;
@@ -289,7 +301,7 @@ class Upload {
     }
     this.#session.location = status.location;
     this.#session.offset = status.offset;
-    await this.#remote.uploads.set(this.#key, status.location, status.offset);
+    this.#remember(status.location, status.offset);
   }
 
   /** The closing PUT, carrying the bytes from `offset` (all of them for a monolithic upload, none after chunks). */
@@ -337,6 +349,7 @@ class Upload {
       ? new OciError("ABORTED", "the upload was aborted", { cause: error })
       : toOciError(error, "NETWORK");
     const { location, offset } = this.#session;
+    await this.#saved;
     if (e.code === "ABORTED" || e.temporary) {
       await this.#remote.uploads.set(this.#key, location, offset);
     } else {
