@@ -222,28 +222,19 @@ function requestHead(hop: Hop, proxyAuthorization: string | undefined | false, f
 function requestSink(connection: Connection, framing: RequestFraming, done: () => void): RequestSink {
   const { socket } = connection;
   let written = 0;
-  // Writes the socket has not finished (their callbacks tell, in order), and the body bytes in them, for flushed():
-  // a body reusing its buffers waits for them (or for the socket's close).
+  // Writes the socket has not finished (their callbacks tell), for flushed(): a body reusing its buffer waits for
+  // them (or for the socket's close).
   let pending = 0;
-  let pendingBytes = 0;
-  let flushWaiters: Array<{ keep: number; wake: () => void }> = [];
-  const isFlushed = (keep: number) => (keep === 0 ? pending === 0 : pendingBytes <= keep);
-  const finished = (bytes: number) => {
-    pending--;
-    pendingBytes -= bytes;
-    if (!flushWaiters.length) return;
-    const waiting = flushWaiters;
+  let flushWaiters: (() => void)[] = [];
+  const finished = () => {
+    if (--pending > 0) return;
+    const waiters = flushWaiters;
     flushWaiters = [];
-    for (const waiter of waiting) {
-      if (isFlushed(waiter.keep)) waiter.wake();
-      else flushWaiters.push(waiter);
-    }
+    for (const wake of waiters) wake();
   };
   const send = (data: Uint8Array | string): boolean => {
-    const bytes = typeof data === "string" ? 0 : data.byteLength;
     pending++;
-    pendingBytes += bytes;
-    return socket.write(data, () => finished(bytes));
+    return socket.write(data, finished);
   };
   return {
     write(chunk) {
@@ -271,15 +262,15 @@ function requestSink(connection: Connection, framing: RequestFraming, done: () =
       return socket.destroyed;
     },
     drained: () => waitDrain(socket),
-    flushed: (keep = 0) =>
-      isFlushed(keep) || socket.destroyed
+    flushed: () =>
+      pending === 0 || socket.destroyed
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             const wake = () => {
               socket.off("close", wake);
               resolve();
             };
-            flushWaiters.push({ keep, wake });
+            flushWaiters.push(wake);
             socket.on("close", wake);
           }),
   };

@@ -14,11 +14,8 @@ export interface RequestSink {
   readonly destroyed: boolean;
   /** Resolves when the socket can take more, or is gone (then the next write finds it destroyed). */
   drained(): Promise<void>;
-  /**
-   * Resolves when the socket holds none of what was written (handed to the kernel), or at most `keep` bytes of the
-   * chunks written last (then every earlier chunk is out: writes finish in order), or is gone.
-   */
-  flushed(keep?: number): Promise<void>;
+  /** Resolves when the socket holds none of what was written (handed to the kernel), or is gone. */
+  flushed(): Promise<void>;
 }
 
 /** A request body made ready to send: bytes are bytes, Blobs and streams are read as they are sent. */
@@ -94,51 +91,29 @@ async function pump(request: RequestSink, source: ReadableStream<Uint8Array>, pr
     // not a byte stream: its chunks are read as they come
   }
   const reader = own ?? source.getReader();
+  // A byte stream is read into one buffer of our own, refilled only once the socket holds none of it: a 1 GiB upload
+  // from a store that reads into it goes through the same 1 MiB from end to end, and leaves no garbage behind.
+  let buffer = own && new ArrayBuffer(SLICE);
   try {
-    const sent = own
-      ? await pumpBytes(request, own, progress)
-      : await pumpChunks(request, reader as ReadableStreamDefaultReader<Uint8Array>, progress);
-    if (sent) request.end();
-    else await reader.cancel();
+    for (;;) {
+      const { done, value } = own
+        ? await own.read(new Uint8Array(buffer!))
+        : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      if (done) break;
+      if (!(await writeChunk(request, value, progress))) {
+        await reader.cancel();
+        return;
+      }
+      if (own) {
+        await request.flushed();
+        buffer = value.buffer as ArrayBuffer;
+      }
+    }
+    request.end();
   } catch (error) {
     await reader.cancel(error).catch(() => {});
     throw error;
   } finally {
     reader.releaseLock();
-  }
-}
-
-/** A stream's chunks written as they come; false when the request went away. */
-async function pumpChunks(
-  request: RequestSink,
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  progress: () => void,
-): Promise<boolean> {
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return true;
-    if (!(await writeChunk(request, value, progress))) return false;
-  }
-}
-
-/**
- * A byte stream read into two buffers of our own, each refilled only once the socket holds none of it: while the
- * socket sends one, the source (a store reading a file, hashing it) fills the other, so the registry is never left
- * waiting for our next read. A 1 GiB upload goes through the same 2 MiB from end to end, and leaves no garbage.
- */
-async function pumpBytes(request: RequestSink, reader: ReadableStreamBYOBReader, progress: () => void) {
-  const buffers = [new ArrayBuffer(SLICE), new ArrayBuffer(SLICE)];
-  for (let turn = 0; ; turn ^= 1) {
-    // A read transfers the buffer it fills: the bytes come back in `value`, over the same memory.
-    const { done, value } = await reader.read(new Uint8Array(buffers[turn]!));
-    if (done) return true;
-    if (request.destroyed) return false;
-    // At most SLICE bytes: one write, which the socket queues even when full (the wait below bounds it).
-    request.write(value);
-    buffers[turn] = value.buffer as ArrayBuffer;
-    // The next read fills the other buffer: the socket must be done with it, and may still hold this one.
-    await request.flushed(value.byteLength);
-    if (request.destroyed) return false;
-    progress();
   }
 }

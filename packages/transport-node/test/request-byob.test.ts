@@ -1,6 +1,6 @@
-// A request body that is a byte stream is read into two buffers of the transport's own, each refilled only once the
-// socket holds none of it (the other may still be on its way): the source fills them directly, and a server reading
-// slowly (the socket full, its writes pending) still receives every byte as it was, in both framings.
+// A request body that is a byte stream is read into one buffer of the transport's own, refilled only once the
+// socket holds none of it: the source fills that buffer directly, and a server reading slowly (the socket full, its
+// writes pending) still receives every byte as it was, in both framings.
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
