@@ -7,6 +7,8 @@
 //   ROUNDS=5            rounds per row
 //   BIG_MIB=256         size of each of the 4 layers of "big" (SIZE_MIB is read too)
 //   BENCH=pull,push,meta,transport   the groups to run
+//   ROW=many            only these rows of the pull and push groups (comma-separated): big, many, index (pulls);
+//                       push-big, push-many, repush, copy (pushes). Only the images they need are built.
 //   TOCI_BEFORE=<path>  a second @toci/transport-node build (its dist/index.js) for the transport group's "before"
 //   TOCI_BIN=<path>     another CLI bundle (a copy of packages/cli/dist-bin/toci.js) as "toci", e.g. a "before" build
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +26,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BIG = Number(process.env.BIG_MIB ?? process.env.SIZE_MIB ?? 256) * 1024 * 1024;
 const GROUPS = new Set((process.env.BENCH ?? "pull,push,meta,transport").split(","));
+const ROWS = process.env.ROW ? new Set(process.env.ROW.split(",")) : undefined;
+/** Whether the row `key` runs (every row when ROW is not set). */
+const wanted = (key) => !ROWS || ROWS.has(key);
+/** The images each row needs. */
+const NEEDS = {
+  big: "big",
+  many: "many",
+  index: "multi",
+  "push-big": "big",
+  "push-many": "many",
+  repush: "many",
+  copy: "big",
+};
 const tociBin =
   process.env.TOCI_BIN ??
   join(dirname(createRequire(import.meta.url).resolve("@toci/cli/package.json")), "dist-bin/toci.js");
@@ -36,7 +51,8 @@ const others = [];
 let metaLines = [];
 let transportLines = [];
 try {
-  const { layouts, sizes } = await buildImages(work, registry, BIG);
+  const images = ROWS ? new Set([...ROWS].map((key) => NEEDS[key]).filter(Boolean)) : undefined;
+  const { layouts, sizes } = await buildImages(work, registry, BIG, images);
   const skopeo = skopeoCommand(work);
   const toci = (...args) => ["node", [tociBin, ...args]];
   const outDir = (command) => () => {
@@ -50,6 +66,7 @@ try {
       [`pull 4 × ${mib} MiB`, "big"],
       ["pull 200 × 64 KiB", "many"],
     ]) {
+      if (!wanted(image)) continue;
       pulls.push(
         row(
           label,
@@ -74,19 +91,20 @@ try {
     }
     // The ceiling pulls every platform of an index (as copy --all), so this row is toci against skopeo only.
     const platform = ["--override-arch", "arm64", "--override-os", "linux", "--src-tls-verify=false"];
-    pulls.push(
-      row(
-        "pull one platform of a small index (linux/arm64, 3 × 16 MiB)",
-        sizes.multiArm,
-        {
-          toci: outDir((dir) => toci("pull", `${host}/multi:${TAG}`, "--platform", "linux/arm64", "--store", dir)),
-          skopeo: outDir((dir) =>
-            skopeo("copy", "-q", ...platform, `docker://${host}/multi:${TAG}`, `oci:${dir}:${TAG}`),
-          ),
-        },
-        ROUNDS,
-      ),
-    );
+    if (wanted("index"))
+      pulls.push(
+        row(
+          "pull one platform of a small index (linux/arm64, 3 × 16 MiB)",
+          sizes.multiArm,
+          {
+            toci: outDir((dir) => toci("pull", `${host}/multi:${TAG}`, "--platform", "linux/arm64", "--store", dir)),
+            skopeo: outDir((dir) =>
+              skopeo("copy", "-q", ...platform, `docker://${host}/multi:${TAG}`, `oci:${dir}:${TAG}`),
+            ),
+          },
+          ROUNDS,
+        ),
+      );
   }
 
   if (GROUPS.has("push")) {
@@ -102,10 +120,11 @@ try {
         `docker://${host}/${repo}:${TAG}`,
       );
     const tociPush = (layout, repo) => toci("push", `${host}/${repo}:${TAG}`, "--store", layout, "--from", TAG);
-    for (const [label, image] of [
-      [`push 4 × ${mib} MiB to a new repository`, "big"],
-      ["push 200 × 64 KiB to a new repository", "many"],
+    for (const [label, image, key] of [
+      [`push 4 × ${mib} MiB to a new repository`, "big", "push-big"],
+      ["push 200 × 64 KiB to a new repository", "many", "push-many"],
     ]) {
+      if (!wanted(key)) continue;
       others.push(
         row(
           label,
@@ -120,32 +139,34 @@ try {
         ),
       );
     }
-    others.push(
-      row(
-        "no-op re-push of 200 × 64 KiB where it already is",
-        0,
-        {
-          toci: () => ({ command: tociPush(layouts.many, "many") }),
-          skopeo: () => ({ command: skopeoPush(layouts.many, "many") }),
-        },
-        ROUNDS,
-        registry.pid,
-      ),
-    );
+    if (wanted("repush"))
+      others.push(
+        row(
+          "no-op re-push of 200 × 64 KiB where it already is",
+          0,
+          {
+            toci: () => ({ command: tociPush(layouts.many, "many") }),
+            skopeo: () => ({ command: skopeoPush(layouts.many, "many") }),
+          },
+          ROUNDS,
+          registry.pid,
+        ),
+      );
     const flags = ["--src-tls-verify=false", "--dest-tls-verify=false"];
-    others.push(
-      row(
-        `copy 4 × ${mib} MiB between repositories of one registry`,
-        sizes.big,
-        {
-          toci: fresh((repo) => toci("copy", `${host}/big:${TAG}`, `${host}/${repo}:${TAG}`)),
-          skopeo: fresh((repo) =>
-            skopeo("copy", "-q", "--all", ...flags, `docker://${host}/big:${TAG}`, `docker://${host}/${repo}:${TAG}`),
-          ),
-        },
-        ROUNDS,
-      ),
-    );
+    if (wanted("copy"))
+      others.push(
+        row(
+          `copy 4 × ${mib} MiB between repositories of one registry`,
+          sizes.big,
+          {
+            toci: fresh((repo) => toci("copy", `${host}/big:${TAG}`, `${host}/${repo}:${TAG}`)),
+            skopeo: fresh((repo) =>
+              skopeo("copy", "-q", "--all", ...flags, `docker://${host}/big:${TAG}`, `docker://${host}/${repo}:${TAG}`),
+            ),
+          },
+          ROUNDS,
+        ),
+      );
   }
 
   if (GROUPS.has("meta")) metaLines = await metadataRows(registry.url, ROUNDS);
