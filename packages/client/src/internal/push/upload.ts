@@ -118,7 +118,7 @@ class Upload {
   #session: Session = { location: "", offset: 0, minChunk: 0 };
   #chunk = 0;
   #resyncs = 0;
-  /** The upload state saves in flight (UploadSessions.set never rejects). */
+  /** State saves in flight (never rejecting): a store's fsync may wait on a disk busy with the registry's writes. */
   #saved: Promise<void> = Promise.resolve();
   /** The signal of PATCHes: stopping mid-PATCH costs the whole session on 2.8.2, so an abort lets one finish. */
   #chunkSignal: AbortSignal;
@@ -154,17 +154,12 @@ class Upload {
     } finally {
       chunkSignal.release();
     }
-    await this.#saved;
-    await this.#remote.uploads.delete(this.#key);
+    await this.#saved.then(() => this.#remote.uploads.delete(this.#key));
     report.at(expected.size);
     return "uploaded";
   }
 
-  /**
-   * Remembers where the session stands without holding up the next chunk (a store's durable write can wait on a disk
-   * busy with the registry's own writes). Saves run in order; the session's end waits for them. A kill before one
-   * lands leaves the previous state, whose Location 2.8.2 may refuse: the next push then starts a fresh session.
-   */
+  /** Remembers where the session stands, after the saves before it, without holding up the next chunk. */
   #remember(location: string, offset: number): void {
     this.#saved = this.#saved.then(() => this.#remote.uploads.set(this.#key, location, offset));
   }
