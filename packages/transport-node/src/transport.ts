@@ -25,6 +25,7 @@ import {
 } from "@toci/spec-types";
 import { type Answer, attempt, type Shared, staleConnection } from "./attempt.js";
 import { HeaderList } from "./headers.js";
+import { whenAborted } from "./internal/abort-listeners.js";
 import { Pool } from "./internal/pool.js";
 import { type NodeTransportOptions, normalizeOptions } from "./options.js";
 import { type PreparedBody, prepareBody } from "./request-body.js";
@@ -65,10 +66,9 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
   } catch (error) {
     throw new OciError("INVALID_ARGUMENT", "invalid request body", { cause: error });
   }
-  // A request's own signal that follows the caller's: a pull with many blobs in flight shares one caller signal,
-  // and listeners on it (one per request and per body) would pass Node's limit of 10 and print
-  // MaxListenersExceededWarning; AbortSignal.any() follows its source without adding a listener to it.
-  const signal = request.signal ? AbortSignal.any([request.signal]) : undefined;
+  // The caller's signal itself: what listens to it goes through whenAborted (internal/abort-listeners.ts), one
+  // listener per signal however many requests share it.
+  const signal = request.signal;
   if (signal?.aborted) throw transportError(signal.reason, { method, url: url.href, signal });
   if (!headers.has("user-agent")) headers.set("user-agent", options.userAgent);
 
@@ -141,14 +141,15 @@ function sleep(ms: number, context: FailureContext): Promise<void> {
   const { signal } = context;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(transportError(signal.reason, context));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(transportError(signal?.reason, context));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      stop();
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const stop = signal
+      ? whenAborted(signal, () => {
+          clearTimeout(timer);
+          reject(transportError(signal.reason, context));
+        })
+      : () => {};
   });
 }

@@ -34,9 +34,8 @@ export async function readBody(body: ReadableStream<Uint8Array>, expected: numbe
   } catch (error) {
     await reader.cancel(error).catch(() => {});
     throw error;
-  } finally {
-    reader.releaseLock();
   }
+  // Not released: read to its end or cancelled, the body is done with (see readAll in spec-types).
 }
 
 function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
@@ -58,7 +57,6 @@ async function readDefault(body: ReadableStream<Uint8Array>, take: ChunkTaker): 
   } catch (error) {
     await reader.cancel(error).catch(() => {});
     throw error;
-  } finally {
-    reader.releaseLock();
   }
+  // Not released: read to its end or cancelled, the body is done with (see readAll in spec-types).
 }

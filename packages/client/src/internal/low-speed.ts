@@ -22,7 +22,9 @@ export function lowSpeedTransport(transport: Transport, rule: LowSpeed): Transpo
     async request(request) {
       const response = await transport.request(request);
       if (!response.body) return response;
-      return { ...response, body: lowSpeedGuard(response.body, rule, `${request.method} ${redactUrl(request.url)}`) };
+      // The body's name is built only for an error: most bodies never need it.
+      const what = () => `${request.method} ${redactUrl(request.url)}`;
+      return { ...response, body: lowSpeedGuard(response.body, rule, what) };
     },
   };
 }
@@ -31,23 +33,17 @@ export function lowSpeedTransport(transport: Transport, rule: LowSpeed): Transpo
 export function lowSpeedGuard(
   body: ReadableStream<Uint8Array>,
   rule: LowSpeed,
-  what: string,
+  what: string | (() => string),
 ): ReadableStream<Uint8Array> {
   if (rule.limit <= 0 || rule.time <= 0) return body;
-  // A byte stream in front of a byte stream: a reader's own buffer (a pull reading every blob into one) is handed on
-  // to the body, so the guard costs no copy and no allocation per read.
-  let byob: ReadableStreamBYOBReader | undefined;
-  try {
-    byob = body.getReader({ mode: "byob" });
-  } catch {
-    // not a byte stream: read by default
-  }
-  const reader = byob ?? body.getReader();
+  const source = new Source(body);
   /** Bytes a window must bring: the limit over the window. */
   const needed = (rule.limit * rule.time) / 1000;
   /** The current window: time spent waiting for the body, and what it brought. */
   let waited = 0;
   let bytes = 0;
+  /** The size of the next buffer of our own (a default read after BYOB ones): see FIRST_READ. */
+  let next = FIRST_READ;
   /** Ends the window: the body is cut when it brought too little. */
   const judge = async (): Promise<void> => {
     if (bytes >= needed) {
@@ -55,10 +51,11 @@ export function lowSpeedGuard(
       bytes = 0;
       return;
     }
-    const error = new OciError("TIMEOUT", `${what}: less than ${rule.limit} bytes/s over ${rule.time / 1000} s`, {
+    const name = typeof what === "string" ? what : what();
+    const error = new OciError("TIMEOUT", `${name}: less than ${rule.limit} bytes/s over ${rule.time / 1000} s`, {
       detail: { lowSpeedLimit: rule.limit, lowSpeedTime: rule.time, bytes },
     });
-    await reader.cancel(error).catch(() => {});
+    await source.cancel(error).catch(() => {});
     throw error;
   };
   return new ReadableStream(
@@ -67,8 +64,11 @@ export function lowSpeedGuard(
       async pull(controller) {
         const request = controller.byobRequest;
         const view = request?.view;
+        const reader = source.open(view != null);
+        const byob = source.byob;
+        const own = view ? undefined : next;
         const read: Promise<ReadableStreamReadResult<Uint8Array>> = byob
-          ? byob.read(view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(READ))
+          ? byob.read(view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(next))
           : (reader as ReadableStreamDefaultReader<Uint8Array>).read();
         for (;;) {
           const started = Date.now();
@@ -89,24 +89,63 @@ export function lowSpeedGuard(
             return;
           }
           bytes += result.value.byteLength;
+          if (result.value.byteLength === own) next = Math.min(READ, own * 2);
           if (waited >= rule.time) await judge();
-          // Read into the lent view: answered with it. Else enqueued, which transfers the buffer: ours when read here,
-          // else a copy (a body's chunk may be memory its source still uses).
+          // Read into the lent view: answered with it. Else enqueued (which also fills a lent view), transferring the
+          // buffer: ours when read here, else a copy (a body's chunk may be memory its source still uses).
           if (byob && view) request!.respondWithNewView(result.value as Uint8Array<ArrayBuffer>);
           else controller.enqueue((byob ? result.value : new Uint8Array(result.value)) as Uint8Array<ArrayBuffer>);
           return;
         }
       },
       async cancel(reason) {
-        await reader.cancel(reason);
+        await source.cancel(reason);
       },
     },
     { highWaterMark: 0 },
   );
 }
 
+/**
+ * The guarded body's reader, opened the way the first read asks. A reader with a buffer of its own (BYOB: a pull
+ * reads every blob into one) has it handed on to a byte-stream body: no copy and no allocation per read. A default
+ * reader (a manifest, a tag list, a token read whole) gets the body's own chunks, copied at their size: reading them
+ * into a buffer of ours would allocate one per read (see FIRST_READ).
+ */
+class Source {
+  /** The BYOB reader, when the body is a byte stream and the first read brought a buffer. */
+  byob: ReadableStreamBYOBReader | undefined;
+  #reader: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array> | undefined;
+  readonly #body: ReadableStream<Uint8Array>;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#body = body;
+  }
+
+  open(withBuffer: boolean): ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array> {
+    if (this.#reader) return this.#reader;
+    try {
+      if (withBuffer) this.byob = this.#body.getReader({ mode: "byob" });
+    } catch {
+      // not a byte stream: read by default
+    }
+    this.#reader = this.byob ?? this.#body.getReader();
+    return this.#reader;
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    return this.#reader ? this.#reader.cancel(reason) : this.#body.cancel(reason);
+  }
+}
+
 /** A read without a buffer of the reader's own takes at most this much from a byte stream. */
 const READ = 256 * 1024;
+/**
+ * The first such read's buffer, doubled after each read that fills it, up to READ: a zero-filled 256 KiB buffer per
+ * read of a small body (a tag list, a token, a manifest of a few KB) cost a tag listing four times node:http's CPU
+ * (the bench's metadata row).
+ */
+const FIRST_READ = 16 * 1024;
 
 /** The read's result, or undefined when `ms` pass first (the read goes on). */
 async function within<T>(read: Promise<T>, ms: number): Promise<T | undefined> {
