@@ -52,7 +52,9 @@ export function lowSpeedGuard(
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
           result = await (byob
-            ? byob.read(view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(source.next))
+            ? byob.read(
+                view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(source.next),
+              )
             : (reader as ReadableStreamDefaultReader<Uint8Array>).read());
         } finally {
           clock.stop();
