@@ -64,10 +64,9 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
   } catch (error) {
     throw new OciError("INVALID_ARGUMENT", "invalid request body", { cause: error });
   }
-  // A request's own signal that follows the caller's: a pull with many blobs in flight shares one caller signal,
-  // and listeners on it (one per request and per body) would pass Node's limit of 10 and print
-  // MaxListenersExceededWarning; AbortSignal.any() follows its source without adding a listener to it.
-  const signal = request.signal ? AbortSignal.any([request.signal]) : undefined;
+  // The caller's signal itself: what listens to it goes through whenAborted (internal/abort-listeners.ts), one
+  // listener per signal however many requests share it.
+  const signal = request.signal;
   if (signal?.aborted) throw transportError(signal.reason, { method, url: url.href, signal });
   if (!headers.has("user-agent")) headers.set("user-agent", options.userAgent);
 

@@ -29,9 +29,9 @@ export async function readBody(body: ReadableStream<Uint8Array>, expected: numbe
   const byob = byobReader(body);
   if (!byob) {
     const reader = body.getReader();
-    return released(reader, () => readDefault(reader, take));
+    return readOrCancel(reader, () => readDefault(reader, take));
   }
-  return released(byob, () =>
+  return readOrCancel(byob, () =>
     expected <= GATHER ? readGathered(byob, expected, take) : readEach(byob, expected, take),
   );
 }
@@ -74,8 +74,8 @@ async function readDefault(reader: ReadableStreamDefaultReader<Uint8Array>, take
   }
 }
 
-/** Runs `read`; cancels the body when it fails, and releases the reader either way. */
-async function released(
+/** Runs `read`; cancels the body when it fails. The reader is not released: Node 20's releaseLock costs per body. */
+async function readOrCancel(
   reader: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array>,
   read: () => Promise<void>,
 ): Promise<void> {
@@ -84,9 +84,8 @@ async function released(
   } catch (error) {
     await reader.cancel(error).catch(() => {});
     throw error;
-  } finally {
-    reader.releaseLock();
   }
+  // Not released: read to its end or cancelled, the body is done with (see readAll in spec-types).
 }
 
 function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
