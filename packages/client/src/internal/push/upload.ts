@@ -28,6 +28,7 @@ import {
   startSession,
   uploadStatus,
 } from "./session.js";
+import { isContentError, sessionBroken } from "./session-loss.js";
 import type { BlobSource } from "./source.js";
 
 /** The smallest chunk a 413 may shrink to: below this, per-request overhead dominates and nothing fits anyway. */
@@ -365,24 +366,6 @@ class Upload {
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   const reader = stream.getReader();
   while (!(await reader.read()).done);
-}
-
-/**
- * A DIGEST_INVALID from the registry: the session holds other bytes than the ones sent, since every byte sent was
- * verified on its way out (source.ts; a source's own mismatch is DIGEST_MISMATCH). distribution 2.8.2 answers it
- * when two processes finish one shared session at once: the first commit moves the session's data away, and the
- * second finds none and hashes nothing (its log: "canonical digest does match provided digest", the canonical one
- * being the empty blob's); and its commit takes the size from the session file, so a file two PATCHes appended to at
- * once fails as a digest too. The blob may be there now (another writer committed it: the next attempt's HEAD says
- * so) or not (a fresh session sends it again).
- */
-function sessionBroken(e: OciError): boolean {
-  return e.code === "DIGEST_INVALID";
-}
-
-/** The content itself was refused or wrong: another session would not change that. */
-function isContentError(e: OciError): boolean {
-  return e.code === "DIGEST_MISMATCH" || e.code === "SIZE_MISMATCH";
 }
 
 /**
