@@ -266,3 +266,25 @@ describe("a one-shot stream read in ranges", () => {
     await expect(readByob(await source.range(0, 2000), 4096)).rejects.toMatchObject({ code: "SIZE_MISMATCH" });
   });
 });
+
+describe("readBody of a small body", () => {
+  it("hands a body of up to 256 KiB to take whole, however many reads it took", async () => {
+    const views: number[] = [];
+    const chunks: Uint8Array[] = [];
+    const body = data.subarray(0, 250_000);
+    await readBody(byteSource(body, views), body.length, async (chunk) => {
+      chunks.push(chunk.slice());
+    });
+    expect(views.length).toBe(3); // the source gives at most 100 000 bytes a read
+    expect(chunks.map((c) => c.byteLength)).toEqual([250_000]);
+    same(chunks[0]!, body);
+  });
+
+  it("hands on what a body sends past its announced size, for take to refuse", async () => {
+    const sizes: number[] = [];
+    await readBody(byteSource(data.subarray(0, 150), []), 100, async (chunk) => {
+      sizes.push(chunk.byteLength);
+    });
+    expect(sizes).toEqual([100, 50]);
+  });
+});

@@ -201,7 +201,10 @@ class WaitClock {
     if (this.failure || this.#since === undefined) return; // no read waits: the next one sets the timer again
     const now = Date.now();
     const waited = this.#waited + (now - this.#since);
-    if (waited < this.#rule.time) return this.#arm(this.#rule.time - waited);
+    if (waited < this.#rule.time) {
+      this.#arm(this.#rule.time - waited);
+      return;
+    }
     this.#waited = waited;
     this.#since = now;
     this.#judge();
