@@ -134,6 +134,10 @@ describe("connections", () => {
     server = await startServer(
       (listener) => http.createServer(listener),
       (req, res) => {
+        if (req.url === "/busy") {
+          res.writeHead(503, { "content-length": "0" }).end();
+          return true;
+        }
         if (req.url === "/half") {
           res.writeHead(200, { "content-length": "10" }).write("12345"); // the rest never comes
           return true;
@@ -214,6 +218,31 @@ describe("connections", () => {
       );
       controller.abort();
       for (const result of await Promise.all(reads)) expect(result).toMatchObject({ code: "ABORTED" });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("many requests waiting to retry under one signal add no listener each; an abort ends every wait", async () => {
+    const retry = { limit: 3, backoffBase: 60_000, backoffMax: 60_000 };
+    await using transport = nodeTransport({ maxSockets: 20, retry });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const busy = `http://127.0.0.1:${server.port}/busy`;
+      const before = server.requests.length;
+      const pending = Array.from({ length: 20 }, () =>
+        transport.request({ method: "GET", url: busy, signal: controller.signal }).catch((e: unknown) => e),
+      );
+      await until(() => server.requests.length - before >= 20); // each answered 503, now waiting a minute
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(getEventListeners(controller.signal, "abort").length).toBeLessThanOrEqual(1);
+      controller.abort();
+      for (const result of await Promise.all(pending)) expect(result).toMatchObject({ code: "ABORTED" });
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
     } finally {
