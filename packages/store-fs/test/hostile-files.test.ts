@@ -139,4 +139,17 @@ describe.skipIf(!existsSync("/dev/zero"))("planted files", () => {
       expect(await nodeFs.readFile(join(victim, `sha256-${"cd".repeat(32)}`), "utf8")).toBe("not toci's either");
     },
   );
+
+  it("ingest/ swapped for a link while the store is open: a later ingest is refused, nothing written outside", async () => {
+    const store = await fsStore(dir);
+    const first = text("first blob");
+    const ingest = await store.ingest(await describeBytes(first));
+    await ingest.write(first);
+    await ingest.commit();
+    await plantLink(join(dir, "ingest"), outside);
+    // The finding that ingest/ is the store's own is trusted for a second at most (a pull of many small blobs).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expectCode(store.ingest(await describeBytes(text("second blob"))), "STORE");
+    expect(await nodeFs.readdir(outside)).toEqual([]);
+  });
 });

@@ -152,18 +152,24 @@ export function requireOwnIngest(layout: Layout): Promise<void> {
   return requireDirectories(layout.fs, [layout.paths.ingest]);
 }
 
-/** Layouts whose ingest/ an ingest found to be their own (see requireOwnIngestOnce). */
-const ownIngest = new WeakSet<Layout>();
+/** When an ingest last found a layout's ingest/ to be its own (see requireOwnIngestOnce). */
+const ownIngest = new WeakMap<Layout, number>();
+/**
+ * How long that finding is trusted: a pull of many small blobs starts hundreds of ingests a second, and ingest/
+ * swapped for a link afterwards is still refused within this window (the per-ingest check had a race window too).
+ */
+const OWN_INGEST_TRUSTED_MS = 1000;
 
 /**
- * requireOwnIngest, once per store: a pull of many blobs checked ingest/ before every one. A writer's own file is
- * still created with O_EXCL (never through a link planted under its name); index.json's writes and gc() still check
- * every time, and gc() checks every directory it deletes in.
+ * requireOwnIngest, at most once a second per store: a pull of many blobs checked ingest/ before every one. A
+ * writer's own file is still created with O_EXCL (never through a link planted under its name); index.json's writes
+ * and gc() still check every time, and gc() checks every directory it deletes in.
  */
 export async function requireOwnIngestOnce(layout: Layout): Promise<void> {
-  if (ownIngest.has(layout)) return;
+  const checked = ownIngest.get(layout);
+  if (checked !== undefined && Date.now() - checked < OWN_INGEST_TRUSTED_MS) return;
   await requireOwnIngest(layout);
-  ownIngest.add(layout);
+  ownIngest.set(layout, Date.now());
 }
 
 /**
