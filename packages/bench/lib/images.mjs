@@ -14,21 +14,33 @@ import {
 
 export const TAG = "v1";
 
-/** Builds the layouts under `work` and pushes them; returns { layouts, sizes } (sizes: bytes of all blobs). */
-export async function buildImages(work, registry, bigBytes) {
+/**
+ * Builds the layouts under `work` and pushes them; returns { layouts, sizes } (sizes: bytes of all blobs). `only`, a
+ * set of image names, builds just those (all when undefined).
+ */
+export async function buildImages(work, registry, bigBytes, only) {
   const layouts = { big: join(work, "img-big"), many: join(work, "img-many"), multi: join(work, "img-multi") };
+  const wanted = (name) => !only || only.has(name);
   const sizes = {};
   process.stderr.write("building images…\n");
-  const big = await writeLargeLayerImage(layouts.big, { size: bigBytes, layers: 4, seed: "bench-big", tag: TAG });
-  sizes.big = big.blobs.reduce((n, b) => n + b.descriptor.size, 0);
-  const many = manyLayersImage({ seed: "bench-many" });
-  writeLayout(layouts.many, many, TAG);
-  sizes.many = many.blobs.reduce((n, b) => n + b.descriptor.size, 0);
-  const multi = multiArchIndex({ seed: "bench-multi", layerSizes: [16 << 20, 16 << 20, 16 << 20] });
-  writeLayout(layouts.multi, multi, TAG);
-  sizes.multiArm = multi.images[1].blobs.reduce((n, b) => n + b.descriptor.size, 0);
+  if (wanted("big")) {
+    const big = await writeLargeLayerImage(layouts.big, { size: bigBytes, layers: 4, seed: "bench-big", tag: TAG });
+    sizes.big = big.blobs.reduce((n, b) => n + b.descriptor.size, 0);
+  }
+  if (wanted("many")) {
+    const many = manyLayersImage({ seed: "bench-many" });
+    writeLayout(layouts.many, many, TAG);
+    sizes.many = many.blobs.reduce((n, b) => n + b.descriptor.size, 0);
+  }
+  if (wanted("multi")) {
+    const multi = multiArchIndex({ seed: "bench-multi", layerSizes: [16 << 20, 16 << 20, 16 << 20] });
+    writeLayout(layouts.multi, multi, TAG);
+    sizes.multiArm = multi.images[1].blobs.reduce((n, b) => n + b.descriptor.size, 0);
+  }
   process.stderr.write("pushing them with skopeo…\n");
-  for (const name of ["big", "many", "multi"]) await pushWithSkopeo(layouts[name], TAG, registry, name);
+  for (const name of ["big", "many", "multi"]) {
+    if (wanted(name)) await pushWithSkopeo(layouts[name], TAG, registry, name);
+  }
   return { layouts, sizes };
 }
 

@@ -3,6 +3,18 @@
 // so that no tool always runs first on a warm or a cold machine; ratios are taken round by round, then their median.
 
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+/** CPU seconds (user + sys) a process has used so far, from /proc (Linux); undefined without one. */
+export function cpuSeconds(pid) {
+  if (!pid) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Runs one command; returns wall seconds, peak RSS (MiB) and user/sys CPU seconds. Throws when it fails. */
 export function timed([cmd, args], env = process.env) {
@@ -26,9 +38,10 @@ export function median(xs) {
 
 /**
  * Runs a row: `tools` is { name: (round) => ({ command, setup?, cleanup? }) }. Prints each run as it ends and
- * returns { label, bytes, runs: { name: [result per round] } }.
+ * returns { label, bytes, runs: { name: [result per round] } }. With `serverPid`, each run also records the CPU
+ * seconds that process (the registry) spent meanwhile: the work a tool's requests cost the other side.
  */
-export function row(label, bytes, tools, rounds) {
+export function row(label, bytes, tools, rounds, serverPid) {
   const names = Object.keys(tools);
   const runs = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
@@ -36,10 +49,13 @@ export function row(label, bytes, tools, rounds) {
     for (const name of order) {
       const { command, cleanup } = tools[name](r);
       try {
+        const before = cpuSeconds(serverPid);
         const result = timed(command);
+        const after = cpuSeconds(serverPid);
+        if (before !== undefined && after !== undefined) result.server = after - before;
         runs[name][r] = result;
         process.stderr.write(
-          `${label} r${r} ${name.padEnd(8)} ${result.seconds.toFixed(3)} s ${result.rss} MiB user ${result.user.toFixed(2)} s\n`,
+          `${label} r${r} ${name.padEnd(8)} ${result.seconds.toFixed(3)} s ${result.rss} MiB user ${result.user.toFixed(2)} s sys ${result.sys.toFixed(2)} s${result.server === undefined ? "" : ` registry ${result.server.toFixed(2)} s`}\n`,
         );
       } finally {
         cleanup?.();
@@ -49,30 +65,35 @@ export function row(label, bytes, tools, rounds) {
   return { label, bytes, runs };
 }
 
-/** Markdown lines for rows: per tool the median time, RSS and user CPU; then the medians of per-round ratios. */
-export function report(rows, { first, against }) {
+/**
+ * Markdown lines for rows: per tool the median time, RSS and CPU (its own, and the registry's where measured); then the
+ * medians of per-round ratios, `first` against each of `against`, and each pair of `also`.
+ */
+export function report(rows, { first, against, also = [] }) {
   const lines = [];
   for (const { label, bytes, runs } of rows) {
     const names = Object.keys(runs);
     lines.push(
       `### ${label}`,
       "",
-      "| tool | rounds (s) | median s | MB/s | peak RSS MiB (median) | user CPU s (median) |",
-      "|---|---|---|---|---|---|",
+      "| tool | rounds (s) | median s | MB/s | peak RSS MiB (median) | user CPU s (median) | sys CPU s (median) | registry CPU s (median) |",
+      "|---|---|---|---|---|---|---|---|",
     );
     for (const name of names) {
       const list = runs[name];
       const s = median(list.map((x) => x.seconds));
       const rate = bytes ? (bytes / 1e6 / s).toFixed(0) : "—";
+      const server = list.every((x) => x.server !== undefined) ? median(list.map((x) => x.server)).toFixed(2) : "—";
       lines.push(
-        `| ${name} | ${list.map((x) => x.seconds.toFixed(2)).join(" ")} | ${s.toFixed(3)} | ${rate} | ${median(list.map((x) => x.rss))} | ${median(list.map((x) => x.user)).toFixed(2)} |`,
+        `| ${name} | ${list.map((x) => x.seconds.toFixed(2)).join(" ")} | ${s.toFixed(3)} | ${rate} | ${median(list.map((x) => x.rss))} | ${median(list.map((x) => x.user)).toFixed(2)} | ${median(list.map((x) => x.sys)).toFixed(2)} | ${server} |`,
       );
     }
-    for (const other of against.filter((n) => n in runs && first in runs)) {
-      const ratios = runs[first].map((x, i) => x.seconds / runs[other][i].seconds);
+    const pairs = [...against.map((other) => [first, other]), ...also];
+    for (const [one, other] of pairs.filter(([a, b]) => a in runs && b in runs)) {
+      const ratios = runs[one].map((x, i) => x.seconds / runs[other][i].seconds);
       lines.push(
         "",
-        `${first} ÷ ${other}, per round: ${ratios.map((x) => x.toFixed(2)).join(" ")}; **median ${median(ratios).toFixed(2)}**`,
+        `${one} ÷ ${other}, per round: ${ratios.map((x) => x.toFixed(2)).join(" ")}; **median ${median(ratios).toFixed(2)}**`,
       );
     }
     lines.push("");

@@ -19,7 +19,10 @@ import type { FsStore } from "@toci/store-fs";
 /** The store of a layout opened (created) by its first write; the same abilities as the layout store. */
 export type DeferredLayout = Omit<FsStore, "dir" | "readOnly">;
 
-/** A layout not there yet, created by `open()` on the first write (ingest, tag, upload state, blob source). */
+/**
+ * A layout not there yet, created by `open()` on the first write (ingest, tag, upload state, blob source, a pull's
+ * leases).
+ */
 export function deferredLayout(dir: string, open: () => Promise<FsStore>): DeferredLayout {
   let store: Promise<FsStore> | undefined;
   const opened = (): Promise<FsStore> => {
@@ -54,6 +57,10 @@ export function deferredLayout(dir: string, open: () => Promise<FsStore>): Defer
     tag: async (descriptor: Descriptor, reference: string) => (await opened()).tag(descriptor, reference),
     setUpload: async (key: string, state: UploadState) => (await opened()).setUpload(key, state),
     recordSource: async (digest: Digest, repository: string) => (await opened()).recordSource(digest, repository),
+    // A pull leases the blobs it is about to write: the layout is created now rather than by the first of them.
+    leaseBlobs: async (digests: readonly Digest[]) => {
+      if (digests.length > 0) await (await opened()).leaseBlobs(digests);
+    },
     close: () => read(undefined, (s) => s.close()),
   };
 }

@@ -78,7 +78,8 @@ function filesCommands(program: Command, act: Act, { registryFlags, example }: F
         .description("write one file of an image to stdout (symlinks followed inside the image)")
         .argument("<ref>")
         .argument("<path>", "the file's path in the image, e.g. /etc/os-release")
-        .option(PLATFORM, "from an index, this platform's image"),
+        .option(PLATFORM, "from an index, this platform's image")
+        .option("-o, --output <file|->", "write to this file; - for stdout, binary included even on a terminal"),
     ),
     "toci cat localhost:5001/demo/hello:v1 /etc/os-release",
   ).action(act(async (run, [ref, path], flags) => (await files()).cat(run, ref as string, path as string, flags)));

@@ -204,7 +204,7 @@ function readCommands(program: Command, act: Act): void {
         .command("blob")
         .description("fetch a blob by digest (verified) to stdout or a file")
         .argument("<ref@digest>")
-        .option("-o, --output <file>", "write to this file instead of stdout"),
+        .option("-o, --output <file|->", "write to this file; - for stdout, binary included even on a terminal"),
     ),
     "toci blob localhost:5001/demo/hello@sha256:… -o layer.tar.gz",
   ).action(act(async (run, [ref], flags) => (await inspect()).blob(run, ref as string, flags)));

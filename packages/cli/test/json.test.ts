@@ -51,6 +51,12 @@ describe.concurrent("--json: one document on stdout, nothing on stderr", () => {
     });
   });
 
+  it("a re-push of what the registry has says so: all its bytes, none transferred", async () => {
+    const doc = oneDocument(await toci(["push", `${repo}:v1`, "--store", layout, "--json"]));
+    const total = fixture.blobs.reduce((n, b) => n + b.descriptor.size, 0);
+    expect(doc).toMatchObject({ digest: fixture.root.digest, bytes: total, transferred: 0 });
+  });
+
   it("on success, for the artifact and archive commands", async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "notes.md"), "# notes\n");

@@ -1,29 +1,11 @@
 // Progress in a real pseudo-terminal (issue 19, "CLI --progress output in a real pseudo-terminal"): `toci pull` run
 // under script(1), so that stdout and stderr are a terminal, draws a bar per blob (fed by the client's onBlob) and a
 // total, ends with every bar full, and prints the terminal form of the summary.
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ociImage, pushFixture } from "@toci/testkit/fixtures";
 import { describe, expect, it } from "vitest";
-import { BIN, registries, tempDir } from "./helpers.js";
-
-/** Runs `toci ...args` in a pseudo-terminal (util-linux script), resolving what the terminal showed. */
-function tociInTerminal(args: string[]): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
-      env: { ...process.env, DOCKER_CONFIG: tempDir("toci-cli-dc-"), NO_COLOR: "1", COLUMNS: "160" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let screen = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      screen += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, screen }));
-    child.stdin.end();
-  });
-}
+import { registries, tempDir } from "./helpers.js";
+import { tociInTerminal } from "./terminal.js";
 
 describe("toci pull on a terminal", () => {
   it("draws a bar per blob and a total, all full at the end, then the summary", async () => {

@@ -2,7 +2,7 @@
 // waiting is cut with TIMEOUT, a body that keeps up is not, and a caller that reads slowly never trips it.
 import { setTimeout as sleep } from "node:timers/promises";
 import { isOciError, type Transport } from "@toci/spec-types";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { lowSpeedGuard, lowSpeedTransport } from "../src/internal/low-speed.js";
 import { resolveTransferOptions } from "../src/options.js";
 
@@ -124,5 +124,24 @@ describe("the low-speed options", () => {
     expect(resolveTransferOptions({ lowSpeedLimit: 0 }).lowSpeedLimit).toBe(0);
     expect(() => resolveTransferOptions({ lowSpeedTime: 0 })).toThrow(/lowSpeedTime/);
     expect(() => resolveTransferOptions({ lowSpeedLimit: -1 })).toThrow(/lowSpeedLimit/);
+  });
+});
+
+describe("the low-speed guard's timers", () => {
+  it("sets one timer per body, not one per read", async () => {
+    const chunks = 200;
+    const ready = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < chunks; i++) controller.enqueue(new Uint8Array(10));
+        controller.close();
+      },
+    });
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    try {
+      expect(await drain(lowSpeedGuard(ready, { limit: 1, time: 60_000 }, "x"))).toBe(chunks * 10);
+      expect(timers.mock.calls.length).toBe(1);
+    } finally {
+      timers.mockRestore();
+    }
   });
 });

@@ -64,9 +64,11 @@ describe("?tag= on a manifest PUT", () => {
 describe("an upload session that failed", () => {
   function registry(finalAnswer: () => Response) {
     const deleted: string[] = [];
+    const started: string[] = [];
     const transport = handlerTransport(async (req) => {
       const url = new URL(req.url);
       if (req.method === "POST" && url.pathname === "/v2/a/b/blobs/uploads/") {
+        started.push(url.pathname);
         return new Response(null, { status: 202, headers: { location: "/v2/a/b/blobs/uploads/s1?_state=abc" } });
       }
       if (url.pathname === "/v2/a/b/blobs/uploads/s1") {
@@ -79,22 +81,25 @@ describe("an upload session that failed", () => {
       }
       return json({ errors: [{ code: "BLOB_UNKNOWN" }] }, { status: 404 });
     });
-    return { transport, deleted };
+    return { transport, deleted, started };
   }
 
   const blob = new TextEncoder().encode("hello, registry");
   const expected = { mediaType: "application/octet-stream", digest: sha(blob), size: blob.byteLength };
 
+  // DIGEST_INVALID gets one fresh session (upload.ts, sessionBroken: the bytes sent were verified, so another
+  // writer broke the session), and then is the answer.
   it.each([
-    ["DIGEST_INVALID", 400],
-    ["DENIED", 403],
-  ])("refused for good (%s): the session is cancelled with DELETE", async (code, status) => {
-    const { transport, deleted } = registry(() => json({ errors: [{ code, message: "no" }] }, { status }));
+    ["DIGEST_INVALID", 400, 2],
+    ["DENIED", 403, 1],
+  ])("refused for good (%s): each session is cancelled with DELETE", async (code, status, sessions) => {
+    const { transport, deleted, started } = registry(() => json({ errors: [{ code, message: "no" }] }, { status }));
     const client = new Client({ transport, store: memoryStore() });
     const events = await collect(client.registry(ORIGIN).repo("a/b").push(blob, expected));
     const last = events.at(-1);
     expect(last?.type === "failed" && last.error.code).toBe(code);
-    expect(deleted).toEqual(["/v2/a/b/blobs/uploads/s1"]);
+    expect(started).toHaveLength(sessions);
+    expect(deleted).toEqual(Array(sessions).fill("/v2/a/b/blobs/uploads/s1"));
   });
 
   it("a failure that may pass (503): the session is kept for the next attempt, not cancelled", async () => {

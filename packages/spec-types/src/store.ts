@@ -187,6 +187,22 @@ export function isSourceRecorder(store: unknown): store is SourceRecorder {
 }
 
 /**
+ * Optional ability: keeps blobs an operation relies on from garbage collection elsewhere (another process's `gc()`
+ * on the same storage) until the store is closed. A pull, which names its root only once every blob is in, leases
+ * all the blobs of a graph at once before it looks for any of them; without it, the store protects each blob as it
+ * is checked or written, one record at a time.
+ */
+export interface BlobLeaser {
+  leaseBlobs(digests: readonly Digest[]): Promise<void>;
+}
+
+/** Whether a store can lease many blobs at once. */
+export function isBlobLeaser(store: unknown): store is BlobLeaser {
+  const s = store as Partial<BlobLeaser> | null;
+  return typeof s === "object" && s !== null && typeof s.leaseBlobs === "function";
+}
+
+/**
  * Room for content, as the store's runtime reports it. An estimate: see {@link SpaceEstimator} for what it is worth.
  */
 export interface SpaceEstimate {

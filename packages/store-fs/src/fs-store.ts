@@ -1,8 +1,10 @@
 // A Store that is an OCI image layout on disk (image-spec v1.1.1 image-layout.md), wired from its parts:
 //   internal/layout.ts       the layout's paths and options, opening (and creating) it
 //   internal/blobs.ts        committed blobs: stat, read, fetch, list
+//   internal/leased-blobs.ts exists(), ingest() and leaseBlobs(), every blob leased first (internal/leases.ts)
 //   internal/ingest.ts       writers: resume, hash, write (internal/file-sink.ts), verify, publish
-//   internal/partials.ts     the writers' files in ingest/ and who may take them over (internal/liveness.ts)
+//   internal/partials.ts     the writers' files in ingest/ and who may take them over (internal/liveness.ts,
+//                            internal/ingest-listing.ts)
 //   internal/index-json.ts   index.json read and replaced under the index lock (lock.ts, index-file.ts)
 //   internal/gc.ts           garbage collection (internal/reachability.ts, internal/leases.ts)
 //   internal/upload-state.ts upload sessions
@@ -17,6 +19,7 @@
 import * as nodeFs from "node:fs/promises";
 import {
   type AbilityKeeper,
+  type BlobLeaser,
   type Descriptor,
   digestOf,
   findRoot,
@@ -33,20 +36,11 @@ import {
 } from "@toci/spec-types";
 import type { FsPromises } from "./fs-api.js";
 import { registryAbilities } from "./internal/abilities.js";
-import {
-  blobNamed,
-  blobPath,
-  fetchBlob,
-  isStorable,
-  readBlob,
-  removeBlob,
-  statBlob,
-  syncBlobNames,
-} from "./internal/blobs.js";
+import { blobPath, fetchBlob, isStorable, readBlob, removeBlob, syncBlobNames } from "./internal/blobs.js";
 import { collectGarbage } from "./internal/gc.js";
 import { readIndex, updateIndex } from "./internal/index-json.js";
-import { openIngest } from "./internal/ingest.js";
 import { type Layout, openLayout } from "./internal/layout.js";
+import { leasedBlobs } from "./internal/leased-blobs.js";
 import { leases } from "./internal/leases.js";
 import { blobSources } from "./internal/sources.js";
 import { uploadStates } from "./internal/upload-state.js";
@@ -96,10 +90,10 @@ export interface FsStoreOptions {
 }
 
 /**
- * A layout store: a Store that also keeps upload sessions, blob sources and what was learnt about registries, and
- * knows where it lives.
+ * A layout store: a Store that also keeps upload sessions, blob sources and what was learnt about registries, leases
+ * many blobs at once (a pull's graph, kept from other processes' gc), and knows where it lives.
  */
-export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, AbilityKeeper, GarbageCollector {
+export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, AbilityKeeper, GarbageCollector, BlobLeaser {
   /** The layout's directory. */
   readonly dir: string;
   /** Whether writes are refused (asked for, or the layout could not be written when it was opened). */
@@ -135,16 +129,13 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
   const { fs, paths } = layout;
   // A read-only layout takes no leases: it writes nothing, and runs no gc() that would need them.
   const lease = layout.readOnly ? undefined : leases(fs, paths.leases, layout.leaseTtl);
-  const takeLease = async (digest: string): Promise<void> => {
-    if (lease && isStorable(digest)) await lease.take(digest);
-  };
-
   return {
     dir: paths.root,
     readOnly: layout.readOnly,
     ...uploadStates(layout),
     ...blobSources(layout),
     ...registryAbilities(layout),
+    ...leasedBlobs(layout, lease),
 
     async close() {
       // Renames of blobs committed since index.json last changed are made durable (see syncBlobNames).
@@ -152,22 +143,7 @@ export async function fsStore(dir: string, options: FsStoreOptions = {}): Promis
       await lease?.release();
     },
 
-    async exists(descriptor) {
-      // Leased before looking: a pull that finds a blob present relies on it until it names its root.
-      await takeLease(descriptor.digest);
-      const present = (await statBlob(layout, descriptor.digest))?.size === descriptor.size;
-      if (present) blobNamed(layout); // a root may name it next: its name is synced first
-      return present;
-    },
-
     fetch: (descriptor, fetchOptions) => fetchBlob(layout, descriptor, fetchOptions),
-
-    async ingest(descriptor, ingestOptions) {
-      layout.writable();
-      // Leased before the blob is looked for or renamed into place (see internal/leases.ts).
-      await takeLease(descriptor.digest);
-      return openIngest(layout, descriptor, ingestOptions);
-    },
 
     resolve: (reference: string | RootPredicate) => resolveRoot(layout, reference),
 

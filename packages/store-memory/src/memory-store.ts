@@ -1,6 +1,7 @@
 // The reference Store: Maps and arrays, nothing else (docs/architecture.md §2). Every other store must behave like this one;
 // the conformance suite in @toci/testkit is written against it first. Blobs are kept as the chunks they were
-// written in (copied, since callers reuse their buffers), so a large blob is never concatenated.
+// written in (copied, since callers reuse their buffers; handed out as copies, since consumers may write into them),
+// so a large blob is never concatenated.
 import {
   checkAppend,
   checkComplete,
@@ -87,7 +88,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
             return;
           }
           const chunk = entry.chunks[next++];
-          if (chunk) controller.enqueue(chunk.slice());
+          // A copy the consumer owns: it may write into it (see copyOf).
+          if (chunk) controller.enqueue(copyOf(chunk));
           else controller.close();
         },
       });
@@ -162,7 +164,7 @@ async function openIngest(
       if (done) throw new OciError("CLOSED", `the ingest of ${descriptor.digest} is finished`);
       checkAppend(descriptor, bytes.size, chunk.byteLength);
       hasher.update(chunk);
-      bytes.chunks.push(chunk.slice());
+      bytes.chunks.push(copyOf(chunk)); // the caller may reuse its buffer once write resolves
       bytes.size += chunk.byteLength;
     },
     async commit() {
@@ -241,6 +243,15 @@ function concat(entry: MemoryBytes): Uint8Array {
     at += chunk.byteLength;
   }
   return out;
+}
+
+/**
+ * A copy of `chunk` in memory of its own. Not `chunk.slice()`: Node's Buffer is a Uint8Array whose `slice` is a view
+ * of the same memory, so a Buffer written in (what Node streams and transports hand over) would stay the caller's,
+ * and one handed out would let a consumer change the stored bytes.
+ */
+function copyOf(chunk: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(chunk);
 }
 
 function notFound(digest: Digest): OciError {

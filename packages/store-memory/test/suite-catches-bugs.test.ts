@@ -37,6 +37,7 @@ it("fails every broken store on the case that guards its bug", async () => {
   expectFailure("racy-tag", "loses no update when 50 tags are written at once");
   expectFailure("gc-ignores-referrers", "keeps everything reachable");
   expectFailure("abort-keeps-partial", "leaves nothing after abort");
-  // And nothing else is broken by the wrappers themselves: every failure belongs to one of the four bugs.
-  expect(failed.length).toBeLessThanOrEqual(8);
-}, 120_000);
+  expectFailure("shares-fetched-chunks", "a consumer that writes into every chunk it reads changes nothing stored");
+  // And nothing else is broken by the wrappers themselves: every failure belongs to one of the five bugs.
+  expect(failed.length).toBeLessThanOrEqual(9);
+}, 600_000); // the whole suite over every broken store in a child vitest: minutes on a loaded runner

@@ -9,6 +9,7 @@ import type { StoreContext } from "./internal/store-cases/context.js";
 import { removeAndGc } from "./internal/store-cases/gc.js";
 import { MiB } from "./internal/store-cases/helpers.js";
 import { ingestLifecycle } from "./internal/store-cases/ingest.js";
+import { ownership } from "./internal/store-cases/ownership.js";
 import { roots } from "./internal/store-cases/roots.js";
 import { sources } from "./internal/store-cases/sources.js";
 import { uploadState } from "./internal/store-cases/upload-state.js";
@@ -126,6 +127,7 @@ export function describeStore(
     blobs(ctx);
     verification(ctx);
     ingestLifecycle(ctx);
+    ownership(ctx);
     roots(ctx);
     removeAndGc(ctx);
     sources(ctx);

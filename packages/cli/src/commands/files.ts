@@ -4,13 +4,19 @@
 import { type ImageEntry, imageFile, imageFiles } from "@toci/archive";
 import { type Descriptor, OciError, type ReadOnlyStore } from "@toci/spec-types";
 import { openSession, platform, type RegistryFlags, reference } from "../context.js";
+import { UsageError } from "../errors.js";
 import type { Run } from "../run.js";
+import { STDOUT, writeContent } from "./content-out.js";
 import { remoteStore } from "./remote-store.js";
-import { toStdout } from "./stdout.js";
 
 export interface FilesFlags extends RegistryFlags {
   platform?: string;
   long?: boolean;
+}
+
+export interface CatFlags extends FilesFlags {
+  /** A file to write, or `-` for stdout even on a terminal (content-out.ts). */
+  output?: string;
 }
 
 /** What --json prints of `toci cat`, content included, up to this (a bigger file goes to stdout as bytes). */
@@ -47,8 +53,9 @@ export async function files(run: Run, refText: string, flags: FilesFlags): Promi
   });
 }
 
-export async function cat(run: Run, refText: string, path: string, flags: FilesFlags): Promise<void> {
+export async function cat(run: Run, refText: string, path: string, flags: CatFlags): Promise<void> {
   const wanted = platform(flags.platform);
+  if (run.out.json && flags.output === STDOUT) throw new UsageError("--json and -o - both write to stdout: pick one");
   await withImage(run, refText, flags, async (store, root) => {
     const file = await imageFile(store, root, path, { platform: wanted, signal: run.signal });
     if (!file) throw new OciError("NOT_FOUND", `no ${path} in ${refText}`, { detail: { path } });
@@ -62,7 +69,10 @@ export async function cat(run: Run, refText: string, path: string, flags: FilesF
         },
       );
     }
-    if (!run.out.json) return toStdout(file.stream());
+    if (!run.out.json || flags.output) {
+      await writeContent(file.stream(), flags.output);
+      return run.out.result({ ...entryJson(file), output: flags.output }, []);
+    }
     if (file.size > MAX_JSON_CONTENT) {
       await file.stream().cancel();
       throw new OciError("TOO_LARGE", `${path} is ${file.size} bytes: too large for --json; leave --json out`);

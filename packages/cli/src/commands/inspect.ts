@@ -1,12 +1,10 @@
 // Read-only commands: tags, catalog, resolve, manifest, blob, referrers (inspect and config: image.ts).
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import { Writable } from "node:stream";
 import { openSession, platform, type RegistryFlags, reference, registryName } from "../context.js";
 import { UsageError } from "../errors.js";
 import { fetchManifest } from "../image-read.js";
 import { writeDocument } from "../printable.js";
 import type { Run } from "../run.js";
+import { STDOUT, writeContent } from "./content-out.js";
 
 export interface PlatformFlags extends RegistryFlags {
   platform?: string;
@@ -95,40 +93,19 @@ export interface BlobFlags extends RegistryFlags {
 export async function blob(run: Run, refText: string, flags: BlobFlags): Promise<void> {
   const ref = reference(refText, { defaultTag: false });
   if (!ref.digest) throw new UsageError(`toci blob needs a reference with a digest (repo@sha256:…), got ${refText}`);
-  if (run.out.json && !flags.output)
+  if (run.out.json && (!flags.output || flags.output === STDOUT))
     throw new UsageError("--json needs -o/--output FILE (the blob's bytes would mix with the JSON)");
-  // A stranger's bytes straight to a terminal would be read as its control sequences (as curl, refuse).
-  if (!flags.output && process.stdout.isTTY) {
-    throw new UsageError("not writing a blob to a terminal: pass -o/--output FILE, or pipe it (| cat)");
-  }
   const session = await openSession(run.out, flags, "memory");
   try {
     const repo = (await session.registry(ref.registry)).repo(ref.repository);
     const strict = session.strict(repo);
     const descriptor = await strict.resolveBlob(ref.digest, { signal: run.signal });
-    if (flags.output) {
-      const temp = `${flags.output}.toci-partial`;
-      try {
-        await strict.fetch(
-          descriptor,
-          (stream) => stream.pipeTo(Writable.toWeb(createWriteStream(temp)) as WritableStream<Uint8Array>),
-          { signal: run.signal },
-        );
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
-      await rename(temp, flags.output);
+    // Verified as it flows: a mismatch errors the stream before its end, so a file is renamed into place only whole.
+    await strict.fetch(descriptor, (stream) => writeContent(stream, flags.output), { signal: run.signal });
+    if (flags.output && flags.output !== STDOUT) {
       run.out.result({ reference: ref.toString(), ...descriptor, output: flags.output }, [
         `${descriptor.digest} ${descriptor.size} bytes → ${flags.output}`,
       ]);
-    } else {
-      // Straight to stdout; the client verifies as it flows and the call fails on a mismatch.
-      await strict.fetch(
-        descriptor,
-        (stream) => stream.pipeTo(Writable.toWeb(process.stdout) as WritableStream<Uint8Array>, { preventClose: true }),
-        { signal: run.signal },
-      );
     }
   } finally {
     await session.close();

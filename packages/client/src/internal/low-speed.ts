@@ -43,61 +43,46 @@ export function lowSpeedGuard(
     // not a byte stream: read by default
   }
   const reader = byob ?? body.getReader();
-  /** Bytes a window must bring: the limit over the window. */
-  const needed = (rule.limit * rule.time) / 1000;
-  /** The current window: time spent waiting for the body, and what it brought. */
-  let waited = 0;
-  let bytes = 0;
-  /** Ends the window: the body is cut when it brought too little. */
-  const judge = async (): Promise<void> => {
-    if (bytes >= needed) {
-      waited = 0;
-      bytes = 0;
-      return;
-    }
-    const error = new OciError("TIMEOUT", `${what}: less than ${rule.limit} bytes/s over ${rule.time / 1000} s`, {
-      detail: { lowSpeedLimit: rule.limit, lowSpeedTime: rule.time, bytes },
-    });
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  };
+  const clock = new WaitClock(rule, what, (error) => {
+    reader.cancel(error).catch(() => {});
+  });
   return new ReadableStream(
     {
       type: "bytes",
       async pull(controller) {
         const request = controller.byobRequest;
         const view = request?.view;
-        const read: Promise<ReadableStreamReadResult<Uint8Array>> = byob
-          ? byob.read(view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(READ))
-          : (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-        for (;;) {
-          const started = Date.now();
-          // A read that outlasts the window (a body that stopped, and no idle timeout to end it) is judged when the
-          // window ends, not when it returns.
-          const result = await within(read, rule.time - waited);
-          waited += Date.now() - started;
-          if (result === undefined) {
-            await judge();
-            continue;
-          }
-          if (result.done) {
-            controller.close();
-            // A BYOB read at the end gives the (transferred) view back, empty.
-            if (byob && view)
-              request!.respondWithNewView((result.value ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>);
-            else request?.respond(0);
-            return;
-          }
-          bytes += result.value.byteLength;
-          if (waited >= rule.time) await judge();
-          // Read into the lent view: answered with it. Else enqueued, which transfers the buffer: ours when read here,
-          // else a copy (a body's chunk may be memory its source still uses).
-          if (byob && view) request!.respondWithNewView(result.value as Uint8Array<ArrayBuffer>);
-          else controller.enqueue((byob ? result.value : new Uint8Array(result.value)) as Uint8Array<ArrayBuffer>);
+        clock.start();
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await (byob
+            ? byob.read(view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(READ))
+            : (reader as ReadableStreamDefaultReader<Uint8Array>).read());
+        } finally {
+          clock.stop();
+        }
+        // A read the clock cut (the body cancelled under it) ends the stream with the clock's error.
+        if (clock.failure) throw clock.failure;
+        if (result.done) {
+          clock.end();
+          controller.close();
+          // A BYOB read at the end gives the (transferred) view back, empty.
+          if (byob && view) request!.respondWithNewView((result.value ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>);
+          else request?.respond(0);
           return;
         }
+        clock.count(result.value.byteLength);
+        if (clock.failure) {
+          await reader.cancel(clock.failure).catch(() => {});
+          throw clock.failure;
+        }
+        // Read into the lent view: answered with it. Else enqueued, which transfers the buffer: ours when read here,
+        // else a copy (a body's chunk may be memory its source still uses).
+        if (byob && view) request!.respondWithNewView(result.value as Uint8Array<ArrayBuffer>);
+        else controller.enqueue((byob ? result.value : new Uint8Array(result.value)) as Uint8Array<ArrayBuffer>);
       },
       async cancel(reason) {
+        clock.end();
         await reader.cancel(reason);
       },
     },
@@ -108,15 +93,92 @@ export function lowSpeedGuard(
 /** A read without a buffer of the reader's own takes at most this much from a byte stream. */
 const READ = 256 * 1024;
 
-/** The read's result, or undefined when `ms` pass first (the read goes on). */
-async function within<T>(read: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([read, expired]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * The time spent waiting for one body, judged window by window. One timer per window, not per read (a 256 MiB
+ * body is thousands of reads): it fires when the window could have ended, and, when the caller took some of that
+ * time (not waiting for the body), is set again for what is left.
+ */
+class WaitClock {
+  readonly #rule: LowSpeed;
+  readonly #what: string;
+  readonly #cut: (error: OciError) => void;
+  /** Bytes a window must bring: the limit over the window. */
+  readonly #needed: number;
+  /** The current window: time spent waiting for the body, and what it brought. */
+  #waited = 0;
+  #bytes = 0;
+  /** When the read under way started (undefined: none is). */
+  #since: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once a window brought too little. */
+  failure: OciError | undefined;
+
+  constructor(rule: LowSpeed, what: string, cut: (error: OciError) => void) {
+    this.#rule = rule;
+    this.#what = what;
+    this.#cut = cut;
+    this.#needed = (rule.limit * rule.time) / 1000;
+  }
+
+  /** A read starts: waiting counts from now. */
+  start(): void {
+    this.#since = Date.now();
+    if (this.#timer === undefined) this.#arm(this.#rule.time - this.#waited);
+  }
+
+  /** The read ended (what it brought is counted next). */
+  stop(): void {
+    if (this.#since !== undefined) this.#waited += Date.now() - this.#since;
+    this.#since = undefined;
+  }
+
+  /** The read brought `bytes`; a full window is judged. */
+  count(bytes: number): void {
+    this.#bytes += bytes;
+    if (this.#waited >= this.#rule.time) this.#judge();
+  }
+
+  /** The body ended or was cancelled: no more timer. */
+  end(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#tick(), Math.max(0, ms));
+    // The timer outlives the read that set it: where the runtime can (Node), it must not keep a process alive on its
+    // own (a body left unread). A read under way keeps it alive through its connection anyway.
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /** The window could have ended: judged if it did (a read that outlasts it, on a body that stopped, included). */
+  #tick(): void {
+    this.#timer = undefined;
+    if (this.failure || this.#since === undefined) return; // no read waits: the next one sets the timer again
+    const now = Date.now();
+    const waited = this.#waited + (now - this.#since);
+    if (waited < this.#rule.time) {
+      this.#arm(this.#rule.time - waited);
+      return;
+    }
+    this.#waited = waited;
+    this.#since = now;
+    this.#judge();
+    if (this.failure) this.#cut(this.failure);
+    else this.#arm(this.#rule.time);
+  }
+
+  /** Ends the window: the next starts, or the body is cut when it brought too little. */
+  #judge(): void {
+    if (this.#bytes >= this.#needed) {
+      this.#waited = 0;
+      this.#bytes = 0;
+      return;
+    }
+    const { limit, time } = this.#rule;
+    this.failure = new OciError("TIMEOUT", `${this.#what}: less than ${limit} bytes/s over ${time / 1000} s`, {
+      detail: { lowSpeedLimit: limit, lowSpeedTime: time, bytes: this.#bytes },
+    });
+    this.end();
   }
 }

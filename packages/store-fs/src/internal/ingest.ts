@@ -1,7 +1,7 @@
 // One ingest: a writer for one blob, in its own file under ingest/ (partials.ts names it), hashed as the bytes come,
 // written through a file sink (file-sink.ts), then verified, made durable and renamed into blobs/ (Store contract:
 // a blob that failed verification is never visible; a closed writer leaves a partial that the next ingest resumes).
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   checkAppend,
   checkComplete,
@@ -19,24 +19,39 @@ import { errorCode, type FsFileHandle } from "../fs-api.js";
 import { blobNamed, blobPath, statBlob } from "./blobs.js";
 import { FileSink } from "./file-sink.js";
 import { storeOp, unlinkIfPresent } from "./files.js";
-import { type Layout, requireOwnIngest } from "./layout.js";
+import { ingestNames, noteIngestFile } from "./ingest-listing.js";
+import { type Layout, requireOwnIngestOnce } from "./layout.js";
 import { claimPartial, rehash, release, type WriterFiles, writerFiles } from "./partials.js";
 
+/** What the store knows before an ingest opens. */
+export interface IngestContext {
+  /** exists() found the blob absent a moment ago: no second look (a blob another process stores meanwhile is written again, identically). */
+  absent?: boolean;
+}
+
 /** Opens a writer for `descriptor`: at its end when the blob is stored, else resuming the longest free partial. */
-export async function openIngest(layout: Layout, descriptor: Descriptor, options: IngestOptions = {}): Promise<Ingest> {
+export async function openIngest(
+  layout: Layout,
+  descriptor: Descriptor,
+  options: IngestOptions = {},
+  context: IngestContext = {},
+): Promise<Ingest> {
   const algorithm = requireIngestable(descriptor);
-  const stored = await statBlob(layout, descriptor.digest);
-  if (stored?.size === descriptor.size) return presentIngest(descriptor);
+  if (!context.absent) {
+    const stored = await statBlob(layout, descriptor.digest);
+    if (stored?.size === descriptor.size) return presentIngest(descriptor);
+  }
 
   const { fs, paths } = layout;
-  await storeOp(`cannot start the ingest of ${descriptor.digest}`, () => requireOwnIngest(layout));
+  await storeOp(`cannot start the ingest of ${descriptor.digest}`, () => requireOwnIngestOnce(layout));
   const files = writerFiles(paths.ingest, descriptor.digest);
   const hasher = await createHasher(algorithm);
   let handle: FsFileHandle;
   let size = 0;
   try {
     const resume = options.resume !== false;
-    const claimed = resume ? await claimPartial(fs, paths.ingest, files) : undefined;
+    const names = resume ? await ingestNames(fs, paths.ingest, descriptor.size) : undefined;
+    const claimed = names ? await claimPartial(fs, names, files) : undefined;
     if (!resume) await unlinkIfPresent(fs, files.closed);
     if (claimed !== undefined && claimed <= descriptor.size) {
       handle = await fs.open(files.own, "r+");
@@ -140,6 +155,8 @@ class FileIngest implements Ingest {
     );
     if (other > this.#sink.accepted) await unlinkIfPresent(fs, own).catch(() => {});
     else await fs.rename(own, closed).catch(() => {});
+    // Either way a closed partial waits there now: a retry in this process resumes it without listing ingest/.
+    noteIngestFile(fs, this.#state.layout.paths.ingest, basename(closed));
   }
 
   #ensureOpen(): void {

@@ -152,6 +152,20 @@ export function requireOwnIngest(layout: Layout): Promise<void> {
   return requireDirectories(layout.fs, [layout.paths.ingest]);
 }
 
+/** Layouts whose ingest/ an ingest found to be their own (see requireOwnIngestOnce). */
+const ownIngest = new WeakSet<Layout>();
+
+/**
+ * requireOwnIngest, once per store: a pull of many blobs checked ingest/ before every one. A writer's own file is
+ * still created with O_EXCL (never through a link planted under its name); index.json's writes and gc() still check
+ * every time, and gc() checks every directory it deletes in.
+ */
+export async function requireOwnIngestOnce(layout: Layout): Promise<void> {
+  if (ownIngest.has(layout)) return;
+  await requireOwnIngest(layout);
+  ownIngest.add(layout);
+}
+
 /**
  * Throws STORE when a directory the store walks or deletes in (blobs/, blobs/<alg>/, ingest/ and its own
  * directories) is anything but a directory: a symbolic link is never traversed. Absent ones are fine.

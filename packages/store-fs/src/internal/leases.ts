@@ -32,6 +32,8 @@ const MAX_LEASE_FILE = 16 * 1024 * 1024;
 export interface Leases {
   /** Leases `digest` for this process, now; resolves once another process can see it. */
   take(digest: string): Promise<void>;
+  /** take() of every digest, in one write: a pull leases its whole graph before it looks for any blob of it. */
+  takeAll(digests: readonly string[]): Promise<void>;
   /** The digests other live processes hold leases on (expired ones aside); removes the files of dead processes. */
   heldByOthers(now: number): Promise<Set<string>>;
   /** Ends this process's leases (closes and deletes the file); a later take() starts a new one. */
@@ -59,9 +61,7 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
       // A new file (the first lease, or after a release) starts with its host; a compacted one already has it.
       if (lines === 0) text = header + text;
     }
-    const bytes = new TextEncoder().encode(text);
-    let at = 0;
-    while (at < bytes.byteLength) at += (await handle.write(bytes, at, bytes.byteLength - at, null)).bytesWritten;
+    await writeText(handle, text);
   };
 
   /** Rewrites the file with the live entries only (write a temp file, rename over). */
@@ -70,35 +70,37 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
     const tmp = `${path}.tmp`;
     const text = header + [...held].map(([digest, at]) => `${digest} ${at}\n`).join("");
     const out = await fs.open(tmp, "w");
-    try {
-      const bytes = new TextEncoder().encode(text);
-      let at = 0;
-      while (at < bytes.byteLength) at += (await out.write(bytes, at, bytes.byteLength - at, null)).bytesWritten;
-    } finally {
-      await out.close();
-    }
+    await writeText(out, text).finally(() => out.close());
     await handle?.close().catch(() => {});
     handle = undefined;
     await fs.rename(tmp, path);
     lines = held.size + HEADER_LINES;
   };
 
-  return {
-    take(digest) {
-      const now = Date.now();
-      // Taken recently (a pull checks a blob, then ingests it): still leased; wait only for writes under way.
+  /** Appends one line per digest not leased recently, in one write; resolves once another process can see them. */
+  const takeAll = (digests: readonly string[]): Promise<void> => {
+    const now = Date.now();
+    // Taken recently (a pull leases its graph, then checks and ingests each blob): still leased; wait only for
+    // writes under way.
+    const fresh = digests.filter((digest) => {
       const at = held.get(digest);
-      if (at !== undefined && now - at < ttl / 2) return queue;
-      const run = queue.then(async () => {
-        held.set(digest, now);
-        await append(`${digest} ${now}\n`);
-        lines++;
-        if (lines > 2 * held.size + COMPACT_SLACK) await compact(now);
-      });
-      // A failed lease is not the operation's failure: gc in another process is the rare case it guards against.
-      queue = run.catch(() => {});
-      return queue;
-    },
+      return at === undefined || now - at >= ttl / 2;
+    });
+    if (fresh.length === 0) return queue;
+    const run = queue.then(async () => {
+      for (const digest of fresh) held.set(digest, now);
+      await append(fresh.map((digest) => `${digest} ${now}\n`).join(""));
+      lines += fresh.length;
+      if (lines > 2 * held.size + COMPACT_SLACK) await compact(now);
+    });
+    // A failed lease is not the operation's failure: gc in another process is the rare case it guards against.
+    queue = run.catch(() => {});
+    return queue;
+  };
+
+  return {
+    take: (digest) => takeAll([digest]),
+    takeAll,
 
     release() {
       const run = queue.then(async () => {
@@ -117,6 +119,13 @@ export function leases(fs: FsPromises, dir: string, ttl: number): Leases {
 
     heldByOthers: (now) => othersLeases(fs, { dir, own, host, ttl }, now),
   };
+}
+
+/** Writes all of `text` where the handle stands (an appending handle: at the end). */
+async function writeText(handle: FsFileHandle, text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  while (at < bytes.byteLength) at += (await handle.write(bytes, at, bytes.byteLength - at, null)).bytesWritten;
 }
 
 /** Where the leases are, whose they are, and how long they last. */

@@ -6,7 +6,7 @@
 // Only regular files are ever claimed: a symbolic link planted under a partial's name would otherwise have the
 // blob's bytes written through it, wherever it points.
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type Digest, type Hasher, parseDigest, requireVerifiable } from "@toci/spec-types";
 import type { FsFileHandle, FsPromises } from "../fs-api.js";
 import { isStorable } from "./blobs.js";
@@ -52,21 +52,29 @@ function isAbandoned(path: string, tag: string, mtimeMs: number): boolean {
 }
 
 /**
- * Takes over the largest abandoned partial of `files.base` by renaming it to `files.own` (rename is atomic, so two
- * writers never claim the same file). Returns its size, or undefined when there was none.
+ * Takes over the largest abandoned partial of `files.base` among `names` (what ingest/ holds: ingest-listing.ts) by
+ * renaming it to `files.own` (rename is atomic, so two writers never claim the same file). Returns its size, or
+ * undefined when there was none. A name that is gone (taken by another writer, swept) is dropped from `names`.
  */
-export async function claimPartial(fs: FsPromises, dir: string, files: WriterFiles): Promise<number | undefined> {
-  const candidates: { path: string; size: number }[] = [];
-  for (const name of await fs.readdir(dir)) {
+export async function claimPartial(
+  fs: FsPromises,
+  names: Set<string>,
+  files: WriterFiles,
+): Promise<number | undefined> {
+  const dir = dirname(files.own);
+  const candidates: { name: string; path: string; size: number }[] = [];
+  for (const name of names) {
     if (name !== files.base && !name.startsWith(`${files.base}.`)) continue;
     const path = join(dir, name);
     const stats = await fs.lstat(path).catch(() => undefined);
+    if (!stats) names.delete(name);
     if (!stats?.isFile()) continue; // a link or anything else is not a partial toci wrote
     if (name !== files.base && !isAbandoned(path, name.slice(files.base.length + 1), stats.mtimeMs)) continue;
-    candidates.push({ path, size: stats.size });
+    candidates.push({ name, path, size: stats.size });
   }
   candidates.sort((a, b) => b.size - a.size);
   for (const candidate of candidates) {
+    names.delete(candidate.name);
     try {
       await fs.rename(candidate.path, files.own);
       return candidate.size;

@@ -164,7 +164,9 @@ function openSegment(): Segment {
       return bytes;
     },
     async append(chunk) {
-      controller.enqueue(chunk.slice()); // a copy: the caller may reuse its buffer once write() resolves
+      // A copy, since the caller may reuse its buffer once write() resolves; not `chunk.slice()`, which on a Node
+      // Buffer (fake-indexeddb in Node) is a view of the caller's memory.
+      controller.enqueue(new Uint8Array(chunk));
       bytes += chunk.byteLength;
       if ((controller.desiredSize ?? 1) <= 0) {
         await new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@
 // under it (a root named before its blobs are in would be a broken image to whoever reads the layout meanwhile).
 import {
   type Descriptor,
+  isBlobLeaser,
   isManifestOrIndexMediaType,
   isSourceRecorder,
   isTag,
@@ -83,6 +84,9 @@ async function pullGraph(remote: Remote, plan: PullPlan, reporter: TransferRepor
   // manifests done (counting them as they came, against a total that grew with them, sent it to 99 at once).
   reporter.addTotal(graphBytes(graph));
   reporter.addDone(manifestBytes(graph));
+  // Every blob leased in one record before any is looked for (the store leases each as it is checked otherwise):
+  // gc elsewhere keeps them until the root is named. A failed lease is not the pull's failure.
+  if (isBlobLeaser(store)) await store.leaseBlobs(graph.blobs.map((blob) => blob.digest)).catch(() => {});
   const blobLimit = downloadLimit(options.concurrencyGiven ? options.concurrency : undefined);
   await downloadAll(
     remote,

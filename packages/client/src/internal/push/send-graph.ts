@@ -1,4 +1,5 @@
-// Sending a walked graph to a repository, for a tree push and a copy alike: every blob concurrently (skipped when
+// Sending a walked graph to a repository, for a tree push and a copy alike: first what the destination has of its
+// manifests (present.ts: a re-push sends nothing, or the tag alone), then every blob left concurrently (skipped when
 // the registry has it, mounted when it may), then the manifests children first and the root last (by tag when
 // asked). Nexus and Quay refuse an index whose children are missing, so the order is not an optimisation.
 import { type Descriptor, isOciError } from "@toci/spec-types";
@@ -8,6 +9,7 @@ import { putManifest } from "../manifest-write.js";
 import type { Remote } from "../remote.js";
 import { delay } from "../signals.js";
 import { type BlobReport, blobReport, movedOnly, type OnBlob, type TransferReporter } from "../transfer.js";
+import { remaining } from "./present.js";
 import type { BlobSource } from "./source.js";
 import { uploadBlob } from "./upload.js";
 
@@ -32,8 +34,14 @@ const REPAIRS = 3;
 export async function sendGraph(dst: Remote, send: GraphSend, reporter: TransferReporter): Promise<void> {
   const { graph, limit } = send;
   const { signal } = reporter;
+  const left = await remaining(dst, send, signal);
+  const sending = new Set(left.blobs);
+  for (const blob of graph.blobs) {
+    // Under a manifest the destination has: done, as a blob the registry has is (HEAD) in uploadBlob.
+    if (!sending.has(blob)) blobReport(reporter, send.onBlob, blob).at(blob.size);
+  }
   await Promise.all(
-    graph.blobs.map((blob) =>
+    left.blobs.map((blob) =>
       limit(async () => {
         if (signal.aborted) return;
         const mountFrom = await send.mountFrom(blob);
@@ -44,7 +52,7 @@ export async function sendGraph(dst: Remote, send: GraphSend, reporter: Transfer
   for (const { descriptor, bytes } of graph.manifests) {
     if (signal.aborted) return;
     const tagged = descriptor.digest === send.root.digest && send.tag !== undefined;
-    if (!tagged && (await dst.has(descriptor, signal))) {
+    if (left.present.has(descriptor.digest)) {
       reporter.addDone(descriptor.size);
       continue;
     }

@@ -42,6 +42,8 @@ const ONE_SHOT_CHUNK = 16 * 1024 * 1024;
 const MAX_RESYNCS = 8;
 /** Fresh sessions tried after the registry lost one (see {@link uploadBlob}). */
 const SESSION_ATTEMPTS = 4;
+/** Fresh sessions tried after a DIGEST_INVALID (see {@link sessionBroken}): one, the race is not repeated at will. */
+const BROKEN_ATTEMPTS = 1;
 
 export interface UploadTuning {
   /** Blobs up to this size go in one PUT. */
@@ -68,9 +70,11 @@ export type UploadResult = "exists" | "mounted" | "uploaded";
  * not the end: another process may have finished the same blob (HEAD says so), or shared the session through the
  * store's upload state and broken it (distribution 2.8.2 cancels a session whose `_state` offset no longer
  * matches, e.g. after a process was killed mid-PATCH or two processes resumed it at once). Then a fresh session
- * is started, a few times, when the source can be read again.
+ * is started, a few times, when the source can be read again. A DIGEST_INVALID from the registry is such a loss
+ * too (see {@link sessionBroken}).
  */
 export async function uploadBlob(remote: Remote, job: BlobUpload, signal: AbortSignal): Promise<UploadResult> {
+  let broken = 0;
   for (let attempt = 1; ; attempt++) {
     // Only the first attempt resumes a remembered session: after a loss, the remembered one may be another
     // process's session in use right now (two PATCHes at once on one session make 2.8.2 answer 500, then forget it).
@@ -82,11 +86,13 @@ export async function uploadBlob(remote: Remote, job: BlobUpload, signal: AbortS
       const lost =
         e.code === "BLOB_UPLOAD_UNKNOWN" ||
         e.code === "BLOB_UPLOAD_INVALID" ||
+        sessionBroken(e) ||
         // A remembered session the registry refused for good (not a flaky link, a 429 or a 5xx: those keep it, and
         // the next push resumes it) is not worth insisting on: start a fresh one.
         (upload.resumed && !e.temporary && e.code !== "ABORTED" && !isContentError(e));
       if (!lost || signal.aborted) throw e;
-      if (attempt >= SESSION_ATTEMPTS || !job.source.seekable) {
+      // A registry that refuses the digest twice may mean it: no third upload of the same bytes.
+      if (attempt >= SESSION_ATTEMPTS || !job.source.seekable || (sessionBroken(e) && ++broken > BROKEN_ATTEMPTS)) {
         // No new session: but another process may have finished the blob meanwhile.
         if (!(await blobExists(remote, job.expected.digest, signal))) throw e;
         job.report.at(job.expected.size);
@@ -353,9 +359,22 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   while (!(await reader.read()).done);
 }
 
+/**
+ * A DIGEST_INVALID from the registry: the session holds other bytes than the ones sent, since every byte sent was
+ * verified on its way out (source.ts; a source's own mismatch is DIGEST_MISMATCH). distribution 2.8.2 answers it
+ * when two processes finish one shared session at once: the first commit moves the session's data away, and the
+ * second finds none and hashes nothing (its log: "canonical digest does match provided digest", the canonical one
+ * being the empty blob's); and its commit takes the size from the session file, so a file two PATCHes appended to at
+ * once fails as a digest too. The blob may be there now (another writer committed it: the next attempt's HEAD says
+ * so) or not (a fresh session sends it again).
+ */
+function sessionBroken(e: OciError): boolean {
+  return e.code === "DIGEST_INVALID";
+}
+
 /** The content itself was refused or wrong: another session would not change that. */
 function isContentError(e: OciError): boolean {
-  return e.code === "DIGEST_MISMATCH" || e.code === "SIZE_MISMATCH" || e.code === "DIGEST_INVALID";
+  return e.code === "DIGEST_MISMATCH" || e.code === "SIZE_MISMATCH";
 }
 
 /**
