@@ -10,6 +10,7 @@
 //   ROW=many            only these rows of the pull and push groups (comma-separated): big, many, index (pulls);
 //                       push-big, push-many, repush, copy (pushes). Only the images they need are built.
 //   TOCI_BEFORE=<path>  a second @toci/transport-node build (its dist/index.js) for the transport group's "before"
+//   TOCI_BEFORE_BIN=<path>  another toci CLI bundle (its dist-bin/toci.js), run as "before" in the pull rows
 //   TOCI_BIN=<path>     another CLI bundle (a copy of packages/cli/dist-bin/toci.js) as "toci", e.g. a "before" build
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -55,6 +56,9 @@ try {
   const { layouts, sizes } = await buildImages(work, registry, BIG, images);
   const skopeo = skopeoCommand(work);
   const toci = (...args) => ["node", [tociBin, ...args]];
+  const beforeBin = process.env.TOCI_BEFORE_BIN;
+  /** The "before" tool of a pull row, when another bundle was given. */
+  const before = (command) => (beforeBin ? { before: outDir((dir) => ["node", [beforeBin, ...command(dir)]]) } : {});
   const outDir = (command) => () => {
     const dir = mkdtempSync(join(work, "out-"));
     return { command: command(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -73,6 +77,7 @@ try {
           sizes[image],
           {
             toci: outDir((dir) => toci("pull", `${host}/${image}:${TAG}`, "--store", dir)),
+            ...before((dir) => ["pull", `${host}/${image}:${TAG}`, "--store", dir]),
             skopeo: outDir((dir) =>
               skopeo(
                 "copy",
@@ -179,7 +184,7 @@ try {
 const lines = [
   `# toci bench (${ROUNDS} rounds, rotated order; whole processes; MB/s = 10^6 B/s; node ${process.version}; ${new Date().toISOString()})`,
   "",
-  ...report(pulls, { first: "toci", against: ["ceiling", "skopeo"] }),
+  ...report(pulls, { first: "toci", against: ["ceiling", "skopeo", "before"] }),
   ...report(others, { first: "toci", against: ["floor", "skopeo"], also: [["floor", "skopeo"]] }),
   ...metaLines,
   ...transportLines,

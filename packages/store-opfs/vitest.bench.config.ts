@@ -7,7 +7,7 @@ import { commands } from "./test-browser/harness.js";
 // both in memory), next to a Node store-fs pull of the same image in the same rounds (bench/pull.bench.test.ts), and
 // the bundle size of client + transport-fetch + store-opfs (bench/bundle-size.ts). ROUNDS sets the rounds (3).
 export default defineConfig({
-  optimizeDeps: { include: ["ky", "hash-wasm", "idb-keyval"] },
+  optimizeDeps: { include: ["hash-wasm", "idb-keyval"] },
   define: { __BENCH_ROUNDS__: JSON.stringify(Number(process.env.ROUNDS ?? 3)) },
   test: {
     include: ["bench/**/*.bench.test.ts"],

@@ -10,7 +10,7 @@ import { commands } from "./test-browser/harness.js";
 // second tabs of the same origin.
 export default defineConfig({
   // Optimised before the first test: found later, vite would reload the page under a running test.
-  optimizeDeps: { include: ["ky", "hash-wasm"] },
+  optimizeDeps: { include: ["hash-wasm"] },
   test: {
     reporters: reporters(import.meta.url, "chromium"),
     include: ["test-browser/**/*.test.ts"],

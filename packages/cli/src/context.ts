@@ -6,11 +6,11 @@
 import { readFile } from "node:fs/promises";
 import type { Auth, Client, Logger, Registry } from "@toci/client";
 import type { strict } from "@toci/client/strict";
+import type { CredentialProvider } from "@toci/credentials";
 import type { Store } from "@toci/spec-types";
 import { isOciError, normalizeRegistry, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
 import { loadConfig } from "./config/config-file.js";
 import { registryPlan, transportOptions } from "./config/network.js";
-import { dockerProvider } from "./credentials.js";
 import { layoutStore } from "./deferred-layout.js";
 import { UsageError } from "./errors.js";
 import { layoutWarnings } from "./layout-warnings.js";
@@ -133,7 +133,20 @@ export async function credentialsFor(flags: RegistryFlags): Promise<Auth> {
   const user = process.env["TOCI_USERNAME"];
   const pass = process.env["TOCI_PASSWORD"];
   if (user && pass !== undefined) return { type: "basic", username: user, password: pass };
-  return dockerProvider();
+  return dockerProviderLazily();
+}
+
+/**
+ * docker's credentials as a provider whose code loads when a registry first asks: a pull from an anonymous registry
+ * never loads it (a bundle chunk, node:child_process for the helpers; docs/architecture.md, "The command's
+ * start-up"), as it never reads config.json.
+ */
+function dockerProviderLazily(): CredentialProvider {
+  let provider: Promise<CredentialProvider> | undefined;
+  return async (host, request) => {
+    provider ??= import("./credentials.js").then(({ dockerProvider }) => dockerProvider());
+    return (await provider)(host, request);
+  };
 }
 
 /** A client and what it needs, closed with `close()`. */
@@ -162,10 +175,15 @@ export async function openSession(
   // node:http rather than fetch: it starts a process ~400 ms faster and lighter (fetch loads undici), keeps HEADs on
   // their connection, and takes a CA or insecure TLS per transport (packages/transport-node/README.md, bench).
   const tuned = tuning(flags);
-  const [{ Client }, { strict }, { nodeTransport }] = await Promise.all([
+  // What the command needs is loaded at once (the bundle's chunks, the configuration file), not one after another:
+  // each is a round trip to the file system, and on a busy machine a wait for the CPU as well.
+  const config = loadConfig();
+  config.catch(() => {}); // awaited below, once --ca-file was read: its error comes first
+  const [{ Client }, { strict }, { nodeTransport }, layout] = await Promise.all([
     import("@toci/client"),
     import("@toci/client/strict"),
     import("@toci/transport-node"),
+    store === "memory" ? undefined : import("@toci/store-fs"),
   ]);
   let ca: string | undefined;
   if (flags.insecure) {
@@ -181,15 +199,15 @@ export async function openSession(
     }
   }
   const network = { plainHttp: flags.plainHttp, insecure: flags.insecure, ca, proxy: flags.proxy };
-  const config = await loadConfig();
+  const settings = await config;
   const logger = debugLogger(out);
-  const transport = nodeTransport(await transportOptions(network, config));
+  const transport = nodeTransport(await transportOptions(network, settings));
   let storeImpl: Store;
-  if (store === "memory") {
+  if (store === "memory" || !layout) {
     const { memoryStore } = await import("@toci/store-memory");
     storeImpl = memoryStore();
   } else {
-    const { fsStore } = await import("@toci/store-fs");
+    const { fsStore } = layout;
     const open = () => fsStore(store.dir, { onWarning: layoutWarnings(out).onWarning });
     // A layout not there yet is created by the first write: a pull that fails first leaves no empty directory.
     storeImpl = await layoutStore(store.dir, open);
@@ -201,7 +219,7 @@ export async function openSession(
     async registry(host, scheme, credentials) {
       const auth = await credentialsFor(credentials ? { ...flags, ...credentials } : flags);
       // A mirror is asked about with its own host: never the -u/-p or TOCI_* credentials given for this registry.
-      const plan = registryPlan(host, scheme, { flags: network, config, mirrorAuth: dockerProvider() });
+      const plan = registryPlan(host, scheme, { flags: network, config: settings, mirrorAuth: dockerProviderLazily() });
       for (const warning of plan.warnings) out.warn(warning);
       return client.registry(plan.url, {
         auth,

@@ -18,7 +18,7 @@ import type { RegistryInfo } from "@toci/testkit/registry";
 import { beforeAll, describe, expect, it } from "vitest";
 import { creds, dockerConfig, registries, tempDir, toci } from "./helpers.js";
 
-const { htpasswd, token } = registries();
+const { htpasswd, token, plain } = registries();
 const fixture = multiArchIndex({ seed: "cli-auth", layerSizes: [10_000] });
 
 /** A fake `docker-credential-fake`: entries are files in $FAKE_HELPER_DIR, named after the server URL. */
@@ -269,6 +269,18 @@ describe("docker config through the command", () => {
     });
     expect(readdirSync(dir)).toEqual(["config.json"]);
     expect((await toci(["tags", `${htpasswd.host}/cli/auth`], { env })).stdout).toMatch(/^v1$/m);
+  });
+
+  it("a registry that never asks for credentials never makes the command read docker config", async () => {
+    // A config.json that fails the moment it is read: a pull and a push to an anonymous registry do not notice it.
+    const env = { DOCKER_CONFIG: dockerConfig({ auths: { [plain.host]: { auth: "!!!" } }, credsStore: "missing" }) };
+    const ref = `${plain.host}/cli/auth-anonymous:v1`;
+    const push = await toci(["push", ref, "--store", layout], { env });
+    expect(push.stderr).toBe("");
+    expect(push.code).toBe(0);
+    const pulled = await toci(["pull", ref, "--store", tempDir(), "--platform", "linux/amd64"], { env });
+    expect(pulled.stderr).toBe("");
+    expect(pulled.code).toBe(0);
   });
 
   it("a malformed config or a failing helper: exit 1 naming the file or helper, no secret, no stack", async () => {

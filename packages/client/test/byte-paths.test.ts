@@ -194,6 +194,44 @@ describe("lowSpeedGuard", () => {
     expect(views.length).toBeGreaterThan(0);
     expect(views.every((v) => v === 64 * 1024)).toBe(true);
   });
+
+  it("gives a default reader the body's own chunks, not a buffer of its own per read", async () => {
+    // A tag list or a manifest read whole: a 256 KiB buffer per read was four times node:http's CPU for a tag list.
+    const views: number[] = [];
+    const guarded = lowSpeedGuard(byteSource(data, views), { limit: 1, time: 60_000 }, "GET test");
+    const reader = guarded.getReader();
+    const parts: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
+    same(Buffer.concat(parts), data);
+    expect(views.length).toBeGreaterThan(0);
+    expect(views.every((v) => v === 0)).toBe(true); // the source's own chunks: no view lent to it
+  });
+
+  it("serves a BYOB read after default ones, and the reverse, with every byte in order", async () => {
+    for (const first of ["default", "byob"] as const) {
+      const guarded = lowSpeedGuard(byteSource(data, []), { limit: 1, time: 60_000 }, "GET test");
+      const parts: Uint8Array[] = [];
+      const reader = guarded.getReader(first === "byob" ? { mode: "byob" } : undefined) as
+        | ReadableStreamDefaultReader<Uint8Array>
+        | ReadableStreamBYOBReader;
+      const r =
+        first === "byob"
+          ? await (reader as ReadableStreamBYOBReader).read(new Uint8Array(30_000))
+          : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      parts.push(r.value!.slice());
+      reader.releaseLock();
+      if (first === "byob") {
+        const rest = guarded.getReader();
+        for (let x = await rest.read(); !x.done; x = await rest.read()) parts.push(x.value);
+      } else {
+        const rest = guarded.getReader({ mode: "byob" });
+        for (let x = await rest.read(new Uint8Array(50_000)); !x.done; x = await rest.read(new Uint8Array(50_000))) {
+          parts.push(x.value.slice());
+        }
+      }
+      same(Buffer.concat(parts), data);
+    }
+  });
 });
 
 describe("a one-shot stream read in ranges", () => {
@@ -226,5 +264,27 @@ describe("a one-shot stream read in ranges", () => {
   it("fails a range the stream ends before, with SIZE_MISMATCH", async () => {
     const source = oneShot(byteSource(data.subarray(0, 1000), []), 2000);
     await expect(readByob(await source.range(0, 2000), 4096)).rejects.toMatchObject({ code: "SIZE_MISMATCH" });
+  });
+});
+
+describe("readBody of a small body", () => {
+  it("hands a body of up to 256 KiB to take whole, however many reads it took", async () => {
+    const views: number[] = [];
+    const chunks: Uint8Array[] = [];
+    const body = data.subarray(0, 250_000);
+    await readBody(byteSource(body, views), body.length, async (chunk) => {
+      chunks.push(chunk.slice());
+    });
+    expect(views.length).toBe(3); // the source gives at most 100 000 bytes a read
+    expect(chunks.map((c) => c.byteLength)).toEqual([250_000]);
+    same(chunks[0]!, body);
+  });
+
+  it("hands on what a body sends past its announced size, for take to refuse", async () => {
+    const sizes: number[] = [];
+    await readBody(byteSource(data.subarray(0, 150), []), 100, async (chunk) => {
+      sizes.push(chunk.byteLength);
+    });
+    expect(sizes).toEqual([100, 50]);
   });
 });

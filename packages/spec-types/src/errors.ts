@@ -90,7 +90,6 @@ const TEMPORARY: ReadonlySet<OciErrorCode> = new Set<OciErrorCode>([
   "TOOMANYREQUESTS",
   "UNAVAILABLE",
 ]);
-const ALL_CODES: ReadonlySet<string> = new Set<string>([...REGISTRY_ERROR_CODES, ...CLIENT_ERROR_CODES]);
 
 /** The one error type of toci. Network, protocol and store failures carry one; parsers throw one. */
 export class OciError extends Error {
@@ -150,7 +149,13 @@ export function isOciError(value: unknown): value is OciError {
 
 /** Whether `code` is one of the closed set of {@link OciErrorCode}s. */
 export function isOciErrorCode(code: unknown): code is OciErrorCode {
-  return typeof code === "string" && ALL_CODES.has(code);
+  // Looked up in the two lists, not a module-level Set of both: spreading them at load would keep both lists in
+  // every bundle that imports OciError (a store's worker among them), used or not.
+  return (
+    typeof code === "string" &&
+    ((REGISTRY_ERROR_CODES as readonly string[]).includes(code) ||
+      (CLIENT_ERROR_CODES as readonly string[]).includes(code))
+  );
 }
 
 /**

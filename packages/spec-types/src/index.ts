@@ -128,6 +128,7 @@ export {
   Reference,
 } from "./reference.js";
 export { referrersTag } from "./referrers.js";
+export { type RetryLoop, retryLoop } from "./retry-loop.js";
 export {
   backoffDelay,
   decideRetry,

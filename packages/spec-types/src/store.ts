@@ -19,6 +19,7 @@ export interface FetchOptions {
 /**
  * Reads a blob. The stream is verified against the descriptor's size and digest as it flows and errors with
  * `SIZE_MISMATCH` or `DIGEST_MISMATCH` rather than end cleanly on corrupt content. Throws `NOT_FOUND` when absent.
+ * The chunks it hands out are the reader's: writing into one changes nothing stored.
  */
 export interface BlobFetcher {
   fetch(descriptor: Descriptor, options?: FetchOptions): Promise<ReadableStream<Uint8Array>>;

@@ -1,101 +1,35 @@
-// The bundle an app ships to pull into OPFS: @toci/client + @toci/transport-fetch + @toci/store-opfs, built by
-// vite 8 (rolldown) for browsers, minified, gzipped (level 9): the page's chunk and the store's worker (which vite
-// builds apart, from `new Worker(new URL("./worker.js", import.meta.url))`). hash-wasm's WebAssembly, which it
-// inlines as base64 strings, is left out (emptied before bundling) and reported apart, as in the docs' budget test; a third build leaves hash-wasm
-// out whole (its JavaScript too), the other way to read "wasm hasher excluded".
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// The bundle an app ships to pull into OPFS: @toci/client + @toci/transport-fetch + @toci/store-opfs, the page's
+// chunks and the store's worker, measured as the docs' budget test measures it (@toci/testkit's bundle-size.ts:
+// vite 8, minified, gzip -9, hash-wasm left out whole; the figure with its JavaScript counted reported beside).
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { build, type Plugin, type Rollup } from "vite";
-
-/** hash-wasm inlines each algorithm's WebAssembly module as a base64 string ("AGFzbQ" is "\0asm"). */
-const WASM = /["'`]AGFzbQ[A-Za-z0-9+/=]*["'`]/g;
+import { measureBundle } from "@toci/testkit/bundle-size";
 
 export interface BundleSize {
-  /** gzipped bytes of the page's chunks, wasm left out */
+  /** gzipped bytes of the page's chunks, hash-wasm's JavaScript counted (its wasm left out) */
   page: number;
-  /** gzipped bytes of the worker, wasm left out */
+  /** gzipped bytes of the worker, hash-wasm's JavaScript counted (its wasm left out) */
   worker: number;
   /** base64 characters of wasm left out (page and worker) */
   wasmBase64: number;
-  /** gzipped bytes of page and worker with hash-wasm left out whole (its JavaScript too), the other reading of the budget */
+  /** gzipped bytes of page and worker with hash-wasm left out whole (its JavaScript too): the budget's figure */
   withoutHasher: { page: number; worker: number };
 }
 
-/** How much of hash-wasm a build keeps: all of it, its JavaScript without the wasm, or nothing (an empty module). */
-type Hasher = "whole" | "lean" | "none";
-
-/** hash-wasm's factories the packages import, as stand-ins that do nothing, for the "none" build. */
-const EMPTY_HASHER = "export const createSHA256 = () => {}; export const createSHA512 = () => {};";
-
-const stripHasher = (hasher: Hasher): Plugin[] =>
-  hasher === "whole"
-    ? []
-    : [
-        {
-          name: "strip-hash-wasm",
-          transform(code, id) {
-            if (!id.includes("hash-wasm")) return null;
-            return hasher === "none" ? EMPTY_HASHER : code.replace(WASM, '""');
-          },
-        },
-      ];
-
 export async function bundleSize(): Promise<BundleSize> {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const dir = await mkdtemp(join(root, "node_modules", ".bundle-"));
-  const entry = join(dir, "entry.js");
-  await writeFile(
-    entry,
+  const figures = await measureBundle(
+    root,
     [
       'export { Client, isOciError } from "@toci/client";',
       'export { fetchTransport } from "@toci/transport-fetch";',
       'export { opfsStore } from "@toci/store-opfs";',
     ].join("\n"),
   );
-  try {
-    const full = await outputs(root, entry, "whole");
-    const lean = await outputs(root, entry, "lean");
-    const none = await outputs(root, entry, "none");
-    const gz = (files: string[]) => files.reduce((n, code) => n + gzipSync(code, { level: 9 }).byteLength, 0);
-    const wasm = (files: string[]) =>
-      files.reduce((n, code) => n + [...code.matchAll(WASM)].reduce((m, x) => m + x[0].length - 2, 0), 0);
-    if (lean.worker.length === 0) throw new Error("vite emitted no worker: the store's worker was not found");
-    return {
-      page: gz(lean.page),
-      worker: gz(lean.worker),
-      wasmBase64: wasm([...full.page, ...full.worker]),
-      withoutHasher: { page: gz(none.page), worker: gz(none.worker) },
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function outputs(root: string, entry: string, hasher: Hasher): Promise<{ page: string[]; worker: string[] }> {
-  const plugins = stripHasher(hasher);
-  const result = await build({
-    configFile: false,
-    root,
-    logLevel: "silent",
-    resolve: { conditions: ["browser", "module", "import", "default"] },
-    plugins,
-    worker: { format: "es", plugins: () => stripHasher(hasher) },
-    build: {
-      write: false,
-      minify: true,
-      target: "es2022",
-      modulePreload: false,
-      rollupOptions: { input: entry, preserveEntrySignatures: "strict" },
-    },
-  });
-  const all = (Array.isArray(result) ? result : [result]) as Rollup.RollupOutput[];
-  const files = all.flatMap((o) => o.output);
-  const page = files.filter((f): f is Rollup.OutputChunk => f.type === "chunk").map((c) => c.code);
-  // The worker is emitted as an asset of the page's build, a separate bundle of its own.
-  const worker = files
-    .filter((f): f is Rollup.OutputAsset => f.type === "asset" && f.fileName.endsWith(".js"))
-    .map((a) => (typeof a.source === "string" ? a.source : new TextDecoder().decode(a.source)));
-  return { page, worker };
+  if (figures.lean.worker.length === 0) throw new Error("vite emitted no worker: the store's worker was not found");
+  return {
+    page: figures.withHasherJs.pageBytes,
+    worker: figures.withHasherJs.workerBytes,
+    wasmBase64: figures.wasmBase64,
+    withoutHasher: { page: figures.lean.pageBytes, worker: figures.lean.workerBytes },
+  };
 }

@@ -1,4 +1,4 @@
-// @toci/transport-fetch: a toci Transport over fetch (ky), for Node and browsers. Every public name is listed
+// @toci/transport-fetch: a toci Transport over fetch, for Node and browsers. Every public name is listed
 // here. Not exported, on purpose: the retry ladder and `Retry-After` parsing, the redirect rules and the body
 // wrapper (internal decisions whose shape may change; their behaviour is documented on the options; the client
 // depends on @toci/spec-types only, so it could not use them anyway), and the redirect-mode detection (set

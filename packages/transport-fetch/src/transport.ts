@@ -2,35 +2,33 @@
 //
 // One request goes through three layers:
 // 1. `send`: checks the request, then the redirect loop (outside browsers; see redirect.ts), one hop per URL;
-// 2. `sendHop`: one hop through ky, which runs the retry loop and the per-attempt timeout; the policy (which
-//    failure is retried, how long to wait, `Retry-After`) is spec-types' retry-policy.ts, plugged into ky's `shouldRetry`;
-// 3. the `fetch` ky calls: ours, which sends the caller's body itself (and keeps HEAD connections open in Node,
-//    see keep-alive-head.ts).
+// 2. `sendHop`: the retry loop of one hop; the policy (which failure is retried, how long to wait, `Retry-After`)
+//    is spec-types' retry-policy.ts, as in every transport;
+// 3. `attempt`: one call of fetch with the caller's body, under the per-attempt timeout (and, in Node, HEAD
+//    connections kept open: keep-alive-head.ts).
 //
-// Why ky does not see the body: ky builds a `Request` from its input and *clones* it before every attempt so
-// that it could retry. Cloning a request whose body is a stream or a Blob tees it, and the unread branch buffers
-// every byte that is sent — a 1 GiB upload would sit in memory. So ky's `Request` carries no body; our fetch
-// passes the caller's body to the real fetch on each attempt (bytes and Blobs can be sent again; a stream is
-// sent once and never retried), with `duplex: "half"` for streams. ky also gets no `afterResponse` hook: with one,
-// it clones (tees) every response.
+// The body is handed to fetch as it is on each attempt, never wrapped in a `Request`: a `Request` must be cloned
+// to be sent again, and cloning one whose body is a stream or a Blob tees it, the unread branch buffering every
+// byte sent (a 1 GiB upload would sit in memory). Bytes and Blobs can be sent again; a stream is sent once and
+// never retried, with `duplex: "half"`. The response is returned as fetch gave it, never cloned.
 
 import {
   checkRequest,
-  decideRetry,
+  type FailureContext,
   type Hop,
   type HttpMethod,
   isRedirect,
   isReplayable,
   isRetryable,
   nextHop,
-  OciError,
+  retryLoop,
   type Transport,
   type TransportRequest,
   type TransportResponse,
+  timeoutError,
   transportError,
   warningReporter,
 } from "@toci/spec-types";
-import ky, { isHTTPError } from "ky";
 import { keepAliveHeadDispatcher } from "./keep-alive-head.js";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { discardBody, wrapBody } from "./response-body.js";
@@ -90,87 +88,64 @@ async function send(
   }
 }
 
-/** One hop: ky's retry loop and timeout around our fetch; resolves with the last response, whatever its status. */
-async function sendHop(
-  options: NormalizedOptions,
-  hop: Hop,
-  {
-    body,
-    signal,
-    redirect,
-  }: { body: TransportRequest["body"]; signal: AbortSignal | undefined; redirect: RequestRedirect },
-): Promise<Response> {
-  const { retry } = options;
-  const retryable = isRetryable(hop.method as HttpMethod, body, retry);
-  let nextDelay = 0;
-  try {
-    return await ky(hop.url, {
-      method: hop.method,
-      headers: hop.headers,
-      signal,
-      redirect,
-      timeout: options.timeout === 0 ? false : options.timeout,
-      // Only a status that is retried throws (as ky's HTTPError): ky's retry loop only sees thrown errors. The
-      // last one is caught below and its response returned; any other status resolves at once.
-      throwHttpErrors: retryable ? (status) => retry.statusCodes.includes(status) : false,
-      retry: retryable
-        ? {
-            limit: retry.limit,
-            methods: [hop.method.toLowerCase()],
-            statusCodes: [...retry.statusCodes],
-            afterStatusCodes: [],
-            backoffLimit: Number.POSITIVE_INFINITY,
-            // ky asks for the delay after shouldRetry said yes; retry.ts has computed it by then.
-            delay: () => nextDelay,
-            shouldRetry: async ({ error, retryCount }) => {
-              const failure = isHTTPError(error)
-                ? { response: error.response }
-                : isNetworkFailure(error)
-                  ? { networkError: true as const }
-                  : { other: error };
-              const decision = decideRetry(failure, retryCount, retry);
-              if (!decision.retry) return false;
-              nextDelay = decision.delay;
-              // Read or cancel the failed response before waiting, so its connection goes back to the pool.
-              if (isHTTPError(error)) await discardBody(error.response.body);
-              return true;
-            },
-          }
-        : 0,
-      // ky 1.14 always calls its fetch with the Request it built (Ky.#fetch), though its type allows any input.
-      fetch: (input) => {
-        const request = input as Request;
-        const init: RequestInit & { duplex?: "half"; dispatcher?: unknown } = {
-          method: hop.method,
-          headers: hop.headers,
-          // ky's request signal: the caller's signal and ky's timeout together.
-          signal: request.signal,
-          redirect,
-        };
-        if (body !== null && body !== undefined) {
-          init.body = body as BodyInit;
-          // Required by fetch for a stream body (and harmless without one); lib.dom's RequestInit lacks it.
-          if (body instanceof ReadableStream) init.duplex = "half";
-        }
-        if (hop.method === "HEAD" && options.keepAliveHead) {
-          const dispatcher = keepAliveHeadDispatcher();
-          if (dispatcher) init.dispatcher = dispatcher;
-        }
-        return options.fetch(hop.url.href, init).catch((error: unknown) => {
-          throw request.signal.aborted
-            ? error
-            : transportError(error, { method: hop.method, url: hop.url.href, signal: undefined });
-        });
-      },
-    });
-  } catch (error) {
-    if (isHTTPError(error)) return error.response;
-    throw transportError(error, { method: hop.method, url: hop.url.href, signal });
-  }
+/** What one attempt sends besides the hop: the caller's body, signal and the redirect mode fetch is given. */
+interface AttemptInit {
+  body: TransportRequest["body"];
+  signal: AbortSignal | undefined;
+  redirect: RequestRedirect;
 }
 
-function isNetworkFailure(error: unknown): boolean {
-  return error instanceof OciError && error.code === "NETWORK";
+/** One hop: the retry loop around `attempt`; resolves with the last response, whatever its status. */
+function sendHop(options: NormalizedOptions, hop: Hop, init: AttemptInit): Promise<Response> {
+  const context: FailureContext = { method: hop.method, url: hop.url.href, signal: init.signal };
+  return retryLoop({
+    retry: options.retry,
+    retryable: isRetryable(hop.method as HttpMethod, init.body, options.retry),
+    context,
+    attempt: () => attempt(options, hop, init, context),
+    // Read or cancel the failed response before waiting, so its connection goes back to the pool.
+    discard: (response) => discardBody(response.body),
+  });
+}
+
+/**
+ * One attempt: the caller's body handed to fetch as it is, under the per-attempt timeout, which runs until the
+ * response headers arrive and rejects at once when it fires, even if a custom fetch ignores its signal.
+ */
+function attempt(options: NormalizedOptions, hop: Hop, init: AttemptInit, context: FailureContext): Promise<Response> {
+  const { body, redirect } = init;
+  const timeout = options.timeout > 0 ? new AbortController() : undefined;
+  const request: RequestInit & { duplex?: "half"; dispatcher?: unknown } = {
+    method: hop.method,
+    headers: hop.headers,
+    signal: timeout && init.signal ? AbortSignal.any([init.signal, timeout.signal]) : (timeout?.signal ?? init.signal),
+    redirect,
+  };
+  if (body !== null && body !== undefined) {
+    request.body = body as BodyInit;
+    // Required by fetch for a stream body (and harmless without one); lib.dom's RequestInit lacks it.
+    if (body instanceof ReadableStream) request.duplex = "half";
+  }
+  if (hop.method === "HEAD" && options.keepAliveHead) {
+    const dispatcher = keepAliveHeadDispatcher();
+    if (dispatcher) request.dispatcher = dispatcher;
+  }
+  const sent = options.fetch(hop.url.href, request);
+  if (!timeout) return sent;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const expired = timeoutError(context, "no response headers", options.timeout);
+      timeout.abort(expired);
+      reject(expired);
+    }, options.timeout);
+    sent
+      .then((response) => {
+        // Too late: a custom fetch that ignored the signal answered after all; its connection is let go.
+        if (timeout.signal.aborted) void response.body?.cancel().catch(() => {});
+        resolve(response);
+      }, reject)
+      .finally(() => clearTimeout(timer));
+  });
 }
 
 function toTransportResponse(

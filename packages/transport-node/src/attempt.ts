@@ -4,6 +4,7 @@
 
 import { type FailureContext, type Hop, type OciError, timeoutError, transportError } from "@toci/spec-types";
 import type { HeaderList } from "./headers.js";
+import { whenAborted } from "./internal/abort-listeners.js";
 import type { Connection } from "./internal/connection.js";
 import type { DialTarget } from "./internal/dial.js";
 import type { Pool } from "./internal/pool.js";
@@ -43,11 +44,14 @@ export async function attempt(
   const target: DialTarget = { url: hop.url, proxy, tls: options.tlsFor(hop.url.origin) };
   const clock = new Clock(options.timeout, context);
   try {
-    const connection = await pool
-      .acquire(`${hop.url.origin}|${proxy?.key ?? ""}`, target, clock.signal(signal))
-      .catch((error: unknown) => {
+    const key = `${hop.url.origin}|${proxy?.key ?? ""}`;
+    // An idle connection at hand needs no signal for the wait: the combined one (AbortSignal.any, ~20 µs on Node
+    // 20) is built only when the request has to dial or wait for a connection.
+    const connection =
+      pool.idle(key) ??
+      (await pool.acquire(key, target, clock.signal(signal)).catch((error: unknown) => {
         throw transportError(clock.expired ?? error, context);
-      });
+      }));
     const proxyAuthorization = proxy ? (proxy.authorization ?? "") : false;
     return await exchange({ shared, hop, body, connection, clock, context, proxy: proxyAuthorization });
   } finally {
@@ -124,17 +128,18 @@ interface ExchangeOptions {
 function exchange({ shared, hop, body, connection, clock, context, proxy }: ExchangeOptions): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     const caller = context.signal;
-    const onAbort = () => connection.destroy(transportError(caller?.reason, context));
-    const settle = () => {
-      clock.stop();
-      caller?.removeEventListener("abort", onAbort);
-    };
     clock.onTimeout = (error) => connection.destroy(error);
     if (caller?.aborted) {
       connection.unused();
       return reject(transportError(caller.reason, context));
     }
-    caller?.addEventListener("abort", onAbort, { once: true });
+    const stopListening = caller
+      ? whenAborted(caller, () => connection.destroy(transportError(caller.reason, context)))
+      : () => {};
+    const settle = () => {
+      clock.stop();
+      stopListening();
+    };
     connection.begin({
       method: hop.method,
       head: (head) => {

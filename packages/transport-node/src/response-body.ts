@@ -13,6 +13,7 @@
 // body to its end (the connection is reused) and destroys the connection of a large one.
 
 import { abortError, type FailureContext, timeoutError, transportError } from "@toci/spec-types";
+import { whenAborted } from "./internal/abort-listeners.js";
 import type { BodySink, Connection } from "./internal/connection.js";
 
 /** A body being received: the sink the connection feeds, and the stream the caller reads. */
@@ -69,6 +70,7 @@ class Body implements BodySink {
   #discarded: (() => void) | undefined;
   #discardTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onAbort = () => this.#fail(abortError(this.#options.context));
+  #stopListening: () => void = () => {};
 
   constructor(connection: Connection, options: BodyOptions) {
     this.#connection = connection;
@@ -112,7 +114,7 @@ class Body implements BodySink {
     this.#controller = controller;
     const { signal } = this.#options.context;
     if (signal?.aborted) this.#onAbort();
-    else signal?.addEventListener("abort", this.#onAbort, { once: true });
+    else if (signal) this.#stopListening = whenAborted(signal, this.#onAbort);
   }
 
   async pull(): Promise<void> {
@@ -210,7 +212,7 @@ class Body implements BodySink {
   #settle(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#options.context.signal?.removeEventListener("abort", this.#onAbort);
+    this.#stopListening();
     this.#wakeUp();
   }
 

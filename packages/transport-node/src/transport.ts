@@ -10,14 +10,13 @@
 import {
   type ClosableTransport,
   checkRequest,
-  decideRetry,
-  type FailureContext,
   type Hop,
   type HttpMethod,
   isRedirect,
   isRetryable,
   nextHop,
   OciError,
+  retryLoop,
   type TransportRequest,
   type TransportResponse,
   transportError,
@@ -65,10 +64,9 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
   } catch (error) {
     throw new OciError("INVALID_ARGUMENT", "invalid request body", { cause: error });
   }
-  // A request's own signal that follows the caller's: a pull with many blobs in flight shares one caller signal,
-  // and listeners on it (one per request and per body) would pass Node's limit of 10 and print
-  // MaxListenersExceededWarning; AbortSignal.any() follows its source without adding a listener to it.
-  const signal = request.signal ? AbortSignal.any([request.signal]) : undefined;
+  // The caller's signal itself: what listens to it goes through whenAborted (internal/abort-listeners.ts), one
+  // listener per signal however many requests share it.
+  const signal = request.signal;
   if (signal?.aborted) throw transportError(signal.reason, { method, url: url.href, signal });
   if (!headers.has("user-agent")) headers.set("user-agent", options.userAgent);
 
@@ -94,61 +92,23 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
 }
 
 /** One hop: the retry loop around `attempt`; resolves with the last answer, whatever its status. */
-async function sendHop(
+function sendHop(
   shared: Shared,
   hop: Hop,
   body: PreparedBody | null,
   signal: AbortSignal | undefined,
 ): Promise<Answer> {
   const { retry } = shared.options;
-  const retryable = isRetryable(hop.method as HttpMethod, null, retry) && (body === null || body.replayable);
-  const context: FailureContext = { method: hop.method, url: hop.url.href, signal };
-  let resentStale = false;
-  for (let retryCount = 1; ; retryCount++) {
-    let answer: Answer;
-    try {
-      answer = await attempt(shared, hop, body, signal);
-    } catch (error) {
-      const failure = transportError(error, context);
-      // A keep-alive connection the server closed while it sat in the pool: the request never reached the server,
-      // so it is sent again once on a new connection, whatever its method, and that does not count as a retry.
-      if (staleConnection.has(failure) && !resentStale && (body === null || body.replayable)) {
-        resentStale = true;
-        retryCount--;
-        continue;
-      }
-      if (!retryable || retryCount > retry.limit || failure.code !== "NETWORK") throw failure;
-      const decision = decideRetry({ networkError: true }, retryCount, retry);
-      if (!decision.retry) throw failure;
-      await sleep(decision.delay, context);
-      continue;
-    }
-    if (retryable && retryCount <= retry.limit && retry.statusCodes.includes(answer.status)) {
-      const decision = decideRetry({ response: answer }, retryCount, retry);
-      if (decision.retry) {
-        // Read or drop the failed response before waiting, so its connection goes back to the pool.
-        await answer.body?.stream.cancel();
-        await sleep(decision.delay, context);
-        continue;
-      }
-    }
-    return answer;
-  }
-}
-
-/** Waits `ms`, or rejects with ABORTED as soon as the caller's signal fires. */
-function sleep(ms: number, context: FailureContext): Promise<void> {
-  const { signal } = context;
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(transportError(signal.reason, context));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(transportError(signal?.reason, context));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+  const replayable = body === null || body.replayable;
+  return retryLoop({
+    retry,
+    retryable: isRetryable(hop.method as HttpMethod, null, retry) && replayable,
+    context: { method: hop.method, url: hop.url.href, signal },
+    attempt: () => attempt(shared, hop, body, signal),
+    // A keep-alive connection the server closed while it sat in the pool: the request never reached the server,
+    // so it is sent again once on a new connection, whatever its method, and that does not count as a retry.
+    resendOnce: (failure) => staleConnection.has(failure) && replayable,
+    // Read or drop the failed response before waiting, so its connection goes back to the pool.
+    discard: async (answer) => answer.body?.stream.cancel(),
   });
 }

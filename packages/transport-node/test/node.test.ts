@@ -1,6 +1,7 @@
 // What only nodeTransport does, beyond the shared suite: TLS with an extra CA and without verification, connections
 // counted on the server side (reuse, the per-origin bound, close()), a stale keep-alive connection re-sent once,
 // Content-Length for bodies of known length, and chunked transfer for streams.
+import { getEventListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -133,6 +134,10 @@ describe("connections", () => {
     server = await startServer(
       (listener) => http.createServer(listener),
       (req, res) => {
+        if (req.url === "/half") {
+          res.writeHead(200, { "content-length": "10" }).write("12345"); // the rest never comes
+          return true;
+        }
         if (req.url !== "/big") return false;
         res.writeHead(200, { "content-length": String(8 << 20) }).end(Buffer.alloc(8 << 20));
         return true;
@@ -184,6 +189,36 @@ describe("connections", () => {
     await expect(waiting).rejects.toMatchObject({ code: "ABORTED" });
     await text(holding.body);
     expect(await text((await transport.request({ method: "GET", url })).body)).toBe("ok");
+  });
+
+  it("one signal shared by many requests and their bodies gets one listener; aborting it fails every open body", async () => {
+    await using transport = nodeTransport({ maxSockets: 30 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const { signal } = controller;
+      const half = `http://127.0.0.1:${server.port}/half`;
+      // Small bodies on the same signal that end: what they registered is gone with them.
+      for (let i = 0; i < 20; i++) await text((await transport.request({ method: "GET", url, signal })).body);
+      const responses = await Promise.all(
+        Array.from({ length: 30 }, () => transport.request({ method: "GET", url: half, signal })),
+      );
+      expect(getEventListeners(signal, "abort").length).toBeLessThanOrEqual(1);
+      const reads = responses.map((r) =>
+        text(r.body).then(
+          () => "read",
+          (e: unknown) => e,
+        ),
+      );
+      controller.abort();
+      for (const result of await Promise.all(reads)) expect(result).toMatchObject({ code: "ABORTED" });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("close() while a connection is still being opened fails that request, and throws nothing", async () => {

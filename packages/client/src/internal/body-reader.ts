@@ -10,6 +10,12 @@
 
 /** The largest buffer a body is read into: the transport's own read size, and one file write of the store. */
 const BUFFER = 1024 * 1024;
+/**
+ * A body this small is gathered whole before `take` sees it: a small blob is then one store write (no copy into the
+ * store's coalescing buffer, which is as large) and one hash update instead of one per read. Larger bodies go to
+ * `take` read by read, so that a kill loses no more than this per blob.
+ */
+const GATHER = 256 * 1024;
 
 /** Where the chunks go; the chunk's memory is reused once the promise settles. */
 export type ChunkTaker = (chunk: Uint8Array) => Promise<void>;
@@ -20,23 +26,66 @@ export type ChunkTaker = (chunk: Uint8Array) => Promise<void>;
  * `take`, which refuses it). Cancels the body when `take` or the stream fails.
  */
 export async function readBody(body: ReadableStream<Uint8Array>, expected: number, take: ChunkTaker): Promise<void> {
-  const reader = byobReader(body);
-  if (!reader) return readDefault(body, take);
+  const byob = byobReader(body);
+  if (!byob) {
+    const reader = body.getReader();
+    return readOrCancel(reader, () => readDefault(reader, take));
+  }
+  return readOrCancel(byob, () =>
+    expected <= GATHER ? readGathered(byob, expected, take) : readEach(byob, expected, take),
+  );
+}
+
+/** Reads with a buffer of `expected` bytes at most (BUFFER), each read handed to `take`. */
+async function readEach(reader: ReadableStreamBYOBReader, expected: number, take: ChunkTaker): Promise<void> {
   let buffer: ArrayBuffer = new Uint8Array(Math.max(1, Math.min(BUFFER, expected))).buffer;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read(new Uint8Array(buffer));
-      if (done) break;
-      await take(value);
-      // A BYOB read transfers the buffer; the view it returns holds it now.
-      buffer = value.buffer;
+  for (;;) {
+    const { done, value } = await reader.read(new Uint8Array(buffer));
+    if (done) break;
+    await take(value);
+    // A BYOB read transfers the buffer; the view it returns holds it now.
+    buffer = value.buffer;
+  }
+}
+
+/** Reads of a small body fill one buffer of `expected` bytes, handed to `take` when full or at the end. */
+async function readGathered(reader: ReadableStreamBYOBReader, expected: number, take: ChunkTaker): Promise<void> {
+  let buffer: ArrayBuffer = new Uint8Array(Math.max(1, expected)).buffer;
+  let filled = 0;
+  for (;;) {
+    const { done, value } = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
+    // The view a read returns holds the transferred buffer (none only for a cancelled body).
+    if (value) buffer = value.buffer;
+    if (!done) filled += value.byteLength;
+    // Full (a body longer than announced goes on into the same buffer, and `take` refuses the excess), or ended.
+    if (filled > 0 && (done || filled === buffer.byteLength)) {
+      await take(new Uint8Array(buffer, 0, filled));
+      filled = 0;
     }
+    if (done) break;
+  }
+}
+
+async function readDefault(reader: ReadableStreamDefaultReader<Uint8Array>, take: ChunkTaker): Promise<void> {
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    await take(value);
+  }
+}
+
+/** Runs `read`; cancels the body when it fails. The reader is not released: Node 20's releaseLock costs per body. */
+async function readOrCancel(
+  reader: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array>,
+  read: () => Promise<void>,
+): Promise<void> {
+  try {
+    await read();
   } catch (error) {
     await reader.cancel(error).catch(() => {});
     throw error;
-  } finally {
-    reader.releaseLock();
   }
+  // Not released: read to its end or cancelled, the body is done with (see readAll in spec-types).
 }
 
 function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
@@ -44,21 +93,5 @@ function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader 
     return body.getReader({ mode: "byob" });
   } catch {
     return undefined; // not a byte stream
-  }
-}
-
-async function readDefault(body: ReadableStream<Uint8Array>, take: ChunkTaker): Promise<void> {
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      await take(value);
-    }
-  } catch (error) {
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  } finally {
-    reader.releaseLock();
   }
 }

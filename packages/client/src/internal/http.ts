@@ -74,7 +74,8 @@ export class RegistryHttp {
   async send(request: RegistryRequest): Promise<TransportResponse> {
     const url = request.url ?? this.url(request.path ?? "");
     // Credentials are bound to the registry origin: an upload Location or a Link on another origin gets none.
-    const ownOrigin = sameOrigin(url, this.base);
+    // A path is resolved under the API base (`v2/…` is a relative path whatever follows), so it is on its origin.
+    const ownOrigin = request.url === undefined || sameOrigin(url, this.base);
     const headers: Record<string, string> = { ...this.#headers, ...request.headers };
     let sent: string | undefined;
     try {

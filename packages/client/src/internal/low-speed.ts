@@ -22,7 +22,9 @@ export function lowSpeedTransport(transport: Transport, rule: LowSpeed): Transpo
     async request(request) {
       const response = await transport.request(request);
       if (!response.body) return response;
-      return { ...response, body: lowSpeedGuard(response.body, rule, `${request.method} ${redactUrl(request.url)}`) };
+      // The body's name is built only for an error: most bodies never need it.
+      const what = () => `${request.method} ${redactUrl(request.url)}`;
+      return { ...response, body: lowSpeedGuard(response.body, rule, what) };
     },
   };
 }
@@ -31,20 +33,12 @@ export function lowSpeedTransport(transport: Transport, rule: LowSpeed): Transpo
 export function lowSpeedGuard(
   body: ReadableStream<Uint8Array>,
   rule: LowSpeed,
-  what: string,
+  what: string | (() => string),
 ): ReadableStream<Uint8Array> {
   if (rule.limit <= 0 || rule.time <= 0) return body;
-  // A byte stream in front of a byte stream: a reader's own buffer (a pull reading every blob into one) is handed on
-  // to the body, so the guard costs no copy and no allocation per read.
-  let byob: ReadableStreamBYOBReader | undefined;
-  try {
-    byob = body.getReader({ mode: "byob" });
-  } catch {
-    // not a byte stream: read by default
-  }
-  const reader = byob ?? body.getReader();
+  const source = new Source(body);
   const clock = new WaitClock(rule, what, (error) => {
-    reader.cancel(error).catch(() => {});
+    source.cancel(error).catch(() => {});
   });
   return new ReadableStream(
     {
@@ -52,11 +46,15 @@ export function lowSpeedGuard(
       async pull(controller) {
         const request = controller.byobRequest;
         const view = request?.view;
+        const reader = source.open(view != null);
+        const byob = source.byob;
         clock.start();
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
           result = await (byob
-            ? byob.read(view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(READ))
+            ? byob.read(
+                view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(source.next),
+              )
             : (reader as ReadableStreamDefaultReader<Uint8Array>).read());
         } finally {
           clock.stop();
@@ -72,26 +70,72 @@ export function lowSpeedGuard(
           return;
         }
         clock.count(result.value.byteLength);
+        if (byob && !view) source.grow(result.value.byteLength);
         if (clock.failure) {
           await reader.cancel(clock.failure).catch(() => {});
           throw clock.failure;
         }
-        // Read into the lent view: answered with it. Else enqueued, which transfers the buffer: ours when read here,
-        // else a copy (a body's chunk may be memory its source still uses).
+        // Read into the lent view: answered with it. Else enqueued (which also fills a lent view), transferring the
+        // buffer: ours when read here, else a copy (a body's chunk may be memory its source still uses).
         if (byob && view) request!.respondWithNewView(result.value as Uint8Array<ArrayBuffer>);
         else controller.enqueue((byob ? result.value : new Uint8Array(result.value)) as Uint8Array<ArrayBuffer>);
       },
       async cancel(reason) {
         clock.end();
-        await reader.cancel(reason);
+        await source.cancel(reason);
       },
     },
     { highWaterMark: 0 },
   );
 }
 
+/**
+ * The guarded body's reader, opened the way the first read asks. A reader with a buffer of its own (BYOB: a pull
+ * reads every blob into one) has it handed on to a byte-stream body: no copy and no allocation per read. A default
+ * reader (a manifest, a tag list, a token read whole) gets the body's own chunks, copied at their size: reading them
+ * into a buffer of ours would allocate one per read (see FIRST_READ).
+ */
+class Source {
+  /** The BYOB reader, when the body is a byte stream and the first read brought a buffer. */
+  byob: ReadableStreamBYOBReader | undefined;
+  /** The size of the next buffer of our own (a default read after BYOB ones): see FIRST_READ. */
+  next = FIRST_READ;
+  #reader: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array> | undefined;
+  readonly #body: ReadableStream<Uint8Array>;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#body = body;
+  }
+
+  open(withBuffer: boolean): ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array> {
+    if (this.#reader) return this.#reader;
+    try {
+      if (withBuffer) this.byob = this.#body.getReader({ mode: "byob" });
+    } catch {
+      // not a byte stream: read by default
+    }
+    this.#reader = this.byob ?? this.#body.getReader();
+    return this.#reader;
+  }
+
+  /** A read into our own buffer brought `bytes`: one it filled doubles the next. */
+  grow(bytes: number): void {
+    if (bytes === this.next) this.next = Math.min(READ, this.next * 2);
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    return this.#reader ? this.#reader.cancel(reason) : this.#body.cancel(reason);
+  }
+}
+
 /** A read without a buffer of the reader's own takes at most this much from a byte stream. */
 const READ = 256 * 1024;
+/**
+ * The first such read's buffer, doubled after each read that fills it, up to READ: a zero-filled 256 KiB buffer per
+ * read of a small body (a tag list, a token, a manifest of a few KB) cost a tag listing four times node:http's CPU
+ * (the bench's metadata row).
+ */
+const FIRST_READ = 16 * 1024;
 
 /**
  * The time spent waiting for one body, judged window by window. One timer per window, not per read (a 256 MiB
@@ -100,7 +144,7 @@ const READ = 256 * 1024;
  */
 class WaitClock {
   readonly #rule: LowSpeed;
-  readonly #what: string;
+  readonly #what: string | (() => string);
   readonly #cut: (error: OciError) => void;
   /** Bytes a window must bring: the limit over the window. */
   readonly #needed: number;
@@ -113,7 +157,7 @@ class WaitClock {
   /** Set once a window brought too little. */
   failure: OciError | undefined;
 
-  constructor(rule: LowSpeed, what: string, cut: (error: OciError) => void) {
+  constructor(rule: LowSpeed, what: string | (() => string), cut: (error: OciError) => void) {
     this.#rule = rule;
     this.#what = what;
     this.#cut = cut;
@@ -176,7 +220,8 @@ class WaitClock {
       return;
     }
     const { limit, time } = this.#rule;
-    this.failure = new OciError("TIMEOUT", `${this.#what}: less than ${limit} bytes/s over ${time / 1000} s`, {
+    const what = typeof this.#what === "string" ? this.#what : this.#what();
+    this.failure = new OciError("TIMEOUT", `${what}: less than ${limit} bytes/s over ${time / 1000} s`, {
       detail: { lowSpeedLimit: limit, lowSpeedTime: time, bytes: this.#bytes },
     });
     this.end();

@@ -77,7 +77,8 @@ describe("what the destination has is not sent", () => {
 
   it("an index whose child is present: that child's blobs are neither sent nor asked about", async () => {
     const fixture = multiArchIndex({ seed: "present-child" });
-    const [first, second] = fixture.images as [Fixture & { layers: Descriptor[] }, Fixture & { layers: Descriptor[] }];
+    const first = fixture.images[0]!;
+    const second = fixture.images[1]!;
     const repo = uniqueRepo("present");
     await pushFixture(first, { url: registries().plain.url, repo });
     const { events, reported } = await push(await stored(fixture), repo, fixture.root, "v1");

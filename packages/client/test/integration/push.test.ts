@@ -39,6 +39,22 @@ async function blob(size: number, seed: string): Promise<{ bytes: Uint8Array; de
   return { bytes, desc: await describeContent(bytes) };
 }
 
+/** Pushes a blob through the proxy and aborts once `bytes` are done, as Ctrl-C would; then closes the client. */
+async function pushStoppedAt(
+  client: ReturnType<typeof newClient>["client"],
+  { repo, data, bytes }: { repo: string; data: { bytes: Uint8Array; desc: Descriptor }; bytes: number },
+): Promise<void> {
+  const controller = new AbortController();
+  const events = [];
+  const push = client.registry(proxy.url).repo(repo).push(data.bytes, data.desc, { signal: controller.signal });
+  for await (const e of push) {
+    events.push(e);
+    if (e.type === "progress" && e.bytes >= bytes) controller.abort();
+  }
+  expect(events.at(-1)).toMatchObject({ type: "failed", error: { code: "ABORTED" } });
+  await client.close();
+}
+
 const uploads = (p: Proxy, method: string) =>
   p.requests.filter((r) => r.method === method && r.path.includes("/blobs/uploads/"));
 
@@ -146,17 +162,7 @@ describe("blob push", () => {
       // while the third 2 MB chunk is on its way (4 MB acknowledged), as Ctrl-C or a kill would stop it.
       {
         const { client } = newClient(await fsStore(dir), { monolithicMax: 1_000_000, chunkSize: 2_000_000 });
-        const controller = new AbortController();
-        const events = [];
-        for await (const e of client
-          .registry(proxy.url)
-          .repo(repo)
-          .push(data.bytes, data.desc, { signal: controller.signal })) {
-          events.push(e);
-          if (e.type === "progress" && e.bytes >= 5_000_000) controller.abort();
-        }
-        expect(events.at(-1)).toMatchObject({ type: "failed", error: { code: "ABORTED" } });
-        await client.close();
+        await pushStoppedAt(client, { repo, data, bytes: 5_000_000 });
       }
       proxy.clearRequests();
       const { client } = newClient(await fsStore(dir), { monolithicMax: 1_000_000, chunkSize: 2_000_000 });
@@ -168,6 +174,26 @@ describe("blob push", () => {
       expect(events.at(-1)).toMatchObject({ transferredBytes: sent });
       expect(uploads(proxy, "POST")).toHaveLength(0);
       expect(sent).toBeLessThanOrEqual(data.bytes.byteLength - 4_000_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("with the default chunking, a push stopped after a big blob's first chunk resumes after it", async () => {
+    const repo = uniqueRepo("resume-default");
+    // Over the default monolithicMax: one 64 MiB chunk, then the last 8 MiB.
+    const data = await blob(72 * 1024 * 1024, "resume-default");
+    const dir = await mkdtemp(join(tmpdir(), "toci-push-resume-default-"));
+    try {
+      // Stopped as the first chunk is acknowledged (or, on a slow run, early in the second, which the abort lets
+      // finish: stopping mid-PATCH would cost the session on 2.8.2).
+      await pushStoppedAt(newClient(await fsStore(dir)).client, { repo, data, bytes: 64 * 1024 * 1024 });
+      proxy.clearRequests();
+      const { client } = newClient(await fsStore(dir));
+      expect(succeeded(await collect(client.registry(proxy.url).repo(repo).push(data.bytes, data.desc)))).toBe(true);
+      const sent = [...uploads(proxy, "PATCH"), ...uploads(proxy, "PUT")].reduce((n, p) => n + p.bytesIn, 0);
+      expect(uploads(proxy, "POST")).toHaveLength(0);
+      expect(sent).toBeLessThanOrEqual(8 * 1024 * 1024);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -20,6 +20,12 @@ const EARLY_SYNC = 32 * 1024 * 1024;
 /** Background syncs running at once in this process, whatever the number of writers: half libuv's thread pool. */
 const EARLY_SYNCS = 2;
 
+/** A blob smaller than this gets a buffer of its own size; a larger one a pooled buffer of COALESCE bytes. */
+const POOLED_FROM = 16 * 1024;
+/** Buffers kept for the next sinks: a pull of many small blobs allocated (and zeroed) one per blob. */
+const SPARE_BUFFERS = 16;
+const spare: Uint8Array[] = [];
+
 let syncsRunning = 0;
 const syncsWaiting: (() => void)[] = [];
 
@@ -43,7 +49,10 @@ export function syncData(handle: FsFileHandle): Promise<void> {
 /** Writes appended bytes to a file at increasing positions; see the header for what it buffers and syncs. */
 export class FileSink {
   readonly #handle: FsFileHandle;
-  readonly #buffer: Uint8Array;
+  /** Taken at the first chunk that is buffered; given back by release(). */
+  #buffer: Uint8Array | undefined;
+  /** The bytes the buffer gathers before a write: COALESCE, or less for a smaller blob. */
+  readonly #limit: number;
   #buffered = 0;
   /** Bytes in the file. */
   #written: number;
@@ -59,7 +68,7 @@ export class FileSink {
   /** A sink appending to `handle` from `position` (the bytes before it are the file's already) up to `expected`. */
   constructor(handle: FsFileHandle, position: number, expected: number) {
     this.#handle = handle;
-    this.#buffer = new Uint8Array(Math.max(1, Math.min(COALESCE, expected - position)));
+    this.#limit = Math.max(1, Math.min(COALESCE, expected - position));
     this.#written = position;
     this.#syncedTo = position;
   }
@@ -74,9 +83,8 @@ export class FileSink {
    * promise that the caller waits for before the next write and before it reuses `chunk`.
    */
   write(chunk: Uint8Array): Promise<void> | undefined {
-    const buffer = this.#buffer;
-    if (this.#buffered + chunk.byteLength < buffer.length) {
-      buffer.set(chunk, this.#buffered);
+    if (this.#buffered + chunk.byteLength < this.#limit) {
+      this.#take().set(chunk, this.#buffered);
       this.#buffered += chunk.byteLength;
       return undefined;
     }
@@ -104,19 +112,37 @@ export class FileSink {
     await this.#syncing;
   }
 
-  async #append(chunk: Uint8Array): Promise<void> {
+  /** Gives the buffer back for other sinks; only once no write runs (after sync() or settle()), and no write after. */
+  release(): void {
     const buffer = this.#buffer;
+    this.#buffer = undefined;
+    if (buffer?.length === COALESCE && spare.length < SPARE_BUFFERS) spare.push(buffer);
+  }
+
+  /** The buffer, taken when first needed. */
+  #take(): Uint8Array {
+    this.#buffer ??= (this.#limit >= POOLED_FROM && spare.pop()) || new Uint8Array(this.#allocation());
+    return this.#buffer;
+  }
+
+  /** A buffer worth pooling has COALESCE bytes, of which this sink uses #limit. */
+  #allocation(): number {
+    return this.#limit >= POOLED_FROM ? COALESCE : this.#limit;
+  }
+
+  async #append(chunk: Uint8Array): Promise<void> {
+    const limit = this.#limit;
     let at = 0;
     if (this.#buffered > 0) {
-      at = Math.min(buffer.length - this.#buffered, chunk.byteLength);
-      buffer.set(chunk.subarray(0, at), this.#buffered);
+      at = Math.min(limit - this.#buffered, chunk.byteLength);
+      this.#take().set(chunk.subarray(0, at), this.#buffered);
       this.#buffered += at;
-      if (this.#buffered === buffer.length) await this.#drain();
+      if (this.#buffered === limit) await this.#drain();
     }
     const rest = chunk.byteLength - at;
-    if (rest >= buffer.length) return this.#writeAll(chunk.subarray(at), rest); // large: written as it is, no copy
+    if (rest >= limit) return this.#writeAll(chunk.subarray(at), rest); // large: written as it is, no copy
     if (rest > 0) {
-      buffer.set(chunk.subarray(at), 0); // the buffer is empty here
+      this.#take().set(chunk.subarray(at), 0); // the buffer is empty here
       this.#buffered = rest;
     }
   }
@@ -125,7 +151,7 @@ export class FileSink {
     if (this.#buffered === 0) return;
     const length = this.#buffered;
     this.#buffered = 0;
-    await this.#writeAll(this.#buffer, length);
+    await this.#writeAll(this.#take(), length);
   }
 
   async #writeAll(bytes: Uint8Array, length: number): Promise<void> {

@@ -166,6 +166,7 @@ class FileIngest implements Ingest {
   async #finish(keep: boolean): Promise<void> {
     this.#done = true;
     await this.#sink.settle();
+    this.#sink.release();
     await this.#state.handle.close().catch(() => {});
     if (!keep) await unlinkIfPresent(this.#state.layout.fs, this.#state.files.own).catch(() => {});
     release(this.#state.files);
@@ -179,6 +180,7 @@ class FileIngest implements Ingest {
     const { layout, handle, files } = this.#state;
     const { fs } = layout;
     await this.#sink.sync();
+    this.#sink.release();
     this.#done = true;
     await handle.close();
     const target = blobPath(layout, this.descriptor.digest);

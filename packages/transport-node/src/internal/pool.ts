@@ -28,17 +28,24 @@ export class Pool {
     this.#options = options;
   }
 
+  /** An idle connection under `key`, taken from the pool, or undefined when there is none. */
+  idle(key: string): Connection | undefined {
+    const slot = this.#slots.get(key);
+    for (let idle = slot?.idle.pop(); idle; idle = slot?.idle.pop()) {
+      if (idle.closed) continue;
+      clearTimeout(idleTimers.get(idle));
+      return idle;
+    }
+    return undefined;
+  }
+
   /** A connection for `target` under `key`: an idle one, a new one, or the next one freed. */
   async acquire(key: string, target: DialTarget, signal: AbortSignal | undefined): Promise<Connection> {
     const slot = this.#slot(key);
     for (;;) {
       signal?.throwIfAborted();
-      const idle = slot.idle.pop();
-      if (idle) {
-        if (idle.closed) continue;
-        clearTimeout(idleTimers.get(idle));
-        return idle;
-      }
+      const idle = this.idle(key);
+      if (idle) return idle;
       if (slot.open < this.#options.maxSockets) return this.#open(slot, target, signal);
       await new Promise<void>((resolve, reject) => {
         const wake = () => {

@@ -116,6 +116,8 @@ async function downloadAll(
   const stop = new AbortController();
   const signal = AbortSignal.any([reporter.signal, stop.signal]);
   let failure: { error: unknown } | undefined;
+  // Source records are hints, written beside the downloads rather than in their slots; all are done before this ends.
+  const records: Promise<void>[] = [];
   await Promise.allSettled(
     work.blobs.map((blob) =>
       work
@@ -128,7 +130,7 @@ async function downloadAll(
           }
           await work.sources.download(blob, blobReport(reporter, work.onBlob, blob), signal);
           // Remember where the blob came from: a later push to another repository of this registry can mount it.
-          if (recorder) await recorder.recordSource(blob.digest, remote.reference).catch(() => {});
+          if (recorder) records.push(recorder.recordSource(blob.digest, remote.reference).catch(() => {}));
         })
         .catch((error: unknown) => {
           failure ??= { error };
@@ -136,5 +138,6 @@ async function downloadAll(
         }),
     ),
   );
+  await Promise.all(records);
   if (failure) throw failure.error;
 }

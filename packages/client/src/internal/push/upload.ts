@@ -118,6 +118,8 @@ class Upload {
   #session: Session = { location: "", offset: 0, minChunk: 0 };
   #chunk = 0;
   #resyncs = 0;
+  /** State saves in flight (never rejecting): a store's fsync may wait on a disk busy with the registry's writes. */
+  #saved: Promise<void> = Promise.resolve();
   /** The signal of PATCHes: stopping mid-PATCH costs the whole session on 2.8.2, so an abort lets one finish. */
   #chunkSignal: AbortSignal;
 
@@ -152,9 +154,14 @@ class Upload {
     } finally {
       chunkSignal.release();
     }
-    await this.#remote.uploads.delete(this.#key);
+    await this.#saved.then(() => this.#remote.uploads.delete(this.#key));
     report.at(expected.size);
     return "uploaded";
+  }
+
+  /** Remembers where the session stands, after the saves before it, without holding up the next chunk. */
+  #remember(location: string, offset: number): void {
+    this.#saved = this.#saved.then(() => this.#remote.uploads.set(this.#key, location, offset));
   }
 
   /** A session: a remembered one, a mount (true when the mount completed), or a new one. */
@@ -252,7 +259,7 @@ class Upload {
       throw new OciError("PROTOCOL", `the registry keeps acknowledging fewer bytes than it was sent (${held})`);
     }
     session.offset = held;
-    await this.#remote.uploads.set(this.#key, session.location, held);
+    this.#remember(session.location, held);
     this.#job.report.at(held);
     if (this.#signal.aborted) throw new OciError("ABORTED", "the upload was aborted");
     if (held < this.#job.expected.size) return false;
@@ -295,7 +302,7 @@ class Upload {
     }
     this.#session.location = status.location;
     this.#session.offset = status.offset;
-    await this.#remote.uploads.set(this.#key, status.location, status.offset);
+    this.#remember(status.location, status.offset);
   }
 
   /** The closing PUT, carrying the bytes from `offset` (all of them for a monolithic upload, none after chunks). */
@@ -343,6 +350,7 @@ class Upload {
       ? new OciError("ABORTED", "the upload was aborted", { cause: error })
       : toOciError(error, "NETWORK");
     const { location, offset } = this.#session;
+    await this.#saved;
     if (e.code === "ABORTED" || e.temporary) {
       await this.#remote.uploads.set(this.#key, location, offset);
     } else {
