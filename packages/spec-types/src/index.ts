@@ -28,6 +28,7 @@ export {
   ANNOTATION_VERSION,
   type Annotations,
 } from "./annotations.js";
+export { type BodyWriter, isBodyWriter, type WriteBodyOptions } from "./body-writer.js";
 export { baseDescriptor, contentKey, type Descriptor, EMPTY_DESCRIPTOR, EMPTY_JSON } from "./descriptor.js";
 export { type Digest, isDigest, type ParsedDigest, parseDigest, verifiableAlgorithm } from "./digest.js";
 export {

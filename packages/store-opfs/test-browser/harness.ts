@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type Descriptor, OCI_LAYER_GZIP } from "@toci/spec-types";
 import { type Fixture, ociImage, pushFixture, writeLargeLayerImage } from "@toci/testkit/fixtures";
-import { cutAfter, type FaultAction, type FaultProxy, startFaultProxy } from "@toci/testkit/proxy";
+import { corrupt, cutAfter, type FaultAction, type FaultProxy, startFaultProxy } from "@toci/testkit/proxy";
 import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
 
 const MiB = 1024 * 1024;
@@ -136,6 +136,11 @@ export const commands = {
     // Every matching rule applies to a request: the hold skips the one the cut takes.
     proxy.on({ method: "GET", path: digest, times: 1 }, cutAfter(bytes));
     proxy.on({ method: "GET", path: digest, skip: 1 }, hold(holds));
+  },
+  /** Every GET of `digest` has one byte flipped at `offset`, until release. */
+  async corruptBlob(_ctx: unknown, digest: string, offset: number): Promise<void> {
+    const { proxy } = await running();
+    proxy.on({ method: "GET", path: digest }, corrupt(offset));
   },
   /** Every GET of `digest` waits until release. */
   async holdBlob(_ctx: unknown, digest: string): Promise<void> {

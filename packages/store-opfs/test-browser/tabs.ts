@@ -8,6 +8,7 @@ export const commands = untyped as unknown as {
   harness(): Promise<HarnessInfo>;
   cutThenHold(digest: string, bytes: number): Promise<void>;
   holdBlob(digest: string): Promise<void>;
+  corruptBlob(digest: string, offset: number): Promise<void>;
   release(): Promise<void>;
   blobGets(digest: string): Promise<BlobGet[]>;
   allRequests(): Promise<string[]>;

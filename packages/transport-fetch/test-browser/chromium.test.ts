@@ -74,3 +74,44 @@ describe("request bodies in Chromium", () => {
     });
   });
 });
+
+describe("response bodies in Chromium", () => {
+  it("are byte streams: a BYOB read fills the reader's own buffer, which comes back with the bytes", async () => {
+    const n = 3 * 1024 * 1024 + 5;
+    const res = await fetchTransport().request({ method: "GET", url: `${servers.url}/bytes?n=${n}` });
+    const reader = res.body!.getReader({ mode: "byob" });
+    let buffer = new ArrayBuffer(1024 * 1024);
+    const first = buffer;
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (done) break;
+      total += value.byteLength;
+      buffer = value.buffer as ArrayBuffer;
+      expect(buffer.byteLength).toBe(1024 * 1024); // the same buffer, moved back and forth (no chunk of fetch's own)
+    }
+    expect(first.byteLength).toBe(0); // detached: lent to fetch by the first read
+    expect(total).toBe(n);
+  });
+
+  it("keep the idle timeout and the abort on BYOB reads", async () => {
+    const idle = await fetchTransport({ idleTimeout: 300 }).request({ method: "GET", url: `${servers.url}/stall` });
+    const reader = idle.body!.getReader({ mode: "byob" });
+    const read = async () => {
+      for (;;) if ((await reader.read(new Uint8Array(64 * 1024))).done) return;
+    };
+    await expect(read()).rejects.toMatchObject({ code: "TIMEOUT" });
+
+    const controller = new AbortController();
+    const cut = await fetchTransport().request({
+      method: "GET",
+      url: `${servers.url}/stall`,
+      signal: controller.signal,
+    });
+    const aborted = cut.body!.getReader({ mode: "byob" });
+    await aborted.read(new Uint8Array(64 * 1024));
+    const pending = aborted.read(new Uint8Array(64 * 1024));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: "ABORTED" });
+  });
+});

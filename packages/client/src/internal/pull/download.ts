@@ -3,7 +3,7 @@
 // a registry that ignores Range (200) restarts the ingest cleanly from zero (appending its whole body to the partial
 // would corrupt the blob). Cut connections, 5xx and 429 are retried from what is held, with backoff.
 // Verification is the store's: ingest.write refuses bytes past the size, commit checks size and digest.
-import { type Descriptor, type Ingest, OciError, toOciError, writeBlob } from "@toci/spec-types";
+import { type Descriptor, type Ingest, isBodyWriter, OciError, toOciError, writeBlob } from "@toci/spec-types";
 import { PULL } from "../auth/scope.js";
 import { base64Bytes } from "../base64.js";
 import { readBody } from "../body-reader.js";
@@ -144,8 +144,20 @@ class Download {
     return false;
   }
 
-  /** Reads the body into the ingest through one reused buffer (body-reader.ts); the offset counts from the ingest. */
+  /**
+   * Reads the body into the ingest through one reused buffer (body-reader.ts), or hands it over whole to an ingest
+   * that takes bodies (the OPFS store's, which moves the bytes to its worker); the offset counts from the ingest.
+   */
   async #write(body: ReadableStream<Uint8Array>, ingest: Ingest): Promise<void> {
+    if (isBodyWriter(ingest)) {
+      let at = ingest.offset;
+      const progress = (offset: number) => {
+        this.#report.moved(offset - at);
+        at = offset;
+        this.#report.at(offset);
+      };
+      return ingest.writeBody(body, { progress });
+    }
     await readBody(body, this.#blob.size - ingest.offset, async (chunk) => {
       this.#report.moved(chunk.byteLength);
       await ingest.write(chunk);

@@ -1,0 +1,249 @@
+// An ingest that takes a response body whole (BodyWriter): the client's pull hands every blob's body to it, the page
+// reads the body straight into the buffers that go to the worker, and the worker hashes, writes and verifies at
+// commit exactly as for chunk writes. A wrong body is never stored, a cut one resumes, an aborted pull keeps a partial.
+import { Client } from "@toci/client";
+import {
+  type BodyWriter,
+  type Descriptor,
+  describe as describeContent,
+  digestOf,
+  type Ingest,
+  isBodyWriter,
+  isOciError,
+  type Store,
+} from "@toci/spec-types";
+import { fetchTransport } from "@toci/transport-fetch";
+import { expect, it } from "vitest";
+import { opfsStore } from "../dist/index.js";
+import { partialFiles, removeStore } from "./suite-setup.js";
+import { commands, until } from "./tabs.js";
+
+const MiB = 1024 * 1024;
+const noCache = fetchTransport({ fetch: (input, init) => fetch(input, { ...init, cache: "no-store" }) });
+
+function random(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536));
+  return bytes;
+}
+
+async function blobOf(bytes: Uint8Array): Promise<Descriptor> {
+  return { mediaType: "application/octet-stream", digest: await digestOf(bytes), size: bytes.byteLength };
+}
+
+/** A byte stream of `bytes` in pieces of `piece`, then `end` (closed by default). */
+function byteBody(bytes: Uint8Array, options: { piece?: number; fail?: Error } = {}) {
+  let at = 0;
+  const seen = { cancelled: false };
+  const body = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull(controller) {
+      if (at >= bytes.byteLength) {
+        if (options.fail) controller.error(options.fail);
+        else controller.close();
+        (controller as ReadableByteStreamController).byobRequest?.respond(0);
+        return;
+      }
+      const n = Math.min(options.piece ?? 300_000, bytes.byteLength - at);
+      controller.enqueue(bytes.slice(at, at + n));
+      at += n;
+    },
+    cancel() {
+      seen.cancelled = true;
+    },
+  });
+  return { body, seen };
+}
+
+async function withStore(
+  prefix: string,
+  test: (store: Awaited<ReturnType<typeof opfsStore>>, name: string) => Promise<void>,
+) {
+  const name = `${prefix}-${Date.now()}`;
+  const store = await opfsStore(name);
+  try {
+    await test(store, name);
+  } finally {
+    await store.close();
+    await removeStore(name);
+  }
+}
+
+it("pulls an image through writeBody: each blob's body goes whole to the store, verified and committed", async () => {
+  const { registry, images } = await commands.harness();
+  const image = images.a;
+  await withStore("body-pull", async (opfs) => {
+    const calls = { writeBody: 0, write: 0 };
+    // The same store, counting which way the client hands it the bytes.
+    const store: Store = {
+      ...opfs,
+      async ingest(descriptor, options) {
+        const ingest = await opfs.ingest(descriptor, options);
+        if (!isBodyWriter(ingest)) return ingest; // present already
+        const counted: Ingest & BodyWriter = {
+          descriptor: ingest.descriptor,
+          get offset() {
+            return ingest.offset;
+          },
+          write: (chunk) => {
+            calls.write++;
+            return ingest.write(chunk);
+          },
+          writeBody: (body, o) => {
+            calls.writeBody++;
+            return ingest.writeBody(body, o);
+          },
+          commit: () => ingest.commit(),
+          abort: () => ingest.abort(),
+          close: () => ingest.close(),
+        };
+        return counted;
+      },
+    };
+    let last = { bytes: 0, percent: 0 };
+    for await (const event of new Client({ transport: noCache, store })
+      .registry(registry)
+      .repo(image.repo)
+      .pull(image.tag)) {
+      if (event.type === "failed") throw event.error;
+      last = event;
+    }
+    expect(last).toMatchObject({ percent: 100 });
+    expect(calls.writeBody).toBe(1 + image.layers.length); // the config and every layer
+    for (const blob of [image.config, ...image.layers]) {
+      expect(await describeContent(await opfs.fetch(blob))).toMatchObject({ digest: blob.digest, size: blob.size });
+      expect(await partialFiles(opfs.directoryName.slice("toci-".length), blob.digest)).toEqual([]);
+    }
+  });
+});
+
+it("refuses at commit a body that does not match its digest, with DIGEST_MISMATCH, and keeps nothing", async () => {
+  await withStore("body-digest", async (store, name) => {
+    const right = random(5 * MiB + 7);
+    const blob = await blobOf(right);
+    const wrong = right.slice();
+    wrong[3 * MiB] = (wrong[3 * MiB] ?? 0) ^ 1;
+    const ingest = await store.ingest(blob);
+    if (!isBodyWriter(ingest)) throw new Error("the OPFS store's ingest takes bodies");
+    await ingest.writeBody(byteBody(wrong).body);
+    expect(ingest.offset).toBe(blob.size);
+    await expect(ingest.commit()).rejects.toMatchObject({ code: "DIGEST_MISMATCH" });
+    expect(await store.exists(blob)).toBe(false);
+    expect(await partialFiles(name, blob.digest)).toEqual([]);
+  });
+});
+
+it("refuses a body longer than the blob with SIZE_MISMATCH and cancels it", async () => {
+  await withStore("body-size", async (store, name) => {
+    const bytes = random(2 * MiB + 100);
+    const blob = await blobOf(bytes.subarray(0, 2 * MiB));
+    const ingest = await store.ingest(blob);
+    if (!isBodyWriter(ingest)) throw new Error("the OPFS store's ingest takes bodies");
+    const { body, seen } = byteBody(bytes);
+    await expect(ingest.writeBody(body)).rejects.toMatchObject({ code: "SIZE_MISMATCH" });
+    expect(seen.cancelled).toBe(true);
+    await ingest.abort();
+    expect(await store.exists(blob)).toBe(false);
+    expect(await partialFiles(name, blob.digest)).toEqual([]);
+  });
+});
+
+it("keeps what reached the worker when a body fails midway, and a resumed ingest completes the blob", async () => {
+  await withStore("body-cut", async (store) => {
+    const bytes = random(6 * MiB + 3);
+    const blob = await blobOf(bytes);
+    const first = await store.ingest(blob);
+    if (!isBodyWriter(first)) throw new Error("the OPFS store's ingest takes bodies");
+    const progress: number[] = [];
+    const cut = byteBody(bytes.subarray(0, 5 * MiB), { fail: new TypeError("network error") });
+    await expect(first.writeBody(cut.body, { progress: (o) => progress.push(o) })).rejects.toThrow("network error");
+    await first.close();
+    // Whole buffers reached the worker; the one being filled when the body failed is lost, never counted.
+    expect(progress).toEqual([2 * MiB, 4 * MiB]);
+    const resumed = await store.ingest(blob);
+    expect(resumed.offset).toBe(4 * MiB);
+    if (!isBodyWriter(resumed)) throw new Error("the OPFS store's ingest takes bodies");
+    await resumed.writeBody(byteBody(bytes.subarray(resumed.offset)).body);
+    await resumed.commit();
+    expect(await describeContent(await store.fetch(blob))).toMatchObject({ digest: blob.digest, size: blob.size });
+  });
+});
+
+it("takes a body that is not a byte stream chunk by chunk", async () => {
+  await withStore("body-default", async (store) => {
+    const bytes = random(3 * MiB + 11);
+    const blob = await blobOf(bytes);
+    const ingest = await store.ingest(blob);
+    if (!isBodyWriter(ingest)) throw new Error("the OPFS store's ingest takes bodies");
+    const chunks = [bytes.slice(0, MiB), bytes.slice(MiB)];
+    const body = new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    await ingest.writeBody(body);
+    await ingest.commit();
+    expect(await describeContent(await store.fetch(blob))).toMatchObject({ digest: blob.digest, size: blob.size });
+  });
+});
+
+it("fails a pull of a corrupted layer with DIGEST_MISMATCH and stores nothing of it", async () => {
+  const { registry, images } = await commands.harness();
+  const image = images.b;
+  const layer = image.layers[1]!; // not shared with image a
+  await commands.corruptBlob(layer.digest, 1_500_000);
+  try {
+    await withStore("body-corrupt", async (store, name) => {
+      let failure: unknown;
+      for await (const event of new Client({ transport: noCache, store })
+        .registry(registry)
+        .repo(image.repo)
+        .pull(image.tag)) {
+        if (event.type === "failed") failure = event.error;
+      }
+      expect(isOciError(failure) && failure.code).toBe("DIGEST_MISMATCH");
+      expect(await store.exists(layer)).toBe(false);
+      expect(await partialFiles(name, layer.digest)).toEqual([]);
+      expect(await store.resolve(image.tag)).toBeUndefined();
+    });
+  } finally {
+    await commands.release();
+  }
+});
+
+it("stops a pull aborted mid-blob with ABORTED, keeps the partial, and the next pull resumes it", async () => {
+  const { registry, images } = await commands.harness();
+  const image = images.cut;
+  const layer = image.layers[0]!;
+  const seen = (await commands.blobGets(layer.digest)).length;
+  await commands.cutThenHold(layer.digest, 3 * MiB + 5);
+  try {
+    await withStore("body-abort", async (store, name) => {
+      const controller = new AbortController();
+      const pull = async (signal?: AbortSignal) => {
+        const repo = new Client({ transport: noCache, store }).registry(registry).repo(image.repo);
+        for await (const event of repo.pull(image.tag, { signal })) {
+          if (event.type === "failed") return event.error;
+        }
+        return undefined;
+      };
+      const aborted = pull(controller.signal);
+      // The first GET was cut; the retry, from what the store kept, waits at the proxy: abort there.
+      await until(async () => (await commands.blobGets(layer.digest)).length >= seen + 2);
+      controller.abort();
+      expect(await aborted).toMatchObject({ code: "ABORTED" });
+      expect(await store.exists(layer)).toBe(false);
+      expect((await partialFiles(name, layer.digest)).length).toBe(1);
+      await commands.release();
+      expect(await pull()).toBeUndefined();
+      const [, retry, ...after] = (await commands.blobGets(layer.digest)).slice(seen);
+      expect(retry?.range).toBe(`bytes=${2 * MiB}-`);
+      expect(after.at(-1)).toMatchObject({ range: `bytes=${2 * MiB}-`, status: 206, done: true });
+      expect(await describeContent(await store.fetch(layer))).toMatchObject({ digest: layer.digest, size: layer.size });
+    });
+  } finally {
+    await commands.release();
+  }
+});
