@@ -3,7 +3,14 @@ import * as nodeFs from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Digest, Ingest } from "@toci/spec-types";
+import {
+  type Descriptor,
+  type Digest,
+  describe as describeBytes,
+  type Ingest,
+  type Store,
+  writeBlob,
+} from "@toci/spec-types";
 import { pattern, type StoreUnderTest } from "@toci/testkit/store-suite";
 import { Volume } from "memfs";
 import { type FsPromises, fsStore } from "../src/index.js";
@@ -102,4 +109,11 @@ export async function writeRest(ingest: Ingest, seed: number): Promise<void> {
     skip = 0;
   }
   await ingest.commit();
+}
+
+/** Stores `content` as a blob, committed; its descriptor. */
+export async function putBytes(store: Store, content: Uint8Array): Promise<Descriptor> {
+  const descriptor = await describeBytes(content);
+  await writeBlob(store, descriptor, content);
+  return descriptor;
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe as describeBytes } from "@toci/spec-types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fsStore } from "../src/index.js";
-import { tempDir } from "./helpers.js";
+import { putBytes, tempDir } from "./helpers.js";
 
 const LEASER = fileURLToPath(new URL("./fixtures/graph-leaser.mjs", import.meta.url));
 let dir: string;
@@ -20,14 +20,6 @@ afterEach(async () => {
 });
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-async function put(store: Awaited<ReturnType<typeof fsStore>>, content: Uint8Array) {
-  const descriptor = await describeBytes(content);
-  const ingest = await store.ingest(descriptor);
-  await ingest.write(content);
-  await ingest.commit();
-  return descriptor;
-}
 
 /** The lines of this process's lease file. */
 async function ownLeaseLines(): Promise<string[]> {
@@ -45,7 +37,7 @@ describe("leases of a graph", () => {
     const lines = await ownLeaseLines();
     for (const [i, content] of contents.entries()) {
       expect(await store.exists(descriptors[i]!)).toBe(false);
-      await put(store, content);
+      await putBytes(store, content);
     }
     expect(await ownLeaseLines()).toEqual(lines);
     // The host and process lines, then one line per blob.
@@ -54,7 +46,7 @@ describe("leases of a graph", () => {
 
   it("gc in another process keeps every blob of a leased graph while the leasing process lives", async () => {
     const store = await fsStore(dir);
-    const graph = await Promise.all(["a", "b", "c"].map((s) => put(store, bytes(`in flight: ${s}`))));
+    const graph = await Promise.all(["a", "b", "c"].map((s) => putBytes(store, bytes(`in flight: ${s}`))));
     const child = spawn(process.execPath, [LEASER, dir, JSON.stringify(graph.map((d) => d.digest))]);
     const exited = new Promise((resolve) => child.on("exit", resolve));
     try {

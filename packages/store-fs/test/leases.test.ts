@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe as describeBytes } from "@toci/spec-types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fsStore } from "../src/index.js";
-import { tempDir } from "./helpers.js";
+import { putBytes, tempDir } from "./helpers.js";
 
 const LEASER = fileURLToPath(new URL("./fixtures/leaser.mjs", import.meta.url));
 let dir: string;
@@ -20,14 +20,6 @@ afterEach(async () => {
 });
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-async function put(store: Awaited<ReturnType<typeof fsStore>>, content: Uint8Array) {
-  const descriptor = await describeBytes(content);
-  const ingest = await store.ingest(descriptor);
-  await ingest.write(content);
-  await ingest.commit();
-  return descriptor;
-}
 
 /** Starts the leaser child and resolves once it has committed its blob and checked the present one. */
 async function startLeaser(committed: Uint8Array, present: object) {
@@ -58,8 +50,8 @@ async function startLeaser(committed: Uint8Array, present: object) {
 describe("leases", () => {
   it("gc keeps what a live process committed or found present, and frees it once that process is gone", async () => {
     const store = await fsStore(dir);
-    const present = await put(store, bytes("unreachable, found present by the other process"));
-    const mine = await put(store, bytes("unreachable, written by this process"));
+    const present = await putBytes(store, bytes("unreachable, found present by the other process"));
+    const mine = await putBytes(store, bytes("unreachable, written by this process"));
     const leaser = await startLeaser(bytes("unreachable, written by the other process"), present);
 
     const removed = await store.gc();
@@ -79,7 +71,7 @@ describe("leases", () => {
   it("close() ends a store's leases: its file goes, and another store's gc may take the blobs", async () => {
     const writer = await fsStore(dir);
     const collector = await fsStore(dir);
-    const written = await put(writer, bytes("leased by the writer store"));
+    const written = await putBytes(writer, bytes("leased by the writer store"));
     expect(await collector.gc()).toEqual([]); // another instance's live lease binds it, even in one process
     await writer.close();
     expect(await readdir(join(dir, "ingest", "leases"))).toEqual([]);
@@ -88,7 +80,7 @@ describe("leases", () => {
 
   it("a lease older than leaseTtl does not bind gc", async () => {
     const store = await fsStore(dir);
-    const present = await put(store, bytes("present"));
+    const present = await putBytes(store, bytes("present"));
     const leaser = await startLeaser(bytes("leased a moment ago"), present);
     try {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -105,7 +97,7 @@ describe("leases", () => {
       return (await stat(join(dir, "ingest", "leases", file!))).size;
     };
     const store = await fsStore(dir);
-    const d = await put(store, bytes("checked again and again"));
+    const d = await putBytes(store, bytes("checked again and again"));
     const once = await leaseFile();
     for (let i = 0; i < 100; i++) await store.exists(d);
     expect(await leaseFile()).toBe(once); // still leased: no line written
@@ -124,8 +116,8 @@ describe("leases of another host, and a compacted lease file", () => {
   it("another host's lease binds gc by its age alone (its pid means nothing here)", async () => {
     const { mkdir, writeFile } = await import("node:fs/promises");
     const store = await fsStore(dir);
-    const fresh = await put(store, bytes("leased on another host, a moment ago"));
-    const stale = await put(store, bytes("leased on another host, two days ago"));
+    const fresh = await putBytes(store, bytes("leased on another host, a moment ago"));
+    const stale = await putBytes(store, bytes("leased on another host, two days ago"));
     const leasesDir = join(dir, "ingest", "leases");
     await mkdir(leasesDir, { recursive: true });
     const now = Date.now();
@@ -141,7 +133,7 @@ describe("leases of another host, and a compacted lease file", () => {
 
   it("close() removes the lease file even after a compaction closed its handle", async () => {
     const store = await fsStore(dir, { leaseTtl: 0 }); // every check writes a line, so the file gets compacted
-    const d = await put(store, bytes("checked until the file is compacted"));
+    const d = await putBytes(store, bytes("checked until the file is compacted"));
     const file = async () => {
       const [name] = await readdir(join(dir, "ingest", "leases"));
       return (await stat(join(dir, "ingest", "leases", name!))).size;
