@@ -136,6 +136,9 @@ class Upload {
   async run(resume: boolean): Promise<UploadResult> {
     const { expected, report } = this.#job;
     if (await blobExists(this.#remote, expected.digest, this.#signal)) {
+      // An interrupted attempt may have committed it after all (its last chunk let finish, or another writer):
+      // a session remembered for it is done with.
+      await this.#remote.uploads.delete(this.#key);
       report.at(expected.size);
       return "exists";
     }
