@@ -1,10 +1,16 @@
 // The low-speed rule (issue 19, "Slow-drip registry"): a body that brings less than the limit over a window of
 // waiting is cut with TIMEOUT, a body that keeps up is not, and a caller that reads slowly never trips it.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isOciError, type Transport } from "@toci/spec-types";
+import { memoryStore } from "@toci/store-memory";
+import { nodeTransport } from "@toci/transport-node";
 import { describe, expect, it, vi } from "vitest";
+import { Client } from "../src/index.js";
 import { lowSpeedGuard, lowSpeedTransport } from "../src/internal/low-speed.js";
 import { resolveTransferOptions } from "../src/options.js";
+import { strict } from "../src/strict.js";
 
 /** A body that sends `chunk` bytes every `every` ms, `count` times (then ends), or never ends when count is 0. */
 function drip(options: { chunk: number; every: number; count: number }): ReadableStream<Uint8Array> {
@@ -115,6 +121,52 @@ describe("lowSpeedGuard", () => {
     expect(isOciError(error) && error.code).toBe("TIMEOUT");
     expect(String((error as Error).message)).toContain("GET https://s.example/blob");
     expect(String((error as Error).message)).not.toContain("secret");
+  });
+});
+
+describe("a transport that applies the rule itself", () => {
+  it("is handed the rule with each request, and its body is not wrapped", async () => {
+    const body = new ReadableStream<Uint8Array>();
+    const seen: unknown[] = [];
+    const transport: Transport & { appliesLowSpeed: true } = {
+      appliesLowSpeed: true,
+      request: async (request) => {
+        seen.push(request.lowSpeed);
+        return { status: 200, headers: new Headers(), body, url: "" };
+      },
+    };
+    const guarded = lowSpeedTransport(transport, { limit: 1000, time: 150 });
+    const response = await guarded.request({ method: "GET", url: "https://r.example/v2/" });
+    expect(response.body).toBe(body);
+    expect(seen).toEqual([{ limit: 1000, time: 150 }]);
+  });
+
+  it("a tag list that drips through nodeTransport is cut with TIMEOUT by the client's rule", async () => {
+    const server = http.createServer(async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+      for (let i = 0; i < 1000 && !res.destroyed; i++) {
+        res.write(" ");
+        await sleep(20);
+      }
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = new Client({
+      transport: nodeTransport({ retry: false, idleTimeout: 10_000 }),
+      store: memoryStore(),
+      lowSpeedLimit: 1000,
+      lowSpeedTime: 200,
+    });
+    try {
+      const error = await failure(strict(client.registry(url).repo("a/b")).tags());
+      expect(isOciError(error) && error.code).toBe("TIMEOUT");
+      expect(String((error as Error).message)).toMatch(/less than 1000 bytes\/s over 0\.2 s/);
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

@@ -52,6 +52,7 @@ export {
   resolveStoredManifest,
 } from "./graph.js";
 export type { HashAlgorithm, Hasher } from "./hasher.js";
+export { appliesLowSpeed, LowSpeedClock, type LowSpeedRule, type LowSpeedTransport } from "./low-speed.js";
 export {
   checkDescriptor,
   DEFAULT_MAX_MANIFEST_BYTES,
@@ -174,10 +175,12 @@ export {
   type ClosableTransport,
   type HttpMethod,
   isClosableTransport,
+  isWholeBodyResponse,
   type Transport,
   type TransportBody,
   type TransportRequest,
   type TransportResponse,
+  type WholeBodyResponse,
 } from "./transport.js";
 export {
   abortError,
@@ -206,6 +209,7 @@ export {
   digestMismatch,
   digestOf,
   readAll,
+  readResponse,
   requireIngestable,
   requireVerifiable,
   sizeMismatch,

@@ -2,6 +2,8 @@
 // reuse, timeouts and the retry of idempotent requests; it knows nothing of OCI, auth or scopes, and it never
 // carries an Authorization header across origins on a redirect.
 
+import type { LowSpeedRule } from "./low-speed.js";
+
 /** HTTP methods the OCI distribution protocol uses. */
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -28,6 +30,12 @@ export interface TransportRequest {
    * @default true
    */
   followRedirects?: boolean;
+  /**
+   * The slowest the response body may arrive, for a transport that applies the rule itself (`appliesLowSpeed`,
+   * low-speed.ts): its body then errors with `TIMEOUT` once a window of waiting brings too little. Other
+   * transports ignore it. Unset: no such rule.
+   */
+  lowSpeed?: LowSpeedRule;
 }
 
 /** One HTTP response. The body must be consumed or cancelled, or the connection is not reused. */
@@ -38,6 +46,24 @@ export interface TransportResponse {
   body: ReadableStream<Uint8Array> | null;
   /** The URL that answered, after redirects. */
   url: string;
+}
+
+/**
+ * A response whose whole body can be read without a stream (an optional ability: a transport that has one need not
+ * build a stream for a small body read whole, a manifest, a tag list, a token). Read it through spec-types'
+ * `readResponse`, which falls back to the stream.
+ */
+export interface WholeBodyResponse extends TransportResponse {
+  /**
+   * The whole body, or undefined when it holds more than `maxBytes` (the rest is then dropped, as a cancel does).
+   * Rejects as a read of the stream would (NETWORK, TIMEOUT, ABORTED). Used instead of `body`, never with it.
+   */
+  bytes(maxBytes: number): Promise<Uint8Array | undefined>;
+}
+
+/** Whether a response's body can be read whole without its stream. */
+export function isWholeBodyResponse(response: TransportResponse): response is WholeBodyResponse {
+  return typeof (response as Partial<WholeBodyResponse>).bytes === "function";
 }
 
 /**

@@ -8,6 +8,7 @@ import { OciError, toOciError } from "./errors.js";
 import type { HashAlgorithm, Hasher } from "./hasher.js";
 import { OCTET_STREAM } from "./media-types.js";
 import type { BlobIngester } from "./store.js";
+import { isWholeBodyResponse, type TransportResponse } from "./transport.js";
 
 /** Options for {@link createVerifier}. */
 export interface VerifierOptions {
@@ -189,9 +190,7 @@ export async function readAll(stream: ReadableStream<Uint8Array>, maxBytes: numb
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new OciError("TOO_LARGE", `content is larger than the ${maxBytes}-byte limit`, {
-        detail: { limit: maxBytes },
-      });
+      throw tooLarge(maxBytes);
     }
     chunks.push(value);
   }
@@ -206,6 +205,25 @@ export async function readAll(stream: ReadableStream<Uint8Array>, maxBytes: numb
     at += chunk.byteLength;
   }
   return out;
+}
+
+/**
+ * A response's whole body, at most `maxBytes` (TOO_LARGE past it, as {@link readAll}): without a stream when the
+ * transport can ({@link isWholeBodyResponse}), else read from the body stream. An empty array when there is no body.
+ */
+export async function readResponse(response: TransportResponse, maxBytes: number): Promise<Uint8Array> {
+  if (!isWholeBodyResponse(response)) {
+    return response.body ? readAll(response.body, maxBytes) : new Uint8Array(0);
+  }
+  const bytes = await response.bytes(maxBytes);
+  if (bytes === undefined) throw tooLarge(maxBytes);
+  return bytes;
+}
+
+function tooLarge(maxBytes: number): OciError {
+  return new OciError("TOO_LARGE", `content is larger than the ${maxBytes}-byte limit`, {
+    detail: { limit: maxBytes },
+  });
 }
 
 /**

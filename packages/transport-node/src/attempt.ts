@@ -2,7 +2,14 @@
 // head and body written with back-pressure, and the response head awaited under the per-attempt timeout and the
 // caller's signal. The body that follows is a web stream fed by the connection (response-body.ts).
 
-import { type FailureContext, type Hop, type OciError, timeoutError, transportError } from "@toci/spec-types";
+import {
+  type FailureContext,
+  type Hop,
+  type LowSpeedRule,
+  type OciError,
+  timeoutError,
+  transportError,
+} from "@toci/spec-types";
 import type { HeaderList } from "./headers.js";
 import { whenAborted } from "./internal/abort-listeners.js";
 import type { Connection } from "./internal/connection.js";
@@ -28,17 +35,19 @@ export interface Answer {
   body: ResponseBody | null;
 }
 
+/** What the caller asked of every attempt: its signal, and the low-speed rule of the body (undefined: none). */
+export interface Caller {
+  signal: AbortSignal | undefined;
+  lowSpeed: LowSpeedRule | undefined;
+}
+
 /** Failures of an attempt on a reused connection that the server had already closed (see transport.ts). */
 export const staleConnection = new WeakSet<OciError>();
 
 /** Sends one request; resolves when the response head arrives. */
-export async function attempt(
-  shared: Shared,
-  hop: Hop,
-  body: PreparedBody | null,
-  signal: AbortSignal | undefined,
-): Promise<Answer> {
+export async function attempt(shared: Shared, hop: Hop, body: PreparedBody | null, caller: Caller): Promise<Answer> {
   const { options, pool } = shared;
+  const { signal } = caller;
   const context: FailureContext = { method: hop.method, url: hop.url.href, signal };
   const proxy = proxyFor(options.proxy, hop.url);
   const target: DialTarget = { url: hop.url, proxy, tls: options.tlsFor(hop.url.origin) };
@@ -53,7 +62,8 @@ export async function attempt(
         throw transportError(clock.expired ?? error, context);
       }));
     const proxyAuthorization = proxy ? (proxy.authorization ?? "") : false;
-    return await exchange({ shared, hop, body, connection, clock, context, proxy: proxyAuthorization });
+    const lowSpeed = caller.lowSpeed;
+    return await exchange({ shared, hop, body, connection, clock, context, proxy: proxyAuthorization, lowSpeed });
   } finally {
     clock.stop();
   }
@@ -122,10 +132,13 @@ interface ExchangeOptions {
   context: FailureContext;
   /** The proxy's `Proxy-Authorization` ("" without credentials), or `false` when the request goes direct. */
   proxy: string | false;
+  /** The low-speed rule of the response body. */
+  lowSpeed: LowSpeedRule | undefined;
 }
 
 /** Writes the request on its connection; resolves with the response head, rejects when none comes. */
-function exchange({ shared, hop, body, connection, clock, context, proxy }: ExchangeOptions): Promise<Answer> {
+function exchange(options: ExchangeOptions): Promise<Answer> {
+  const { hop, body, connection, clock, context, proxy } = options;
   return new Promise<Answer>((resolve, reject) => {
     const caller = context.signal;
     clock.onTimeout = (error) => connection.destroy(error);
@@ -144,7 +157,7 @@ function exchange({ shared, hop, body, connection, clock, context, proxy }: Exch
       method: hop.method,
       head: (head) => {
         settle();
-        const answer = toAnswer(shared, head, connection, context);
+        const answer = toAnswer(options, head);
         resolve(answer);
         return answer.body?.sink;
       },
@@ -169,7 +182,7 @@ function exchange({ shared, hop, body, connection, clock, context, proxy }: Exch
   });
 }
 
-function toAnswer(shared: Shared, head: ResponseHead, connection: Connection, context: FailureContext): Answer {
+function toAnswer({ shared, connection, context, lowSpeed }: ExchangeOptions, head: ResponseHead): Answer {
   const { framing } = head;
   return {
     status: head.status,
@@ -181,6 +194,7 @@ function toAnswer(shared: Shared, head: ResponseHead, connection: Connection, co
             idleTimeout: shared.options.idleTimeout,
             context,
             length: framing.type === "length" ? framing.length : undefined,
+            lowSpeed,
           }),
   };
 }

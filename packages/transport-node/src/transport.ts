@@ -15,15 +15,17 @@ import {
   type HttpMethod,
   isRedirect,
   isRetryable,
+  type LowSpeedTransport,
   nextHop,
   OciError,
   retryLoop,
   type TransportRequest,
   type TransportResponse,
   transportError,
+  type WholeBodyResponse,
   warningReporter,
 } from "@toci/spec-types";
-import { type Answer, attempt, type Shared, staleConnection } from "./attempt.js";
+import { type Answer, attempt, type Caller, type Shared, staleConnection } from "./attempt.js";
 import { HeaderList } from "./headers.js";
 import { Pool } from "./internal/pool.js";
 import { type NodeTransportOptions, normalizeOptions } from "./options.js";
@@ -34,14 +36,14 @@ import { type PreparedBody, prepareBody } from "./request-body.js";
  * bodies read in large chunks without copies, streamed both ways with back-pressure; retries of idempotent
  * requests with replayable bodies; `Retry-After`; per-attempt and idle-body timeouts; abort; redirects that never
  * carry `Authorization` to another origin; `Warning` headers reported once each; TLS with an extra CA, a client
- * certificate, per origin; HTTP proxies from the environment or the options (CONNECT tunnels for https).
- * `close()` closes every connection.
+ * certificate, per origin; HTTP proxies from the environment or the options (CONNECT tunnels for https); a
+ * request's `lowSpeed` rule applied inside the body stream (`appliesLowSpeed`). `close()` closes every connection.
  *
  * @example
  * await using transport = nodeTransport({ ca: readFileSync("ca.crt", "utf8") });
  * const res = await transport.request({ method: "GET", url: "https://registry.example/v2/" });
  */
-export function nodeTransport(options?: NodeTransportOptions): ClosableTransport & AsyncDisposable {
+export function nodeTransport(options?: NodeTransportOptions): ClosableTransport & LowSpeedTransport & AsyncDisposable {
   const normalized = normalizeOptions(options);
   const shared: Shared = {
     options: normalized,
@@ -51,6 +53,7 @@ export function nodeTransport(options?: NodeTransportOptions): ClosableTransport
   const close = async () => shared.pool.destroy();
   return {
     request: (request) => send(shared, request),
+    appliesLowSpeed: true,
     close,
     [Symbol.asyncDispose]: close,
   };
@@ -68,13 +71,17 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
   // The caller's signal itself: a pull with many blobs in flight shares one, and what listens to it goes through
   // whenAborted (internal/abort-listeners.ts), one listener per signal however many requests share it; an
   // AbortSignal.any() follower per request cost ~20 µs on Node 20.
-  const signal = request.signal;
+  const { signal, lowSpeed } = request;
   if (signal?.aborted) throw transportError(signal.reason, { method, url: url.href, signal });
+  const caller: Caller = {
+    signal,
+    lowSpeed: lowSpeed && lowSpeed.limit > 0 && lowSpeed.time > 0 ? lowSpeed : undefined,
+  };
   if (!headers.has("user-agent")) headers.set("user-agent", options.userAgent);
 
   let hop: Hop = { url, method, headers, keepBody: true };
   for (let redirects = 0; ; redirects++) {
-    const answer = await sendHop(shared, hop, hop.keepBody ? body : null, signal);
+    const answer = await sendHop(shared, hop, hop.keepBody ? body : null, caller);
     shared.report(answer.headers.get("warning"), hop.url.href);
     if (request.followRedirects !== false && isRedirect(answer.status) && redirects < options.maxRedirects) {
       const next = nextHop(hop, answer.status, answer.headers.get("location"), {
@@ -84,13 +91,31 @@ async function send(shared: Shared, request: TransportRequest): Promise<Transpor
         copyHeaders: (h) => new HeaderList(h),
       });
       if (typeof next !== "string") {
-        await answer.body?.stream.cancel();
+        await answer.body?.discard();
         hop = next;
         continue;
       }
     }
-    return { status: answer.status, headers: answer.headers, body: answer.body?.stream ?? null, url: hop.url.href };
+    return toResponse(answer, hop.url.href);
   }
+}
+
+/**
+ * The caller's response. Its body stream is built only when `body` is read (a getter of the object itself, so that a
+ * spread copies the stream); `bytes()` reads a small body whole without one (spec-types' `readResponse`).
+ */
+function toResponse(answer: Answer, url: string): TransportResponse | WholeBodyResponse {
+  const { status, headers, body } = answer;
+  if (!body) return { status, headers, body: null, url };
+  return {
+    status,
+    headers,
+    url,
+    get body() {
+      return body.stream;
+    },
+    bytes: (maxBytes) => body.bytes(maxBytes),
+  };
 }
 
 /**
@@ -111,23 +136,18 @@ function waitContext(hop: Hop, signal: AbortSignal | undefined): FailureContext 
 }
 
 /** One hop: the retry loop around `attempt`; resolves with the last answer, whatever its status. */
-function sendHop(
-  shared: Shared,
-  hop: Hop,
-  body: PreparedBody | null,
-  signal: AbortSignal | undefined,
-): Promise<Answer> {
+function sendHop(shared: Shared, hop: Hop, body: PreparedBody | null, caller: Caller): Promise<Answer> {
   const { retry } = shared.options;
   const replayable = body === null || body.replayable;
   return retryLoop({
     retry,
     retryable: isRetryable(hop.method as HttpMethod, null, retry) && replayable,
-    context: waitContext(hop, signal),
-    attempt: () => attempt(shared, hop, body, signal),
+    context: waitContext(hop, caller.signal),
+    attempt: () => attempt(shared, hop, body, caller),
     // A keep-alive connection the server closed while it sat in the pool: the request never reached the server,
     // so it is sent again once on a new connection, whatever its method, and that does not count as a retry.
     resendOnce: (failure) => staleConnection.has(failure) && replayable,
     // Read or drop the failed response before waiting, so its connection goes back to the pool.
-    discard: async (answer) => answer.body?.stream.cancel(),
+    discard: async (answer) => answer.body?.discard(),
   });
 }

@@ -7,7 +7,7 @@ import {
   OciError,
   type OciErrorCode,
   type RegistryErrorEntry,
-  readAll,
+  readResponse,
   redactUrl,
   type Transport,
   type TransportBody,
@@ -44,6 +44,7 @@ export class RegistryHttp {
   readonly #auth: Authenticator;
   readonly #logger: Logger;
   readonly #headers: Record<string, string>;
+  #originPrefix: string | undefined;
 
   constructor(options: {
     base: URL;
@@ -75,7 +76,7 @@ export class RegistryHttp {
     const url = request.url ?? this.url(request.path ?? "");
     // Credentials are bound to the registry origin: an upload Location or a Link on another origin gets none.
     // A path is resolved under the API base (`v2/…` is a relative path whatever follows), so it is on its origin.
-    const ownOrigin = request.url === undefined || sameOrigin(url, this.base);
+    const ownOrigin = request.url === undefined || this.#onOrigin(url);
     const headers: Record<string, string> = { ...this.#headers, ...request.headers };
     let sent: string | undefined;
     try {
@@ -96,7 +97,7 @@ export class RegistryHttp {
       // answer may come from a redirect target (a storage host): its 401 is an error for the caller, never a
       // reason to run a token flow on a realm it names with the registry's credentials, nor to send the token
       // it yields back to the registry.
-      const answeredByRegistry = !response.url || sameOrigin(response.url, this.base);
+      const answeredByRegistry = !response.url || this.#onOrigin(response.url);
       if (response.status === 401 && ownOrigin && answeredByRegistry && replayable) {
         const retry = await this.#auth.unauthorized(
           response.headers.get("www-authenticate"),
@@ -120,6 +121,15 @@ export class RegistryHttp {
     } catch (error) {
       throw toOciError(error, "NETWORK", `${request.method} ${redact(url)}`);
     }
+  }
+
+  /**
+   * Whether a URL is on the registry's origin. Most are hrefs we built under the base (pages, uploads, what the
+   * transport says answered), told by their start without parsing two URLs per request; anything else is parsed.
+   */
+  #onOrigin(url: string): boolean {
+    this.#originPrefix ??= `${this.base.origin}/`;
+    return url.startsWith(this.#originPrefix) || sameOrigin(url, this.base);
   }
 
   /** Learns that the registry answered an unauthenticated request without a challenge. */
@@ -162,14 +172,13 @@ export async function responseError(
 ): Promise<OciError> {
   let errors: RegistryErrorEntry[] = [];
   let text = "";
-  if (response.body) {
-    try {
-      const bytes = await readAll(response.body, MAX_ERROR_BODY);
-      text = new TextDecoder().decode(bytes);
-      errors = parseErrorBody(text);
-    } catch {
-      // An error body larger than the cap or cut mid-way: the status alone has to do.
-    }
+  try {
+    // Not `response.body` first: a transport that reads whole bodies builds no stream unless asked for one.
+    const bytes = await readResponse(response, MAX_ERROR_BODY);
+    text = new TextDecoder().decode(bytes);
+    errors = parseErrorBody(text);
+  } catch {
+    // An error body larger than the cap or cut mid-way: the status alone has to do.
   }
   const status = response.status;
   const registryCode = errors.map((e) => e.code).find(isOciErrorCode);

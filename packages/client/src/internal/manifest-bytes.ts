@@ -9,8 +9,9 @@ import {
   isManifestOrIndexMediaType,
   MANIFEST_ACCEPT,
   OciError,
-  readAll,
+  readResponse,
   sizeMismatch,
+  type TransportResponse,
   verifiableAlgorithm,
 } from "@toci/spec-types";
 
@@ -48,20 +49,15 @@ export async function verifyBytes(descriptor: Pick<Descriptor, "digest" | "size"
   if (actual !== descriptor.digest) throw digestMismatch(descriptor, actual);
 }
 
-/** Reads a body of at most `max` bytes, refusing early on a Content-Length above it. */
-export async function readCapped(
-  body: ReadableStream<Uint8Array> | null,
-  contentLength: string | null,
-  max: number,
-): Promise<Uint8Array> {
-  const declared = Number(contentLength ?? Number.NaN);
+/** Reads a response's body of at most `max` bytes, refusing early on a Content-Length above it. */
+export async function readCapped(response: TransportResponse, max: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared > max) {
-    await body?.cancel().catch(() => {});
+    await response.body?.cancel().catch(() => {});
     throw tooLarge(declared, max);
   }
-  if (!body) return new Uint8Array();
   try {
-    return await readAll(body, max);
+    return await readResponse(response, max);
   } catch (error) {
     if ((error as OciError).code === "TOO_LARGE") throw tooLarge(Number.NaN, max);
     throw error;

@@ -4,7 +4,14 @@
 // list asked again with `last=<its last item>` (what distribution accepts). A Link is followed only on the
 // registry's origin and under its API root, since the credentials go with it; what is refused is logged. One
 // budget of pages and of bytes read bounds what a registry that never stops can make us read and hold.
-import { isOciError, OciError, type OciErrorCode, readAll, redactUrl } from "@toci/spec-types";
+import {
+  isOciError,
+  OciError,
+  type OciErrorCode,
+  readResponse,
+  redactUrl,
+  type TransportResponse,
+} from "@toci/spec-types";
 import type { Logger } from "../logger.js";
 import type { RegistryHttp } from "./http.js";
 import { nextLink } from "./link.js";
@@ -65,7 +72,7 @@ export async function* pages<T>(request: PageRequest<T>): AsyncGenerator<T[], vo
     const { headers, scopes, signal } = request;
     const response = await http.send({ method: "GET", url, headers, scopes, signal });
     if (response.status !== 200) throw await http.error(response, "GET", url, request.notFound);
-    const body = response.body ? await readBudget(request, response.body, { limits, spent }) : new Uint8Array();
+    const body = await readBudget(request, response, { limits, spent });
     spent += body.byteLength;
     const { items, fresh, last } = request.read(body, response.headers);
     if (items.length) yield items;
@@ -76,10 +83,13 @@ export async function* pages<T>(request: PageRequest<T>): AsyncGenerator<T[], vo
   }
 }
 
+/** One decoder for every page (UTF-8, replacing invalid bytes, as a new one would). */
+const decoder = new TextDecoder();
+
 /** Parses a page of JSON. */
 export function pageJson(body: Uint8Array, what: string): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(body));
+    return JSON.parse(decoder.decode(body));
   } catch (cause) {
     throw new OciError("PROTOCOL", `the ${what} page is not JSON`, { cause });
   }
@@ -101,11 +111,11 @@ function follow(request: PageRequest<unknown>, header: string | null, current: s
 /** Reads a page within what is left of the byte budget. */
 async function readBudget(
   request: PageRequest<unknown>,
-  body: ReadableStream<Uint8Array>,
+  response: TransportResponse,
   budget: { limits: PageLimits; spent: number },
 ): Promise<Uint8Array> {
   try {
-    return await readAll(body, Math.max(0, budget.limits.bytes - budget.spent));
+    return await readResponse(response, Math.max(0, budget.limits.bytes - budget.spent));
   } catch (error) {
     if (isOciError(error) && error.code === "TOO_LARGE") throw tooLong(request, `${budget.limits.bytes} bytes`);
     throw error;

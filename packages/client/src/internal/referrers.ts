@@ -232,7 +232,7 @@ async function readFallback(remote: Remote, subject: Descriptor, signal: AbortSi
     return { tag, index: empty, etag: undefined };
   }
   if (response.status !== 200) throw await http.error(response, "GET", http.url(path), "MANIFEST_UNKNOWN");
-  const bytes = await readCapped(response.body, response.headers.get("content-length"), max);
+  const bytes = await readCapped(response, max);
   const content = await judgeFallback(bytes, response.headers.get("content-type"), { subject, maxBytes: max });
   const etag = response.headers.get("etag") ?? undefined;
   return "index" in content

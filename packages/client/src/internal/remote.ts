@@ -161,7 +161,7 @@ export class Remote {
     const path = this.path("manifests", descriptor.digest);
     const response = await this.#read("GET", path, acceptFor(descriptor.mediaType), signal);
     if (response.status !== 200) throw await this.#error(response, "GET", path, "MANIFEST_UNKNOWN");
-    const bytes = await readCapped(response.body, response.headers.get("content-length"), descriptor.size);
+    const bytes = await readCapped(response, descriptor.size);
     await verifyBytes(descriptor, bytes);
     this.cache.set(descriptor.digest, bytes);
     return bytes;
@@ -304,7 +304,7 @@ export class Remote {
     const max = this.options.maxManifestBytes;
     const get = await this.#read("GET", path, MANIFEST_ACCEPT, signal);
     if (get.status !== 200) throw await this.#error(get, "GET", path, "MANIFEST_UNKNOWN");
-    const bytes = await readCapped(get.body, get.headers.get("content-length"), max);
+    const bytes = await readCapped(get, max);
     const contentType = get.headers.get("content-type");
     const header = get.headers.get("docker-content-digest");
     // Hash with the algorithm the registry or the reference names (sha256 unless told otherwise).

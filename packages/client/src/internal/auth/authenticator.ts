@@ -12,7 +12,7 @@
 // registry never hands credentials to an http realm (docs/architecture.md §7).
 
 import type { Transport } from "@toci/spec-types";
-import { isOciError, OciError, readAll, redactUrl } from "@toci/spec-types";
+import { isOciError, OciError, readResponse, redactUrl } from "@toci/spec-types";
 import type { Auth } from "../../auth.js";
 import type { Logger } from "../../logger.js";
 import { assertNotPrivateFromPublic } from "../address.js";
@@ -227,7 +227,7 @@ export class Authenticator {
       }
       response = await transport.request({ method: "GET", url: url.href, headers, signal });
     }
-    const body = response.body ? await readAll(response.body, MAX_TOKEN_RESPONSE) : new Uint8Array();
+    const body = await readResponse(response, MAX_TOKEN_RESPONSE);
     if (response.status !== 200) {
       throw new OciError(
         response.status === 401 ? "UNAUTHORIZED" : response.status === 403 ? "DENIED" : "UNAUTHORIZED",
