@@ -48,33 +48,22 @@ async function readEach(reader: ReadableStreamBYOBReader, expected: number, take
   }
 }
 
-/**
- * Gather buffers given back once their body is read, for the next small body: a pull of many small blobs reuses a
- * few buffers still hot in cache instead of a fresh zero-filled one per blob (a first touch of fresh memory, and
- * garbage). As many are kept as small blobs a pull has in flight (docs/architecture.md §6 item 1): 4 MiB at most.
- */
-const spares: ArrayBuffer[] = [];
-const MAX_SPARES = 16;
-
-/** Reads of a small body fill one buffer up to `expected` bytes, handed to `take` when full or at the end. */
+/** Reads of a small body fill one buffer of `expected` bytes, handed to `take` when full or at the end. */
 async function readGathered(reader: ReadableStreamBYOBReader, expected: number, take: ChunkTaker): Promise<void> {
-  const room = Math.max(1, expected);
-  let buffer: ArrayBuffer = spares.pop() ?? new ArrayBuffer(GATHER);
+  let buffer: ArrayBuffer = new Uint8Array(Math.max(1, expected)).buffer;
   let filled = 0;
   for (;;) {
-    const { done, value } = await reader.read(new Uint8Array(buffer, filled, room - filled));
+    const { done, value } = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
     // The view a read returns holds the transferred buffer (none only for a cancelled body).
     if (value) buffer = value.buffer;
     if (!done) filled += value.byteLength;
     // Full (a body longer than announced goes on into the same buffer, and `take` refuses the excess), or ended.
-    if (filled > 0 && (done || filled === room)) {
+    if (filled > 0 && (done || filled === buffer.byteLength)) {
       await take(new Uint8Array(buffer, 0, filled));
       filled = 0;
     }
     if (done) break;
   }
-  // `take` is done with it (the Store contract's `write` copies what it keeps); a transferred-away buffer is empty.
-  if (buffer.byteLength === GATHER && spares.length < MAX_SPARES) spares.push(buffer);
 }
 
 async function readDefault(reader: ReadableStreamDefaultReader<Uint8Array>, take: ChunkTaker): Promise<void> {
