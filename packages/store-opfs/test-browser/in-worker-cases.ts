@@ -1,15 +1,24 @@
-// A dedicated worker for worker-pull.test.ts: an ingest left open when its in-worker store closes, then the same
-// blob ingested by a second store of the same name in this worker; answers the offset the second one resumes at.
-import { describe } from "@toci/spec-types";
+// A dedicated worker for worker-pull.test.ts. "resume": an ingest left open when its in-worker store closes, then
+// the same blob ingested by a second store of the same name in this worker; answers the offset the second one
+// resumes at. "nested": the main entry's opfsStore made here (it starts a nested worker) stores a blob; answers it.
+import { describe, writeBlob } from "@toci/spec-types";
 import { opfsStore } from "../dist/in-worker.js";
+import { opfsStore as nestedStore } from "../dist/index.js";
 
 const MiB = 1024 * 1024;
 
-self.onmessage = async ({ data: { name } }: MessageEvent<{ name: string }>) => {
+self.onmessage = async ({ data: { name, mode } }: MessageEvent<{ name: string; mode: "resume" | "nested" }>) => {
   try {
     const bytes = new Uint8Array(3 * MiB);
     for (let at = 0; at < bytes.length; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536));
     const blob = await describe(bytes);
+    if (mode === "nested") {
+      const store = await nestedStore(name);
+      await writeBlob(store, blob, bytes);
+      await store.close();
+      self.postMessage({ blob });
+      return;
+    }
     const first = await opfsStore(name);
     const ingest = await first.ingest(blob);
     // One full 2 MiB buffer goes to the file; the 1000 bytes after it wait in the next buffer, and are lost.

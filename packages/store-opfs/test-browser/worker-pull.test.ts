@@ -1,7 +1,7 @@
 // Pulling from a worker (README, "Pulling in a worker"): the README's worker is test-browser/pull-worker.ts, run
 // here against the harness registry; the page then finds the image in the same store, verified. Also what
 // `@toci/store-opfs/in-worker` promises besides: close() lets its files go (a partial resumes in the same worker),
-// and outside a dedicated worker it refuses with STORE.
+// and outside a dedicated worker it refuses with STORE; and the main entry's store made in a worker.
 import { type Descriptor, isOciError } from "@toci/spec-types";
 import { expect, it } from "vitest";
 import { commands as files } from "vitest/browser";
@@ -47,18 +47,38 @@ it("the README's worker pulls an image into the store the page then reads", asyn
   }
 });
 
-it("a store from in-worker keeps what close() left for the next one in the same worker", async () => {
+/** Runs a case of in-worker-cases.ts in a worker of its own; resolves its answer. */
+async function inWorker(name: string, mode: "resume" | "nested"): Promise<{ offset?: number; blob?: Descriptor }> {
   const worker = new Worker(new URL("./in-worker-cases.ts", import.meta.url), { type: "module" });
-  const name = `in-worker-${Date.now()}`;
   try {
-    const reply = await new Promise<{ offset?: number; error?: string }>((resolve) => {
-      worker.onmessage = ({ data }) => resolve(data);
-      worker.onerror = (event) => resolve({ error: event.message });
-      worker.postMessage({ name });
+    return await new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(data));
+      worker.onerror = (event) => reject(new Error(event.message));
+      worker.postMessage({ name, mode });
     });
-    expect(reply).toEqual({ offset: 2 * 1024 * 1024 });
   } finally {
     worker.terminate();
+  }
+}
+
+it("a store from in-worker keeps what close() left for the next one in the same worker", async () => {
+  const name = `in-worker-${Date.now()}`;
+  try {
+    expect(await inWorker(name, "resume")).toEqual({ offset: 2 * 1024 * 1024 });
+  } finally {
+    await removeStore(name);
+  }
+});
+
+it("the main entry's opfsStore works in a worker too (through a nested worker)", async () => {
+  const name = `nested-${Date.now()}`;
+  const store = await opfsStore(name);
+  try {
+    const { blob } = await inWorker(name, "nested");
+    const bytes = await new Response(await store.fetch(blob!)).arrayBuffer(); // verified as it streams
+    expect(bytes.byteLength).toBe(3 * 1024 * 1024);
+  } finally {
+    await store.close();
     await removeStore(name);
   }
 });
