@@ -5,10 +5,14 @@ import { commands } from "./test-browser/harness.js";
 
 // `npm run bench`: pulls of a 256 MiB image into OPFS and IndexedDB in Chromium (an on-disk profile: incognito keeps
 // both in memory), next to a Node store-fs pull of the same image in the same rounds (bench/pull.bench.test.ts), and
-// the bundle size of client + transport-fetch + store-opfs (bench/bundle-size.ts). ROUNDS sets the rounds (3).
+// the bundle size of client + transport-fetch + store-opfs (bench/bundle-size.ts). ROUNDS sets the rounds (3), CASES the cases
+// (comma-separated: node, opfs, idb, idb-page, read; all but idb-page by default).
 export default defineConfig({
   optimizeDeps: { include: ["hash-wasm", "idb-keyval"] },
-  define: { __BENCH_ROUNDS__: JSON.stringify(Number(process.env.ROUNDS ?? 3)) },
+  define: {
+    __BENCH_ROUNDS__: JSON.stringify(Number(process.env.ROUNDS ?? 3)),
+    __BENCH_CASES__: JSON.stringify(process.env.CASES ?? ""),
+  },
   test: {
     include: ["bench/**/*.bench.test.ts"],
     globalSetup: ["test-browser/global-setup.ts"],

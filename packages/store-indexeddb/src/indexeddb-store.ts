@@ -27,6 +27,8 @@ import { collectGarbage } from "./internal/gc.js";
 import { openIngest } from "./internal/ingest.js";
 import { listRoots, resolveRoot, tagRoot, untagRoot } from "./internal/roots.js";
 import { sourceRecorder, uploadStates } from "./internal/uploads.js";
+import { openWorkerIngest } from "./internal/worker-ingest.js";
+import { lazyWorker } from "./internal/writer-worker.js";
 
 /** Options for {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {
@@ -39,6 +41,16 @@ export interface IndexedDbStoreOptions {
   chunkSize?: number;
   /** The IndexedDB factory. @default globalThis.indexedDB */
   indexedDB?: IDBFactory;
+  /**
+   * Hash and store blob bytes in a dedicated worker started from this script (the package's
+   * `@toci/store-indexeddb/worker` export; with vite, `import url from "@toci/store-indexeddb/worker?worker&url"`),
+   * on the first ingest: the page then only reads the responses and transfers 2 MiB buffers to it, and its main thread
+   * stays free while the worker hashes and stores on another core. The total work is the same: on a machine whose
+   * cores are all busy it is no faster (README). Ignored where `Worker` is missing or with an `indexedDB` factory of
+   * its own.
+   * @default none: ingests run on the page
+   */
+  workerUrl?: string | URL;
   /**
    * How long a lease lasts without being taken again, in ms: every blob this store commits or finds present is
    * leased (a Web Lock), and gc() in another tab keeps what live leases name, so that a pull running there does not
@@ -60,7 +72,10 @@ export interface IndexedDbStore extends Store, UploadStateKeeper, SourceRecorder
   readonly databaseName: string;
   /** Whether the browser agreed to persist the site's storage, when asked with `persist` (false otherwise). */
   readonly persisted: boolean;
-  /** Closes the database connection and ends this store's leases. Later calls fail with `CLOSED`. */
+  /**
+   * Closes the database connection, stops the store's worker and ends this store's leases. Writers still open lose
+   * their worker: what it stored stays a partial that the next ingest resumes. Later calls fail with `CLOSED`.
+   */
   close(): Promise<void>;
 }
 
@@ -84,6 +99,9 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
   const persisted = options.persist ? await persistWebStorage() : false;
   // Blobs this store works with, kept from other tabs' gc until it names its root.
   const leases = webLockLeases(db.name, { ttl: options.leaseTtl });
+  const { workerUrl } = options;
+  const worker =
+    workerUrl && !options.indexedDB && typeof Worker === "function" ? lazyWorker(db.name, workerUrl) : undefined;
 
   return {
     databaseName: db.name,
@@ -93,6 +111,7 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
 
     async close() {
       leases.release();
+      worker?.close();
       db.close();
     },
 
@@ -110,9 +129,14 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
       // Leased before the blob is looked for or committed, so a gc in another tab that missed the lease also
       // listed its blobs before this one was there.
       await leases.take(descriptor.digest);
-      return guard(`cannot start the ingest of ${descriptor.digest}`, () =>
-        openIngest({ db, segmentSize }, descriptor, options),
-      );
+      return guard(`cannot start the ingest of ${descriptor.digest}`, async () => {
+        if (!worker) return openIngest({ db, segmentSize }, descriptor, options);
+        return openWorkerIngest(
+          { channel: await worker.channel(), database: db.name, segmentSize },
+          descriptor,
+          options,
+        );
+      });
     },
 
     async resolve(reference: string | RootPredicate) {

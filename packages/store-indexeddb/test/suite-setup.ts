@@ -62,10 +62,11 @@ async function blobIngestId(name: string, digest: Digest): Promise<string> {
   }
 }
 
-export function idbUnderTest(prefix: string, chunkSize?: number): () => Promise<StoreUnderTest> {
+/** A store under test: `chunkSize` when given, and `workerUrl` (ingests in the writer worker) when given. */
+export function idbUnderTest(prefix: string, chunkSize?: number, workerUrl?: URL): () => Promise<StoreUnderTest> {
   return async () => {
     const name = `${prefix}-${Date.now()}-${counter++}`;
-    const options = chunkSize ? { chunkSize } : {};
+    const options = { ...(chunkSize ? { chunkSize } : {}), ...(workerUrl ? { workerUrl } : {}) };
     return reopenableStore(() => indexedDbStore(name, options), {
       corruptPartial: async (digest) => {
         const [id] = await partialIds(name, digest);
