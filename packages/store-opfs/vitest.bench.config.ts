@@ -6,7 +6,7 @@ import { commands } from "./test-browser/harness.js";
 // `npm run bench`: pulls of a 256 MiB image into OPFS and IndexedDB in Chromium (an on-disk profile: incognito keeps
 // both in memory), next to a Node store-fs pull of the same image in the same rounds (bench/pull.bench.test.ts), and
 // the bundle size of client + transport-fetch + store-opfs (bench/bundle-size.ts). ROUNDS sets the rounds (3), CASES the cases
-// (comma-separated: node, opfs, idb, idb-page, read; all but idb-page by default).
+// (comma-separated: node, opfs, idb-page, idb, read; all by default).
 export default defineConfig({
   optimizeDeps: { include: ["hash-wasm", "idb-keyval"] },
   define: {
