@@ -27,8 +27,7 @@ import { collectGarbage } from "./internal/gc.js";
 import { openIngest } from "./internal/ingest.js";
 import { listRoots, resolveRoot, tagRoot, untagRoot } from "./internal/roots.js";
 import { sourceRecorder, uploadStates } from "./internal/uploads.js";
-import { openWorkerIngest } from "./internal/worker-ingest.js";
-import { lazyWorker } from "./internal/writer-worker.js";
+import type { WriterWorker } from "./writer-worker.js";
 
 /** Options for {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {
@@ -42,15 +41,14 @@ export interface IndexedDbStoreOptions {
   /** The IndexedDB factory. @default globalThis.indexedDB */
   indexedDB?: IDBFactory;
   /**
-   * Hash and store blob bytes in a dedicated worker started from this script (the package's
-   * `@toci/store-indexeddb/worker` export; with vite, `import url from "@toci/store-indexeddb/worker?worker&url"`),
-   * on the first ingest: the page then only reads the responses and transfers 2 MiB buffers to it, and its main thread
-   * stays free while the worker hashes and stores on another core. The total work is the same: on a machine whose
-   * cores are all busy it is no faster (README). Ignored where `Worker` is missing or with an `indexedDB` factory of
-   * its own.
+   * Hash and store blob bytes in a dedicated worker (`writerWorker(url)` from `@toci/store-indexeddb/writer-worker`),
+   * started on the first ingest: the page then only reads the responses and transfers 2 MiB buffers to it, and its
+   * main thread stays free while the worker hashes and stores on another core. The total work is the same: on a
+   * machine whose cores are all busy it is no faster (README). Ignored where `Worker` is missing or with an
+   * `indexedDB` factory of its own.
    * @default none: ingests run on the page
    */
-  workerUrl?: string | URL;
+  worker?: WriterWorker;
   /**
    * How long a lease lasts without being taken again, in ms: every blob this store commits or finds present is
    * leased (a Web Lock), and gc() in another tab keeps what live leases name, so that a pull running there does not
@@ -99,9 +97,10 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
   const persisted = options.persist ? await persistWebStorage() : false;
   // Blobs this store works with, kept from other tabs' gc until it names its root.
   const leases = webLockLeases(db.name, { ttl: options.leaseTtl });
-  const { workerUrl } = options;
   const worker =
-    workerUrl && !options.indexedDB && typeof Worker === "function" ? lazyWorker(db.name, workerUrl) : undefined;
+    options.worker && !options.indexedDB && typeof Worker === "function"
+      ? options.worker.start(db.name, segmentSize)
+      : undefined;
 
   return {
     databaseName: db.name,
@@ -130,12 +129,7 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
       // listed its blobs before this one was there.
       await leases.take(descriptor.digest);
       return guard(`cannot start the ingest of ${descriptor.digest}`, async () => {
-        if (!worker) return openIngest({ db, segmentSize }, descriptor, options);
-        return openWorkerIngest(
-          { channel: await worker.channel(), database: db.name, segmentSize },
-          descriptor,
-          options,
-        );
+        return worker ? worker.ingest(descriptor, options) : openIngest({ db, segmentSize }, descriptor, options);
       });
     },
 

@@ -1,7 +1,7 @@
 // The IndexedDB store's writer worker: it hashes blob bytes and stores them, so that a pull costs the page's main
 // thread only reading the response and posting its buffers here (transferred, not copied). It runs the store's own
 // ingest (internal/ingest.ts) against the same database: partials, resume, verification before the commit and the
-// writers' Web Locks are the same as on the page. The page starts it (internal/writer-worker.ts) and speaks
+// writers' Web Locks are the same as on the page. The page starts it (writer-worker.ts) and speaks
 // internal/rpc.ts to it; it is shipped as its own file so that a bundler finds it from
 // `new Worker(new URL("./worker.js", import.meta.url), { type: "module" })`.
 import type { Ingest } from "@toci/spec-types";

@@ -1,4 +1,4 @@
-// Ingests in the store's writer worker (asked for with `workerUrl`): the page hands it 2 MiB buffers, or a body whole
+// Ingests in the store's writer worker (asked for with `worker: writerWorker(url)`): the page hands it 2 MiB buffers, or a body whole
 // (BodyWriter, as the client's pull does), and the worker hashes, stores and verifies. A wrong body is never
 // stored, a cut one resumes from what the worker stored, and a worker that dies fails its writers with STORE.
 import {
@@ -11,10 +11,11 @@ import {
 } from "@toci/spec-types";
 import { expect, it } from "vitest";
 import { databaseName, type IndexedDbStore, indexedDbStore } from "../src/index.js";
+import { writerWorker } from "../src/writer-worker.js";
 
 const MiB = 1024 * 1024;
 // The worker's script as vite serves a worker module (what `new Worker(new URL(…), { type: "module" })` gets).
-const workerUrl = new URL("../src/worker.ts?worker_file&type=module", import.meta.url);
+const worker = writerWorker(new URL("../src/worker.ts?worker_file&type=module", import.meta.url));
 
 function random(size: number): Uint8Array {
   const bytes = new Uint8Array(size);
@@ -56,7 +57,7 @@ async function withStore(
   options: Parameters<typeof indexedDbStore>[1] = {},
 ) {
   const name = `${prefix}-${Date.now()}`;
-  const store = await indexedDbStore(name, { chunkSize: MiB, workerUrl, ...options });
+  const store = await indexedDbStore(name, { chunkSize: MiB, worker, ...options });
   try {
     await test(store, name);
   } finally {
@@ -90,7 +91,7 @@ async function leftovers(name: string, digest: string): Promise<unknown[]> {
   }
 }
 
-it("ingests in a worker of its own, started on the first ingest; without workerUrl, on the page", async () => {
+it("ingests in a worker of its own, started on the first ingest; without the option, on the page", async () => {
   const started: (string | URL)[] = [];
   const Original = Worker;
   globalThis.Worker = class extends Original {
@@ -120,7 +121,7 @@ it("ingests in a worker of its own, started on the first ingest; without workerU
         await ingest.commit();
         expect(await store.exists(d)).toBe(true);
       },
-      { workerUrl: undefined },
+      { worker: undefined },
     );
     expect(started).toHaveLength(1);
   } finally {
@@ -178,7 +179,7 @@ it("keeps what reached the worker when a body fails midway, and a resumed ingest
 });
 
 it("fails the writers of a worker that dies mid-blob with STORE, and the next ingest starts another worker", async () => {
-  const crashing = new URL("./crashing.worker.ts?worker_file&type=module", import.meta.url);
+  const crashing = writerWorker(new URL("./crashing.worker.ts?worker_file&type=module", import.meta.url));
   await withStore(
     "worker-crash",
     async (store) => {
@@ -194,6 +195,6 @@ it("fails the writers of a worker that dies mid-blob with STORE, and the next in
       await next.abort();
       expect(await store.exists(d)).toBe(false);
     },
-    { workerUrl: crashing },
+    { worker: crashing },
   );
 });
