@@ -33,7 +33,9 @@ export function uploadStates(layout: Layout): UploadStateKeeper {
       const { location, offset, updatedAt } = state;
       await storeOp("cannot write upload state", async () => {
         await fs.mkdir(paths.uploads, { recursive: true });
-        await replaceFile(fs, path, JSON.stringify({ key, location, offset, updatedAt }), paths.ingest);
+        await replaceFile(fs, path, JSON.stringify({ key, location, offset, updatedAt }), {
+          tmpDir: paths.ingest,
+        });
       });
     },
     async deleteUpload(key) {
