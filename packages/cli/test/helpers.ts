@@ -25,8 +25,6 @@ export interface RunOptions {
 const emptyDockerConfig = mkdtempSync(join(tmpdir(), "toci-cli-dc-"));
 /** An empty config home, so the developer's ~/.config/toci never leaks into a test either. */
 const emptyConfigHome = mkdtempSync(join(tmpdir(), "toci-cli-xdg-"));
-/** A cache home of the tests' own (the bin's code cache), shared by every run as a user's is. */
-const cacheHome = mkdtempSync(join(tmpdir(), "toci-cli-cache-"));
 
 /** `toci ...args`; resolves its exit code and output (never rejects on a non-zero exit). */
 export function toci(args: string[], options: RunOptions = {}): Promise<Result> {
@@ -38,7 +36,6 @@ export function toci(args: string[], options: RunOptions = {}): Promise<Result> 
       TOCI_PASSWORD: undefined,
       TOCI_CONFIG: undefined,
       XDG_CONFIG_HOME: emptyConfigHome,
-      XDG_CACHE_HOME: cacheHome,
       // Nor the machine's proxy: tests that want one set it.
       HTTPS_PROXY: undefined,
       https_proxy: undefined,
@@ -72,7 +69,7 @@ export function toci(args: string[], options: RunOptions = {}): Promise<Result> 
 /** `toci ...args` with stdout as bytes (`toci cat`, `toci export -o -`). */
 export function tociBytes(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, DOCKER_CONFIG: emptyDockerConfig, XDG_CACHE_HOME: cacheHome, NO_COLOR: "1" };
+    const env = { ...process.env, DOCKER_CONFIG: emptyDockerConfig, NO_COLOR: "1" };
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     const chunks: Buffer[] = [];
     let stderr = "";
