@@ -39,6 +39,18 @@ describe("WWW-Authenticate", () => {
     expect(parseChallenges("Bearer")).toEqual([{ scheme: "bearer", params: {} }]);
   });
 
+  it("ends at a quoted value left open at the end of the header, and so do the challenges", () => {
+    // The cursor parser this replaced stepped past the end there, a sticky regex put it back at 0, and it parsed the
+    // header again, forever, one more challenge each time (out of memory in seconds): a hostile registry's 401 hung
+    // the client.
+    expect(parseChallenges('Bearer realm="x')).toEqual([{ scheme: "bearer", params: { realm: "x" } }]);
+    expect(parseChallenges('r,\tBearer\trealm="realm')).toEqual([
+      { scheme: "r", params: {} },
+      { scheme: "bearer", params: { realm: "realm" } },
+    ]);
+    expect(parseChallenges('Basic realm="a\\')).toEqual([{ scheme: "basic", params: { realm: "a\\" } }]);
+  });
+
   it("never throws on garbage", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (s) => {

@@ -1,8 +1,8 @@
 // The byte paths of blob bodies: a reader with its own buffer has it filled by the source directly through every
-// layer (body-reader.ts, byte-pass.ts), and a caller's own memory is never taken from it.
+// layer (body-reader.ts, spec-types' passBytes), and a caller's own memory is never taken from it.
+import { passBytes } from "@toci/spec-types";
 import { describe, expect, it } from "vitest";
 import { readBody } from "../src/internal/body-reader.js";
-import { passBytes } from "../src/internal/byte-pass.js";
 import { lowSpeedGuard } from "../src/internal/low-speed.js";
 import { oneShot } from "../src/internal/push/one-shot.js";
 

@@ -29,6 +29,7 @@ export {
   type Annotations,
 } from "./annotations.js";
 export { type BodyWriter, isBodyWriter, type WriteBodyOptions } from "./body-writer.js";
+export { type PassHooks, passBytes } from "./byte-pass.js";
 export { baseDescriptor, contentKey, type Descriptor, EMPTY_DESCRIPTOR, EMPTY_JSON } from "./descriptor.js";
 export { type Digest, isDigest, type ParsedDigest, parseDigest, verifiableAlgorithm } from "./digest.js";
 export {

@@ -29,7 +29,7 @@ import {
   transportError,
   warningReporter,
 } from "@toci/spec-types";
-import { keepAliveHeadDispatcher } from "./keep-alive-head.js";
+import { keepAliveHeadDispatcher } from "#keep-alive-head";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { discardBody, wrapBody } from "./response-body.js";
 

@@ -76,13 +76,7 @@ export async function walkGraph(root: Descriptor, options: WalkOptions): Promise
     const manifest = parseManifest(bytes, descriptor.mediaType, { maxBytes: options.maxManifestBytes });
     let children = successors(manifest);
     if (isIndex(manifest) && options.platform) {
-      const i = selectPlatform(children, options.platform);
-      if (i === -1) {
-        throw new OciError("NOT_FOUND", `no manifest for the requested platform in index ${descriptor.digest}`, {
-          detail: { available: children.map((c) => (c.platform ? formatPlatform(c.platform) : "(none)")) },
-        });
-      }
-      children = [children[i]!];
+      children = [platformChild(children, options.platform, `index ${descriptor.digest}`)];
     }
     const path = new Set(ancestors).add(descriptor.digest);
     await Promise.all(children.map((child) => visit(child, depth + 1, path)));
@@ -91,6 +85,17 @@ export async function walkGraph(root: Descriptor, options: WalkOptions): Promise
 
   await visit(root, 0, new Set());
   return { manifests, blobs: [...blobs.values()] };
+}
+
+/** An index's first child for `platform`; NOT_FOUND, listing the platforms it has, when none matches. */
+export function platformChild(children: Descriptor[], platform: PlatformMatcher, where: string): Descriptor {
+  const i = selectPlatform(children, platform);
+  if (i === -1) {
+    throw new OciError("NOT_FOUND", `no manifest for the requested platform in ${where}`, {
+      detail: { available: children.map((c) => (c.platform ? formatPlatform(c.platform) : "(none)")) },
+    });
+  }
+  return children[i]!;
 }
 
 /** The bytes of a graph's manifests. */

@@ -4,7 +4,7 @@
 // `limit` bytes per second on average over each window of `time` ms spent waiting for it, or it is cut with TIMEOUT
 // (a blob download then resumes from what it holds, up to `blobAttempts`). Only time spent waiting for the registry
 // counts: a caller that reads slowly (a slow disk, a handler that takes its time) never trips it.
-import { OciError, redactUrl, type Transport } from "@toci/spec-types";
+import { OciError, passBytes, redactUrl, type Transport } from "@toci/spec-types";
 
 /** The rule: at least `limit` bytes per second over `time` ms of waiting; `limit` 0 turns it off. */
 export interface LowSpeed {
@@ -36,106 +36,23 @@ export function lowSpeedGuard(
   what: string | (() => string),
 ): ReadableStream<Uint8Array> {
   if (rule.limit <= 0 || rule.time <= 0) return body;
-  const source = new Source(body);
+  let cancelSource: (reason: unknown) => Promise<void> = () => Promise.resolve();
   const clock = new WaitClock(rule, what, (error) => {
-    source.cancel(error).catch(() => {});
+    cancelSource(error).catch(() => {});
   });
-  return new ReadableStream(
-    {
-      type: "bytes",
-      async pull(controller) {
-        const request = controller.byobRequest;
-        const view = request?.view;
-        const reader = source.open(view != null);
-        const byob = source.byob;
-        clock.start();
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await (byob
-            ? byob.read(
-                view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(source.next),
-              )
-            : (reader as ReadableStreamDefaultReader<Uint8Array>).read());
-        } finally {
-          clock.stop();
-        }
-        // A read the clock cut (the body cancelled under it) ends the stream with the clock's error.
-        if (clock.failure) throw clock.failure;
-        if (result.done) {
-          clock.end();
-          controller.close();
-          // A BYOB read at the end gives the (transferred) view back, empty.
-          if (byob && view) request!.respondWithNewView((result.value ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>);
-          else request?.respond(0);
-          return;
-        }
-        clock.count(result.value.byteLength);
-        if (byob && !view) source.grow(result.value.byteLength);
-        if (clock.failure) {
-          await reader.cancel(clock.failure).catch(() => {});
-          throw clock.failure;
-        }
-        // Read into the lent view: answered with it. Else enqueued (which also fills a lent view), transferring the
-        // buffer: ours when read here, else a copy (a body's chunk may be memory its source still uses).
-        if (byob && view) request!.respondWithNewView(result.value as Uint8Array<ArrayBuffer>);
-        else controller.enqueue((byob ? result.value : new Uint8Array(result.value)) as Uint8Array<ArrayBuffer>);
-      },
-      async cancel(reason) {
-        clock.end();
-        await source.cancel(reason);
-      },
+  return passBytes(body, {
+    open: (cancel) => {
+      cancelSource = cancel;
     },
-    { highWaterMark: 0 },
-  );
+    reading: () => clock.start(),
+    // A read the clock cut (the body cancelled under it) ends the stream with the clock's error.
+    read: () => clock.stop(),
+    chunk: (bytes) => clock.count(bytes.byteLength),
+    end: () => clock.end(),
+    failed: () => clock.end(),
+    cancelled: () => clock.end(),
+  });
 }
-
-/**
- * The guarded body's reader, opened the way the first read asks. A reader with a buffer of its own (BYOB: a pull
- * reads every blob into one) has it handed on to a byte-stream body: no copy and no allocation per read. A default
- * reader (a manifest, a tag list, a token read whole) gets the body's own chunks, copied at their size: reading them
- * into a buffer of ours would allocate one per read (see FIRST_READ).
- */
-class Source {
-  /** The BYOB reader, when the body is a byte stream and the first read brought a buffer. */
-  byob: ReadableStreamBYOBReader | undefined;
-  /** The size of the next buffer of our own (a default read after BYOB ones): see FIRST_READ. */
-  next = FIRST_READ;
-  #reader: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array> | undefined;
-  readonly #body: ReadableStream<Uint8Array>;
-
-  constructor(body: ReadableStream<Uint8Array>) {
-    this.#body = body;
-  }
-
-  open(withBuffer: boolean): ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array> {
-    if (this.#reader) return this.#reader;
-    try {
-      if (withBuffer) this.byob = this.#body.getReader({ mode: "byob" });
-    } catch {
-      // not a byte stream: read by default
-    }
-    this.#reader = this.byob ?? this.#body.getReader();
-    return this.#reader;
-  }
-
-  /** A read into our own buffer brought `bytes`: one it filled doubles the next. */
-  grow(bytes: number): void {
-    if (bytes === this.next) this.next = Math.min(READ, this.next * 2);
-  }
-
-  cancel(reason: unknown): Promise<void> {
-    return this.#reader ? this.#reader.cancel(reason) : this.#body.cancel(reason);
-  }
-}
-
-/** A read without a buffer of the reader's own takes at most this much from a byte stream. */
-const READ = 256 * 1024;
-/**
- * The first such read's buffer, doubled after each read that fills it, up to READ: a zero-filled 256 KiB buffer per
- * read of a small body (a tag list, a token, a manifest of a few KB) cost a tag listing four times node:http's CPU
- * (the bench's metadata row).
- */
-const FIRST_READ = 16 * 1024;
 
 /**
  * The time spent waiting for one body, judged window by window. One timer per window, not per read (a 256 MiB
@@ -170,16 +87,18 @@ class WaitClock {
     if (this.#timer === undefined) this.#arm(this.#rule.time - this.#waited);
   }
 
-  /** The read ended (what it brought is counted next). */
+  /** The read ended (what it brought is counted next); throws when the clock cut the body meanwhile. */
   stop(): void {
     if (this.#since !== undefined) this.#waited += Date.now() - this.#since;
     this.#since = undefined;
+    if (this.failure) throw this.failure;
   }
 
-  /** The read brought `bytes`; a full window is judged. */
+  /** The read brought `bytes`; a full window is judged, and throws when it brought too little. */
   count(bytes: number): void {
     this.#bytes += bytes;
     if (this.#waited >= this.#rule.time) this.#judge();
+    if (this.failure) throw this.failure;
   }
 
   /** The body ended or was cancelled: no more timer. */

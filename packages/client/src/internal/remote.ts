@@ -8,7 +8,6 @@ import {
   type Descriptor,
   type Digest,
   digestMismatch,
-  formatPlatform,
   isDigest,
   isIndex,
   isManifestOrIndexMediaType,
@@ -20,7 +19,6 @@ import {
   type PlatformMatcher,
   parseManifest,
   type Store,
-  selectPlatform,
   type TransportResponse,
   verifiableAlgorithm,
 } from "@toci/spec-types";
@@ -28,6 +26,7 @@ import type { Logger } from "../logger.js";
 import type { ResolvedTransferOptions } from "../options.js";
 import { DELETE, PULL, PUSH, repositoryScope } from "./auth/scope.js";
 import type { RegistryContext } from "./context.js";
+import { platformChild } from "./graph.js";
 import { discard, type RegistryHttp } from "./http.js";
 import type { Lifecycle } from "./lifecycle.js";
 import { acceptFor, ManifestCache, readCapped, tooLarge, verifyBytes } from "./manifest-bytes.js";
@@ -136,15 +135,7 @@ export class Remote {
       const bytes = await this.manifest(descriptor, signal);
       const manifest = parseManifest(bytes, descriptor.mediaType, { maxBytes: this.options.maxManifestBytes });
       if (!isIndex(manifest)) return descriptor;
-      const i = selectPlatform(manifest.manifests, platform);
-      if (i === -1) {
-        throw new OciError("NOT_FOUND", `no manifest for the requested platform in ${this.reference}:${reference}`, {
-          detail: {
-            available: manifest.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : "(none)")),
-          },
-        });
-      }
-      descriptor = manifest.manifests[i]!;
+      descriptor = platformChild(manifest.manifests, platform, `${this.reference}:${reference}`);
     }
     throw new OciError("MANIFEST_INVALID", "indexes nested too deep");
   }

@@ -1,9 +1,15 @@
 // `repo.fetch(descriptor, handler)`: content streamed to the caller's handler, verified as it flows. A size or
 // digest mismatch errors the stream, and then the call fails with it whatever the handler returned (a handler that
 // swallowed the stream's error must not turn wrong content into a result).
-import { checkAppend, checkComplete, createHasher, type Descriptor, requireVerifiable } from "@toci/spec-types";
+import {
+  checkAppend,
+  checkComplete,
+  createHasher,
+  type Descriptor,
+  passBytes,
+  requireVerifiable,
+} from "@toci/spec-types";
 import { base64Bytes } from "./base64.js";
-import { passBytes } from "./byte-pass.js";
 import { checkDescriptor } from "./checks.js";
 import type { Remote } from "./remote.js";
 

@@ -14,112 +14,45 @@ export interface Challenge {
 /** The longest header parsed: a challenge is a few hundred bytes; anything near this is hostile or broken. */
 const MAX_HEADER = 16 * 1024;
 
-const TOKEN = /[!#$%&'*+\-.^_`|~0-9A-Za-z]+/y;
-const WS = /[ \t]*/y;
+/** A token (RFC 9110 §5.6.2). */
+const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+/** The spaces and commas before the next challenge, and its scheme when one is there. */
+const SCHEME = new RegExp(`[ \\t,]*(?:(${TOKEN})[ \\t]*)?`, "y");
+/**
+ * One auth-param and the comma after it: a name, `=`, and a quoted string (escapes undone later; an unclosed one runs
+ * to the end) or a token, whose trailing `=` are kept (a token68's padding). `comma` is empty when none follows: the
+ * challenge ends there.
+ */
+const PARAM = new RegExp(
+  `(${TOKEN})[ \\t]*=[ \\t]*(?:"((?:[^"\\\\]|\\\\[\\s\\S])*\\\\?)"?|(${TOKEN})?(=*))[ \\t]*(,?)[ \\t]*`,
+  "y",
+);
 
 /** Parses every challenge of a WWW-Authenticate header value. Malformed parts are skipped, never thrown. */
 export function parseChallenges(header: string | null | undefined): Challenge[] {
   if (!header || header.length > MAX_HEADER) return [];
   const out: Challenge[] = [];
-  const scan = new Scanner(header);
-  while (!scan.done) {
-    scan.ws();
-    while (scan.skip(",")) scan.ws();
-    const scheme = scan.token();
+  for (let at = 0; at < header.length; ) {
+    SCHEME.lastIndex = at;
+    const [skipped, scheme] = SCHEME.exec(header)!;
     if (!scheme) {
       // Not a challenge: skip to the next comma and try again.
-      if (!scan.toNextComma()) break;
+      at = header.indexOf(",", at + skipped.length + 1);
+      if (at === -1) break;
       continue;
     }
     const challenge: Challenge = { scheme: scheme.toLowerCase(), params: {} };
     out.push(challenge);
-    scan.ws();
-    scan.params(challenge.params);
+    at = SCHEME.lastIndex;
+    for (let param: RegExpExecArray | null; ; ) {
+      PARAM.lastIndex = at;
+      param = PARAM.exec(header);
+      if (!param) break;
+      const [, name, quoted, token = "", padding, comma] = param;
+      challenge.params[name!.toLowerCase()] = quoted === undefined ? token + padding : quoted.replace(/\\(.)/gs, "$1");
+      at = PARAM.lastIndex;
+      if (!comma) break;
+    }
   }
   return out;
-}
-
-/** A cursor over a header value. */
-class Scanner {
-  readonly #text: string;
-  #i = 0;
-
-  constructor(text: string) {
-    this.#text = text;
-  }
-
-  get done(): boolean {
-    return this.#i >= this.#text.length;
-  }
-
-  ws(): void {
-    WS.lastIndex = this.#i;
-    WS.exec(this.#text);
-    this.#i = WS.lastIndex;
-  }
-
-  /** Steps over `char` when it comes next. */
-  skip(char: string): boolean {
-    if (this.#text[this.#i] !== char) return false;
-    this.#i++;
-    return true;
-  }
-
-  token(): string | undefined {
-    TOKEN.lastIndex = this.#i;
-    const m = TOKEN.exec(this.#text);
-    if (!m) return undefined;
-    this.#i = TOKEN.lastIndex;
-    return m[0];
-  }
-
-  /** Moves to the next comma after this position; false when there is none. */
-  toNextComma(): boolean {
-    const next = this.#text.indexOf(",", this.#i + 1);
-    if (next === -1) return false;
-    this.#i = next;
-    return true;
-  }
-
-  /**
-   * The token68 form (`Basic abc==`) or a parameter list. A parameter is `name = value`; a bare token followed by
-   * something else than '=' starts the next challenge.
-   */
-  params(into: Record<string, string>): void {
-    for (;;) {
-      this.ws();
-      const start = this.#i;
-      const name = this.token();
-      this.ws();
-      if (!name || !this.skip("=")) {
-        this.#i = start;
-        return;
-      }
-      this.ws();
-      into[name.toLowerCase()] = this.#text[this.#i] === '"' ? this.#quoted() : this.#bare();
-      this.ws();
-      if (!this.skip(",")) return;
-    }
-  }
-
-  /** A quoted-string, unescaped. */
-  #quoted(): string {
-    const text = this.#text;
-    let i = this.#i + 1;
-    let v = "";
-    while (i < text.length && text[i] !== '"') {
-      if (text[i] === "\\" && i + 1 < text.length) i++;
-      v += text[i];
-      i++;
-    }
-    this.#i = i + 1;
-    return v;
-  }
-
-  /** A token, with the '=' padding token68 values may end in. */
-  #bare(): string {
-    let value = this.token() ?? "";
-    while (this.skip("=")) value += "=";
-    return value;
-  }
 }

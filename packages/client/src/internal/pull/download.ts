@@ -3,7 +3,15 @@
 // a registry that ignores Range (200) restarts the ingest cleanly from zero (appending its whole body to the partial
 // would corrupt the blob). Cut connections, 5xx and 429 are retried from what is held, with backoff.
 // Verification is the store's: ingest.write refuses bytes past the size, commit checks size and digest.
-import { type Descriptor, type Ingest, isBodyWriter, OciError, toOciError, writeBlob } from "@toci/spec-types";
+import {
+  backoffDelay,
+  type Descriptor,
+  type Ingest,
+  isBodyWriter,
+  OciError,
+  toOciError,
+  writeBlob,
+} from "@toci/spec-types";
 import { PULL } from "../auth/scope.js";
 import { base64Bytes } from "../base64.js";
 import { readBody } from "../body-reader.js";
@@ -178,7 +186,7 @@ class Download {
     // Keep what was written: the next attempt, or the next run, resumes from it.
     await ingest.close().catch(() => {});
     if (!e.temporary || this.#attempt >= this.#attempts || signal.aborted) throw e;
-    const wait = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (this.#attempt - 1)) * (0.5 + Math.random() / 2);
+    const wait = backoffDelay(this.#attempt, BASE_DELAY_MS, MAX_DELAY_MS);
     this.#remote.logger.warn(`blob download failed (${e.code}), resuming in ${Math.round(wait)} ms`, {
       digest: this.#blob.digest,
       attempt: this.#attempt,

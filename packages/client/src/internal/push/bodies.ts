@@ -1,7 +1,7 @@
 // The request bodies of an upload: byte ranges of the source, reporting progress as the transport reads them. A
 // one-shot source's chunk is buffered (up to a chunk's size) and kept, so that a resync can send it, or its tail,
 // again.
-import { passBytes } from "../byte-pass.js";
+import { passBytes } from "@toci/spec-types";
 import type { BlobReport } from "../transfer.js";
 import { type BlobSource, bufferOf } from "./source.js";
 

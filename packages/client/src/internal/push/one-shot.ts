@@ -3,7 +3,7 @@
 // a source registry's body), and a verifier can only say "wrong" at the end of the stream. So the blob's last bytes
 // are held back until the stream has ended cleanly: on a digest or size mismatch the request carrying them never
 // gets its whole body, and the registry never completes an upload of wrong content, even one that trusts `?digest=`.
-// Ranges are byte streams: a reader with its own buffer (the transport's, through byte-pass.ts) has it filled by a
+// Ranges are byte streams: a reader with its own buffer (the transport's, through spec-types' passBytes) has it filled by a
 // byte source (a store's file reads) directly, so a push of a gigabyte goes through the same few buffers.
 import { OciError, toOciError } from "@toci/spec-types";
 import type { BlobSource } from "./source.js";
