@@ -64,6 +64,18 @@ function at(events: string[], prefix: string): number {
   return index;
 }
 
+/** A store over overlapFs (not holding syncs) with one manifest written; the events logged so far cleared. */
+async function storeWithManifest(root: string) {
+  const events: string[] = [];
+  const gate = { on: false };
+  const store = await fsStore(root, { fs: overlapFs(events, gate) });
+  const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, layers: [] }));
+  const manifest = await describeBytes(bytes, "application/vnd.oci.image.manifest.v1+json");
+  await writeBlob(store, manifest, bytes);
+  events.length = 0;
+  return { events, gate, store, manifest };
+}
+
 describe("syncs with no order between them", () => {
   it("a fresh layout syncs oci-layout and index.json at once, each before its name appears", async () => {
     const dir = await mkdtemp(join(tmpdir(), "toci-overlap-"));
@@ -87,13 +99,7 @@ describe("syncs with no order between them", () => {
     dirs.push(dir);
     const root = join(dir, "layout");
     await fsStore(root); // made beforehand: only the tag's syncs are logged
-    const events: string[] = [];
-    const gate = { on: false };
-    const store = await fsStore(root, { fs: overlapFs(events, gate) });
-    const bytes = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, layers: [] }));
-    const manifest = await describeBytes(bytes, "application/vnd.oci.image.manifest.v1+json");
-    await writeBlob(store, manifest, bytes);
-    events.length = 0;
+    const { events, gate, store, manifest } = await storeWithManifest(root);
     gate.on = true;
     await store.tag(manifest, "v1");
     gate.on = false;
@@ -107,5 +113,27 @@ describe("syncs with no order between them", () => {
     expect(at(events, `end ${blobs}`)).toBeLessThan(rename);
     expect(at(events, `end ${join(root, "ingest", "tmp.")}`)).toBeLessThan(rename);
     expect(await store.resolve("v1")).toMatchObject({ digest: manifest.digest });
+  });
+
+  it("the first blob of a fresh layout: blobs/sha256/ is made, and blobs/ is synced before index.json names a root", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "toci-overlap-"));
+    dirs.push(dir);
+    const root = join(dir, "layout");
+    const { events, store, manifest } = await storeWithManifest(root);
+    await store.tag(manifest, "v1");
+    const blobsSynced = events.indexOf(`end ${join(root, "blobs")}`); // exactly blobs/, not blobs/sha256
+    expect(blobsSynced, events.join("\n")).toBeGreaterThanOrEqual(0);
+    expect(blobsSynced).toBeLessThan(at(events, `rename ${join(root, "index.json")}`));
+
+    // Once made and synced, blobs/ is not synced again for the next root.
+    const other = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, layers: [], annotations: { a: "b" } }));
+    const second = await describeBytes(other, "application/vnd.oci.image.manifest.v1+json");
+    await writeBlob(store, second, other);
+    events.length = 0;
+    await store.tag(second, "v2");
+    expect(events.filter((e) => e === `end ${join(root, "blobs")}`)).toEqual([]);
+    expect(at(events, `end ${join(root, "blobs", "sha256")}`)).toBeLessThan(
+      at(events, `rename ${join(root, "index.json")}`),
+    );
   });
 });
