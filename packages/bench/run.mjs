@@ -103,6 +103,7 @@ try {
           sizes.multiArm,
           {
             toci: outDir((dir) => toci("pull", `${host}/multi:${TAG}`, "--platform", "linux/arm64", "--store", dir)),
+            ...before((dir) => ["pull", `${host}/multi:${TAG}`, "--platform", "linux/arm64", "--store", dir]),
             skopeo: outDir((dir) =>
               skopeo("copy", "-q", ...platform, `docker://${host}/multi:${TAG}`, `oci:${dir}:${TAG}`),
             ),

@@ -47,6 +47,14 @@ describe("relativeImports", () => {
     ].join("\n");
     expect(relativeImports(code)).toEqual(["./chunk-Ab12.js", "../internal/x.js", "./lazy-Cd34.js"]);
   });
+
+  it("finds a file a module loads by its own URL (the CLI's bin reads its bundle so), not any URL", () => {
+    const code = [
+      'const bundle = fileURLToPath(new URL("./main.cjs", import.meta.url));',
+      'const page = new URL("./index.html", "https://example.com/");',
+    ].join("\n");
+    expect(relativeImports(code)).toEqual(["./main.cjs"]);
+  });
 });
 
 describe("hasCode", () => {

@@ -11,12 +11,16 @@ export function isBuiltin(specifier: string): boolean {
 /** A package name at the start of a specifier ("@scope/name", "name"), or the whole "node:…" builtin. */
 const PACKAGE_NAME = /^(?:node:.+|(?:@[a-z0-9][\w.~-]*\/)?[a-z0-9][\w.~-]*)(?=\/|$)/;
 
-/** import … from "x", export … from "x", import "x", import("x"), require("x"): string literals only. */
+/**
+ * import … from "x", export … from "x", import "x", import("x"), require("x"), and a file the module loads by its
+ * own URL, `new URL("./x", import.meta.url)` (the CLI's bin reads its bundle so): string literals only.
+ */
 const IMPORTS = [
   /\bfrom\s*["']([^"'\s]+)["']/g,
   /\bimport\s*["']([^"'\s]+)["']/g,
   /\bimport\s*\(\s*["']([^"'\s]+)["']\s*\)/g,
   /\brequire\s*\(\s*["']([^"'\s]+)["']\s*\)/g,
+  /\bnew\s+URL\s*\(\s*["']([^"'\s]+)["']\s*,\s*import\.meta\.url\s*\)/g,
 ];
 
 /** Every module specifier a JavaScript file names in an import, re-export, dynamic import or require. */

@@ -10,33 +10,20 @@ import { describeBytes } from "@toci/testkit/store-suite";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FsPromises } from "../src/fs-api.js";
 import { fsStore } from "../src/index.js";
+import { syncWatchingFs } from "./helpers.js";
 
 /** node:fs/promises recording, in order, every fsync (`sync <path>`) and every rename (`rename <to>`). */
 function loggingFs(events: string[]): FsPromises {
-  return {
-    ...nodeFs,
+  const logged = (path: string, sync: () => Promise<void>) => async () => {
+    await sync();
+    events.push(`sync ${path}`);
+  };
+  return syncWatchingFs(logged, {
     rename: async (from: string, to: string) => {
       await nodeFs.rename(from, to);
       events.push(`rename ${to}`);
     },
-    open: async (path: string, flags: string | number, mode?: number) => {
-      const handle = await nodeFs.open(path, flags, mode);
-      return Object.assign(Object.create(handle) as typeof handle, {
-        write: handle.write.bind(handle),
-        read: handle.read.bind(handle),
-        stat: handle.stat.bind(handle),
-        close: handle.close.bind(handle),
-        datasync: async () => {
-          await handle.datasync();
-          events.push(`sync ${path}`);
-        },
-        sync: async () => {
-          await handle.sync();
-          events.push(`sync ${path}`);
-        },
-      });
-    },
-  } as unknown as FsPromises;
+  });
 }
 
 const dirs: string[] = [];

@@ -117,3 +117,28 @@ export async function putBytes(store: Store, content: Uint8Array): Promise<Descr
   await writeBlob(store, descriptor, content);
   return descriptor;
 }
+
+/**
+ * node:fs/promises whose file handles run `wrap(path, sync)` for their fsync and fdatasync (to log or hold them),
+ * and with `rename` (and the rest) as given in `overrides`.
+ */
+export function syncWatchingFs(
+  wrap: (path: string, sync: () => Promise<void>) => () => Promise<void>,
+  overrides: Partial<Record<keyof typeof nodeFs, unknown>> = {},
+): FsPromises {
+  return {
+    ...nodeFs,
+    ...overrides,
+    open: async (path: string, flags: string | number, mode?: number) => {
+      const handle = await nodeFs.open(path, flags, mode);
+      return Object.assign(Object.create(handle) as typeof handle, {
+        write: handle.write.bind(handle),
+        read: handle.read.bind(handle),
+        stat: handle.stat.bind(handle),
+        close: handle.close.bind(handle),
+        datasync: wrap(path, () => handle.datasync()),
+        sync: wrap(path, () => handle.sync()),
+      });
+    },
+  } as unknown as FsPromises;
+}

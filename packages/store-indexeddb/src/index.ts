@@ -6,3 +6,4 @@ export {
   indexedDbStore,
 } from "./indexeddb-store.js";
 export type { BlobRecord, PartialRecord } from "./records.js";
+export type { WorkerIngests, WriterWorker } from "./writer-worker.js";

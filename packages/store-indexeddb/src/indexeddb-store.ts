@@ -27,6 +27,7 @@ import { collectGarbage } from "./internal/gc.js";
 import { openIngest } from "./internal/ingest.js";
 import { listRoots, resolveRoot, tagRoot, untagRoot } from "./internal/roots.js";
 import { sourceRecorder, uploadStates } from "./internal/uploads.js";
+import type { WriterWorker } from "./writer-worker.js";
 
 /** Options for {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {
@@ -39,6 +40,15 @@ export interface IndexedDbStoreOptions {
   chunkSize?: number;
   /** The IndexedDB factory. @default globalThis.indexedDB */
   indexedDB?: IDBFactory;
+  /**
+   * Hash and store blob bytes in a dedicated worker (`writerWorker(url)` from `@toci/store-indexeddb/writer-worker`),
+   * started on the first ingest: the page then only reads the responses and transfers 2 MiB buffers to it, and its
+   * main thread stays free while the worker hashes and stores on another core. The total work is the same: on a
+   * machine whose cores are all busy it is no faster (README). Ignored where `Worker` is missing or with an
+   * `indexedDB` factory of its own.
+   * @default none: ingests run on the page
+   */
+  worker?: WriterWorker;
   /**
    * How long a lease lasts without being taken again, in ms: every blob this store commits or finds present is
    * leased (a Web Lock), and gc() in another tab keeps what live leases name, so that a pull running there does not
@@ -60,7 +70,10 @@ export interface IndexedDbStore extends Store, UploadStateKeeper, SourceRecorder
   readonly databaseName: string;
   /** Whether the browser agreed to persist the site's storage, when asked with `persist` (false otherwise). */
   readonly persisted: boolean;
-  /** Closes the database connection and ends this store's leases. Later calls fail with `CLOSED`. */
+  /**
+   * Closes the database connection, stops the store's worker and ends this store's leases. Writers still open lose
+   * their worker: what it stored stays a partial that the next ingest resumes. Later calls fail with `CLOSED`.
+   */
   close(): Promise<void>;
 }
 
@@ -84,6 +97,10 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
   const persisted = options.persist ? await persistWebStorage() : false;
   // Blobs this store works with, kept from other tabs' gc until it names its root.
   const leases = webLockLeases(db.name, { ttl: options.leaseTtl });
+  const worker =
+    options.worker && !options.indexedDB && typeof Worker === "function"
+      ? options.worker.start(db.name, segmentSize)
+      : undefined;
 
   return {
     databaseName: db.name,
@@ -93,6 +110,7 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
 
     async close() {
       leases.release();
+      worker?.close();
       db.close();
     },
 
@@ -110,9 +128,9 @@ export async function indexedDbStore(name: string, options: IndexedDbStoreOption
       // Leased before the blob is looked for or committed, so a gc in another tab that missed the lease also
       // listed its blobs before this one was there.
       await leases.take(descriptor.digest);
-      return guard(`cannot start the ingest of ${descriptor.digest}`, () =>
-        openIngest({ db, segmentSize }, descriptor, options),
-      );
+      return guard(`cannot start the ingest of ${descriptor.digest}`, async () => {
+        return worker ? worker.ingest(descriptor, options) : openIngest({ db, segmentSize }, descriptor, options);
+      });
     },
 
     async resolve(reference: string | RootPredicate) {

@@ -9,8 +9,14 @@ it("runs in a real browser, not under fake-indexeddb", () => {
   expect(typeof navigator.locks?.request).toBe("function");
 });
 
-describeStore("indexeddb (Chromium, 16 MiB chunks)", idbUnderTest("chromium"), capabilities);
-describeStore("indexeddb (Chromium, 1 KiB chunks)", idbUnderTest("chromium-small", 1024), {
+// Ingests in the writer worker here (the script as vite serves a worker module), on the page in the run below.
+const workerUrl = new URL("../src/worker.ts?worker_file&type=module", import.meta.url);
+describeStore(
+  "indexeddb (Chromium, 64 MiB segments, writer worker)",
+  idbUnderTest("chromium", undefined, workerUrl),
+  capabilities,
+);
+describeStore("indexeddb (Chromium, 1 KiB chunks, on the page)", idbUnderTest("chromium-small", 1024), {
   ...capabilities,
   largeBlobBytes: 0,
 });

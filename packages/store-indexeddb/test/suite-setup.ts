@@ -8,6 +8,7 @@ import {
   type StoreUnderTest,
 } from "@toci/testkit/store-suite";
 import { databaseName, indexedDbStore } from "../src/index.js";
+import { writerWorker } from "../src/writer-worker.js";
 
 let counter = 0;
 
@@ -62,10 +63,11 @@ async function blobIngestId(name: string, digest: Digest): Promise<string> {
   }
 }
 
-export function idbUnderTest(prefix: string, chunkSize?: number): () => Promise<StoreUnderTest> {
+/** A store under test: `chunkSize` when given, and ingests in the writer worker at `workerUrl` when given. */
+export function idbUnderTest(prefix: string, chunkSize?: number, workerUrl?: URL): () => Promise<StoreUnderTest> {
   return async () => {
     const name = `${prefix}-${Date.now()}-${counter++}`;
-    const options = chunkSize ? { chunkSize } : {};
+    const options = { ...(chunkSize ? { chunkSize } : {}), ...(workerUrl ? { worker: writerWorker(workerUrl) } : {}) };
     return reopenableStore(() => indexedDbStore(name, options), {
       corruptPartial: async (digest) => {
         const [id] = await partialIds(name, digest);

@@ -1,13 +1,18 @@
+/// <reference types="vite/client" />
 // The bench of issue 18's table, in Chromium: a 256 MiB image (4 × 64 MiB layers) pulled from a local registry
 // (distribution 2.8.2, answering CORS itself: test-browser/harness.ts) by the real client and fetch transport, on
 // the page's main thread, into opfsStore and into indexedDbStore, and by Node into an fs store from the same
 // registry (bench/node-pull.mjs, the toci command's transport and store), in the same rounds, their order rotated.
-// Prints
+// A fifth case pulls into OPFS from a dedicated worker (`@toci/store-opfs/in-worker`, the client in the worker too:
+// README, "Pulling in a worker"), the page's long tasks measured meanwhile. Prints
 // MB/s (10^6 bytes/s) per round, medians, ratios taken round by round, the page's long tasks during the OPFS pulls,
 // and the bundle size. The pulls skip the HTTP cache (`cache: "no-store"`): registries let blobs be cached for a
 // year, and a cached second round would say nothing about the store.
 import { Client } from "@toci/client";
 import { databaseName, indexedDbStore } from "@toci/store-indexeddb";
+// The IndexedDB store's writer worker, as an app built with vite ships it.
+import idbWorkerUrl from "@toci/store-indexeddb/worker?worker&url";
+import { writerWorker } from "@toci/store-indexeddb/writer-worker";
 import { fetchTransport } from "@toci/transport-fetch";
 import { it } from "vitest";
 import { commands as untyped } from "vitest/browser";
@@ -15,8 +20,10 @@ import { opfsStore } from "../dist/index.js";
 import type { PushedImage } from "../test-browser/harness.js";
 import { removeStore } from "../test-browser/suite-setup.js";
 import type { BundleSize } from "./bundle-size.js";
+import { inWorker, timed } from "./page-timing.js";
 
 declare const __BENCH_ROUNDS__: number;
+declare const __BENCH_CASES__: string;
 const commands = untyped as unknown as {
   benchImage(): Promise<{ registry: string; image: PushedImage }>;
   nodePull(): Promise<number>;
@@ -24,7 +31,9 @@ const commands = untyped as unknown as {
   writeFile(path: string, content: string): Promise<void>;
 };
 
-type Case = "node" | "opfs" | "idb" | "read";
+// idb: the IndexedDB store with its writer worker (the worker option); idb-page: without (ingests hashed and stored on the
+// page, the default), for an A/B in one run.
+type Case = "node" | "opfs" | "worker" | "idb" | "idb-page" | "read";
 interface Run {
   round: number;
   case: Case;
@@ -34,24 +43,6 @@ interface Run {
 }
 
 const noStore = fetchTransport({ fetch: (input, init) => fetch(input, { ...init, cache: "no-store" }) });
-
-/** Runs `work`, resolving its time and the page's long tasks meanwhile (ms each; the API reports those over 50 ms). */
-async function timed(work: () => Promise<void>): Promise<{ ms: number; longTasks: number[] }> {
-  const longTasks: number[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) longTasks.push(Math.round(entry.duration));
-  });
-  observer.observe({ type: "longtask", buffered: false });
-  try {
-    const start = performance.now();
-    await work();
-    const ms = performance.now() - start;
-    await new Promise((resolve) => setTimeout(resolve, 100)); // long tasks are reported after they end
-    return { ms, longTasks };
-  } finally {
-    observer.disconnect();
-  }
-}
 
 /**
  * The reference for the page: the same blobs through the same transport, read into one buffer and dropped (no
@@ -79,9 +70,12 @@ async function readOnly(registry: string, image: PushedImage) {
 }
 
 /** One browser pull into a fresh store; resolves its time and the page's long tasks meanwhile (ms each). */
-async function browserPull(kind: "opfs" | "idb", registry: string, image: PushedImage) {
+async function browserPull(kind: "opfs" | "idb" | "idb-page", registry: string, image: PushedImage) {
   const name = `bench-${kind}-${Date.now()}`;
-  const store = kind === "opfs" ? await opfsStore(name) : await indexedDbStore(name);
+  const store =
+    kind === "opfs"
+      ? await opfsStore(name)
+      : await indexedDbStore(name, kind === "idb" ? { worker: writerWorker(idbWorkerUrl) } : {});
   try {
     const client = new Client({ transport: noStore, store });
     return await timed(async () => {
@@ -105,9 +99,14 @@ it("pulls 256 MiB into OPFS and IndexedDB in Chromium, next to Node into store-f
   const { registry, image } = await commands.benchImage();
   const bytes = [image.root, image.config, ...image.layers].reduce((n, d) => n + d.size, 0);
   const runs: Run[] = [];
-  const order: Case[] = ["node", "opfs", "idb", "read"];
+  // CASES (a comma-separated list) picks the cases: all by default.
+  const order = (__BENCH_CASES__ || "node,opfs,worker,idb-page,idb,read").split(",") as Case[];
   const run = async (kind: Case) => {
     if (kind === "node") return { ms: await commands.nodePull(), longTasks: [] };
+    if (kind === "worker") {
+      const target = { registry, image, store: `bench-worker-${Date.now()}` };
+      return timed(() => inWorker("pull-opfs-inline", target));
+    }
     return kind === "read" ? readOnly(registry, image) : browserPull(kind, registry, image);
   };
   for (let round = 0; round <= __BENCH_ROUNDS__; round++) {
@@ -132,18 +131,24 @@ function report(runs: Run[], bytes: number, bundle: BundleSize): string[] {
     const all = of(kind).flatMap((r) => r.longTasks);
     return `${all.length} (longest ${Math.max(0, ...all)} ms, ${all.reduce((n, d) => n + d, 0)} ms in all)`;
   };
+  const opfsRow = (label: string, kind: Case) =>
+    `| ${label} | ${fmt(of(kind).map((r) => r.mbps))} | ${median(of(kind).map((r) => r.mbps)).toFixed(0)} | ÷ Node ${fmt(perRound(kind, "node"), 2)} (${median(perRound(kind, "node")).toFixed(2)}); ÷ IndexedDB ${fmt(perRound(kind, "idb-page"), 2)} (${median(perRound(kind, "idb-page")).toFixed(2)}) | ≥ 0.4 × Node, ≥ 2.5 × IndexedDB |`;
   const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
   return [
     `${(bytes / 2 ** 20).toFixed(0)} MiB image, ${of("node").length} rounds (+1 warm-up), Chromium on-disk profile; MB/s = 10^6 bytes/s`,
     `| | MB/s per round | median | ratio per round (median) | target |`,
     `|---|---|---|---|---|`,
     `| Node pull into store-fs (nodeTransport) | ${fmt(of("node").map((r) => r.mbps))} | ${median(of("node").map((r) => r.mbps)).toFixed(0)} | 1 | |`,
-    `| pull into opfsStore | ${fmt(of("opfs").map((r) => r.mbps))} | ${median(of("opfs").map((r) => r.mbps)).toFixed(0)} | ÷ Node ${fmt(perRound("opfs", "node"), 2)} (${median(perRound("opfs", "node")).toFixed(2)}); ÷ IndexedDB ${fmt(perRound("opfs", "idb"), 2)} (${median(perRound("opfs", "idb")).toFixed(2)}) | ≥ 0.4 × Node, ≥ 2.5 × IndexedDB |`,
-    `| pull into indexedDbStore | ${fmt(of("idb").map((r) => r.mbps))} | ${median(of("idb").map((r) => r.mbps)).toFixed(0)} | ÷ Node ${fmt(perRound("idb", "node"), 2)} (${median(perRound("idb", "node")).toFixed(2)}) | ≥ 0.35 × Node |`,
+    opfsRow("pull into opfsStore", "opfs"),
+    opfsRow("pull into opfsStore from a worker (`@toci/store-opfs/in-worker`)", "worker"),
+    `| pull into indexedDbStore, hashed and stored on the page (the default) | ${fmt(of("idb-page").map((r) => r.mbps))} | ${median(of("idb-page").map((r) => r.mbps)).toFixed(0)} | ÷ Node ${fmt(perRound("idb-page", "node"), 2)} (${median(perRound("idb-page", "node")).toFixed(2)}) | ≥ 0.35 × Node |`,
+    `| pull into indexedDbStore with its writer worker (opt-in) | ${fmt(of("idb").map((r) => r.mbps))} | ${median(of("idb").map((r) => r.mbps)).toFixed(0)} | ÷ Node ${fmt(perRound("idb", "node"), 2)} (${median(perRound("idb", "node")).toFixed(2)}) | |`,
     `| reading the same blobs through the transport, no store (reference) | ${fmt(of("read").map((r) => r.mbps))} | ${median(of("read").map((r) => r.mbps)).toFixed(0)} | ÷ Node ${fmt(perRound("read", "node"), 2)} (${median(perRound("read", "node")).toFixed(2)}) | |`,
     // The Long Tasks API reports every task over 50 ms, and only those.
     `| main-thread long tasks during the OPFS pulls | ${tasks("opfs")} | | | none over 50 ms |`,
-    `| … during the IndexedDB pulls | ${tasks("idb")} | | | |`,
+    `| … during the OPFS pulls from a worker | ${tasks("worker")} | | | none over 50 ms |`,
+    `| … during the IndexedDB pulls with its worker | ${tasks("idb")} | | | |`,
+    `| … during the IndexedDB pulls on the page (the default) | ${tasks("idb-page")} | | | |`,
     `| … while only reading the same blobs (reference) | ${tasks("read")} | | | |`,
     `| bundle: client + transport-fetch + store-opfs, min+gzip, wasm excluded | page ${kb(bundle.page)} + worker ${kb(bundle.worker)} = ${kb(bundle.page + bundle.worker)} (${kb(bundle.wasmBase64)} of base64 wasm left out); hash-wasm left out whole: ${kb(bundle.withoutHasher.page)} + ${kb(bundle.withoutHasher.worker)} = ${kb(bundle.withoutHasher.page + bundle.withoutHasher.worker)} | | | ≤ 40 KB |`,
   ];

@@ -71,14 +71,27 @@ export interface OpfsStore extends Store, UploadStateKeeper, SourceRecorder, Spa
   close(): Promise<void>;
 }
 
-/** Opens (creating when absent) the OPFS store called `name`, in the directory `toci-<name>`. */
-export async function opfsStore(name: string, options: OpfsStoreOptions = {}): Promise<OpfsStore> {
+/**
+ * Opens (creating when absent) the OPFS store called `name`, in the directory `toci-<name>`. Its writes go through a
+ * dedicated worker it starts (a nested one when this runs in a worker: see `@toci/store-opfs/in-worker` for a
+ * store that writes in the worker it is made in).
+ */
+export function opfsStore(name: string, options: OpfsStoreOptions = {}): Promise<OpfsStore> {
+  return openStore(name, options, () => startWorker(name, options.workerUrl));
+}
+
+/** The store over a channel to its writer side, started once the layout is there. */
+export async function openStore(
+  name: string,
+  options: OpfsStoreOptions,
+  start: () => Promise<WorkerChannel>,
+): Promise<OpfsStore> {
   const layout = await guard(`cannot open the OPFS store ${rootName(name)}`, async () => {
     const opened = await openLayout(name);
     await initLayout(opened);
     return opened;
   });
-  const channel = await startWorker(name, options.workerUrl);
+  const channel = await start();
   const persisted = options.persist ? await persistWebStorage() : false;
   // Blobs this store works with, kept from other tabs' gc until it names its root.
   const leases = webLockLeases(leaseScope(name), { ttl: options.leaseTtl });

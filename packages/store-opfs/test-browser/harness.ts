@@ -125,6 +125,20 @@ async function bench(run: Running): Promise<Bench> {
   return run.bench;
 }
 
+/** One Node pull of the bench's image (bench/node-pull.mjs) into a fresh directory: its time and CPU time, ms. */
+async function nodePullTimed(): Promise<{ ms: number; cpuMs: number }> {
+  const { registry, image } = await bench(await running());
+  const dir = await mkdtemp(join(tmpdir(), "toci-opfs-bench-node-"));
+  try {
+    const script = fileURLToPath(new URL("../bench/node-pull.mjs", import.meta.url));
+    const args = [script, registry.url, image.repo, image.tag, dir];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1024 * 1024 });
+    return JSON.parse(stdout) as { ms: number; cpuMs: number };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** vitest browser commands (the first argument is vitest's context, unused). */
 export const commands = {
   async harness(): Promise<HarnessInfo> {
@@ -167,17 +181,10 @@ export const commands = {
    * toci command uses), from the same registry; resolves the pull's own time in ms (the child's start excluded).
    */
   async nodePull(): Promise<number> {
-    const { registry, image } = await bench(await running());
-    const dir = await mkdtemp(join(tmpdir(), "toci-opfs-bench-node-"));
-    try {
-      const script = fileURLToPath(new URL("../bench/node-pull.mjs", import.meta.url));
-      const args = [script, registry.url, image.repo, image.tag, dir];
-      const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1024 * 1024 });
-      return (JSON.parse(stdout) as { ms: number }).ms;
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    return (await nodePullTimed()).ms;
   },
+  /** The same, with the Node process's CPU time during the pull (user + system, ms). */
+  nodePullTimed: () => nodePullTimed(),
   async blobGets(_ctx: unknown, digest: string): Promise<BlobGet[]> {
     const { proxy } = await running();
     return proxy.requests

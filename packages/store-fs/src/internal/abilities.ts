@@ -39,7 +39,7 @@ export function registryAbilities(layout: Layout): AbilityKeeper {
       const path = await pathOf(registry);
       await storeOp("cannot keep what was learnt about a registry", async () => {
         await fs.mkdir(paths.abilities, { recursive: true });
-        await replaceFile(fs, path, JSON.stringify({ registry, abilities }), paths.ingest);
+        await replaceFile(fs, path, JSON.stringify({ registry, abilities }), { tmpDir: paths.ingest });
       });
     },
     async clearAbilities(): Promise<void> {

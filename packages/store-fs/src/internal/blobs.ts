@@ -46,7 +46,20 @@ export function blobPath(layout: Layout, digest: string): string {
  */
 export async function syncBlobNames(layout: Layout): Promise<void> {
   if (!unsynced.delete(layout)) return;
-  await Promise.all(ALGORITHMS.map((algorithm) => syncDir(layout.fs, join(layout.paths.blobs, algorithm))));
+  const dirs = ALGORITHMS.map((algorithm) => join(layout.paths.blobs, algorithm));
+  // A `blobs/<alg>/` made by this store is itself a new name, in `blobs/`: without this sync a power cut could take
+  // the directory, and every blob in it, from under a root that index.json already names.
+  if (newAlgorithmDirs.delete(layout)) dirs.push(layout.paths.blobs);
+  await Promise.all(dirs.map((dir) => syncDir(layout.fs, dir)));
+}
+
+/** Layouts where this store made a `blobs/<alg>/` directory (the first blob of an algorithm) since the last sync. */
+const newAlgorithmDirs = new WeakSet<Layout>();
+
+/** Notes that `blobs/<alg>/` was just made: its name in `blobs/` is synced with the blob names (syncBlobNames). */
+export function algorithmDirMade(layout: Layout): void {
+  newAlgorithmDirs.add(layout);
+  unsynced.add(layout);
 }
 
 /** Layouts where a blob was renamed in, or found present (another process may have renamed it), since the last sync. */

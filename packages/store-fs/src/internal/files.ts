@@ -25,11 +25,24 @@ export function tempPath(dir: string): string {
   return join(dir, `tmp.${writerTag(randomBytes(6).toString("hex"))}`);
 }
 
-/** Writes `text` to a temp file in `tmpDir`, fsyncs it and renames it over `path`: readers see old or new. */
-export async function replaceFile(fs: FsPromises, path: string, text: string, tmpDir: string): Promise<void> {
-  const tmp = tempPath(tmpDir);
+/** Where {@link replaceFile} writes, and what must be done before its rename. */
+export interface ReplaceOptions {
+  /** The directory of the temp file (on the same file system as the file). */
+  tmpDir: string;
+  /**
+   * Work that must be done before the new file takes the name, run while the temp file is written and synced (e.g.
+   * the directory sync that makes the blobs index.json reaches durable): two syncs at once, not one after another.
+   */
+  alongside?: () => Promise<void>;
+}
+
+/** Writes `text` to a temp file, fsyncs it and renames it over `path`: readers see old or new. */
+export async function replaceFile(fs: FsPromises, path: string, text: string, options: ReplaceOptions): Promise<void> {
+  const tmp = tempPath(options.tmpDir);
   try {
-    await writeSynced(fs, tmp, text);
+    // allSettled, not all: a failure of one must not leave the other writing a temp file after the cleanup below.
+    const done = await Promise.allSettled([writeSynced(fs, tmp, text), options.alongside?.()]);
+    for (const outcome of done) if (outcome.status === "rejected") throw outcome.reason;
     await fs.rename(tmp, path);
   } catch (error) {
     await unlinkIfPresent(fs, tmp).catch(() => {});

@@ -44,9 +44,12 @@ export async function updateIndex<T>(layout: Layout, change: (roots: Descriptor[
     const { roots: next, result } = change(file.roots);
     if (next !== file.roots) {
       const text = serializeIndex(file, next);
-      // The blobs a new root reaches were renamed into place without a directory sync: durable before it is.
-      await syncBlobNames(layout);
-      await storeOp(`cannot write ${paths.index}`, () => replaceFile(fs, paths.index, text, paths.ingest));
+      // The blobs a new root reaches were renamed into place without a directory sync: durable before it is (the
+      // directory sync runs while the new index.json is written and synced, and both end before its rename).
+      const alongside = () => syncBlobNames(layout);
+      await storeOp(`cannot write ${paths.index}`, () =>
+        replaceFile(fs, paths.index, text, { tmpDir: paths.ingest, alongside }),
+      );
     }
     return result;
   });

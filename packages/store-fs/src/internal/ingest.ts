@@ -16,7 +16,7 @@ import {
   toOciError,
 } from "@toci/spec-types";
 import { errorCode, type FsFileHandle } from "../fs-api.js";
-import { blobNamed, blobPath, statBlob } from "./blobs.js";
+import { algorithmDirMade, blobNamed, blobPath, statBlob } from "./blobs.js";
 import { FileSink } from "./file-sink.js";
 import { storeOp, unlinkIfPresent } from "./files.js";
 import { ingestNames, noteIngestFile } from "./ingest-listing.js";
@@ -189,6 +189,7 @@ class FileIngest implements Ingest {
     await fs.rename(files.own, target).catch(async (error: unknown) => {
       if (errorCode(error) !== "ENOENT") throw error;
       await fs.mkdir(join(target, ".."), { recursive: true });
+      algorithmDirMade(layout);
       await fs.rename(files.own, target);
     });
     blobNamed(layout);

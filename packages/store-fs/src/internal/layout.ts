@@ -112,7 +112,7 @@ export async function openLayout(dir: string, settings: LayoutSettings): Promise
       await fs.mkdir(paths.ingest, { recursive: true });
     });
     await requireOwnDirectories(fs, paths);
-    await tryWrite(() => createOnce(fs, paths.layout, LAYOUT_CONTENT, paths.ingest));
+    await tryWrite(() => createFreshLayoutFiles(fs, paths));
     const bytes = await readSmall(fs, paths.layout, MAX_SMALL_FILE);
     const layout = bytes && parseJsonObject(bytes);
     if (typeof layout?.imageLayoutVersion !== "string") {
@@ -145,6 +145,25 @@ export async function openLayout(dir: string, settings: LayoutSettings): Promise
       }
     },
   };
+}
+
+/**
+ * On a fresh layout (no `oci-layout` yet), creates `oci-layout` and `index.json` at once, so that their two fsyncs
+ * overlap rather than follow each other before a first pull can start. Where `oci-layout` is there already, nothing:
+ * it is read and checked before an absent `index.json` is created beside it.
+ */
+async function createFreshLayoutFiles(fs: FsPromises, paths: LayoutPaths): Promise<void> {
+  try {
+    await fs.lstat(paths.layout);
+    return;
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw error;
+  }
+  const created = await Promise.allSettled([
+    createOnce(fs, paths.layout, LAYOUT_CONTENT, paths.ingest),
+    createOnce(fs, paths.index, emptyIndex(), paths.ingest),
+  ]);
+  for (const outcome of created) if (outcome.status === "rejected") throw outcome.reason;
 }
 
 /** Throws STORE when ingest/, where every write of the store starts, is not a directory of the layout's own. */

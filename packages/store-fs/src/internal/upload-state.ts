@@ -42,7 +42,9 @@ export function uploadStates(layout: Layout): UploadStateKeeper {
       await storeOp("cannot write upload state", async () => {
         await fs.mkdir(paths.uploads, { recursive: true });
         const owner = ownIdentity();
-        await replaceFile(fs, path, JSON.stringify({ key, location, offset, updatedAt, owner }), paths.ingest);
+        await replaceFile(fs, path, JSON.stringify({ key, location, offset, updatedAt, owner }), {
+          tmpDir: paths.ingest,
+        });
       });
     },
     async deleteUpload(key) {

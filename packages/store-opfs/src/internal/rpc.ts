@@ -78,3 +78,24 @@ export function workerChannel(worker: Worker, store: string): WorkerChannel {
     },
   };
 }
+
+/**
+ * A channel to a server in this very thread (a store made inside a dedicated worker, where sync access handles
+ * open): calls, no messages, no second worker. Errors pass as they are.
+ */
+export function localChannel(
+  server: { answer(request: WorkerRequest): Promise<{ value: unknown }>; closeAll(): void },
+  store: string,
+): WorkerChannel {
+  let ended: OciError | undefined;
+  return {
+    async call<T>(request: WorkerRequest) {
+      if (ended) throw ended;
+      return (await server.answer(request)).value as T;
+    },
+    close() {
+      ended ??= new OciError("CLOSED", `the store ${store} is closed`);
+      server.closeAll();
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// The reference reads of the ceiling bench (ceiling.bench.test.ts): the bench image's blobs read in every way a page
+// or a worker can read a response, with no store, to bound what a pull into a browser store can reach. The same
+// module runs on the page's main thread and in a dedicated worker (ceiling-worker.ts), so the two are compared
+// case for case. Every case reads the whole image (manifest, config, 4 × 64 MiB layers) once.
+import { Client } from "@toci/client";
+import { createHasher } from "@toci/spec-types";
+import { fetchTransport } from "@toci/transport-fetch";
+import { opfsStore as opfsStoreHere } from "../dist/in-worker.js";
+import { opfsStore } from "../dist/index.js";
+import type { PushedImage } from "../test-browser/harness.js";
+
+export interface Target {
+  registry: string;
+  image: PushedImage;
+  /** A fresh store name, for the pull cases. */
+  store: string;
+}
+
+const MiB = 1024 * 1024;
+/** What one BYOB read asks for: Chromium hands fetch bodies over in chunks of up to 2 MiB. */
+const READ = 2 * MiB;
+/** Range segments for the per-segment cases (arrayBuffer, WebCrypto's one-shot digest). */
+const SEGMENT = 16 * MiB;
+
+/** The registry's HTTP cache headers would make a second round read from the disk cache. */
+const noStore: RequestInit = { cache: "no-store" };
+const transport = fetchTransport({ fetch: (input, init) => fetch(input, { ...init, cache: "no-store" }) });
+
+interface Blob1 {
+  url: string;
+  size: number;
+  accept: string;
+}
+
+function blobs({ registry, image }: Target): Blob1[] {
+  return [image.config, ...image.layers, image.root].map((d) => ({
+    url: `${registry}/v2/${image.repo}/${d === image.root ? "manifests" : "blobs"}/${d.digest}`,
+    size: d.size,
+    accept: d.mediaType,
+  }));
+}
+
+const get = (b: Blob1, range?: string) =>
+  fetch(b.url, { ...noStore, headers: { accept: b.accept, ...(range ? { range } : {}) } });
+
+/** `read(view, { min })`, which TypeScript's DOM types lack. */
+type MinRead = (view: Uint8Array, options: { min: number }) => Promise<ReadableStreamReadResult<Uint8Array>>;
+
+/** Reads `body` into one reused buffer, handing each filled view to `use`. */
+async function readByob(body: ReadableStream<Uint8Array>, use?: (view: Uint8Array) => void): Promise<void> {
+  const reader = body.getReader({ mode: "byob" });
+  const read = reader.read.bind(reader) as unknown as MinRead;
+  let buffer = new ArrayBuffer(READ);
+  for (
+    let r = await read(new Uint8Array(buffer), { min: READ });
+    ;
+    r = await read(new Uint8Array(buffer), { min: READ })
+  ) {
+    if (r.value) {
+      use?.(r.value);
+      buffer = r.value.buffer as ArrayBuffer;
+    }
+    if (r.done) return;
+  }
+}
+
+async function readDefault(body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
+  while (!(await reader.read()).done) {}
+}
+
+/** Each blob's Range segments, fetched one after the other, each given whole to `use`. */
+async function perSegment(t: Target, use: (bytes: ArrayBuffer) => Promise<unknown>): Promise<void> {
+  for (const b of blobs(t)) {
+    for (let at = 0; at < b.size; at += SEGMENT) {
+      const response = await get(b, `bytes=${at}-${Math.min(at + SEGMENT, b.size) - 1}`);
+      await use(await response.arrayBuffer());
+    }
+  }
+}
+
+/** A warm buffer hashed over and over, as many bytes as the image: the hasher alone. */
+async function warm(t: Target, hash: (bytes: Uint8Array<ArrayBuffer>) => unknown): Promise<void> {
+  const total = blobs(t).reduce((n, b) => n + b.size, 0);
+  const bytes = crypto.getRandomValues(new Uint8Array(65536));
+  const buffer = new Uint8Array(SEGMENT);
+  for (let at = 0; at < SEGMENT; at += bytes.length) buffer.set(bytes, at);
+  for (let done = 0; done < total; done += SEGMENT) await hash(buffer.subarray(0, Math.min(SEGMENT, total - done)));
+}
+
+/** Pulls the image with the client into a fresh store (created where this runs), then removes the store. */
+async function pullOpfs(t: Target, open: typeof opfsStore = opfsStore): Promise<void> {
+  const store = await open(t.store);
+  try {
+    const client = new Client({ transport, store });
+    for await (const event of client.registry(t.registry).repo(t.image.repo).pull(t.image.tag)) {
+      if (event.type === "failed") throw event.error;
+    }
+  } finally {
+    await store.close();
+    await (await navigator.storage.getDirectory()).removeEntry(`toci-${t.store}`, { recursive: true });
+  }
+}
+
+export const cases = {
+  /** fetch, its body read by default (a fresh buffer per chunk). */
+  "fetch-default": async (t: Target) => {
+    for (const b of blobs(t)) await readDefault((await get(b)).body!);
+  },
+  /** fetch, its body read with a BYOB reader into one reused 2 MiB buffer. */
+  "fetch-byob": async (t: Target) => {
+    for (const b of blobs(t)) await readByob((await get(b)).body!);
+  },
+  "fetch-arraybuffer": async (t: Target) => {
+    for (const b of blobs(t)) await (await get(b)).arrayBuffer();
+  },
+  "fetch-blob": async (t: Target) => {
+    for (const b of blobs(t)) await (await get(b)).blob();
+  },
+  "range-arraybuffer-16M": (t: Target) => perSegment(t, async () => {}),
+  /** The same GETs through transport-fetch (idle timeout, abort, error mapping), read BYOB as a pull reads. */
+  "transport-byob": async (t: Target) => {
+    for (const b of blobs(t)) {
+      const response = await transport.request({ method: "GET", url: b.url, headers: { accept: b.accept } });
+      await readByob(response.body!);
+    }
+  },
+  "transport-default": async (t: Target) => {
+    for (const b of blobs(t)) {
+      const response = await transport.request({ method: "GET", url: b.url, headers: { accept: b.accept } });
+      await readDefault(response.body!);
+    }
+  },
+  /** fetch BYOB, every byte through the stores' sha256 (hash-wasm), as the OPFS store's worker hashes. */
+  "fetch-byob-sha256": async (t: Target) => {
+    for (const b of blobs(t)) {
+      const hasher = await createHasher("sha256");
+      await readByob((await get(b)).body!, (view) => hasher.update(view));
+      hasher.digest();
+    }
+  },
+  /** Range segments of 16 MiB, each digested whole by WebCrypto (it has no incremental digest). */
+  "range-webcrypto-16M": (t: Target) => perSegment(t, (bytes) => crypto.subtle.digest("SHA-256", bytes)),
+  /** hash-wasm's sha256 on warm memory, as many bytes as the image (no fetch). */
+  "mem-sha256": async (t: Target) => {
+    const hasher = await createHasher("sha256");
+    await warm(t, (bytes) => hasher.update(bytes));
+    hasher.digest();
+  },
+  /** WebCrypto's one-shot digest of 16 MiB of warm memory at a time (no fetch). */
+  "mem-webcrypto-16M": (t: Target) => warm(t, (bytes) => crypto.subtle.digest("SHA-256", bytes)),
+  /** The pull itself: client + transport-fetch into an opfsStore made where this runs. */
+  "pull-opfs": (t: Target) => pullOpfs(t),
+  /** The same with `@toci/store-opfs/in-worker`: written in the worker the pull runs in (no nested worker). */
+  "pull-opfs-inline": (t: Target) => pullOpfs(t, opfsStoreHere),
+} satisfies Record<string, (t: Target) => Promise<void>>;
+
+export type CaseName = keyof typeof cases;
+
+/** The cases that run in a dedicated worker only. */
+export const workerOnly: CaseName[] = ["pull-opfs-inline"];
