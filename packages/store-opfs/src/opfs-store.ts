@@ -26,7 +26,7 @@ import { fetchBlob, hasBlob, readSmallBlob, removeBlobFile } from "./internal/bl
 import { collectGarbage } from "./internal/gc.js";
 import { findRoot, initLayout, listRoots, updateRoots } from "./internal/index-json.js";
 import { openIngest } from "./internal/ingest.js";
-import { openLayout, rootName } from "./internal/layout.js";
+import { type Layout, openLayout, rootName } from "./internal/layout.js";
 import { leaseScope } from "./internal/locks.js";
 import { type WorkerChannel, workerChannel } from "./internal/rpc.js";
 import { forgetSources, sourceRecorder, uploadStates } from "./internal/uploads.js";
@@ -132,6 +132,15 @@ export async function openStore(
       await leases.take(descriptor.digest);
       return openIngest(channel, name, descriptor, options);
     },
+    ...rootMethods(layout, io),
+    gc: (): Promise<Digest[]> => io("cannot collect garbage", () => collectGarbage(layout, leases)),
+    estimateSpace: () => estimateWebStorage(),
+  };
+}
+
+/** The methods over index.json's roots (and `remove`, which also drops a root), each through `io`. */
+function rootMethods(layout: Layout, io: <T>(what: string, fn: () => Promise<T>) => Promise<T>) {
+  return {
     resolve: (reference) =>
       io("cannot resolve", async () => {
         const root = await findRoot(layout, reference);
@@ -160,9 +169,7 @@ export async function openStore(
         await forgetSources(layout, descriptor.digest);
         return removed || untagged;
       }),
-    gc: (): Promise<Digest[]> => io("cannot collect garbage", () => collectGarbage(layout, leases)),
-    estimateSpace: () => estimateWebStorage(),
-  };
+  } satisfies Partial<Store>;
 }
 
 /**
