@@ -236,3 +236,4 @@ export {
   persistWebStorage,
   webStorageError,
 } from "./web-storage.js";
+export { type IngestChannel, type IngestMessage, type WriterOpened, workerIngest } from "./worker-ingest.js";

@@ -1,29 +1,16 @@
-// The page's half of an ingest: it copies what it is given into a few reused buffers and hands each full one to the
-// worker (transferred, not copied), which hashes and writes it (writer.ts). The page never hashes or writes, so a
-// pull costs its main thread one memcpy per byte into warm memory and a message per buffer. Writes are pipelined: a
-// write resolves once its bytes are copied, unless MAX_IN_FLIGHT buffers are already with the worker; a failure
-// there (a full quota) fails the next write, commit or close.
+// The page's half of an ingest: a writer opened in the store's worker (writer.ts), which hashes and writes what the
+// page transfers to it (spec-types' workerIngest: a few reused 2 MiB buffers, pipelined, a BYOB read straight into
+// them for a whole body). The page never hashes or writes.
 import {
-  type BodyWriter,
-  checkAppend,
   type Descriptor,
   type Ingest,
   type IngestOptions,
-  OciError,
   presentIngest,
   requireIngestable,
-  type WriteBodyOptions,
   webStorageError,
+  workerIngest,
 } from "@toci/spec-types";
 import type { OpenReply, WorkerChannel } from "./rpc.js";
-
-/**
- * Bytes per message to the worker. 2 MiB: Chromium hands fetch bodies over in chunks of up to 2 MiB, and fewer,
- * larger messages cost the page less; the worker hashes and writes one in a few ms.
- */
-const BUFFER_BYTES = 2 * 1024 * 1024;
-/** Buffers with the worker at once: enough to keep it busy while the page fills the next one (8 MiB in all). */
-const MAX_IN_FLIGHT = 4;
 
 /** Opens a writer in the worker; an ingest of a stored blob is complete at once. */
 export async function openIngest(
@@ -45,188 +32,5 @@ export async function openIngest(
       throw webStorageError(error, what);
     });
   if ("present" in reply) return presentIngest(descriptor);
-  return new WorkerIngest(channel, descriptor, reply);
-}
-
-class WorkerIngest implements Ingest, BodyWriter {
-  readonly descriptor: Descriptor;
-  readonly #channel: WorkerChannel;
-  readonly #writer: number;
-  readonly #pool: ArrayBuffer[] = [];
-  readonly #inFlight = new Set<Promise<void>>();
-  #offset: number;
-  #buffer: Uint8Array | undefined;
-  #filled = 0;
-  #failure: unknown;
-  #done = false;
-
-  constructor(channel: WorkerChannel, descriptor: Descriptor, opened: { writer: number; offset: number }) {
-    this.descriptor = descriptor;
-    this.#channel = channel;
-    this.#writer = opened.writer;
-    this.#offset = opened.offset;
-  }
-
-  get offset(): number {
-    return this.#offset;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    this.#ensureOpen();
-    checkAppend(this.descriptor, this.#offset, chunk.byteLength);
-    this.#rethrow();
-    let at = 0;
-    while (at < chunk.byteLength) {
-      this.#buffer ??= new Uint8Array(this.#pool.pop() ?? new ArrayBuffer(this.#bufferSize()));
-      const n = Math.min(this.#buffer.length - this.#filled, chunk.byteLength - at);
-      this.#buffer.set(chunk.subarray(at, at + n), this.#filled);
-      this.#filled += n;
-      at += n;
-      if (this.#filled === this.#buffer.length) await this.#send();
-    }
-    this.#offset += chunk.byteLength;
-  }
-
-  /**
-   * The body read straight into the buffers that go to the worker, one BYOB read filling each (BodyWriter; the client
-   * prefers it): the page copies nothing itself and posts one message per 2 MiB. A read that fails takes its buffer
-   * with it (a BYOB read owns it), so a cut body loses the bytes of the buffer being filled, never counted: the
-   * resumed download asks for them again.
-   */
-  async writeBody(body: ReadableStream<Uint8Array>, options: WriteBodyOptions = {}): Promise<void> {
-    this.#ensureOpen();
-    this.#rethrow();
-    const byob = byobReader(body);
-    if (!byob) {
-      // Not a byte stream: chunk by chunk.
-      return consume(body.getReader(), async (reader) => {
-        for (let r = await reader.read(); !r.done; r = await reader.read()) {
-          await this.write(r.value);
-          options.progress?.(this.#offset);
-        }
-      });
-    }
-    return consume(byob, async (reader) => {
-      if (this.#filled > 0) await this.#send(); // what write() left, first
-      for (let done = false; !done; ) {
-        const left = this.descriptor.size - this.#offset;
-        const buffer = this.#pool.pop() ?? new ArrayBuffer(this.#bufferSize());
-        // One byte past the blob's end is asked for too: a body longer than the blob shows itself, and is refused.
-        const room = Math.min(buffer.byteLength, left + 1);
-        const min = Math.max(1, Math.min(room, left));
-        const read = await (reader as MinReader).read(new Uint8Array(buffer, 0, room), { min });
-        done = read.done;
-        const n = read.value?.byteLength ?? 0;
-        checkAppend(this.descriptor, this.#offset, n);
-        if (n === 0) continue;
-        this.#buffer = new Uint8Array(read.value!.buffer as ArrayBuffer);
-        this.#filled = n;
-        this.#offset += n;
-        await this.#send();
-        options.progress?.(this.#offset);
-      }
-    });
-  }
-
-  async commit(): Promise<void> {
-    this.#ensureOpen();
-    this.#done = true;
-    try {
-      await this.#drain();
-    } catch (error) {
-      // Not written (a full quota): what the worker holds stays a partial that a later ingest resumes.
-      await this.#channel.call({ op: "close", writer: this.#writer }).catch(() => {});
-      throw webStorageError(error, `cannot write ${this.descriptor.digest}`);
-    }
-    // The worker verifies, then moves the file into blobs/; on any failure it removes the file.
-    await this.#channel.call({ op: "commit", writer: this.#writer }).catch((error: unknown) => {
-      throw webStorageError(error, `cannot commit ${this.descriptor.digest}`);
-    });
-  }
-
-  async abort(): Promise<void> {
-    if (this.#done) return;
-    this.#done = true;
-    await Promise.allSettled(this.#inFlight);
-    await this.#channel.call({ op: "abort", writer: this.#writer }).catch(() => {});
-  }
-
-  async close(): Promise<void> {
-    if (this.#done) return;
-    this.#done = true;
-    // What the worker wrote stays (after a failed write, up to the last good byte): the next ingest resumes it.
-    await this.#drain().catch(() => {});
-    await this.#channel.call({ op: "close", writer: this.#writer }).catch(() => {});
-  }
-
-  /** Smaller than a full buffer for a small blob: no 2 MiB buffer for a 300-byte manifest. */
-  #bufferSize(): number {
-    return Math.min(BUFFER_BYTES, Math.max(this.descriptor.size - this.#offset, 1));
-  }
-
-  async #send(): Promise<void> {
-    const buffer = this.#buffer?.buffer as ArrayBuffer;
-    const length = this.#filled;
-    this.#buffer = undefined;
-    this.#filled = 0;
-    const sent: Promise<void> = this.#channel
-      .call<{ buffer: ArrayBuffer }>({ op: "write", writer: this.#writer, buffer, length }, [buffer])
-      .then(
-        (reply) => {
-          if (reply.buffer.byteLength === BUFFER_BYTES) this.#pool.push(reply.buffer);
-        },
-        (error: unknown) => {
-          this.#failure ??= error;
-        },
-      )
-      .finally(() => this.#inFlight.delete(sent));
-    this.#inFlight.add(sent);
-    if (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
-    this.#rethrow();
-  }
-
-  /** Sends what is buffered and waits for the worker to have written everything. */
-  async #drain(): Promise<void> {
-    this.#rethrow();
-    if (this.#filled > 0) await this.#send();
-    await Promise.all(this.#inFlight);
-    this.#rethrow();
-  }
-
-  #rethrow(): void {
-    if (this.#failure !== undefined) throw webStorageError(this.#failure, `cannot write ${this.descriptor.digest}`);
-  }
-
-  #ensureOpen(): void {
-    if (this.#done) throw new OciError("CLOSED", `the ingest of ${this.descriptor.digest} is finished`);
-  }
-}
-
-/** `read(view, { min })` (Streams standard, https://streams.spec.whatwg.org/#byob-reader-read), which TypeScript's
- * DOM types lack: a read resolves once `min` bytes are in the view, or at the end of the body. */
-interface MinReader {
-  read(view: Uint8Array, options: { min: number }): Promise<ReadableStreamReadResult<Uint8Array>>;
-}
-
-/** Runs `read` with the reader; a failure cancels the body with its error. The reader is let go either way. */
-async function consume<R extends ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader>(
-  reader: R,
-  read: (reader: R) => Promise<void>,
-): Promise<void> {
-  try {
-    await read(reader);
-  } catch (error) {
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
-  try {
-    return body.getReader({ mode: "byob" });
-  } catch {
-    return undefined; // not a byte stream
-  }
+  return workerIngest(channel, descriptor, reply);
 }
