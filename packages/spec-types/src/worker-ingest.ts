@@ -18,7 +18,8 @@ export type IngestMessage =
 
 /** The page's end of a channel to the worker: one request, one reply (a `write` is answered with its buffer). */
 export interface IngestChannel {
-  call<T>(request: IngestMessage, transfer?: Transferable[]): Promise<T>;
+  // Only ArrayBuffers are transferred (no DOM `Transferable` type: the package type-checks without the DOM lib).
+  call<T>(request: IngestMessage, transfer?: ArrayBuffer[]): Promise<T>;
 }
 
 /** The worker's answer to opening a writer: its id, and the bytes it already holds (a resumed partial). */
