@@ -43,7 +43,7 @@ export function release(files: WriterFiles): void {
 }
 
 /** Whether a writer's file (`tag`: what follows `<alg>-<hex>.` or `tmp.`) belongs to no live writer. */
-function isAbandoned(path: string, tag: string, mtimeMs: number): boolean {
+export function isAbandoned(path: string, tag: string, mtimeMs: number): boolean {
   if (activeFiles.has(path)) return false;
   const writer = parseWriterTag(tag);
   if (!writer) return false; // not a name toci writes: somebody else's, left alone
