@@ -84,15 +84,18 @@ describe("the source log", () => {
 
   it("two processes appending at once keep every record", async () => {
     const store = await fsStore(dir);
-    const blobs = await putMany(store, 120, "concurrent");
+    const blobs = await putMany(store, 200, "concurrent");
     const digests = JSON.stringify(blobs.map((b) => b.digest));
+    // Both start appending at the same moment, once both processes are up.
+    const startAt = String(Date.now() + 3000);
     const run = (repository: string, batch: number) =>
       new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [RECORDER, dir, repository, String(batch), digests], { stdio: "inherit" });
+        const args = [RECORDER, dir, repository, String(batch), startAt, digests];
+        const child = spawn(process.execPath, args, { stdio: "inherit" });
         child.on("error", reject);
         child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`recorder exited ${code}`))));
       });
-    await Promise.all([run("registry.example/a", 1), run("registry.example/b", 7)]);
+    await Promise.all([run("registry.example/a", 1), run("registry.example/b", 2)]);
     for (const blob of blobs) {
       expect((await store.sources(blob.digest)).sort()).toEqual(["registry.example/a", "registry.example/b"]);
     }
