@@ -44,7 +44,8 @@ describe("the source log", () => {
     expect(lines).toEqual(
       await Promise.all(blobs.map(async (b, i) => `${b.digest}\tregistry.example/r${i}\t${await identityOf(b)}`)),
     );
-    for (const [i, blob] of blobs.entries()) expect(await store.sources(blob.digest)).toEqual([`registry.example/r${i}`]);
+    for (const [i, blob] of blobs.entries())
+      expect(await store.sources(blob.digest)).toEqual([`registry.example/r${i}`]);
     expect(await store.sources(absent)).toEqual([]);
     // No file per blob any more.
     expect(await nodeFs.readdir(join(dir, "ingest", "sources"))).toEqual(["log"]);
@@ -55,7 +56,10 @@ describe("the source log", () => {
     const [blob] = await putMany(store, 1, "earlier");
     const file = join(dir, "ingest", "sources", blob!.digest.replace(":", "-"));
     await nodeFs.mkdir(join(dir, "ingest", "sources"), { recursive: true });
-    await nodeFs.writeFile(file, `registry.example/earlier\t${await identityOf(blob!)}\nregistry.example/no-identity\n`);
+    await nodeFs.writeFile(
+      file,
+      `registry.example/earlier\t${await identityOf(blob!)}\nregistry.example/no-identity\n`,
+    );
     expect(await store.sources(blob!.digest)).toEqual(["registry.example/earlier"]);
     await store.recordSource(blob!.digest, "registry.example/now");
     expect((await store.sources(blob!.digest)).sort()).toEqual(["registry.example/earlier", "registry.example/now"]);

@@ -11,8 +11,8 @@ import { pinnedRoots, readIndex } from "./index-json.js";
 import { type Layout, requireOwnDirectories } from "./layout.js";
 import type { Leases } from "./leases.js";
 import { isAbandoned, sweepIngest } from "./partials.js";
-import { compactSourceLog } from "./source-log.js";
 import { reachableBlobs } from "./reachability.js";
+import { compactSourceLog } from "./source-log.js";
 
 /** Collects garbage in `layout`; `leases` are this store's (undefined when read-only). Returns what it removed. */
 export async function collectGarbage(layout: Layout, leases: Leases | undefined): Promise<Digest[]> {

@@ -14,9 +14,9 @@ import {
   type BatchSourceRecorder,
   type Digest,
   OciError,
+  requireVerifiable,
   type SourceRecord,
   type SourceRecorder,
-  requireVerifiable,
   toOciError,
 } from "@toci/spec-types";
 import { errorCode } from "../fs-api.js";
