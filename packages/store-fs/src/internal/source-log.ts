@@ -66,6 +66,8 @@ export function sourceLog(layout: Layout): SourceLog {
     async append(text: string) {
       const bytes = new TextEncoder().encode(`\n${text}`);
       const size = await appendBytes(layout, path, bytes);
+      // A lookup from now on reads what was just appended, not what a refresh under way found before it.
+      refreshing = undefined;
       if (Math.floor(size / COMPACT_EVERY) > Math.floor((size - bytes.length) / COMPACT_EVERY)) {
         await compactSourceLog(layout).catch(() => {});
       }
