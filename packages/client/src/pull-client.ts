@@ -6,7 +6,6 @@
 // `[Symbol.asyncDispose]` then type-checks in a project whose "lib" lacks esnext.disposable (a browser project
 // without @types/node).
 import {
-  type Descriptor,
   DOCKER_HUB,
   DOCKER_HUB_API_HOST,
   isAbilityKeeper,
@@ -15,7 +14,6 @@ import {
   OciError,
   parseReference,
   type Store,
-  type TransferEvent,
   type Transport,
 } from "@toci/spec-types";
 import { Abilities } from "./internal/abilities.js";
