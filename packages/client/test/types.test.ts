@@ -123,6 +123,64 @@ describe("the pull entry (@toci/client/pull)", () => {
     });
   });
 
+  it("leaves the main entry's names as they were (it re-exports the pull entry's and its own)", () => {
+    type Main = typeof import("../src/index.js");
+    expectTypeOf<keyof Main>().toEqualTypeOf<
+      | "Client"
+      | "OciError"
+      | "Reference"
+      | "Registry"
+      | "Repository"
+      | "artifactFiles"
+      | "consoleLogger"
+      | "isOciError"
+      | "parseReference"
+      | "silentLogger"
+    >();
+    expectTypeOf<Main["Client"]>().toEqualTypeOf<typeof Client>();
+    typeOnly(() => {
+      type Names = [
+        import("../src/index.js").ArtifactConfig,
+        import("../src/index.js").ArtifactFile,
+        import("../src/index.js").ArtifactFileType,
+        import("../src/index.js").BlobProgressCallback,
+        import("../src/index.js").BlobPushOptions,
+        import("../src/index.js").CatalogOptions,
+        import("../src/index.js").ClientOptions,
+        import("../src/index.js").CopyOptions,
+        import("../src/index.js").CredentialProvider,
+        import("../src/index.js").Descriptor,
+        import("../src/index.js").FetchOptions,
+        import("../src/index.js").FileData,
+        import("../src/index.js").LogFields,
+        import("../src/index.js").Logger,
+        import("../src/index.js").MirrorOptions,
+        import("../src/index.js").OciErrorCode,
+        import("../src/index.js").Platform,
+        import("../src/index.js").PlatformSelector,
+        import("../src/index.js").PullOptions,
+        import("../src/index.js").PushArtifactOptions,
+        import("../src/index.js").PushData,
+        import("../src/index.js").PushFile,
+        import("../src/index.js").ReferrersOptions,
+        import("../src/index.js").RegistryOptions,
+        import("../src/index.js").ResolveOptions,
+        import("../src/index.js").SignalOptions,
+        import("../src/index.js").TagOptions,
+        import("../src/index.js").TransferEvent,
+        import("../src/index.js").TransferOptions,
+        import("../src/index.js").TreePushOptions,
+        import("../src/index.js").Auth,
+        import("../src/index.js").AnonymousAuth,
+        import("../src/index.js").BasicAuth,
+        import("../src/index.js").BearerAuth,
+        import("../src/index.js").ProvidedCredentials,
+        import("../src/index.js").RefreshTokenAuth,
+      ];
+      expectTypeOf<Names["length"]>().toEqualTypeOf<36>();
+    });
+  });
+
   it("has no writing calls", () => {
     expectTypeOf<pull.Repository>().not.toHaveProperty("push");
     expectTypeOf<pull.Repository>().not.toHaveProperty("tag");
