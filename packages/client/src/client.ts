@@ -4,6 +4,7 @@
 import type { Descriptor, TransferEvent } from "@toci/spec-types";
 import { copyWork } from "./internal/copy.js";
 import { type TransferReporter, transfer } from "./internal/transfer.js";
+import { UploadSessions } from "./internal/upload-sessions.js";
 import type { RegistryOptions } from "./options.js";
 import { clientContext, PullClient } from "./pull-client.js";
 import { Registry } from "./registry.js";
@@ -35,12 +36,15 @@ export interface CopyOptions {
  * ```
  */
 export class Client extends PullClient {
+  /** Upload sessions remembered between attempts, shared by this client's registries (after super() set the store). */
+  readonly #uploads = new UploadSessions(this.store);
+
   /**
    * A registry by URL: `https://ghcr.io`, `ghcr.io`, `localhost:5000` (loopback defaults to plain HTTP, anything
    * else to HTTPS), `docker.io`. Throws `INVALID_ARGUMENT` for a URL that cannot be one.
    */
   override registry(url: string, options: RegistryOptions = {}): Registry {
-    return new Registry(clientContext(this, url, options));
+    return new Registry({ ...clientContext(this, url, options), uploads: this.#uploads });
   }
 
   /**

@@ -21,7 +21,6 @@ import type { RegistryContext } from "./internal/context.js";
 import { HttpPool } from "./internal/http-pool.js";
 import { Lifecycle } from "./internal/lifecycle.js";
 import { mirrorHttps } from "./internal/mirrors.js";
-import { UploadSessions } from "./internal/upload-sessions.js";
 import { registryBase } from "./internal/url.js";
 import type { Logger } from "./logger.js";
 import {
@@ -58,7 +57,6 @@ export class PullClient {
   /** What `close()` ends: the operations running. */
   readonly #lifecycle = new Lifecycle();
   readonly #http: HttpPool;
-  readonly #uploads: UploadSessions;
   readonly #abilitiesMaxAge: number;
   #closed: Promise<void> | undefined;
 
@@ -77,7 +75,6 @@ export class PullClient {
     this.logger = resolveLogger(options.logger);
     this.#options = resolveTransferOptions(options);
     this.#abilitiesMaxAge = resolveAbilitiesMaxAge(options.abilitiesMaxAge);
-    this.#uploads = new UploadSessions(this.store);
     this.#http = new HttpPool({
       transport: this.transport,
       logger: this.logger,
@@ -116,7 +113,6 @@ export class PullClient {
       name,
       mirrors: mirrorHttps(this.#http, { base, auth, mirrors: options.mirrors, lowSpeed }),
       lifecycle: this.#lifecycle,
-      uploads: this.#uploads,
     };
   }
 

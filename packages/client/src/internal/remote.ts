@@ -44,8 +44,8 @@ export class Remote {
   readonly name: string;
   /** The registry's name in references (`host[:port]`). */
   readonly registryName: string;
-  /** Upload sessions remembered between attempts. */
-  readonly uploads: UploadSessions;
+  /** Upload sessions remembered between attempts (none in the pull entry's: see uploadSessions()). */
+  readonly uploads: UploadSessions | undefined;
   /** Manifests read during this repository object's life. */
   readonly cache = new ManifestCache();
   /** The same repository on the registry's mirrors, in the order pulls try them (pull/sources.ts). */
