@@ -14,7 +14,7 @@ const workerUrl = new URL("../src/worker.ts?worker_file&type=module", import.met
 describeStore(
   "indexeddb (Chromium, 64 MiB segments, writer worker)",
   idbUnderTest("chromium", undefined, workerUrl),
-  capabilities,
+  { ...capabilities, bodyWriter: true }, // the writer worker's ingests take bodies whole
 );
 describeStore("indexeddb (Chromium, 1 KiB chunks, on the page)", idbUnderTest("chromium-small", 1024), {
   ...capabilities,
