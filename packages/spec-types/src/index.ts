@@ -246,4 +246,11 @@ export {
   type WorkerScopeLike,
   workerChannel,
 } from "./worker-channel.js";
-export { type IngestChannel, type IngestMessage, type WriterOpened, workerIngest } from "./worker-ingest.js";
+export {
+  type IngestChannel,
+  type IngestMessage,
+  openWorkerIngest,
+  type WriterOpened,
+  type WriterOpenReply,
+  workerIngest,
+} from "./worker-ingest.js";

@@ -4,7 +4,7 @@
 // worker that failed fails its writers (STORE), and the next ingest starts a new one, which resumes their partials.
 import { type Descriptor, type Ingest, type IngestOptions, OciError, workerChannel } from "@toci/spec-types";
 import type { WriterChannel, WriterRequest } from "./internal/rpc.js";
-import { openWorkerIngest } from "./internal/worker-ingest.js";
+import { ingestInWorker } from "./internal/worker-ingest.js";
 
 /** Ingests of one store's database in a worker; made by {@link writerWorker}, used by `indexedDbStore`. */
 export interface WorkerIngests {
@@ -29,7 +29,7 @@ export function writerWorker(url: string | URL): WriterWorker {
       const worker = lazyWorker(database, url);
       return {
         async ingest(descriptor, options) {
-          return openWorkerIngest({ channel: await worker.channel(), database, segmentSize }, descriptor, options);
+          return ingestInWorker({ channel: await worker.channel(), database, segmentSize }, descriptor, options);
         },
         close: () => worker.close(),
       };

@@ -15,8 +15,5 @@ export type WriterRequest =
   | { op: "write"; writer: number; buffer: ArrayBuffer; length: number }
   | { op: "commit" | "close" | "abort"; writer: number };
 
-/** The answer to `open`: a writer and what it already holds, or nothing to write (the blob is there). */
-export type OpenReply = { writer: number; offset: number } | { present: true };
-
 /** The page's end of the channel. */
 export type WriterChannel = WorkerChannel<WriterRequest>;

@@ -9,9 +9,6 @@ export type WorkerRequest =
   | { op: "write"; writer: number; buffer: ArrayBuffer; length: number }
   | { op: "commit" | "close" | "abort"; writer: number };
 
-/** The answer to `open`: a writer and what it already holds, or nothing to write (the blob is there). */
-export type OpenReply = { writer: number; offset: number } | { present: true };
-
 /** The page's end of the channel to its worker. */
 export type WorkerChannel = Channel<WorkerRequest>;
 
