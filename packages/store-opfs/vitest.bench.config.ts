@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { chromiumOnDisk } from "../../vitest.shared.js";
-import { bundleSize } from "./bench/bundle-size.js";
+import { bundleSizes } from "./bench/bundle-size.js";
 import { traceCommands } from "./bench/trace.js";
 import { commands } from "./test-browser/harness.js";
 
@@ -24,7 +24,7 @@ export default defineConfig({
     fileParallelism: false,
     browser: {
       ...chromiumOnDisk("node_modules/.cache/toci-opfs-bench-profile"),
-      commands: { ...commands, ...traceCommands, bundleSize: () => bundleSize() },
+      commands: { ...commands, ...traceCommands, bundleSizes: () => bundleSizes() },
     },
   },
 });

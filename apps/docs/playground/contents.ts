@@ -2,7 +2,7 @@
 // artifactFiles) or an image (a filesystem: @toci/archive's imageFiles and imageFile), and the root as an OCI or
 // docker archive (exportArchive). Everything reads the store only: it works offline.
 import { exportArchive, imageFile, imageFiles } from "@toci/archive";
-import { artifactFiles } from "@toci/client";
+import { artifactFiles } from "@toci/client/pull";
 import {
   type Descriptor,
   DOCKER_CONFIG,

@@ -1,7 +1,9 @@
 // The playground's logic, framework-free (the Vue component in .vitepress/theme/Playground.vue only renders it):
-// a Client over fetch into an IndexedDB or OPFS store, pulls with progress, the stored roots, their manifest trees, blob
-// downloads, root deletion and garbage collection. Everything here is plain @toci/* API, as a user would write it.
-import { Client, type Descriptor, isOciError, type Logger, type OciError, type TransferEvent } from "@toci/client";
+// a Client over fetch into an IndexedDB or OPFS store, pulls with progress, the stored roots, their manifest trees,
+// blob downloads, root deletion and garbage collection. It only pulls, so the client is the pull entry's
+// (@toci/client/pull), as a browser app that pulls would ship it. Everything here is plain @toci/* API, as a user
+// would write it.
+import { Client, type Descriptor, isOciError, type Logger, type OciError, type TransferEvent } from "@toci/client/pull";
 import type { ClosableStore } from "@toci/spec-types";
 import {
   ANNOTATION_CONTAINERD_IMAGE_NAME,

@@ -12,6 +12,7 @@ import {
   type KeptAbilities,
   OciError,
   type RootPredicate,
+  type SourceRecord,
   type UploadState,
 } from "@toci/spec-types";
 import type { FsStore } from "@toci/store-fs";
@@ -57,6 +58,7 @@ export function deferredLayout(dir: string, open: () => Promise<FsStore>): Defer
     tag: async (descriptor: Descriptor, reference: string) => (await opened()).tag(descriptor, reference),
     setUpload: async (key: string, state: UploadState) => (await opened()).setUpload(key, state),
     recordSource: async (digest: Digest, repository: string) => (await opened()).recordSource(digest, repository),
+    recordSources: async (records: readonly SourceRecord[]) => (await opened()).recordSources(records),
     // A pull leases the blobs it is about to write: the layout is created now rather than by the first of them.
     leaseBlobs: async (digests: readonly Digest[]) => {
       if (digests.length > 0) await (await opened()).leaseBlobs(digests);

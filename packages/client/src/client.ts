@@ -1,39 +1,12 @@
-/// <reference lib="esnext.disposable" preserve="true" />
-// The entry point: a Client holds the transport, the store and the logger, and hands out Registry objects. What a
-// registry teaches (its auth challenge, tokens) is kept per (origin, credentials) for the client's life, so two
-// `client.registry(url)` calls share it. The lib reference above ships in client.d.ts: `[Symbol.asyncDispose]` then
-// type-checks in a project whose "lib" lacks esnext.disposable (a browser project without @types/node).
-import {
-  type Descriptor,
-  DOCKER_HUB,
-  DOCKER_HUB_API_HOST,
-  isAbilityKeeper,
-  isClosableStore,
-  isClosableTransport,
-  OciError,
-  parseReference,
-  type Store,
-  type TransferEvent,
-  type Transport,
-} from "@toci/spec-types";
-import { Abilities } from "./internal/abilities.js";
-import type { RegistryContext } from "./internal/context.js";
+// The entry point: a Client holds the transport, the store and the logger, and hands out Registry objects. The
+// pull entry's client (pull-client.ts) is the whole of it but for what writes: this one hands out registries whose
+// repositories push, tag and delete, and copies between repositories.
+import type { Descriptor, TransferEvent } from "@toci/spec-types";
 import { copyWork } from "./internal/copy.js";
-import { HttpPool } from "./internal/http-pool.js";
-import { Lifecycle } from "./internal/lifecycle.js";
-import { mirrorHttps } from "./internal/mirrors.js";
 import { type TransferReporter, transfer } from "./internal/transfer.js";
 import { UploadSessions } from "./internal/upload-sessions.js";
-import { registryBase } from "./internal/url.js";
-import type { Logger } from "./logger.js";
-import {
-  type ClientOptions,
-  type RegistryOptions,
-  type ResolvedTransferOptions,
-  resolveAbilitiesMaxAge,
-  resolveLogger,
-  resolveTransferOptions,
-} from "./options.js";
+import type { RegistryOptions } from "./options.js";
+import { clientContext, PullClient } from "./pull-client.js";
 import { Registry } from "./registry.js";
 import { type Repository, repositoryHandles } from "./repository.js";
 import { type BlobProgressCallback, type PlatformSelector, toMatcher } from "./repository-options.js";
@@ -62,69 +35,16 @@ export interface CopyOptions {
  * const repo = client.registry("ghcr.io").repo("org/app");
  * ```
  */
-export class Client {
-  /** Where pulled content goes and pushed content comes from. */
-  readonly store: Store;
-  /** How HTTP requests are sent. */
-  readonly transport: Transport;
-  /** Where errors and diagnostics go. */
-  readonly logger: Logger;
-  readonly #options: ResolvedTransferOptions;
-  /** What `close()` ends: the operations running. */
-  readonly #lifecycle = new Lifecycle();
-  readonly #http: HttpPool;
-  readonly #uploads: UploadSessions;
-  readonly #abilitiesMaxAge: number;
-  #closed: Promise<void> | undefined;
-
-  /** Throws `INVALID_ARGUMENT` without a transport or a store, or for an option that cannot work. */
-  constructor(options: ClientOptions) {
-    if (!options?.transport || typeof options.transport.request !== "function") {
-      throw new OciError("INVALID_ARGUMENT", "new Client() needs a transport (e.g. fetchTransport())");
-    }
-    if (!options.store) throw new OciError("INVALID_ARGUMENT", "new Client() needs a store (e.g. memoryStore())");
-    this.transport = options.transport;
-    this.store = options.store;
-    this.logger = resolveLogger(options.logger);
-    this.#options = resolveTransferOptions(options);
-    this.#abilitiesMaxAge = resolveAbilitiesMaxAge(options.abilitiesMaxAge);
-    this.#uploads = new UploadSessions(this.store);
-    this.#http = new HttpPool({
-      transport: this.transport,
-      logger: this.logger,
-      abilities: (base) => this.#abilities(base),
-    });
-  }
+export class Client extends PullClient {
+  /** Upload sessions remembered between attempts, shared by this client's registries (after super() set the store). */
+  readonly #uploads = new UploadSessions(this.store);
 
   /**
    * A registry by URL: `https://ghcr.io`, `ghcr.io`, `localhost:5000` (loopback defaults to plain HTTP, anything
    * else to HTTPS), `docker.io`. Throws `INVALID_ARGUMENT` for a URL that cannot be one.
    */
-  registry(url: string, options: RegistryOptions = {}): Registry {
-    const base = registryBase(url, { plainHttp: options.plainHttp });
-    const auth = options.auth ?? { type: "anonymous" };
-    const transferOptions = resolveTransferOptions(options, this.#options);
-    const name = base.host === DOCKER_HUB_API_HOST ? DOCKER_HUB : base.host;
-    const lowSpeed = { limit: transferOptions.lowSpeedLimit, time: transferOptions.lowSpeedTime };
-    const http = this.#http.get({
-      base,
-      auth,
-      host: name,
-      allowInsecureCredentials: options.allowInsecureCredentials === true,
-      headers: transferOptions.headers,
-      lowSpeed,
-    });
-    const context: RegistryContext = {
-      http,
-      store: this.store,
-      logger: this.logger,
-      options: transferOptions,
-      name,
-      mirrors: mirrorHttps(this.#http, { base, auth, mirrors: options.mirrors, lowSpeed }),
-      lifecycle: this.#lifecycle,
-      uploads: this.#uploads,
-    };
-    return new Registry(context);
+  override registry(url: string, options: RegistryOptions = {}): Registry {
+    return new Registry({ ...clientContext(this, url, options), uploads: this.#uploads });
   }
 
   /**
@@ -136,19 +56,9 @@ export class Client {
    * `client.repo("app:v1").pull("latest")` would pull what the string did not say. Split such a string first:
    * `const ref = parseReference(text); client.repo(ref.name).pull(ref.reference)`.
    */
-  repo(reference: string, options: RegistryOptions = {}): Repository {
-    const scheme = typeof reference === "string" ? /^(https?):\/\//i.exec(reference) : null;
-    const text = scheme ? reference.slice(scheme[0].length) : reference;
-    const ref = parseReference(text, { defaultTag: false });
-    if (ref.tag !== undefined || ref.digest !== undefined) {
-      throw new OciError(
-        "REFERENCE_INVALID",
-        `client.repo() takes a repository without a tag or digest, got ${JSON.stringify(reference)}: use ` +
-          `client.repo(${JSON.stringify(ref.name)}) and pass ${JSON.stringify(ref.reference)} to pull or resolve`,
-      );
-    }
-    const host = scheme ? `${scheme[1]!.toLowerCase()}://${ref.registry}` : ref.registry;
-    return this.registry(host, options).repo(ref.repository);
+  override repo(reference: string, options: RegistryOptions = {}): Repository {
+    // PullClient.repo goes through this.registry(), so the repository is a full one.
+    return super.repo(reference, options) as Repository;
   }
 
   /**
@@ -173,36 +83,5 @@ export class Client {
       })(reporter);
     const what = `copy ${source.reference} → ${destination.reference}`;
     return transfer(work, { signal: options.signal, logger: this.logger, what });
-  }
-
-  /** What is learnt about the registry at `registry`, kept in the store when it can keep it. */
-  #abilities(registry: string): Abilities {
-    const { store, logger } = this;
-    const maxAge = this.#abilitiesMaxAge;
-    return new Abilities(
-      isAbilityKeeper(store) && maxAge > 0 ? { keeper: store, registry, maxAge, logger } : undefined,
-    );
-  }
-
-  /**
-   * Cancels running transfers (they end with `ABORTED`, partials kept for resuming), then closes the transport and
-   * the store when they can be closed. Later calls return their failure values with `CLOSED`. Idempotent.
-   */
-  close(): Promise<void> {
-    this.#closed ??= (async () => {
-      this.#lifecycle.close();
-      const errors: unknown[] = [];
-      if (isClosableTransport(this.transport)) await this.transport.close().catch((e: unknown) => errors.push(e));
-      // What was learnt is written before the store closes (each write already reports its own failure).
-      await this.#http.settled();
-      if (isClosableStore(this.store)) await this.store.close().catch((e: unknown) => errors.push(e));
-      for (const error of errors) this.logger.error("closing the client failed", { error });
-    })();
-    return this.#closed;
-  }
-
-  /** `await using client = new Client(…)` closes it at the end of the scope. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 }

@@ -1,44 +1,12 @@
 // @toci/client: Client, Registry, Repository — the OCI distribution protocol over a Transport, into a Store.
-// Runtime-neutral: Web standards only. Every public name is listed here (the throwing API is @toci/client/strict,
-// src/strict.ts); src/internal/ is not public.
+// Runtime-neutral: Web standards only. Every public name is the pull entry's (src/pull.ts: the model's names, the
+// options and loggers, artifactFiles) or listed here, where Client, Registry and Repository are the full classes,
+// which extend the pull entry's (an explicit export wins over `export *`). The throwing API is @toci/client/strict
+// (src/strict.ts); src/internal/ is not public.
 
-// Re-exported for convenience: what every caller of the client needs from the model.
-export {
-  type Descriptor,
-  isOciError,
-  OciError,
-  type OciErrorCode,
-  type Platform,
-  parseReference,
-  Reference,
-  type TransferEvent,
-} from "@toci/spec-types";
-export { type ArtifactFile, type ArtifactFileType, artifactFiles } from "./artifact-files.js";
 export type { ArtifactConfig, FileData, PushArtifactOptions, PushFile } from "./artifact-options.js";
-export type {
-  AnonymousAuth,
-  Auth,
-  BasicAuth,
-  BearerAuth,
-  CredentialProvider,
-  ProvidedCredentials,
-  RefreshTokenAuth,
-} from "./auth.js";
 export { Client, type CopyOptions } from "./client.js";
-export { consoleLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
-export type { ClientOptions, MirrorOptions, RegistryOptions, TransferOptions } from "./options.js";
-export { type CatalogOptions, Registry } from "./registry.js";
+export * from "./pull.js";
+export { Registry } from "./registry.js";
 export { Repository } from "./repository.js";
-export type {
-  BlobProgressCallback,
-  BlobPushOptions,
-  FetchOptions,
-  PlatformSelector,
-  PullOptions,
-  PushData,
-  ReferrersOptions,
-  ResolveOptions,
-  SignalOptions,
-  TagOptions,
-  TreePushOptions,
-} from "./repository-options.js";
+export type { BlobPushOptions, PushData, TagOptions, TreePushOptions } from "./repository-options.js";

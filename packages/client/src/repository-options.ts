@@ -5,7 +5,7 @@ import { type Descriptor, type Platform, type PlatformMatcher, platformMatcher }
 export type PlatformSelector = PlatformMatcher | Platform | string;
 
 /** What `repo.push(data, expected)` accepts as data: bytes, a Blob, or a stream (read once). */
-export type { PushData } from "./internal/push/source.js";
+export type PushData = Uint8Array | Blob | ReadableStream<Uint8Array>;
 
 /** Options of a call that only can be cancelled. */
 export interface SignalOptions {

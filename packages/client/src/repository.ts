@@ -1,33 +1,22 @@
 // A repository on a registry, with the error model of the client: network, protocol and store failures never throw
 // out of these calls; they come back as undefined, false, [] or a `failed` event carrying an OciError, and the
-// logger receives every one. Each call is a guarded call of the throwing core (StrictRepository, internal/remote.ts).
-import { type Descriptor, type Index, type Manifest, OciError, type TransferEvent, toOciError } from "@toci/spec-types";
+// logger receives every one. The reading calls are the pull entry's (pull-repository.ts); push, pushArtifact, tag
+// and delete are here. Each call is a guarded call of the throwing core (StrictRepository, internal/remote.ts).
+import { type Descriptor, type Index, type Manifest, OciError, type TransferEvent } from "@toci/spec-types";
 import type { PushArtifactOptions, PushFile } from "./artifact-options.js";
 import { checkDescriptor } from "./internal/checks.js";
 import type { RegistryContext } from "./internal/context.js";
-import { pullWork } from "./internal/pull/pull.js";
+import { guarded, transferOf } from "./internal/guarded.js";
 import { artifactPushWork } from "./internal/push/push-artifact.js";
 import { treePushWork } from "./internal/push/push-tree.js";
 import { sourceOf } from "./internal/push/source.js";
 import { uploadBlob } from "./internal/push/upload.js";
-import { Remote } from "./internal/remote.js";
-import { blobReport, transfer, type Work } from "./internal/transfer.js";
+import type { Remote } from "./internal/remote.js";
+import { blobReport, type Work } from "./internal/transfer.js";
+import { PullRepository, pullHandles } from "./pull-repository.js";
 import type { Registry } from "./registry.js";
-import {
-  type BlobPushOptions,
-  type FetchOptions,
-  type PullOptions,
-  type PushData,
-  type ReferrersOptions,
-  type ResolveOptions,
-  type SignalOptions,
-  type TagOptions,
-  type TreePushOptions,
-  toMatcher,
-} from "./repository-options.js";
+import type { BlobPushOptions, PushData, SignalOptions, TagOptions, TreePushOptions } from "./repository-options.js";
 import { StrictRepository } from "./strict-repository.js";
-
-let handles: ((repository: Repository) => { remote: Remote; strict: StrictRepository }) | undefined;
 
 /**
  * A repository on a registry: list its tags, resolve and fetch content, pull into the client's store, push from it,
@@ -37,81 +26,13 @@ let handles: ((repository: Repository) => { remote: Remote; strict: StrictReposi
  * ends with a `failed` event, and the client's logger receives the `OciError`. `strict(repo)` from
  * `@toci/client/strict` gives the same calls throwing instead.
  */
-export class Repository {
+export class Repository extends PullRepository {
   /** The registry this repository is on. */
-  readonly registry: Registry;
-  /** The repository's name (`library/ubuntu`). */
-  readonly name: string;
-  readonly #remote: Remote;
-  readonly #strict: StrictRepository;
-
-  static {
-    handles = (repository) => ({ remote: repository.#remote, strict: repository.#strict });
-  }
+  declare readonly registry: Registry;
 
   /** @internal Use `registry.repo(name)`. */
   constructor(registry: Registry, name: string, context: RegistryContext) {
-    this.registry = registry;
-    this.name = name;
-    this.#remote = new Remote(context, name);
-    this.#strict = new StrictRepository(this.#remote);
-  }
-
-  /** `host/name`, the repository's full name in references. */
-  get reference(): string {
-    return this.#remote.reference;
-  }
-
-  /**
-   * Every tag, following `Link` pages (or `last` when the registry sends no Link). `tags: null` counts as none.
-   * Resolves `[]` on failure, with the error logged.
-   */
-  async tags(options: SignalOptions = {}): Promise<string[]> {
-    return this.#guard("tags", [], () => this.#strict.tags(options));
-  }
-
-  /**
-   * The descriptor a tag (or digest) points at: HEAD, falling back to GET when the registry gives no digest. With
-   * `platform`, an index resolves to its first matching manifest. Resolves undefined on failure, logged.
-   */
-  async resolve(reference: string, options: ResolveOptions = {}): Promise<Descriptor | undefined> {
-    return this.#guard("resolve", undefined, () => this.#strict.resolve(reference, options));
-  }
-
-  /**
-   * The descriptor of a blob by digest (HEAD on the blob endpoint): its size from `Content-Length`, media type
-   * `application/octet-stream` (a registry does not know a blob's type). For fetching a blob known only by digest.
-   * Resolves undefined on failure (`BLOB_UNKNOWN` when absent), logged.
-   */
-  async resolveBlob(digest: string, options: SignalOptions = {}): Promise<Descriptor | undefined> {
-    return this.#guard("resolveBlob", undefined, () => this.#strict.resolveBlob(digest, options));
-  }
-
-  /** Whether the registry has this content (HEAD on the manifest or blob endpoint). False on failure, logged. */
-  async exists(descriptor: Descriptor, options: SignalOptions = {}): Promise<boolean> {
-    return this.#guard("exists", false, () => this.#strict.exists(descriptor, options));
-  }
-
-  /**
-   * Streams content to `handler`, verified as it flows: a size or digest mismatch errors the stream, and then the
-   * call resolves undefined (logged) whatever the handler returned.
-   */
-  async fetch<T>(
-    descriptor: Descriptor,
-    handler: (stream: ReadableStream<Uint8Array>) => Promise<T> | T,
-    options: FetchOptions = {},
-  ): Promise<T | undefined> {
-    return this.#guard("fetch", undefined, () => this.#strict.fetch(descriptor, handler, options));
-  }
-
-  /**
-   * Pulls a tag or a descriptor, and everything under it, into the client's store. Yields progress by bytes, then
-   * `progress 100` (success) or `failed` (an OciError). Pulled by tag, the root is named `host/repo:tag` in the store
-   * once everything under it is committed; a pull cut short keeps its partial blobs, and a rerun resumes them.
-   */
-  pull(reference: string | Descriptor, options: PullOptions = {}): AsyncIterable<TransferEvent> {
-    const request = { reference, platform: toMatcher(options.platform), onBlob: options.onBlob };
-    return this.#transfer(`pull ${this.reference}`, pullWork(this.#remote, request), options.signal);
+    super(registry, name, context, (remote) => new StrictRepository(remote));
   }
 
   /**
@@ -127,15 +48,16 @@ export class Repository {
     second?: Descriptor | TreePushOptions,
     third?: BlobPushOptions,
   ): AsyncIterable<TransferEvent> {
+    const { remote } = pullHandles(this);
     if (isPushData(first)) {
       const expected = second as Descriptor;
       const options = third ?? {};
       const what = `push ${this.reference}@${expected?.digest}`;
-      return this.#transfer(what, this.#blobPush(first, expected, options), options.signal);
+      return transferOf(remote, what, blobPush(remote, { data: first, expected, options }), options.signal);
     }
     const options = (second ?? {}) as TreePushOptions;
     const push = { root: first, tag: options.tag, mountFrom: options.mountFrom ?? [], onBlob: options.onBlob };
-    return this.#transfer(`push ${this.reference}`, treePushWork(this.#remote, push), options.signal);
+    return transferOf(remote, `push ${this.reference}`, treePushWork(remote, push), options.signal);
   }
 
   /**
@@ -145,8 +67,9 @@ export class Repository {
    * Yields progress by bytes, then `progress 100` with the manifest as `root`, or `failed`. Nothing is stored.
    */
   pushArtifact(files: readonly PushFile[], options: PushArtifactOptions): AsyncIterable<TransferEvent> {
-    const work = artifactPushWork(this.#remote, files, options ?? {});
-    return this.#transfer(`push artifact ${this.reference}`, work, options?.signal);
+    const { remote } = pullHandles(this);
+    const work = artifactPushWork(remote, files, options ?? {});
+    return transferOf(remote, `push artifact ${this.reference}`, work, options?.signal);
   }
 
   /**
@@ -159,7 +82,8 @@ export class Repository {
     reference: string | string[],
     options: TagOptions = {},
   ): Promise<Descriptor | undefined> {
-    return this.#guard("tag", undefined, () => this.#strict.tag(manifest, reference, options));
+    const { remote, strict } = repositoryHandles(this);
+    return guarded(remote, "tag", undefined, () => strict.tag(manifest, reference, options));
   }
 
   /**
@@ -168,57 +92,11 @@ export class Repository {
    * true when deleted, false otherwise (logged).
    */
   async delete(target: Descriptor | string, options: SignalOptions = {}): Promise<boolean> {
-    return this.#guard("delete", false, async () => {
-      await this.#strict.delete(target, options);
+    const { remote, strict } = repositoryHandles(this);
+    return guarded(remote, "delete", false, async () => {
+      await strict.delete(target, options);
       return true;
     });
-  }
-
-  /**
-   * The manifests that refer to `subject` (signatures, SBOMs, attestations): the referrers API where the registry
-   * has it, else the fallback tag. Resolves [] on failure (logged).
-   */
-  async referrers(subject: Descriptor, options: ReferrersOptions = {}): Promise<Descriptor[]> {
-    return this.#guard("referrers", [], () => this.#strict.referrers(subject, options));
-  }
-
-  /** `Repository(<host>/<name>)`, for logs and debugging. */
-  toString(): string {
-    return `Repository(${this.reference})`;
-  }
-
-  /** The work of a blob push: the source opened and closed around the upload. */
-  #blobPush(data: PushData, expected: Descriptor, options: BlobPushOptions): Work {
-    const remote = this.#remote;
-    return (reporter) =>
-      remote.run(reporter.signal, async (signal) => {
-        checkDescriptor(expected);
-        reporter.addTotal(expected.size);
-        const source = await sourceOf(data, expected);
-        const { monolithicMax, chunkSize } = remote.options;
-        const tuning = { monolithicMax, chunkSize, mountFrom: options.mountFrom ?? [] };
-        try {
-          await uploadBlob(remote, { source, expected, tuning, report: blobReport(reporter) }, signal);
-        } finally {
-          await source.close();
-        }
-        return expected;
-      });
-  }
-
-  #transfer(what: string, work: Work, signal: AbortSignal | undefined): AsyncIterable<TransferEvent> {
-    return transfer(work, { signal, logger: this.#remote.logger, what });
-  }
-
-  /** A call under the error model: its OciError is logged and turned into `fallback`. */
-  async #guard<T>(op: string, fallback: T, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      const e = toOciError(error, "NETWORK");
-      this.#remote.logger.error(`${op} ${this.reference} failed: ${e.message}`, { error: e });
-      return fallback;
-    }
   }
 }
 
@@ -227,7 +105,33 @@ export function repositoryHandles(repository: Repository): { remote: Remote; str
   if (!(repository instanceof Repository)) {
     throw new OciError("INVALID_ARGUMENT", `not a Repository of @toci/client: ${String(repository)}`);
   }
-  return handles!(repository);
+  // A Repository made its strict face a StrictRepository (its constructor above).
+  return pullHandles(repository) as { remote: Remote; strict: StrictRepository };
+}
+
+/** What a blob push is given: the bytes, what they must be, and the caller's options. */
+interface BlobPush {
+  data: PushData;
+  expected: Descriptor;
+  options: BlobPushOptions;
+}
+
+/** The work of a blob push: the source opened and closed around the upload. */
+function blobPush(remote: Remote, { data, expected, options }: BlobPush): Work {
+  return (reporter) =>
+    remote.run(reporter.signal, async (signal) => {
+      checkDescriptor(expected);
+      reporter.addTotal(expected.size);
+      const source = await sourceOf(data, expected);
+      const { monolithicMax, chunkSize } = remote.options;
+      const tuning = { monolithicMax, chunkSize, mountFrom: options.mountFrom ?? [] };
+      try {
+        await uploadBlob(remote, { source, expected, tuning, report: blobReport(reporter) }, signal);
+      } finally {
+        await source.close();
+      }
+      return expected;
+    });
 }
 
 function isPushData(value: unknown): value is PushData {

@@ -142,6 +142,7 @@ export {
 } from "./retry-policy.js";
 export { findRoot, parseRootName, type RootName, rootDescriptor, tagRoots, untagRoots } from "./roots.js";
 export {
+  type BatchSourceRecorder,
   type BlobChecker,
   type BlobFetcher,
   type BlobIngester,
@@ -152,6 +153,7 @@ export {
   hasRoomFor,
   type Ingest,
   type IngestOptions,
+  isBatchSourceRecorder,
   isBlobLeaser,
   isClosableStore,
   isSourceRecorder,
@@ -162,6 +164,7 @@ export {
   type Resolver,
   type RootLister,
   type RootPredicate,
+  type SourceRecord,
   type SourceRecorder,
   type SpaceEstimate,
   type SpaceEstimator,

@@ -187,6 +187,27 @@ export function isSourceRecorder(store: unknown): store is SourceRecorder {
   return typeof s === "object" && s !== null && typeof s.recordSource === "function" && typeof s.sources === "function";
 }
 
+/** One source of a blob: the blob and the repository (`registry/repository`) it came from. */
+export interface SourceRecord {
+  digest: Digest;
+  repository: string;
+}
+
+/**
+ * Optional ability of a {@link SourceRecorder}: records the sources of many blobs at once. A pull of many small
+ * blobs records each of them; a store whose every record is a file write (store-fs) writes them in one instead.
+ * Without it, the client records each source on its own.
+ */
+export interface BatchSourceRecorder {
+  recordSources(records: readonly SourceRecord[]): Promise<void>;
+}
+
+/** Whether a store records many blob sources at once. */
+export function isBatchSourceRecorder(store: unknown): store is BatchSourceRecorder {
+  const s = store as Partial<BatchSourceRecorder> | null;
+  return typeof s === "object" && s !== null && typeof s.recordSources === "function";
+}
+
 /**
  * Optional ability: keeps blobs an operation relies on from garbage collection elsewhere (another process's `gc()`
  * on the same storage) until the store is closed. A pull, which names its root only once every blob is in, leases

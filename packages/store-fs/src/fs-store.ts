@@ -19,6 +19,7 @@
 import * as nodeFs from "node:fs/promises";
 import {
   type AbilityKeeper,
+  type BatchSourceRecorder,
   type BlobLeaser,
   type Descriptor,
   digestOf,
@@ -93,7 +94,14 @@ export interface FsStoreOptions {
  * A layout store: a Store that also keeps upload sessions, blob sources and what was learnt about registries, leases
  * many blobs at once (a pull's graph, kept from other processes' gc), and knows where it lives.
  */
-export interface FsStore extends Store, UploadStateKeeper, SourceRecorder, AbilityKeeper, GarbageCollector, BlobLeaser {
+export interface FsStore
+  extends Store,
+    UploadStateKeeper,
+    SourceRecorder,
+    BatchSourceRecorder,
+    AbilityKeeper,
+    GarbageCollector,
+    BlobLeaser {
   /** The layout's directory. */
   readonly dir: string;
   /** Whether writes are refused (asked for, or the layout could not be written when it was opened). */

@@ -104,13 +104,15 @@ describe.skipIf(!existsSync("/dev/zero"))("planted files", () => {
     expect((await nodeFs.lstat(blobFile(dir, d.digest))).isFile()).toBe(true);
   });
 
-  it("a sources file planted as a link is not appended to; an upload state that is a FIFO is refused", async () => {
+  it("a sources log planted as a link is not appended to; an upload state that is a FIFO is refused", async () => {
     const store = await fsStore(dir);
-    const digest = `sha256:${"ab".repeat(32)}` as Digest;
+    const { layer } = await putImage(store, "linked-log");
     await nodeFs.mkdir(join(dir, "ingest", "sources"), { recursive: true });
     await nodeFs.writeFile(join(outside, "profile"), "mine\n");
-    await nodeFs.symlink(join(outside, "profile"), join(dir, "ingest", "sources", `sha256-${"ab".repeat(32)}`));
-    await expectCode(store.recordSource(digest, "registry.example/team/app"), "STORE");
+    await nodeFs.symlink(join(outside, "profile"), join(dir, "ingest", "sources", "log"));
+    await expectCode(store.recordSource(layer.digest, "registry.example/team/app"), "STORE");
+    await expectCode(store.recordSources([{ digest: layer.digest, repository: "registry.example/team/app" }]), "STORE");
+    await expectCode(store.sources(layer.digest), "STORE");
     expect(await nodeFs.readFile(join(outside, "profile"), "utf8")).toBe("mine\n");
     await store.setUpload("k", { location: "http://127.0.0.1/v2/x/blobs/uploads/1", offset: 0, updatedAt: 1 });
     const [state] = await nodeFs.readdir(join(dir, "ingest", "uploads"));

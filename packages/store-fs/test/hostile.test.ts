@@ -133,13 +133,17 @@ describe("toci's own small files, grown huge", () => {
     const store = await fsStore(dir, { fs, lockTimeout: 300 });
     const digest = `sha256:${"ab".repeat(32)}` as Digest;
     await store.setUpload("k", { location: "http://127.0.0.1/v2/x/blobs/uploads/1", offset: 0, updatedAt: Date.now() });
-    await store.recordSource(digest, "reg.example/x");
+    const { layer } = await putImage(store, "huge");
+    await store.recordSource(layer.digest, "reg.example/x");
+    expect(await store.sources(layer.digest)).toEqual(["reg.example/x"]);
+    // An earlier toci's file of the blob's sources, beside the log.
+    await nodeFs.writeFile(join(dir, "ingest", "sources", layer.digest.replace(":", "-")), "reg.example/y\n");
     const big = 1024 * 1024 * 1024;
     for (const sub of ["ingest/uploads", "ingest/sources"]) {
       for (const name of await nodeFs.readdir(join(dir, sub))) await nodeFs.truncate(join(dir, sub, name), big);
     }
     expect(await store.getUpload("k")).toBeUndefined(); // no state: the push starts a new session
-    expect(await store.sources(digest)).toEqual([]); // hints only
+    expect(await store.sources(layer.digest)).toEqual([]); // hints only
     await nodeFs.writeFile(join(dir, "ingest", "index.json.lock"), "");
     await nodeFs.truncate(join(dir, "ingest", "index.json.lock"), big);
     // Not a lock any toci wrote: broken as stale, so the tag goes through.

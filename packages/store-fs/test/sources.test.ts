@@ -19,6 +19,7 @@ afterEach(async () => {
 });
 
 const sourcesFile = (layout: string, digest: string) => join(layout, "ingest", "sources", digest.replace(":", "-"));
+const sourceLog = (layout: string) => join(layout, "ingest", "sources", "log");
 
 describe("blob sources", () => {
   it("are returned to the store that recorded them, and not to a copy of its layout", async () => {
@@ -31,7 +32,7 @@ describe("blob sources", () => {
     // The layout as someone else receives it: the same files, copied (as tar, rsync or cp do).
     const there = join(dir, "there");
     await nodeFs.cp(here, there, { recursive: true, preserveTimestamps: true });
-    expect(await nodeFs.readFile(sourcesFile(there, layer.digest), "utf8")).toContain("registry.example/team/private");
+    expect(await nodeFs.readFile(sourceLog(there), "utf8")).toContain("registry.example/team/private");
     expect(await (await fsStore(there)).sources(layer.digest)).toEqual([]);
   });
 
@@ -47,6 +48,7 @@ describe("blob sources", () => {
       `registry.example/other-inode\t${stats.ino + 1}:${stats.ctimeMs}`,
     ];
     await nodeFs.writeFile(sourcesFile(dir, layer.digest), `${guesses.join("\n")}\n`);
+    await nodeFs.writeFile(sourceLog(dir), guesses.map((line) => `${layer.digest}\t${line}\n`).join(""));
     expect(await store.sources(layer.digest)).toEqual([]);
     await store.recordSource(layer.digest, "registry.example/mine");
     expect(await store.sources(layer.digest)).toEqual(["registry.example/mine"]);

@@ -1,5 +1,5 @@
-// The bundle an app ships to pull into OPFS: @toci/client + @toci/transport-fetch + @toci/store-opfs, the page's
-// chunks and the store's worker, measured as the docs' budget test measures it (@toci/testkit's bundle-size.ts:
+// The bundle an app ships to pull into OPFS: @toci/client/pull (the client's pull entry) + @toci/transport-fetch +
+// @toci/store-opfs, the page's chunks and the store's worker, and the same with the whole client (@toci/client), measured as the docs' budget test measures it (@toci/testkit's bundle-size.ts:
 // vite 8, minified, gzip -9, hash-wasm left out whole; the figure with its JavaScript counted reported beside).
 import { fileURLToPath } from "node:url";
 import { measureBundle } from "@toci/testkit/bundle-size";
@@ -15,12 +15,22 @@ export interface BundleSize {
   withoutHasher: { page: number; worker: number };
 }
 
-export async function bundleSize(): Promise<BundleSize> {
+/** The two bundles: with the client's pull entry (what an app that only pulls ships), and with the whole client. */
+export interface BundleSizes {
+  pull: BundleSize;
+  full: BundleSize;
+}
+
+export async function bundleSizes(): Promise<BundleSizes> {
+  return { pull: await bundleSize("@toci/client/pull"), full: await bundleSize("@toci/client") };
+}
+
+async function bundleSize(client: string): Promise<BundleSize> {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const figures = await measureBundle(
     root,
     [
-      'export { Client, isOciError } from "@toci/client";',
+      `export { Client, isOciError } from "${client}";`,
       'export { fetchTransport } from "@toci/transport-fetch";',
       'export { opfsStore } from "@toci/store-opfs";',
     ].join("\n"),

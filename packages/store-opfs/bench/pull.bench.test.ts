@@ -19,7 +19,7 @@ import { commands as untyped } from "vitest/browser";
 import { opfsStore } from "../dist/index.js";
 import type { PushedImage } from "../test-browser/harness.js";
 import { removeStore } from "../test-browser/suite-setup.js";
-import type { BundleSize } from "./bundle-size.js";
+import type { BundleSize, BundleSizes } from "./bundle-size.js";
 import { inWorker, timed } from "./page-timing.js";
 
 declare const __BENCH_ROUNDS__: number;
@@ -27,7 +27,7 @@ declare const __BENCH_CASES__: string;
 const commands = untyped as unknown as {
   benchImage(): Promise<{ registry: string; image: PushedImage }>;
   nodePull(): Promise<number>;
-  bundleSize(): Promise<BundleSize>;
+  bundleSizes(): Promise<BundleSizes>;
   writeFile(path: string, content: string): Promise<void>;
 };
 
@@ -116,13 +116,21 @@ it("pulls 256 MiB into OPFS and IndexedDB in Chromium, next to Node into store-f
       if (round > 0) runs.push({ round, case: kind, ms, mbps: bytes / 1e3 / ms, longTasks });
     }
   }
-  const bundle = await commands.bundleSize();
+  const bundle = await commands.bundleSizes();
   const lines = report(runs, bytes, bundle);
   console.log(lines.join("\n"));
   await commands.writeFile("bench-results/pull.json", JSON.stringify({ bytes, runs, bundle }, null, 2));
 });
 
-function report(runs: Run[], bytes: number, bundle: BundleSize): string[] {
+const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
+
+/** A bundle's row: page + worker, hash-wasm's JavaScript counted and left out whole (the budget's figure). */
+function bundleRow(client: string, size: BundleSize, target: string): string {
+  const { page, worker } = size.withoutHasher;
+  return `| bundle: ${client} + transport-fetch + store-opfs, min+gzip, wasm excluded | page ${kb(size.page)} + worker ${kb(size.worker)} = ${kb(size.page + size.worker)} (${kb(size.wasmBase64)} of base64 wasm left out); hash-wasm left out whole: ${kb(page)} + ${kb(worker)} = ${kb(page + worker)} | | | ${target} |`;
+}
+
+function report(runs: Run[], bytes: number, bundle: BundleSizes): string[] {
   const of = (kind: Case) => runs.filter((r) => r.case === kind);
   const perRound = (a: Case, b: Case) =>
     of(a).map((r) => r.mbps / (of(b).find((s) => s.round === r.round)?.mbps ?? Number.NaN));
@@ -133,7 +141,6 @@ function report(runs: Run[], bytes: number, bundle: BundleSize): string[] {
   };
   const opfsRow = (label: string, kind: Case) =>
     `| ${label} | ${fmt(of(kind).map((r) => r.mbps))} | ${median(of(kind).map((r) => r.mbps)).toFixed(0)} | ÷ Node ${fmt(perRound(kind, "node"), 2)} (${median(perRound(kind, "node")).toFixed(2)}); ÷ IndexedDB ${fmt(perRound(kind, "idb-page"), 2)} (${median(perRound(kind, "idb-page")).toFixed(2)}) | ≥ 0.4 × Node, ≥ 2.5 × IndexedDB |`;
-  const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
   return [
     `${(bytes / 2 ** 20).toFixed(0)} MiB image, ${of("node").length} rounds (+1 warm-up), Chromium on-disk profile; MB/s = 10^6 bytes/s`,
     `| | MB/s per round | median | ratio per round (median) | target |`,
@@ -150,6 +157,7 @@ function report(runs: Run[], bytes: number, bundle: BundleSize): string[] {
     `| … during the IndexedDB pulls with its worker | ${tasks("idb")} | | | |`,
     `| … during the IndexedDB pulls on the page (the default) | ${tasks("idb-page")} | | | |`,
     `| … while only reading the same blobs (reference) | ${tasks("read")} | | | |`,
-    `| bundle: client + transport-fetch + store-opfs, min+gzip, wasm excluded | page ${kb(bundle.page)} + worker ${kb(bundle.worker)} = ${kb(bundle.page + bundle.worker)} (${kb(bundle.wasmBase64)} of base64 wasm left out); hash-wasm left out whole: ${kb(bundle.withoutHasher.page)} + ${kb(bundle.withoutHasher.worker)} = ${kb(bundle.withoutHasher.page + bundle.withoutHasher.worker)} | | | ≤ 40 KB |`,
+    bundleRow("client/pull (the pull entry)", bundle.pull, "≤ 40 KB"),
+    bundleRow("client (whole, pushes too)", bundle.full, ""),
   ];
 }

@@ -1,5 +1,5 @@
 // pull-worker.ts: a dedicated worker of the app's own; the pull runs here, off the page's main thread.
-import { Client } from "@toci/client";
+import { Client } from "@toci/client/pull";
 import { opfsStore } from "@toci/store-opfs/in-worker";
 import { fetchTransport } from "@toci/transport-fetch";
 

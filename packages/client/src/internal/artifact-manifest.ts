@@ -17,9 +17,9 @@ import {
   OciError,
 } from "@toci/spec-types";
 import type { FileData, PushArtifactOptions, PushFile } from "../artifact-options.js";
+import type { PushData } from "../repository-options.js";
 import { checkDescriptor, checkTag } from "./checks.js";
 import { describeManifest } from "./manifest-bytes.js";
-import type { PushData } from "./push/source.js";
 
 /** The layers' media type when a file names none: the library cannot know what a file is. */
 const DEFAULT_FILE_TYPE = "application/octet-stream";

@@ -18,6 +18,9 @@ export interface RegistryContext {
   mirrors: readonly RegistryHttp[];
   /** The client's lifetime: operations opened here end when it closes. */
   lifecycle: Lifecycle;
-  /** Upload sessions remembered between attempts (shared by the client's registries). */
-  uploads: UploadSessions;
+  /**
+   * Upload sessions remembered between attempts (shared by the client's registries). The full client's only: the
+   * pull entry's registries never push, and its bundle leaves this out.
+   */
+  uploads?: UploadSessions;
 }

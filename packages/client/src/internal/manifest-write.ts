@@ -15,15 +15,16 @@ import {
 import { checkDescriptor, isDescriptorLike } from "./checks.js";
 import { readStored } from "./graph.js";
 import { describeManifest } from "./manifest-bytes.js";
-import { addReferrer, removeReferrer } from "./referrers.js";
-import type { ManifestPut, ManifestPutAnswer, Remote } from "./remote.js";
+import { addReferrer, removeReferrer } from "./referrers-upkeep.js";
+import type { Remote } from "./remote.js";
+import { type ManifestPut, type ManifestPutAnswer, sendDelete, sendManifest } from "./write-requests.js";
 
 /** A manifest as `repo.tag` takes it: a descriptor, its exact bytes, or a Manifest or Index to serialise. */
 export type ManifestInput = Descriptor | Uint8Array | Manifest | Index;
 
 /** PUTs a manifest, then adds it to its subject's fallback index when the registry did not index it (OCI-Subject). */
 export async function putManifest(remote: Remote, put: ManifestPut): Promise<ManifestPutAnswer> {
-  const answer = await remote.putManifest(put);
+  const answer = await sendManifest(remote, put);
   const manifest = parseManifest(put.bytes, put.descriptor.mediaType, { maxBytes: remote.options.maxManifestBytes });
   if (manifest.subject && !answer.subjectIndexed) await addReferrer(remote, manifest, put.descriptor, put.signal);
   return answer;
@@ -66,7 +67,7 @@ export async function deleteContent(remote: Remote, target: Descriptor | string,
     checkDescriptor(target);
     subject = await subjectOf(remote, target, signal);
   }
-  await remote.delete(target, signal);
+  await sendDelete(remote, target, signal);
   if (subject && typeof target !== "string") await removeReferrer(remote, subject, target, signal);
 }
 

@@ -1,5 +1,5 @@
 // The throwing core of one repository: the requests every operation is made of (resolve a reference, read a
-// manifest, HEAD a blob, GET content, PUT a manifest, DELETE), with the repository's name, scopes, caches and the
+// manifest, HEAD a blob, GET content; the writing ones, PUT and DELETE, are in write-requests.ts), with the repository's name, scopes, caches and the
 // client's store, logger, options and lifetime. Everything here throws an OciError; the public classes decide what
 // a caller sees (Repository: undefined, false, [] or a failed event; StrictRepository: the OciError).
 import {
@@ -24,7 +24,7 @@ import {
 } from "@toci/spec-types";
 import type { Logger } from "../logger.js";
 import type { ResolvedTransferOptions } from "../options.js";
-import { DELETE, PULL, PUSH, repositoryScope } from "./auth/scope.js";
+import { PULL, repositoryScope } from "./auth/scope.js";
 import type { RegistryContext } from "./context.js";
 import { platformChild } from "./graph.js";
 import { discard, type RegistryHttp } from "./http.js";
@@ -35,26 +35,6 @@ import type { UploadSessions } from "./upload-sessions.js";
 /** How deep `narrow` follows indexes of indexes before giving up on a hostile chain. */
 const MAX_NARROW_DEPTH = 16;
 
-/** A manifest PUT: its exact bytes, as `reference` (a tag or its digest). */
-export interface ManifestPut {
-  bytes: Uint8Array;
-  descriptor: Descriptor;
-  reference: string;
-  /** More tags in the same request (`?tag=`, distribution-spec main), where the registry supports it. */
-  tags?: readonly string[];
-  /** Conditional on the manifest's current ETag (a read-modify-write). */
-  ifMatch?: string;
-  signal: AbortSignal;
-}
-
-/** What the registry said to a manifest PUT. */
-export interface ManifestPutAnswer {
-  /** Tags the registry confirmed with OCI-Tag. */
-  tags: string[];
-  /** Whether the registry indexes the manifest's subject itself (OCI-Subject): no fallback tag to maintain. */
-  subjectIndexed: boolean;
-}
-
 export class Remote {
   readonly http: RegistryHttp;
   readonly store: Store;
@@ -64,8 +44,8 @@ export class Remote {
   readonly name: string;
   /** The registry's name in references (`host[:port]`). */
   readonly registryName: string;
-  /** Upload sessions remembered between attempts. */
-  readonly uploads: UploadSessions;
+  /** Upload sessions remembered between attempts (none in the pull entry's: see uploadSessions()). */
+  readonly uploads: UploadSessions | undefined;
   /** Manifests read during this repository object's life. */
   readonly cache = new ManifestCache();
   /** The same repository on the registry's mirrors, in the order pulls try them (pull/sources.ts). */
@@ -151,7 +131,7 @@ export class Remote {
     if (cached && cached.byteLength === descriptor.size) return cached;
     const path = this.path("manifests", descriptor.digest);
     const response = await this.#read("GET", path, acceptFor(descriptor.mediaType), signal);
-    if (response.status !== 200) throw await this.#error(response, "GET", path, "MANIFEST_UNKNOWN");
+    if (response.status !== 200) throw await this.error(response, "GET", path, "MANIFEST_UNKNOWN");
     const bytes = await readCapped(response, descriptor.size);
     await verifyBytes(descriptor, bytes);
     this.cache.set(descriptor.digest, bytes);
@@ -167,7 +147,7 @@ export class Remote {
     const path = this.path("blobs", digest);
     const response = await this.#read("HEAD", path, undefined, signal);
     await discard(response);
-    if (response.status !== 200) throw await this.#error(response, "HEAD", path, "BLOB_UNKNOWN");
+    if (response.status !== 200) throw await this.error(response, "HEAD", path, "BLOB_UNKNOWN");
     const size = Number(response.headers.get("content-length") ?? Number.NaN);
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new OciError("PROTOCOL", "the registry gave no Content-Length for the blob");
@@ -180,7 +160,7 @@ export class Remote {
     const response = await this.#head(descriptor, signal);
     if (response.status === 200) return true;
     if (response.status === 404) return false;
-    throw await this.#error(response, "HEAD", this.path(descriptor), "NOT_FOUND");
+    throw await this.error(response, "HEAD", this.path(descriptor), "NOT_FOUND");
   }
 
   /**
@@ -197,60 +177,9 @@ export class Remote {
     const path = this.path(descriptor);
     const response = await this.#read("GET", path, manifest ? descriptor.mediaType : undefined, signal);
     if (response.status !== 200 || !response.body) {
-      throw await this.#error(response, "GET", path, manifest ? "MANIFEST_UNKNOWN" : "BLOB_UNKNOWN");
+      throw await this.error(response, "GET", path, manifest ? "MANIFEST_UNKNOWN" : "BLOB_UNKNOWN");
     }
     return response.body;
-  }
-
-  /** PUTs manifest bytes (Content-Type = their media type) and checks the digest the registry gives back. */
-  async putManifest(put: ManifestPut): Promise<ManifestPutAnswer> {
-    const { descriptor, tags = [] } = put;
-    const query = tags.length ? `?${tags.map((t) => `tag=${encodeURIComponent(t)}`).join("&")}` : "";
-    const path = `${this.path("manifests", put.reference)}${query}`;
-    const headers: Record<string, string> = { "content-type": descriptor.mediaType };
-    if (put.ifMatch !== undefined) headers["if-match"] = put.ifMatch;
-    const response = await this.http.send({
-      method: "PUT",
-      path,
-      headers,
-      body: put.bytes,
-      scopes: this.scopes(PULL, PUSH),
-      signal: put.signal,
-    });
-    if (response.status !== 201 && response.status !== 200 && response.status !== 202) {
-      throw await this.#error(response, "PUT", path, "MANIFEST_INVALID");
-    }
-    await discard(response);
-    const digest = response.headers.get("docker-content-digest");
-    if (digest && digest !== descriptor.digest) {
-      throw new OciError(
-        "DIGEST_MISMATCH",
-        `the registry stored the manifest as ${digest}, expected ${descriptor.digest}`,
-      );
-    }
-    const confirmed = response.headers.get("oci-tag");
-    return {
-      tags: confirmed ? confirmed.split(",").map((t) => t.trim()) : [],
-      subjectIndexed: response.headers.has("oci-subject"),
-    };
-  }
-
-  /**
-   * DELETEs a manifest or blob by descriptor, or a tag by name where the registry allows it (distribution 2.8.2
-   * answers 400: UNSUPPORTED).
-   */
-  async delete(target: Descriptor | string, signal: AbortSignal): Promise<void> {
-    const path = typeof target === "string" ? this.path("manifests", target) : this.path(target);
-    const response = await this.http.send({ method: "DELETE", path, scopes: this.scopes(PULL, DELETE), signal });
-    if (response.status === 202 || response.status === 200 || response.status === 204) return discard(response);
-    const error = await this.#error(response, "DELETE", path, "NOT_FOUND");
-    if (typeof target === "string" && (response.status === 400 || response.status === 405)) {
-      throw new OciError("UNSUPPORTED", `the registry does not delete tags: ${error.message}`, {
-        status: error.status,
-        errors: error.errors,
-      });
-    }
-    throw error;
   }
 
   async #head(descriptor: Descriptor, signal: AbortSignal): Promise<TransportResponse> {
@@ -270,7 +199,7 @@ export class Remote {
     const path = this.path("manifests", reference);
     const head = await this.#read("HEAD", path, MANIFEST_ACCEPT, signal);
     await discard(head);
-    if (head.status === 401 || head.status === 403) throw await this.#error(head, "HEAD", path, "MANIFEST_UNKNOWN");
+    if (head.status === 401 || head.status === 403) throw await this.error(head, "HEAD", path, "MANIFEST_UNKNOWN");
     if (head.status !== 200) return undefined;
     const digest = head.headers.get("docker-content-digest") ?? "";
     const mediaType = baseMediaType(head.headers.get("content-type"));
@@ -294,7 +223,7 @@ export class Remote {
     const path = this.path("manifests", reference);
     const max = this.options.maxManifestBytes;
     const get = await this.#read("GET", path, MANIFEST_ACCEPT, signal);
-    if (get.status !== 200) throw await this.#error(get, "GET", path, "MANIFEST_UNKNOWN");
+    if (get.status !== 200) throw await this.error(get, "GET", path, "MANIFEST_UNKNOWN");
     const bytes = await readCapped(get, max);
     const contentType = get.headers.get("content-type");
     const header = get.headers.get("docker-content-digest");
@@ -315,7 +244,8 @@ export class Remote {
     return this.http.send({ method, path, headers, scopes: this.scopes(PULL), signal });
   }
 
-  #error(response: TransportResponse, method: string, path: string, notFound: OciError["code"]): Promise<OciError> {
+  /** The OciError of a failed answer to `method path` (`notFound` for a 404). */
+  error(response: TransportResponse, method: string, path: string, notFound: OciError["code"]): Promise<OciError> {
     return this.http.error(response, method, this.http.url(path), notFound);
   }
 }

@@ -1,6 +1,6 @@
 // Where upload sessions are remembered between attempts: in the store when it can keep them (a restart resumes),
 // else in the client's memory (koci kept them per Repository object and dropped them on any failure).
-import { isUploadStateKeeper, type Store, type UploadState, type UploadStateKeeper } from "@toci/spec-types";
+import { isUploadStateKeeper, OciError, type Store, type UploadState, type UploadStateKeeper } from "@toci/spec-types";
 
 /**
  * How long a remembered session is tried. distribution purges upload sessions after a week by default
@@ -35,4 +35,13 @@ export class UploadSessions {
     this.#memory.delete(key);
     await this.#keeper?.deleteUpload(key).catch(() => {});
   }
+}
+
+/**
+ * The upload sessions a push keeps: the full client gives every repository its own client's. A repository of the pull
+ * entry has none, and its class has no push call; this is only reached by handing its core to push code.
+ */
+export function uploadSessions(remote: { readonly uploads: UploadSessions | undefined }): UploadSessions {
+  if (!remote.uploads) throw new OciError("INVALID_ARGUMENT", "a repository of @toci/client/pull does not push");
+  return remote.uploads;
 }

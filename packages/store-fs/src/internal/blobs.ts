@@ -214,3 +214,20 @@ export async function listBlobs(layout: Layout): Promise<StoredBlob[]> {
   }
   return out;
 }
+
+/**
+ * The stored blob file of `digest` as this file system knows it (inode and change time: sources.ts says why), or
+ * undefined when there is no such regular file or the file system says neither.
+ */
+export async function fileIdentity(layout: Layout, digest: string): Promise<string | undefined> {
+  let stats: Awaited<ReturnType<typeof layout.fs.lstat>>;
+  try {
+    stats = await layout.fs.lstat(blobPath(layout, digest));
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+  const { ino, ctimeMs } = stats;
+  if (!stats.isFile() || typeof ino !== "number" || typeof ctimeMs !== "number" || !ino) return undefined;
+  return `${ino}:${ctimeMs}`;
+}

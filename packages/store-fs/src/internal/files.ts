@@ -1,12 +1,11 @@
 // Small file operations the layout store repeats: atomic replacement, create-once, removal that tolerates absence,
 // and the translation of file system errors into `STORE`.
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { join } from "node:path";
 import { toOciError } from "@toci/spec-types";
 import { errorCode, type FsPromises } from "../fs-api.js";
 import { syncDir } from "./dir-sync.js";
-import { writerTag } from "./liveness.js";
+import { newWriterTag } from "./liveness.js";
 
 /** open(2) flags to append to a file, creating it, and never through a symbolic link planted under its name. */
 export const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
@@ -22,7 +21,7 @@ export async function storeOp<T>(what: string, fn: () => Promise<T>): Promise<T>
 
 /** A temp file name in `dir` that no other writer uses, and that names this process (see liveness.ts). */
 export function tempPath(dir: string): string {
-  return join(dir, `tmp.${writerTag(randomBytes(6).toString("hex"))}`);
+  return join(dir, `tmp.${newWriterTag()}`);
 }
 
 /** Where {@link replaceFile} writes, and what must be done before its rename. */

@@ -10,8 +10,9 @@ import { storeOp, unlinkIfPresent } from "./files.js";
 import { pinnedRoots, readIndex } from "./index-json.js";
 import { type Layout, requireOwnDirectories } from "./layout.js";
 import type { Leases } from "./leases.js";
-import { sweepIngest } from "./partials.js";
+import { isAbandoned, sweepIngest } from "./partials.js";
 import { reachableBlobs } from "./reachability.js";
+import { compactSourceLog } from "./source-log.js";
 
 /** Collects garbage in `layout`; `leases` are this store's (undefined when read-only). Returns what it removed. */
 export async function collectGarbage(layout: Layout, leases: Leases | undefined): Promise<Digest[]> {
@@ -33,13 +34,30 @@ export async function collectGarbage(layout: Layout, leases: Leases | undefined)
       removed.push(blob.digest);
     }
     for (const digest of await sweepIngest(fs, paths.ingest)) if (!removed.includes(digest)) removed.push(digest);
-    // Sources of blobs that are gone.
-    for (const name of await fs.readdir(paths.sources).catch(() => [] as string[])) {
-      const digest = name.replace("-", ":");
-      if (isStorable(digest) && !(await statBlob(layout, digest))) {
-        await storeOp("cannot remove sources", () => unlinkIfPresent(fs, join(paths.sources, name)));
-      }
-    }
+    await collectSources(layout);
     return removed;
   });
+}
+
+/**
+ * Drops the sources of blobs that are gone: an earlier toci's files of them, and their records in the log (a
+ * compaction, which also drops duplicates); and the files of compactions whose process died before it finished.
+ */
+async function collectSources(layout: Layout): Promise<void> {
+  const { fs, paths } = layout;
+  for (const name of await fs.readdir(paths.sources).catch(() => [] as string[])) {
+    const path = join(paths.sources, name);
+    const tag = /^tmp\.(.+)$/.exec(name)?.[1];
+    if (tag !== undefined) {
+      const stats = await fs.lstat(path).catch(() => undefined);
+      if (stats && isAbandoned(path, tag, stats.mtimeMs)) await unlinkIfPresent(fs, path).catch(() => {});
+      continue;
+    }
+    const digest = name.replace("-", ":");
+    if (isStorable(digest) && !(await statBlob(layout, digest))) {
+      await storeOp("cannot remove sources", () => unlinkIfPresent(fs, path));
+    }
+  }
+  // Records are hints: a log that cannot be compacted is left as it is.
+  await compactSourceLog(layout).catch(() => {});
 }

@@ -5,13 +5,12 @@
 //   ingest/tmp.<writer>                a temp file of index.json, an upload state or a new layout file
 // Only regular files are ever claimed: a symbolic link planted under a partial's name would otherwise have the
 // blob's bytes written through it, wherever it points.
-import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { type Digest, type Hasher, parseDigest, requireVerifiable } from "@toci/spec-types";
 import type { FsFileHandle, FsPromises } from "../fs-api.js";
 import { isStorable } from "./blobs.js";
 import { unlinkIfPresent } from "./files.js";
-import { parseWriterTag, processLives, writerTag } from "./liveness.js";
+import { newWriterTag, parseWriterTag, processLives } from "./liveness.js";
 
 /** Re-hashing a resumed partial reads it in 1 MiB pieces into one buffer. */
 const READ_CHUNK = 1024 * 1024;
@@ -32,7 +31,7 @@ export interface WriterFiles {
 /** Names a new writer's files for `digest` and marks its own file live in this process until {@link release}. */
 export function writerFiles(ingestDir: string, digest: Digest): WriterFiles {
   const base = `${requireVerifiable(digest)}-${parseDigest(digest).encoded}`;
-  const own = join(ingestDir, `${base}.${writerTag(randomBytes(6).toString("hex"))}`);
+  const own = join(ingestDir, `${base}.${newWriterTag()}`);
   activeFiles.add(own);
   return { closed: join(ingestDir, base), own, base };
 }
@@ -43,7 +42,7 @@ export function release(files: WriterFiles): void {
 }
 
 /** Whether a writer's file (`tag`: what follows `<alg>-<hex>.` or `tmp.`) belongs to no live writer. */
-function isAbandoned(path: string, tag: string, mtimeMs: number): boolean {
+export function isAbandoned(path: string, tag: string, mtimeMs: number): boolean {
   if (activeFiles.has(path)) return false;
   const writer = parseWriterTag(tag);
   if (!writer) return false; // not a name toci writes: somebody else's, left alone

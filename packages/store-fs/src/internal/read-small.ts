@@ -6,7 +6,7 @@
 // checked on that same open file, before anything is read, so a runaway or hostile file is never loaded whole.
 import { constants } from "node:fs";
 import { OciError } from "@toci/spec-types";
-import { errorCode, type FsFileHandle, type FsPromises } from "../fs-api.js";
+import { errorCode, type FsFileHandle, type FsPromises, type FsStats } from "../fs-api.js";
 
 /** open(2) flags for reading a layout file: no link followed, no wait for a FIFO's writer. 0 where undefined. */
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -15,7 +15,10 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
  * Opens `path` for reading when it is a regular file; throws STORE naming it when it is a link or not a regular
  * file. File system errors (ENOENT, EACCES) propagate as they are.
  */
-export async function openRegular(fs: FsPromises, path: string): Promise<{ handle: FsFileHandle; size: number }> {
+export async function openRegular(
+  fs: FsPromises,
+  path: string,
+): Promise<{ handle: FsFileHandle; size: number; stats: FsStats }> {
   let handle: FsFileHandle;
   try {
     handle = await fs.open(path, READ_FLAGS);
@@ -27,7 +30,7 @@ export async function openRegular(fs: FsPromises, path: string): Promise<{ handl
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw notRegular(path, stats.isDirectory() ? "a directory" : "not a regular file");
-    return { handle, size: stats.size };
+    return { handle, size: stats.size, stats };
   } catch (error) {
     await handle.close().catch(() => {});
     throw error;

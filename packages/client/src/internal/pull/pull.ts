@@ -5,7 +5,6 @@ import {
   type Descriptor,
   isBlobLeaser,
   isManifestOrIndexMediaType,
-  isSourceRecorder,
   isTag,
   type PlatformMatcher,
   writeBlob,
@@ -16,6 +15,7 @@ import { type Limit, limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import { blobReport, notifyBlob, type OnBlob, type TransferReporter, type Work } from "../transfer.js";
 import { downloadLimit } from "./download-limit.js";
+import { sourceNotes } from "./source-notes.js";
 import { PullSources } from "./sources.js";
 
 /** What to pull. */
@@ -112,12 +112,11 @@ async function downloadAll(
   reporter: TransferReporter,
 ): Promise<void> {
   const { store } = remote;
-  const recorder = isSourceRecorder(store) ? store : undefined;
   const stop = new AbortController();
   const signal = AbortSignal.any([reporter.signal, stop.signal]);
   let failure: { error: unknown } | undefined;
-  // Source records are hints, written beside the downloads rather than in their slots; all are done before this ends.
-  const records: Promise<void>[] = [];
+  // Where each blob came from, recorded in batches beside the downloads; all are done before this ends.
+  const notes = sourceNotes(store, remote.reference);
   await Promise.allSettled(
     work.blobs.map((blob) =>
       work
@@ -130,7 +129,7 @@ async function downloadAll(
           }
           await work.sources.download(blob, blobReport(reporter, work.onBlob, blob), signal);
           // Remember where the blob came from: a later push to another repository of this registry can mount it.
-          if (recorder) records.push(recorder.recordSource(blob.digest, remote.reference).catch(() => {}));
+          notes.note(blob.digest);
         })
         .catch((error: unknown) => {
           failure ??= { error };
@@ -138,6 +137,6 @@ async function downloadAll(
         }),
     ),
   );
-  await Promise.all(records);
+  await notes.flush();
   if (failure) throw failure.error;
 }

@@ -6,6 +6,7 @@ import { assertNotPrivateFromPublic } from "../address.js";
 import { PULL, PUSH, repositoryScope } from "../auth/scope.js";
 import { discard, redact } from "../http.js";
 import type { Remote } from "../remote.js";
+import { uploadSessions } from "../upload-sessions.js";
 import { escapesApi } from "../url.js";
 
 /** An upload session: where to send the next bytes, and how many the registry holds. */
@@ -76,7 +77,7 @@ export async function resumeSession(
   size: number,
   signal: AbortSignal,
 ): Promise<Session | undefined> {
-  const state = await remote.uploads.get(key);
+  const state = await uploadSessions(remote).get(key);
   if (!state) return undefined;
   try {
     const status = await uploadStatus(remote, { location: state.location, offset: state.offset, size }, signal);
@@ -87,7 +88,7 @@ export async function resumeSession(
   } catch (error) {
     if (isOciError(error) && error.code === "ABORTED") throw error;
   }
-  await remote.uploads.delete(key);
+  await uploadSessions(remote).delete(key);
   return undefined;
 }
 

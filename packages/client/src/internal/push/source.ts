@@ -6,6 +6,7 @@
 // back (a resync to an earlier offset): reading per range would re-read from the start every time, quadratic in
 // the number of chunks.
 import { createVerifier, type Descriptor, OciError, type Store } from "@toci/spec-types";
+import type { PushData } from "../../repository-options.js";
 import { type OneShot, oneShot } from "./one-shot.js";
 
 export interface BlobSource {
@@ -23,9 +24,6 @@ export interface BlobSource {
   /** Releases what the source holds (cancels a one-shot stream). */
   close(): Promise<void>;
 }
-
-/** What `repo.push(data, expected)` accepts as data. */
-export type PushData = Uint8Array | Blob | ReadableStream<Uint8Array>;
 
 /** The caller's data for `expected`, verified against it as it is sent. */
 export async function sourceOf(data: PushData, expected: Descriptor): Promise<BlobSource> {

@@ -16,6 +16,7 @@ import { discard } from "../http.js";
 import type { Remote } from "../remote.js";
 import { graceful } from "../signals.js";
 import type { BlobReport } from "../transfer.js";
+import { uploadSessions } from "../upload-sessions.js";
 import { Bodies, MAX_BUFFERED } from "./bodies.js";
 import {
   blobExists,
@@ -138,7 +139,7 @@ class Upload {
     if (await blobExists(this.#remote, expected.digest, this.#signal)) {
       // An interrupted attempt may have committed it after all (its last chunk let finish, or another writer):
       // a session remembered for it is done with.
-      await this.#remote.uploads.delete(this.#key);
+      await uploadSessions(this.#remote).delete(this.#key);
       report.at(expected.size);
       return "exists";
     }
@@ -158,14 +159,14 @@ class Upload {
     } finally {
       chunkSignal.release();
     }
-    await this.#saved.then(() => this.#remote.uploads.delete(this.#key));
+    await this.#saved.then(() => uploadSessions(this.#remote).delete(this.#key));
     report.at(expected.size);
     return "uploaded";
   }
 
   /** Remembers where the session stands, after the saves before it, without holding up the next chunk. */
   #remember(location: string, offset: number): void {
-    this.#saved = this.#saved.then(() => this.#remote.uploads.set(this.#key, location, offset));
+    this.#saved = this.#saved.then(() => uploadSessions(this.#remote).set(this.#key, location, offset));
   }
 
   /** A session: a remembered one, a mount (true when the mount completed), or a new one. */
@@ -356,10 +357,10 @@ class Upload {
     const { location, offset } = this.#session;
     await this.#saved;
     if (e.code === "ABORTED" || e.temporary) {
-      await this.#remote.uploads.set(this.#key, location, offset);
+      await uploadSessions(this.#remote).set(this.#key, location, offset);
     } else {
       await cancelSession(this.#remote, location);
-      await this.#remote.uploads.delete(this.#key);
+      await uploadSessions(this.#remote).delete(this.#key);
     }
     return e;
   }

@@ -1,4 +1,4 @@
-import { isSourceRecorder, type Store } from "@toci/spec-types";
+import { isBatchSourceRecorder, isSourceRecorder, type Store } from "@toci/spec-types";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StoreContext } from "./context.js";
 import { encoder, put, putImage } from "./helpers.js";
@@ -34,5 +34,19 @@ function records({ current }: StoreContext): void {
     expect(await store.sources(kept.layer.digest)).toHaveLength(2);
     await store.remove(kept.layer);
     expect(await store.sources(kept.layer.digest)).toEqual([]);
+  });
+
+  it("a store that records many sources at once records each of them", async () => {
+    if (!isSourceRecorder(store) || !isBatchSourceRecorder(store)) return;
+    const one = await put(store, encoder.encode("batched one"));
+    const two = await put(store, encoder.encode("batched two"));
+    await store.recordSources([]);
+    await store.recordSources([
+      { digest: one.digest, repository: "localhost:5000/a" },
+      { digest: two.digest, repository: "localhost:5000/a" },
+      { digest: one.digest, repository: "localhost:5000/b" },
+    ]);
+    expect((await store.sources(one.digest)).sort()).toEqual(["localhost:5000/a", "localhost:5000/b"]);
+    expect(await store.sources(two.digest)).toEqual(["localhost:5000/a"]);
   });
 }
