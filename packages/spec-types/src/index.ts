@@ -239,4 +239,21 @@ export {
   persistWebStorage,
   webStorageError,
 } from "./web-storage.js";
-export { type IngestChannel, type IngestMessage, type WriterOpened, workerIngest } from "./worker-ingest.js";
+export {
+  type ChannelWorker,
+  serveWorkerRequests,
+  type WorkerAnswer,
+  type WorkerChannel,
+  type WorkerChannelNames,
+  type WorkerEventLike,
+  type WorkerScopeLike,
+  workerChannel,
+} from "./worker-channel.js";
+export {
+  type IngestChannel,
+  type IngestMessage,
+  openWorkerIngest,
+  type WriterOpened,
+  type WriterOpenReply,
+  workerIngest,
+} from "./worker-ingest.js";

@@ -7,8 +7,9 @@
 import type { BodyWriter, WriteBodyOptions } from "./body-writer.js";
 import type { Descriptor } from "./descriptor.js";
 import { OciError } from "./errors.js";
+import { presentIngest } from "./present-ingest.js";
 import type { Ingest } from "./store.js";
-import { checkAppend } from "./verify.js";
+import { checkAppend, requireIngestable } from "./verify.js";
 import { webStorageError } from "./web-storage.js";
 
 /** What the page asks of a writer the worker opened: bytes (transferred), then one of commit, close or abort. */
@@ -35,6 +36,27 @@ export interface WriterOpened {
 const BUFFER_BYTES = 2 * 1024 * 1024;
 /** Buffers with the worker at once: enough to keep it busy while the page fills the next one (8 MiB in all). */
 const MAX_IN_FLIGHT = 4;
+
+/** What a worker answers a request to open a writer: the writer and what it holds, or that the blob is stored. */
+export type WriterOpenReply = WriterOpened | { present: true };
+
+/**
+ * Asks the worker to open a writer (`open`: the store's request for it) and makes the page's half of its ingest; an
+ * ingest of a blob the store holds is complete at once. An error the worker sends back becomes STORE (a full quota
+ * included: webStorageError).
+ */
+export async function openWorkerIngest<Request>(
+  channel: IngestChannel & { call<T>(request: Request): Promise<T> },
+  descriptor: Descriptor,
+  open: Request,
+): Promise<Ingest> {
+  requireIngestable(descriptor);
+  const reply = await channel.call<WriterOpenReply>(open).catch((error: unknown) => {
+    throw webStorageError(error, `cannot start the ingest of ${descriptor.digest}`);
+  });
+  if ("present" in reply) return presentIngest(descriptor);
+  return workerIngest(channel, descriptor, reply);
+}
 
 /** The page's half of an ingest of `descriptor` over a writer the worker opened. */
 export function workerIngest(

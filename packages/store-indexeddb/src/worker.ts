@@ -4,11 +4,17 @@
 // writers' Web Locks are the same as on the page. The page starts it (writer-worker.ts) and speaks
 // internal/rpc.ts to it; it is shipped as its own file so that a bundler finds it from
 // `new Worker(new URL("./worker.js", import.meta.url), { type: "module" })`.
-import type { Ingest } from "@toci/spec-types";
+import {
+  type Ingest,
+  serveWorkerRequests,
+  type WorkerAnswer,
+  type WorkerScopeLike,
+  type WriterOpenReply,
+} from "@toci/spec-types";
 import { blobRecord } from "./internal/blobs.js";
 import { type Database, openDatabase } from "./internal/database.js";
 import { openIngest } from "./internal/ingest.js";
-import { errorData, type OpenReply, type WriterRequest } from "./internal/rpc.js";
+import type { WriterRequest } from "./internal/rpc.js";
 
 interface Writer {
   ingest: Ingest;
@@ -45,20 +51,20 @@ async function ending(id: number, end: (ingest: Ingest) => Promise<void>): Promi
   return undefined;
 }
 
-async function answer(request: WriterRequest): Promise<{ value: unknown; transfer?: Transferable[] }> {
+async function answer(request: WriterRequest): Promise<WorkerAnswer> {
   switch (request.op) {
     case "ping":
       return { value: "pong" };
     case "open": {
       const db = await database(request.database);
       if ((await blobRecord(db, request.descriptor.digest))?.size === request.descriptor.size) {
-        return { value: { present: true } satisfies OpenReply };
+        return { value: { present: true } satisfies WriterOpenReply };
       }
       const ctx = { db, segmentSize: request.segmentSize };
       const ingest = await openIngest(ctx, request.descriptor, { resume: request.resume });
       const id = nextWriter++;
       writers.set(id, { ingest, queue: Promise.resolve() });
-      return { value: { writer: id, offset: ingest.offset } satisfies OpenReply };
+      return { value: { writer: id, offset: ingest.offset } satisfies WriterOpenReply };
     }
     case "write": {
       const w = writer(request.writer);
@@ -78,15 +84,4 @@ async function answer(request: WriterRequest): Promise<{ value: unknown; transfe
   }
 }
 
-const scope = self as unknown as {
-  onmessage: ((event: MessageEvent<{ id: number; request: WriterRequest }>) => void) | null;
-  postMessage(message: unknown, transfer?: Transferable[]): void;
-};
-
-scope.onmessage = (event) => {
-  const { id, request } = event.data;
-  answer(request).then(
-    ({ value, transfer }) => scope.postMessage({ id, ok: true, value }, transfer ?? []),
-    (error: unknown) => scope.postMessage({ id, ok: false, error: errorData(error) }),
-  );
-};
+serveWorkerRequests(self as unknown as WorkerScopeLike, answer);

@@ -2,9 +2,9 @@
 // (`indexedDbStore(name, { worker: writerWorker(url) })`). An entry of its own, so that an app that does not use it
 // ships none of it. Each store starts its worker on its first ingest (a store that only reads never starts one); a
 // worker that failed fails its writers (STORE), and the next ingest starts a new one, which resumes their partials.
-import { type Descriptor, type Ingest, type IngestOptions, OciError } from "@toci/spec-types";
-import { type WriterChannel, writerChannel } from "./internal/rpc.js";
-import { openWorkerIngest } from "./internal/worker-ingest.js";
+import { type Descriptor, type Ingest, type IngestOptions, OciError, workerChannel } from "@toci/spec-types";
+import type { WriterChannel, WriterRequest } from "./internal/rpc.js";
+import { ingestInWorker } from "./internal/worker-ingest.js";
 
 /** Ingests of one store's database in a worker; made by {@link writerWorker}, used by `indexedDbStore`. */
 export interface WorkerIngests {
@@ -29,7 +29,7 @@ export function writerWorker(url: string | URL): WriterWorker {
       const worker = lazyWorker(database, url);
       return {
         async ingest(descriptor, options) {
-          return openWorkerIngest({ channel: await worker.channel(), database, segmentSize }, descriptor, options);
+          return ingestInWorker({ channel: await worker.channel(), database, segmentSize }, descriptor, options);
         },
         close: () => worker.close(),
       };
@@ -75,7 +75,11 @@ async function start(database: string, url: string | URL): Promise<WriterChannel
   // Only from the URL the app gives: a `new Worker(new URL("../worker.js", import.meta.url))` here would make every
   // bundler ship the worker with every app (5 KB gzipped), whether it asks for one or not.
   const worker = new Worker(url, { type: "module", name: "toci-indexeddb" });
-  const channel = writerChannel(worker, database);
+  const channel = workerChannel<WriterRequest>(worker, {
+    worker: `the writer worker of the IndexedDB store ${database}`,
+    store: database,
+    silent: "it stopped",
+  });
   try {
     await channel.call({ op: "ping" });
   } catch (error) {

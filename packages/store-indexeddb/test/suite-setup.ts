@@ -53,6 +53,23 @@ async function partialIds(name: string, digest: Digest): Promise<string[]> {
   }
 }
 
+/** Partial records of `digest`, and chunks of it that no committed blob owns. */
+async function leftovers(name: string, digest: Digest): Promise<number> {
+  const db = await openRaw(name);
+  try {
+    const blob = (await request(db.transaction("blobs").objectStore("blobs").get(digest))) as
+      | { ingestId: string }
+      | undefined;
+    const keys = async (store: string) =>
+      ((await request(db.transaction(store).objectStore(store).getAllKeys())) as string[][]).filter(
+        (k) => k[0] === digest && k[1] !== blob?.ingestId,
+      );
+    return (await keys("partials")).length + (await keys("chunks")).length;
+  } finally {
+    db.close();
+  }
+}
+
 async function blobIngestId(name: string, digest: Digest): Promise<string> {
   const db = await openRaw(name);
   try {
@@ -75,6 +92,7 @@ export function idbUnderTest(prefix: string, chunkSize?: number, workerUrl?: URL
         await flipChunk(name, digest, id);
       },
       corruptBlob: async (digest) => flipChunk(name, digest, await blobIngestId(name, digest)),
+      leftovers: (digest) => leftovers(name, digest),
       remove: async () => {
         await request(indexedDB.deleteDatabase(databaseName(name)));
       },

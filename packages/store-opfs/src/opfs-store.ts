@@ -20,6 +20,7 @@ import {
   type UploadStateKeeper,
   untagRoots,
   webLockLeases,
+  workerChannel,
 } from "@toci/spec-types";
 import { registryAbilities } from "./internal/abilities.js";
 import { fetchBlob, hasBlob, readSmallBlob, removeBlobFile } from "./internal/blobs.js";
@@ -28,7 +29,7 @@ import { findRoot, initLayout, listRoots, updateRoots } from "./internal/index-j
 import { openIngest } from "./internal/ingest.js";
 import { type Layout, openLayout, rootName } from "./internal/layout.js";
 import { leaseScope } from "./internal/locks.js";
-import { type WorkerChannel, workerChannel } from "./internal/rpc.js";
+import type { WorkerChannel, WorkerRequest } from "./internal/rpc.js";
 import { forgetSources, sourceRecorder, uploadStates } from "./internal/uploads.js";
 
 /** Options for {@link opfsStore}. */
@@ -184,7 +185,11 @@ async function startWorker(name: string, url: string | URL | undefined): Promise
   const worker = url
     ? new Worker(url, { type: "module", name: `toci-opfs ${name}` })
     : new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "toci-opfs" });
-  const channel = workerChannel(worker, rootName(name));
+  const channel = workerChannel<WorkerRequest>(worker, {
+    worker: `the worker of the OPFS store ${rootName(name)}`,
+    store: rootName(name),
+    silent: "it did not start",
+  });
   try {
     await channel.call({ op: "ping" });
   } catch (error) {

@@ -1,12 +1,12 @@
 // An ingest that takes a response body whole (BodyWriter): the client's pull hands every blob's body to it, the page
 // reads the body straight into the buffers that go to the worker, and the worker hashes, writes and verifies at
-// commit exactly as for chunk writes. A wrong body is never stored, a cut one resumes, an aborted pull keeps a partial.
+// commit exactly as for chunk writes. Pulls through it here: a corrupt layer is never stored, an aborted pull keeps a
+// partial the next one resumes. The ingest's own cases (too long, corrupt, cut, not a byte stream) are the store
+// suite's "body writer" group (conformance.test.ts).
 import { Client } from "@toci/client";
 import {
   type BodyWriter,
-  type Descriptor,
   describe as describeContent,
-  digestOf,
   type Ingest,
   isBodyWriter,
   isOciError,
@@ -20,40 +20,6 @@ import { commands, until } from "./tabs.js";
 
 const MiB = 1024 * 1024;
 const noCache = fetchTransport({ fetch: (input, init) => fetch(input, { ...init, cache: "no-store" }) });
-
-function random(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536));
-  return bytes;
-}
-
-async function blobOf(bytes: Uint8Array): Promise<Descriptor> {
-  return { mediaType: "application/octet-stream", digest: await digestOf(bytes), size: bytes.byteLength };
-}
-
-/** A byte stream of `bytes` in pieces of `piece`, then `end` (closed by default). */
-function byteBody(bytes: Uint8Array, options: { piece?: number; fail?: Error } = {}) {
-  let at = 0;
-  const seen = { cancelled: false };
-  const body = new ReadableStream<Uint8Array>({
-    type: "bytes",
-    pull(controller) {
-      if (at >= bytes.byteLength) {
-        if (options.fail) controller.error(options.fail);
-        else controller.close();
-        (controller as ReadableByteStreamController).byobRequest?.respond(0);
-        return;
-      }
-      const n = Math.min(options.piece ?? 300_000, bytes.byteLength - at);
-      controller.enqueue(bytes.slice(at, at + n));
-      at += n;
-    },
-    cancel() {
-      seen.cancelled = true;
-    },
-  });
-  return { body, seen };
-}
 
 async function withStore(
   prefix: string,
@@ -114,78 +80,6 @@ it("pulls an image through writeBody: each blob's body goes whole to the store, 
       expect(await describeContent(await opfs.fetch(blob))).toMatchObject({ digest: blob.digest, size: blob.size });
       expect(await partialFiles(opfs.directoryName.slice("toci-".length), blob.digest)).toEqual([]);
     }
-  });
-});
-
-it("refuses at commit a body that does not match its digest, with DIGEST_MISMATCH, and keeps nothing", async () => {
-  await withStore("body-digest", async (store, name) => {
-    const right = random(5 * MiB + 7);
-    const blob = await blobOf(right);
-    const wrong = right.slice();
-    wrong[3 * MiB] = (wrong[3 * MiB] ?? 0) ^ 1;
-    const ingest = await store.ingest(blob);
-    if (!isBodyWriter(ingest)) throw new Error("the OPFS store's ingest takes bodies");
-    await ingest.writeBody(byteBody(wrong).body);
-    expect(ingest.offset).toBe(blob.size);
-    await expect(ingest.commit()).rejects.toMatchObject({ code: "DIGEST_MISMATCH" });
-    expect(await store.exists(blob)).toBe(false);
-    expect(await partialFiles(name, blob.digest)).toEqual([]);
-  });
-});
-
-it("refuses a body longer than the blob with SIZE_MISMATCH and cancels it", async () => {
-  await withStore("body-size", async (store, name) => {
-    const bytes = random(2 * MiB + 100);
-    const blob = await blobOf(bytes.subarray(0, 2 * MiB));
-    const ingest = await store.ingest(blob);
-    if (!isBodyWriter(ingest)) throw new Error("the OPFS store's ingest takes bodies");
-    const { body, seen } = byteBody(bytes);
-    await expect(ingest.writeBody(body)).rejects.toMatchObject({ code: "SIZE_MISMATCH" });
-    expect(seen.cancelled).toBe(true);
-    await ingest.abort();
-    expect(await store.exists(blob)).toBe(false);
-    expect(await partialFiles(name, blob.digest)).toEqual([]);
-  });
-});
-
-it("keeps what reached the worker when a body fails midway, and a resumed ingest completes the blob", async () => {
-  await withStore("body-cut", async (store) => {
-    const bytes = random(6 * MiB + 3);
-    const blob = await blobOf(bytes);
-    const first = await store.ingest(blob);
-    if (!isBodyWriter(first)) throw new Error("the OPFS store's ingest takes bodies");
-    const progress: number[] = [];
-    const cut = byteBody(bytes.subarray(0, 5 * MiB), { fail: new TypeError("network error") });
-    await expect(first.writeBody(cut.body, { progress: (o) => progress.push(o) })).rejects.toThrow("network error");
-    await first.close();
-    // Whole buffers reached the worker; the one being filled when the body failed is lost, never counted.
-    expect(progress).toEqual([2 * MiB, 4 * MiB]);
-    const resumed = await store.ingest(blob);
-    expect(resumed.offset).toBe(4 * MiB);
-    if (!isBodyWriter(resumed)) throw new Error("the OPFS store's ingest takes bodies");
-    await resumed.writeBody(byteBody(bytes.subarray(resumed.offset)).body);
-    await resumed.commit();
-    expect(await describeContent(await store.fetch(blob))).toMatchObject({ digest: blob.digest, size: blob.size });
-  });
-});
-
-it("takes a body that is not a byte stream chunk by chunk", async () => {
-  await withStore("body-default", async (store) => {
-    const bytes = random(3 * MiB + 11);
-    const blob = await blobOf(bytes);
-    const ingest = await store.ingest(blob);
-    if (!isBodyWriter(ingest)) throw new Error("the OPFS store's ingest takes bodies");
-    const chunks = [bytes.slice(0, MiB), bytes.slice(MiB)];
-    const body = new ReadableStream<Uint8Array>({
-      pull: (controller) => {
-        const next = chunks.shift();
-        if (next) controller.enqueue(next);
-        else controller.close();
-      },
-    });
-    await ingest.writeBody(body);
-    await ingest.commit();
-    expect(await describeContent(await store.fetch(blob))).toMatchObject({ digest: blob.digest, size: blob.size });
   });
 });
 

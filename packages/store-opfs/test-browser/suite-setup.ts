@@ -68,9 +68,11 @@ export function opfsUnderTest(prefix: string, options: OpfsStoreOptions = {}): (
         const dir = await (await (await storeDir(name)).getDirectoryHandle("blobs")).getDirectoryHandle(algorithm);
         await flipFirstByte(await dir.getFileHandle(hex));
       },
+      leftovers: async (digest) => (await partialFiles(name, digest)).length,
       remove: () => removeStore(name),
     });
   };
 }
 
-export const capabilities: StoreCapabilities = PERSISTENT_STORE;
+/** Every ingest runs in the store's worker, which takes bodies whole. */
+export const capabilities: StoreCapabilities = { ...PERSISTENT_STORE, bodyWriter: true };

@@ -5,6 +5,7 @@
 import type { Digest, Store } from "@toci/spec-types";
 import { afterEach, beforeEach, describe } from "vitest";
 import { blobs } from "./internal/store-cases/blobs.js";
+import { bodyWriter } from "./internal/store-cases/body-writer.js";
 import type { StoreContext } from "./internal/store-cases/context.js";
 import { removeAndGc } from "./internal/store-cases/gc.js";
 import { MiB } from "./internal/store-cases/helpers.js";
@@ -16,6 +17,7 @@ import { uploadState } from "./internal/store-cases/upload-state.js";
 import { verification } from "./internal/store-cases/verification.js";
 
 export {
+  byteBody,
   describeBytes,
   describePattern,
   expectCode,
@@ -27,6 +29,7 @@ export {
   putImage,
   putJson,
   putReferrer,
+  randomBytes,
   writePattern,
 } from "./internal/store-cases/helpers.js";
 
@@ -39,6 +42,11 @@ export interface StoreUnderTest {
   corruptPartial?: (digest: Digest) => Promise<void>;
   /** Changes one byte of the committed blob `digest`, behind the store's back. */
   corruptBlob?: (digest: Digest) => Promise<void>;
+  /**
+   * Counts what the storage holds of partial ingests of `digest` (files, records), behind the store's back: cases
+   * that leave nothing check it is 0 when the set-up has it.
+   */
+  leftovers?: (digest: Digest) => Promise<number>;
   /** Releases what the set-up made (temp dirs, databases). */
   dispose?: () => Promise<void>;
 }
@@ -49,10 +57,10 @@ export interface StoreUnderTest {
  */
 export async function reopenableStore(
   open: () => Promise<Store & { close(): Promise<void> }>,
-  hooks: Pick<StoreUnderTest, "corruptPartial" | "corruptBlob"> & { remove: () => Promise<void> },
+  hooks: Pick<StoreUnderTest, "corruptPartial" | "corruptBlob" | "leftovers"> & { remove: () => Promise<void> },
 ): Promise<StoreUnderTest> {
   const opened = [await open()];
-  const { remove, ...corrupt } = hooks;
+  const { remove, ...peek } = hooks;
   return {
     store: opened[0] as Store,
     reopen: async () => {
@@ -60,7 +68,7 @@ export async function reopenableStore(
       opened.push(again);
       return again;
     },
-    ...corrupt,
+    ...peek,
     dispose: async () => {
       for (const store of opened) await store.close();
       await remove();
@@ -85,6 +93,8 @@ export interface StoreCapabilities {
   uploadState?: boolean;
   /** The store implements SourceRecorder. */
   sources?: boolean;
+  /** The store's ingests take a body whole (spec-types' BodyWriter). */
+  bodyWriter?: boolean;
   /**
    * Timeout of the large-blob case, in ms (IndexedDB under fake-indexeddb is slow).
    * @default 120000
@@ -132,5 +142,6 @@ export function describeStore(
     removeAndGc(ctx);
     sources(ctx);
     uploadState(ctx);
+    bodyWriter(ctx);
   });
 }

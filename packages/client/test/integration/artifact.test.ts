@@ -4,20 +4,12 @@
 import { type Descriptor, EMPTY_DESCRIPTOR, type Manifest, OCI_MANIFEST, readAll } from "@toci/spec-types";
 import { memoryStore } from "@toci/store-memory";
 import { artifact, ociImage, pushFixture, seededBytes, sha256 } from "@toci/testkit/fixtures";
-import { startFaultProxy } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { artifactFiles } from "../../src/index.js";
+import { fileFaultProxy } from "./fault-proxy.js";
 import { collect, newClient, registries, succeeded, uniqueRepo } from "./helpers.js";
 
-type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
-let proxy: Proxy;
-
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-});
-afterAll(async () => {
-  await proxy?.stop();
-});
+const proxy = fileFaultProxy("plain");
 
 async function manifestOf(
   url: string,

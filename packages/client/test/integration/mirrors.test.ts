@@ -9,25 +9,27 @@ import { corrupt, type FaultProxy, startFaultProxy } from "@toci/testkit/proxy";
 import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CredentialProvider } from "../../src/index.js";
+import { fileFaultProxy } from "./fault-proxy.js";
 import { collect, newClient, succeeded, uniqueRepo } from "./helpers.js";
 
 const MIRROR_USER = { username: "mirroruser", password: "mirrorpass" };
 
 let upstream: RunningRegistry;
 let mirror: RunningRegistry;
-let up: FaultProxy;
-let mp: FaultProxy;
 
 beforeAll(async () => {
   [upstream, mirror] = await Promise.all([
     startRegistry({ auth: "htpasswd" }),
     startRegistry({ auth: "htpasswd", ...MIRROR_USER }),
   ]);
-  [up, mp] = await Promise.all([startFaultProxy({ target: upstream.url }), startFaultProxy({ target: mirror.url })]);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([up?.stop(), mp?.stop(), upstream?.stop(), mirror?.stop()]);
+  await Promise.all([upstream?.stop(), mirror?.stop()]);
 });
+// In front of the two registries: started after them (hooks run in order), stopped before them (after-hooks run in
+// reverse order).
+const up = fileFaultProxy(() => upstream.url);
+const mp = fileFaultProxy(() => mirror.url);
 
 /** A port nothing listens on (it was free a moment ago). */
 function closedPort(): Promise<number> {

@@ -7,30 +7,21 @@ import { manyLayersImage, multiArchIndex, ociImage, pushFixture } from "@toci/te
 import {
   corrupt,
   cutAfter,
+  type FaultProxy,
   paginate,
   redirectBlob,
-  startFaultProxy,
   stripDigest,
   tooManyRequests,
   unavailable,
 } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fileFaultProxy } from "./fault-proxy.js";
 import { collect, newClient, registries, succeeded, uniqueRepo } from "./helpers.js";
 
-type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
-let proxy: Proxy;
-let tokenProxy: Proxy;
+const proxy = fileFaultProxy("plain");
+const tokenProxy = fileFaultProxy("token");
 
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-  tokenProxy = await startFaultProxy({ target: registries().token.url });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await tokenProxy?.stop();
-});
-
-const blobGets = (p: Proxy, digest: string) =>
+const blobGets = (p: FaultProxy, digest: string) =>
   p.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${digest}`));
 
 describe("pull through faults", () => {

@@ -5,19 +5,12 @@
 import { type Descriptor, describe as describeContent } from "@toci/spec-types";
 import { memoryStore } from "@toci/store-memory";
 import { seededBytes } from "@toci/testkit/fixtures";
-import { type FaultAction, respond, startFaultProxy } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, newClient, registries, succeeded, uniqueRepo } from "./helpers.js";
+import { type FaultAction, respond } from "@toci/testkit/proxy";
+import { describe, expect, it } from "vitest";
+import { fileFaultProxy } from "./fault-proxy.js";
+import { collect, newClient, succeeded, uniqueRepo } from "./helpers.js";
 
-type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
-let proxy: Proxy;
-
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-});
-afterAll(async () => {
-  await proxy?.stop();
-});
+const proxy = fileFaultProxy("plain");
 
 const digestInvalid = {
   body: { errors: [{ code: "DIGEST_INVALID", message: "provided digest did not match uploaded content" }] },

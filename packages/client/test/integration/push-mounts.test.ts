@@ -13,20 +13,16 @@ import { type Descriptor, writeBlob } from "@toci/spec-types";
 import { fsStore } from "@toci/store-fs";
 import { memoryStore } from "@toci/store-memory";
 import { ociImage, pushFixture } from "@toci/testkit/fixtures";
-import { respond, startFaultProxy } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, newClient, registries, succeeded, uniqueRepo } from "./helpers.js";
+import { respond } from "@toci/testkit/proxy";
+import { afterAll, describe, expect, it } from "vitest";
+import { fileFaultProxy } from "./fault-proxy.js";
+import { collect, newClient, succeeded, uniqueRepo } from "./helpers.js";
 
 const PULLER = fileURLToPath(new URL("./children/puller.mjs", import.meta.url));
-type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
-let proxy: Proxy;
+const proxy = fileFaultProxy("plain");
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-});
 afterAll(async () => {
-  await proxy?.stop();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 

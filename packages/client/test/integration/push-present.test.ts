@@ -3,17 +3,11 @@
 import { type Descriptor, type Store, writeBlob } from "@toci/spec-types";
 import { memoryStore } from "@toci/store-memory";
 import { type Fixture, multiArchIndex, ociImage, pushFixture } from "@toci/testkit/fixtures";
-import { startFaultProxy } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fileFaultProxy } from "./fault-proxy.js";
 import { collect, newClient, registries, succeeded, uniqueRepo } from "./helpers.js";
 
-let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-});
-afterAll(async () => {
-  await proxy?.stop();
-});
+const proxy = fileFaultProxy("plain");
 
 async function stored(fixture: Fixture): Promise<Store> {
   const store = memoryStore();

@@ -9,21 +9,16 @@ import { type Descriptor, describe as describeContent, writeBlob } from "@toci/s
 import { fsStore } from "@toci/store-fs";
 import { memoryStore } from "@toci/store-memory";
 import { layoutBlobPath, ociImage, pushFixture, seededBytes } from "@toci/testkit/fixtures";
-import { corrupt, type FaultAction, type FaultProxy, startFaultProxy } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, newClient, registries, uniqueRepo } from "./helpers.js";
+import { corrupt, type FaultAction, type FaultProxy } from "@toci/testkit/proxy";
+import { afterAll, describe, expect, it } from "vitest";
+import { fileFaultProxy } from "./fault-proxy.js";
+import { collect, newClient, uniqueRepo } from "./helpers.js";
 
-let proxy: FaultProxy;
-let other: FaultProxy; // a second origin in front of the same registry: a copy between them cannot mount
+const proxy = fileFaultProxy("plain");
+const other = fileFaultProxy("plain"); // a second origin in front of the same registry: a copy between them cannot mount
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-  other = await startFaultProxy({ target: registries().plain.url });
-});
 afterAll(async () => {
-  await proxy?.stop();
-  await other?.stop();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 

@@ -11,6 +11,7 @@ import { memoryStore } from "@toci/store-memory";
 import { artifact, multiArchIndex, ociImage, pushFixture, seededBytes } from "@toci/testkit/fixtures";
 import {
   chunkMinLength,
+  type FaultProxy,
   limitRequestSize,
   rangeNotSatisfiable,
   relativeLocation,
@@ -18,21 +19,12 @@ import {
   startFaultProxy,
   unavailable,
 } from "@toci/testkit/proxy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fileFaultProxy } from "./fault-proxy.js";
 import { collect, newClient, registries, succeeded, uniqueRepo } from "./helpers.js";
 
-type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
-let proxy: Proxy;
-let referrersProxy: Proxy;
-
-beforeAll(async () => {
-  proxy = await startFaultProxy({ target: registries().plain.url });
-  referrersProxy = await startFaultProxy({ target: registries().plain.url, referrers: true });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await referrersProxy?.stop();
-});
+const proxy = fileFaultProxy("plain");
+const referrersProxy = fileFaultProxy("plain", { referrers: true });
 
 async function blob(size: number, seed: string): Promise<{ bytes: Uint8Array; desc: Descriptor }> {
   const bytes = seededBytes(seed, size);
@@ -55,7 +47,7 @@ async function pushStoppedAt(
   await client.close();
 }
 
-const uploads = (p: Proxy, method: string) =>
+const uploads = (p: FaultProxy, method: string) =>
   p.requests.filter((r) => r.method === method && r.path.includes("/blobs/uploads/"));
 
 describe("blob push", () => {

@@ -2,16 +2,8 @@
 // there, fed by spec-types' workerIngest (a few reused 2 MiB buffers transferred, pipelined, a BYOB read straight
 // into them for a whole body). Hashing (hash-wasm), building the segment Blobs and the transactions run in the
 // worker.
-import {
-  type Descriptor,
-  type Ingest,
-  type IngestOptions,
-  presentIngest,
-  requireIngestable,
-  webStorageError,
-  workerIngest,
-} from "@toci/spec-types";
-import type { OpenReply, WriterChannel } from "./rpc.js";
+import { type Descriptor, type Ingest, type IngestOptions, openWorkerIngest } from "@toci/spec-types";
+import type { WriterChannel } from "./rpc.js";
 
 /** What a worker ingest needs from its store. */
 export interface WorkerIngestContext {
@@ -21,24 +13,17 @@ export interface WorkerIngestContext {
 }
 
 /** Opens a writer in the worker; an ingest of a stored blob is complete at once. */
-export async function openWorkerIngest(
+export function ingestInWorker(
   ctx: WorkerIngestContext,
   descriptor: Descriptor,
   options: IngestOptions = {},
 ): Promise<Ingest> {
-  requireIngestable(descriptor);
   const { mediaType, digest, size } = descriptor;
-  const reply = await ctx.channel
-    .call<OpenReply>({
-      op: "open",
-      database: ctx.database,
-      segmentSize: ctx.segmentSize,
-      descriptor: { mediaType, digest, size },
-      resume: options.resume !== false,
-    })
-    .catch((error: unknown) => {
-      throw webStorageError(error, `cannot start the ingest of ${digest}`);
-    });
-  if ("present" in reply) return presentIngest(descriptor);
-  return workerIngest(ctx.channel, descriptor, reply);
+  return openWorkerIngest(ctx.channel, descriptor, {
+    op: "open",
+    database: ctx.database,
+    segmentSize: ctx.segmentSize,
+    descriptor: { mediaType, digest, size },
+    resume: options.resume !== false,
+  });
 }

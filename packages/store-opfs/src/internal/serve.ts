@@ -1,15 +1,13 @@
 // What the store's writer side answers: the requests of rpc.ts, served where the sync access handles can be opened
 // (a dedicated worker). worker.ts serves them to a page through messages; opfsStore created inside a dedicated worker
 // serves them in that same thread (rpc.ts localChannel), with no second worker.
+import type { WorkerAnswer, WriterOpenReply } from "@toci/spec-types";
 import { type Layout, openLayout } from "./layout.js";
-import type { OpenReply, WorkerRequest } from "./rpc.js";
+import type { WorkerRequest } from "./rpc.js";
 import { abortWriter, append, closeWriter, commitWriter, openWriter, type Writer } from "./writer.js";
 
 /** A reply, and the buffers it moves back. */
-export interface Answer {
-  value: unknown;
-  transfer?: Transferable[];
-}
+export type Answer = WorkerAnswer;
 
 /** Answers requests; `closeAll` lets every open writer's file go (what they wrote stays a partial). */
 export interface Server {
@@ -49,10 +47,10 @@ export function writerServer(): Server {
         return { value: "pong" };
       case "open": {
         const opened = await openWriter(await layoutOf(request.store), request.descriptor, request.resume);
-        if (!opened) return { value: { present: true } satisfies OpenReply };
+        if (!opened) return { value: { present: true } satisfies WriterOpenReply };
         const id = nextWriter++;
         writers.set(id, opened);
-        return { value: { writer: id, offset: opened.offset } satisfies OpenReply };
+        return { value: { writer: id, offset: opened.offset } satisfies WriterOpenReply };
       }
       case "write":
         append(writer(request.writer), new Uint8Array(request.buffer, 0, request.length));

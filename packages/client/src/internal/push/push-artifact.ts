@@ -5,35 +5,22 @@
 // either); the last event's `root` names what was pushed.
 import type { PushArtifactOptions, PushFile } from "../../artifact-options.js";
 import { planArtifact } from "../artifact-manifest.js";
-import { graphBytes } from "../graph.js";
-import { limiter } from "../limiter.js";
 import type { Remote } from "../remote.js";
 import type { Work } from "../transfer.js";
-import { sendGraph } from "./send-graph.js";
+import { pushWork } from "./push-work.js";
 import { sourceOf } from "./source.js";
 
 /** The work of `repo.pushArtifact`. */
 export function artifactPushWork(remote: Remote, files: readonly PushFile[], options: PushArtifactOptions): Work {
-  return (reporter) =>
-    remote.run(reporter.signal, async (signal) => {
-      const plan = await planArtifact(files, options);
-      signal.throwIfAborted();
-      const graph = { blobs: plan.blobs, manifests: [{ descriptor: plan.root, bytes: plan.bytes }] };
-      // The whole transfer's bytes before any is sent, so that percent climbs by bytes (send-graph.ts adds none).
-      reporter.addTotal(graphBytes(graph));
-      await sendGraph(
-        remote,
-        {
-          graph,
-          root: plan.root,
-          tag: options.tag,
-          open: (blob) => sourceOf(plan.data.get(blob.digest)!, blob),
-          mountFrom: async () => [],
-          limit: limiter(remote.options.concurrency),
-          onBlob: options.onBlob,
-        },
-        { ...reporter, signal },
-      );
-      return plan.root;
-    });
+  return pushWork(remote, options.onBlob, async (signal) => {
+    const plan = await planArtifact(files, options);
+    signal.throwIfAborted();
+    return {
+      graph: { blobs: plan.blobs, manifests: [{ descriptor: plan.root, bytes: plan.bytes }] },
+      root: plan.root,
+      tag: options.tag,
+      open: (blob) => sourceOf(plan.data.get(blob.digest)!, blob),
+      mountFrom: async () => [],
+    };
+  });
 }

@@ -8,11 +8,10 @@
 // repositories the caller named.
 import { type Descriptor, isSourceRecorder, type Store } from "@toci/spec-types";
 import { checkDescriptor, checkTag } from "../checks.js";
-import { graphBytes, readStored, walkGraph } from "../graph.js";
-import { limiter } from "../limiter.js";
+import { readStored, walkGraph } from "../graph.js";
 import type { Remote } from "../remote.js";
 import type { OnBlob, Work } from "../transfer.js";
-import { sendGraph } from "./send-graph.js";
+import { pushWork } from "./push-work.js";
 import { storeSource } from "./source.js";
 
 /** What to push. */
@@ -27,35 +26,27 @@ export interface TreePush {
 
 /** The work of `repo.push(root, { tag })`. */
 export function treePushWork(remote: Remote, push: TreePush): Work {
-  return (reporter) =>
-    remote.run(reporter.signal, async (signal) => {
-      checkDescriptor(push.root);
-      checkTag(push.tag);
-      const { store, options } = remote;
-      const limit = limiter(options.concurrency);
-      const graph = await walkGraph(push.root, {
-        maxManifestBytes: options.maxManifestBytes,
-        maxGraphBytes: options.maxGraphBytes,
-        limit,
-        read: (descriptor) => readStored(store, descriptor, options.maxManifestBytes),
-      });
-      reporter.addTotal(graphBytes(graph));
-      await sendGraph(
-        remote,
-        {
-          graph,
-          root: push.root,
-          tag: push.tag,
-          open: (blob) => storeSource(store, blob),
-          mountFrom: async (blob) => [...push.mountFrom, ...(await recordedSources(store, blob, remote.registryName))],
-          limit,
-          onBlob: push.onBlob,
-        },
-        { ...reporter, signal },
-      );
-      if (push.tag && !signal.aborted) await store.tag(push.root, `${remote.reference}:${push.tag}`);
-      return push.root;
+  const { store, options } = remote;
+  return pushWork(remote, push.onBlob, async (_signal, limit) => {
+    checkDescriptor(push.root);
+    checkTag(push.tag);
+    const graph = await walkGraph(push.root, {
+      maxManifestBytes: options.maxManifestBytes,
+      maxGraphBytes: options.maxGraphBytes,
+      limit,
+      read: (descriptor) => readStored(store, descriptor, options.maxManifestBytes),
     });
+    return {
+      graph,
+      root: push.root,
+      tag: push.tag,
+      open: (blob) => storeSource(store, blob),
+      mountFrom: async (blob) => [...push.mountFrom, ...(await recordedSources(store, blob, remote.registryName))],
+      after: async () => {
+        if (push.tag) await store.tag(push.root, `${remote.reference}:${push.tag}`);
+      },
+    };
+  });
 }
 
 /** Repositories of `registry` the store recorded pulling `blob` from, when it holds the blob. */

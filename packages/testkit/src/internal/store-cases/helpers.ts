@@ -79,6 +79,43 @@ export async function ingestPastQuota(
   }
 }
 
+/** Random bytes (crypto.getRandomValues fills at most 65 536 bytes a call). */
+export function randomBytes(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536));
+  return bytes;
+}
+
+/**
+ * A byte stream (what a fetch response body is) of `bytes` in pieces of `piece` bytes (300 000 by default: not a
+ * divisor of a store's buffers), then closed, or failed with `fail`; `seen.cancelled` tells whether it was cancelled.
+ */
+export function byteBody(
+  bytes: Uint8Array,
+  options: { piece?: number; fail?: Error } = {},
+): { body: ReadableStream<Uint8Array>; seen: { cancelled: boolean } } {
+  let at = 0;
+  const seen = { cancelled: false };
+  const body = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull(controller) {
+      if (at >= bytes.byteLength) {
+        if (options.fail) controller.error(options.fail);
+        else controller.close();
+        (controller as ReadableByteStreamController).byobRequest?.respond(0);
+        return;
+      }
+      const n = Math.min(options.piece ?? 300_000, bytes.byteLength - at);
+      controller.enqueue(bytes.slice(at, at + n));
+      at += n;
+    },
+    cancel() {
+      seen.cancelled = true;
+    },
+  });
+  return { body, seen };
+}
+
 /** The descriptor of {@link pattern}'s bytes, computed by streaming them once. */
 export async function describePattern(size: number, seed: number): Promise<Descriptor> {
   const hasher = await createHasher("sha256");
