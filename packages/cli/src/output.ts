@@ -50,9 +50,13 @@ export class Output {
     else for (const l of lines) process.stdout.write(`${escapeControls(l)}\n`);
   }
 
-  /** A note for the user on stderr (never mixed into results; not with --json, unless --debug). */
-  note(text: string): void {
-    if (!this.json || this.debugging) process.stderr.write(`${diagnostic(text)}\n`);
+  /**
+   * A note for the user on stderr (never mixed into results; not with --json, unless --debug). Several lines go out
+   * in one write, each escaped on its own: the line breaks between them are ours, not a registry's.
+   */
+  note(text: string | readonly string[]): void {
+    const lines = typeof text === "string" ? [text] : text;
+    if (!this.json || this.debugging) process.stderr.write(`${lines.map(diagnostic).join("\n")}\n`);
   }
 
   /** A warning on stderr; with --json, in the document instead (and on stderr too with --debug). */
