@@ -5,6 +5,7 @@
 //                      "moduleResolution": "bundler"; then compiled (nodenext, target es2022) and run like app.mjs
 //   // main.ts          a browser entry: type-checked in a browser project (bundler, DOM, no @types/node) and
 //                      built by vite, which must print no warning
+//   // sw.ts            a service worker: type-checked in a service worker project (lib webworker, no DOM)
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -39,10 +40,11 @@ async function collect(): Promise<Block[]> {
 }
 
 const blocks = await collect();
-// Other names (a service worker's sw.ts, ...) are shown, not run: they need a context this test does not build.
+// Other names (a page's worker, ...) are shown, not checked: they need a context this test does not build.
 const scripts = blocks.filter((b) => /\.m?js$/.test(b.file));
 const nodeTs = blocks.filter((b) => b.file === "app.ts");
 const browser = blocks.filter((b) => b.file === "main.ts");
+const serviceWorkers = blocks.filter((b) => b.file === "sw.ts");
 
 const blocksDir = join(info.app, "blocks");
 const where = (kind: string, b: Block) => join(blocksDir, kind, b.id);
@@ -85,6 +87,11 @@ const PROJECTS = {
     },
     ["blocks/browser"],
   ),
+  // A service worker's global scope is lib "webworker"'s, which does not mix with DOM's.
+  serviceWorker: tsconfig(
+    { module: "esnext", moduleResolution: "bundler", lib: ["es2023", "webworker"], types: [], skipLibCheck: false },
+    ["blocks/sw"],
+  ),
 };
 
 function tsc(project: keyof typeof PROJECTS) {
@@ -96,6 +103,7 @@ beforeAll(async () => {
     ["script", scripts],
     ["node", nodeTs],
     ["browser", browser],
+    ["sw", serviceWorkers],
   ] as const) {
     for (const b of list) {
       await mkdir(where(kind, b), { recursive: true });
@@ -112,7 +120,7 @@ beforeAll(async () => {
 describe("README quick starts, in a fresh project", () => {
   it("include the client's Node, TypeScript and browser quick starts and the docs home page's", () => {
     const ids = blocks.map((b) => `${b.id.replace(/-\d+$/, "")}:${b.file}`);
-    for (const id of ["client:app.mjs", "client:app.ts", "client:main.ts", "docs-home:app.mjs"])
+    for (const id of ["client:app.mjs", "client:app.ts", "client:main.ts", "relay:sw.ts", "docs-home:app.mjs"])
       expect(ids).toContain(id);
   });
 
@@ -140,6 +148,10 @@ describe("README quick starts, in a fresh project", () => {
 
   it.concurrent("main.ts blocks type-check in a browser project (DOM, no @types/node, lib es2023)", async () => {
     await tsc("browser");
+  });
+
+  it.concurrent("sw.ts blocks type-check in a service worker project (lib webworker, no DOM)", async () => {
+    await tsc("serviceWorker");
   });
 
   it.each(browser.map((b) => [b.id, b] as const))(
