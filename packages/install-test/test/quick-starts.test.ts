@@ -118,10 +118,12 @@ beforeAll(async () => {
 });
 
 describe("README quick starts, in a fresh project", () => {
-  it("include the client's Node, TypeScript and browser quick starts and the docs home page's", () => {
+  it("include the client's Node, TypeScript and browser quick starts, every package's example and the docs home page's", () => {
     const ids = blocks.map((b) => `${b.id.replace(/-\d+$/, "")}:${b.file}`);
-    for (const id of ["client:app.mjs", "client:app.ts", "client:main.ts", "relay:sw.ts", "docs-home:app.mjs"])
-      expect(ids).toContain(id);
+    const expected = ["client:app.mjs", "client:app.ts", "client:main.ts", "docs-home:app.mjs"];
+    expected.push("archive:example.mjs", "credentials:example.mjs", "relay:app.mjs", "relay:sw.ts");
+    expected.push("store-indexeddb:app.mjs", "store-opfs:main.ts", "spec-types:app.ts");
+    for (const id of expected) expect(ids).toContain(id);
   });
 
   it.each(scripts.map((b) => [`${b.id} (${b.file})`, b] as const))("%s runs with node", async (_id, b) => {
