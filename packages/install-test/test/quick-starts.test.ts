@@ -4,12 +4,14 @@
 //   // app.ts           type-checked under "module": "nodenext" with "type": "module", and under
 //                      "moduleResolution": "bundler"; then compiled (nodenext, target es2022) and run like app.mjs
 //   // main.ts          a browser entry: type-checked in a browser project (bundler, DOM, no @types/node) and
-//                      built by vite, which must print no warning
+//                      built by vite, which must print no warning, and run in Chromium to its end (an entry
+//                      that imports it says when), without an uncaught error
 //   // sw.ts            a service worker: type-checked in a service worker project (lib webworker, no DOM)
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DONE, runInChromium } from "./chromium.js";
 import { sh } from "./project.js";
 import { type CodeBlock, codeBlocks, includedBlocks } from "./readme.js";
 import { installedDir, installInfo } from "./setup-info.js";
@@ -111,8 +113,10 @@ beforeAll(async () => {
     }
   }
   for (const b of browser) {
-    const html = `<!doctype html>\n<html><body><script type="module" src="./${b.file}"></script></body></html>\n`;
+    const html = `<!doctype html>\n<html><body><script type="module" src="./entry.js"></script></body></html>\n`;
     await writeFile(join(where("browser", b), "index.html"), html);
+    // An importer finishes after the module's top-level awaits: then the page has run the block to its end.
+    await writeFile(join(where("browser", b), "entry.js"), `import "./${b.file}";\nglobalThis.${DONE} = true;\n`);
   }
   for (const [name, json] of Object.entries(PROJECTS)) await writeFile(join(info.app, `tsconfig.${name}.json`), json);
 });
@@ -157,7 +161,7 @@ describe("README quick starts, in a fresh project", () => {
   });
 
   it.each(browser.map((b) => [b.id, b] as const))(
-    "%s (main.ts) builds with vite for browsers, without a warning",
+    "%s (main.ts) builds with vite for browsers, without a warning, and runs in Chromium",
     async (_id, b) => {
       const dir = where("browser", b);
       const { stdout, stderr } = await sh(
@@ -170,6 +174,9 @@ describe("README quick starts, in a fresh project", () => {
       expect(stderr).toBe("");
       expect(stdout).not.toMatch(/warn|\(!\)/i);
       expect(existsSync(join(dir, "dist", "index.html"))).toBe(true);
+      const run = await runInChromium(join(dir, "dist"));
+      expect(run.errors).toEqual([]);
+      expect(run.console.length, run.console.join("\n")).toBeGreaterThan(0);
     },
   );
 });
