@@ -6,7 +6,8 @@
 //   // main.ts          a browser entry: type-checked in a browser project (bundler, DOM, no @types/node) and
 //                      built by vite, which must print no warning, and run in Chromium to its end (an entry
 //                      that imports it says when), without an uncaught error
-//   // sw.ts            a service worker: type-checked in a service worker project (lib webworker, no DOM)
+//   // sw.ts            a service worker: type-checked in a service worker project (lib webworker, no DOM), built
+//                      by vite beside a page that registers it as a module worker, and started in Chromium
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -118,8 +119,43 @@ beforeAll(async () => {
     // An importer finishes after the module's top-level awaits: then the page has run the block to its end.
     await writeFile(join(where("browser", b), "entry.js"), `import "./${b.file}";\nglobalThis.${DONE} = true;\n`);
   }
+  for (const b of serviceWorkers) await serviceWorkerPage(where("sw", b), b.file);
   for (const [name, json] of Object.entries(PROJECTS)) await writeFile(join(info.app, `tsconfig.${name}.json`), json);
 });
+
+/**
+ * A page that registers the service worker `file` as a module worker, built by vite with it (the worker at the fixed
+ * name sw.js, its shared chunks imported). A worker whose script throws, or awaits at its top level (HTML refuses
+ * that in service workers), never starts: registering it rejects.
+ */
+async function serviceWorkerPage(dir: string, file: string): Promise<void> {
+  const html = `<!doctype html>\n<html><body><script type="module" src="./entry.js"></script></body></html>\n`;
+  await writeFile(join(dir, "index.html"), html);
+  const entry = [
+    'await navigator.serviceWorker.register("./sw.js", { type: "module" });',
+    "await navigator.serviceWorker.ready;",
+    'console.log("service worker active");',
+    `globalThis.${DONE} = true;`,
+  ];
+  await writeFile(join(dir, "entry.js"), `${entry.join("\n")}\n`);
+  const input = JSON.stringify({ index: "index.html", sw: file });
+  const config = [
+    "export default {",
+    `  build: { rollupOptions: { input: ${input}, output: { entryFileNames: (chunk) =>`,
+    '    chunk.name === "sw" ? "sw.js" : "assets/[name]-[hash].js" } } },',
+    "};",
+  ];
+  await writeFile(join(dir, "vite.config.mjs"), `${config.join("\n")}\n`);
+}
+
+/** `vite build` in `dir`, which must write nothing on stderr and no warning. */
+async function viteBuild(dir: string): Promise<void> {
+  const vite = join(info.app, "node_modules", ".bin", "vite");
+  const { stdout, stderr } = await sh(vite, ["build", "--logLevel", "info"], { cwd: dir });
+  expect(stderr).toBe("");
+  expect(stdout).not.toMatch(/warn|\(!\)/i);
+  expect(existsSync(join(dir, "dist", "index.html"))).toBe(true);
+}
 
 describe("README quick starts, in a fresh project", () => {
   it("include the client's Node, TypeScript and browser quick starts, every package's example and the docs home page's", () => {
@@ -164,19 +200,21 @@ describe("README quick starts, in a fresh project", () => {
     "%s (main.ts) builds with vite for browsers, without a warning, and runs in Chromium",
     async (_id, b) => {
       const dir = where("browser", b);
-      const { stdout, stderr } = await sh(
-        join(info.app, "node_modules", ".bin", "vite"),
-        ["build", "--logLevel", "info"],
-        {
-          cwd: dir,
-        },
-      );
-      expect(stderr).toBe("");
-      expect(stdout).not.toMatch(/warn|\(!\)/i);
-      expect(existsSync(join(dir, "dist", "index.html"))).toBe(true);
+      await viteBuild(dir);
       const run = await runInChromium(join(dir, "dist"));
       expect(run.errors).toEqual([]);
       expect(run.console.length, run.console.join("\n")).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(serviceWorkers.map((b) => [b.id, b] as const))(
+    "%s (sw.ts) builds with vite as a module service worker, which starts in Chromium",
+    async (_id, b) => {
+      const dir = where("sw", b);
+      await viteBuild(dir);
+      const run = await runInChromium(join(dir, "dist"));
+      expect(run.errors).toEqual([]);
+      expect(run.console).toContain("log: service worker active");
     },
   );
 });
