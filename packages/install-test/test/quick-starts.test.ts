@@ -163,6 +163,8 @@ describe("README quick starts, in a fresh project", () => {
     const expected = ["client:app.mjs", "client:app.ts", "client:main.ts", "docs-home:app.mjs"];
     expected.push("archive:example.mjs", "credentials:example.mjs", "relay:app.mjs", "relay:sw.ts");
     expected.push("store-indexeddb:app.mjs", "store-opfs:main.ts", "spec-types:app.ts");
+    // The OPFS README's page and pull: two pages.
+    expect(ids.filter((id) => id === "store-opfs:main.ts")).toHaveLength(2);
     for (const id of expected) expect(ids).toContain(id);
   });
 
