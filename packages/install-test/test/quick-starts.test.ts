@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DONE, runInChromium } from "./chromium.js";
+import { DONE, type PageRun, runInChromium } from "./chromium.js";
 import { sh } from "./project.js";
 import { type CodeBlock, codeBlocks, includedBlocks } from "./readme.js";
 import { installedDir, installInfo } from "./setup-info.js";
@@ -148,13 +148,19 @@ async function serviceWorkerPage(dir: string, file: string): Promise<void> {
   await writeFile(join(dir, "vite.config.mjs"), `${config.join("\n")}\n`);
 }
 
-/** `vite build` in `dir`, which must write nothing on stderr and no warning. */
-async function viteBuild(dir: string): Promise<void> {
+/**
+ * `vite build` in `dir`, which must write nothing on stderr and no warning, then the page in Chromium, which must
+ * finish without an uncaught error.
+ */
+async function buildAndRun(dir: string): Promise<PageRun> {
   const vite = join(info.app, "node_modules", ".bin", "vite");
   const { stdout, stderr } = await sh(vite, ["build", "--logLevel", "info"], { cwd: dir });
   expect(stderr).toBe("");
   expect(stdout).not.toMatch(/warn|\(!\)/i);
   expect(existsSync(join(dir, "dist", "index.html"))).toBe(true);
+  const run = await runInChromium(join(dir, "dist"));
+  expect(run.errors).toEqual([]);
+  return run;
 }
 
 describe("README quick starts, in a fresh project", () => {
@@ -201,10 +207,7 @@ describe("README quick starts, in a fresh project", () => {
   it.each(browser.map((b) => [b.id, b] as const))(
     "%s (main.ts) builds with vite for browsers, without a warning, and runs in Chromium",
     async (_id, b) => {
-      const dir = where("browser", b);
-      await viteBuild(dir);
-      const run = await runInChromium(join(dir, "dist"));
-      expect(run.errors).toEqual([]);
+      const run = await buildAndRun(where("browser", b));
       expect(run.console.length, run.console.join("\n")).toBeGreaterThan(0);
     },
   );
@@ -212,11 +215,7 @@ describe("README quick starts, in a fresh project", () => {
   it.each(serviceWorkers.map((b) => [b.id, b] as const))(
     "%s (sw.ts) builds with vite as a module service worker, which starts in Chromium",
     async (_id, b) => {
-      const dir = where("sw", b);
-      await viteBuild(dir);
-      const run = await runInChromium(join(dir, "dist"));
-      expect(run.errors).toEqual([]);
-      expect(run.console).toContain("log: service worker active");
+      expect((await buildAndRun(where("sw", b))).console).toContain("log: service worker active");
     },
   );
 });
