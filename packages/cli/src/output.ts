@@ -16,6 +16,8 @@ export interface OutputOptions {
   progress?: boolean;
   /** The command that runs, for hints that depend on it (a failed `login` does not say "run toci login"). */
   command?: string;
+  /** The command's full name (`layout rm`), for the help a usage error points at. */
+  commandPath?: string;
 }
 
 export class Output {
@@ -26,6 +28,7 @@ export class Output {
   /** Whether stdout is a terminal (summaries are spelled out there, terse lines go to pipes). */
   readonly tty: boolean;
   readonly #context: HintContext;
+  readonly #commandPath: string | undefined;
   /** With --json: the warnings, for the document. */
   readonly #warnings: string[] = [];
   /** With --json: whether the one document was written. */
@@ -37,6 +40,7 @@ export class Output {
     this.tty = process.stdout.isTTY === true;
     this.bars = !this.json && (options.progress ?? process.stderr.isTTY === true);
     this.#context = { command: options.command };
+    this.#commandPath = options.commandPath;
   }
 
   /** A line of a command's result on stdout (not with --json). */
@@ -50,9 +54,13 @@ export class Output {
     else for (const l of lines) process.stdout.write(`${escapeControls(l)}\n`);
   }
 
-  /** A note for the user on stderr (never mixed into results; not with --json, unless --debug). */
-  note(text: string): void {
-    if (!this.json || this.debugging) process.stderr.write(`${diagnostic(text)}\n`);
+  /**
+   * A note for the user on stderr (never mixed into results; not with --json, unless --debug). Several lines go out
+   * in one write, each escaped on its own: the line breaks between them are ours, not a registry's.
+   */
+  note(text: string | readonly string[]): void {
+    const lines = typeof text === "string" ? [text] : text;
+    if (!this.json || this.debugging) process.stderr.write(`${lines.map(diagnostic).join("\n")}\n`);
   }
 
   /** A warning on stderr; with --json, in the document instead (and on stderr too with --debug). */
@@ -84,7 +92,8 @@ export class Output {
     const write = (prefix: string, text: string) => process.stderr.write(`${prefix}${diagnostic(text)}\n`);
     if (error instanceof UsageError) {
       write("error: ", error.message);
-      process.stderr.write("(run `toci --help` or `toci <command> --help` for usage)\n");
+      const help = this.#commandPath ? `toci ${this.#commandPath} --help` : "toci --help";
+      process.stderr.write(`(run \`${help}\` for usage)\n`);
       return;
     }
     if (isOciError(error)) {

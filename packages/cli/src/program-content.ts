@@ -81,7 +81,7 @@ function filesCommands(program: Command, act: Act, { registryFlags, example }: F
         .option(PLATFORM, "from an index, this platform's image")
         .option("-o, --output <file|->", "write to this file; - for stdout, binary included even on a terminal"),
     ),
-    "toci cat localhost:5001/demo/hello:v1 /etc/os-release",
+    "toci cat localhost:5001/demo/hello:v1 /etc/os-release --platform linux/amd64",
   ).action(act(async (run, [ref, path], flags) => (await files()).cat(run, ref as string, path as string, flags)));
 }
 

@@ -62,7 +62,6 @@ export function buildProgram(state: ProgramState, version: string): Command {
     .option("--debug", "log every request error, and print stack traces")
     .addOption(new Option("--progress", "draw progress bars even when stderr is not a terminal"))
     .addOption(new Option("--no-progress", "never draw progress bars"))
-    .showHelpAfterError("(run `toci <command> --help` for usage)")
     .configureOutput({ writeErr: (text) => (state.json ? undefined : process.stderr.write(text)) })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .exitOverride();
@@ -75,7 +74,7 @@ export function buildProgram(state: ProgramState, version: string): Command {
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;
       const flags = command.optsWithGlobals<GlobalOptions>();
-      const out = new Output({ ...flags, command: command.name() });
+      const out = new Output({ ...flags, command: command.name(), commandPath: commandPath(command) });
       state.out = out;
       try {
         const interruptNote = (text: string) => {
@@ -94,7 +93,19 @@ export function buildProgram(state: ProgramState, version: string): Command {
   layoutCommands(program, act);
   contentCommands(program, act, { registryFlags, transferFlags, example });
   relayCommands(program, act, { example });
+  usageHints(program);
   return program;
+}
+
+/** `layout rm`: the names from the program's down to the command's. */
+function commandPath(command: Command): string {
+  return command.parent ? [commandPath(command.parent), command.name()].filter(Boolean).join(" ") : "";
+}
+
+/** After a usage error, the help to read: the command's own (`toci layout rm --help`), or the list of commands. */
+function usageHints(command: Command, path = "toci"): void {
+  command.showHelpAfterError(`(run \`${path} --help\` for usage)`);
+  for (const sub of command.commands) usageHints(sub, `${path} ${sub.name()}`);
 }
 
 /** Pull, push and copy: the commands that move blobs. */

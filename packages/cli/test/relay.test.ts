@@ -166,7 +166,10 @@ describe("toci relay", () => {
     const second = await startRelay(["--upstream", plain.host, "--allow-origin", PAGE]);
     second.child.kill("SIGINT");
     expect(await second.exit).toBe(0);
-    expect(second.stderr()).toMatch(/relay: stopping\n$/);
+    // What a user reads: one upstream a line (line breaks, not escaped ones), then the stop.
+    expect(second.stderr()).toBe(
+      `relay listening on ${second.url} (Ctrl-C to stop)\n  ${second.url}/${plain.host}\n\nrelay: stopping\n`,
+    );
   });
 
   it("refuses a non-loopback --listen without --public, and a relay without upstreams (usage, exit 2)", async () => {

@@ -22,6 +22,10 @@ const COMMANDS = [
   "logout",
   "ping",
   "relay",
+  "files",
+  "cat",
+  "export",
+  "import",
 ];
 
 describe("usage", () => {
@@ -33,9 +37,11 @@ describe("usage", () => {
 
   it("shows an example in every command's --help", async () => {
     const results = await Promise.all(
-      [...COMMANDS.map((c) => [c]), ["layout", "ls"], ["layout", "gc"], ["layout", "rm"], ["layout", "forget"]].map(
-        (c) => toci([...c, "--help"]),
-      ),
+      [
+        ...COMMANDS.map((c) => [c]),
+        ...["ls", "gc", "rm", "forget"].map((c) => ["layout", c]),
+        ...["push", "pull"].map((c) => ["artifact", c]),
+      ].map((c) => toci([...c, "--help"])),
     );
     for (const { code, stdout } of results) {
       expect(code).toBe(0);
@@ -50,10 +56,11 @@ describe("usage", () => {
   });
 
   it("exits 2 on an unknown command, an unknown flag or a missing argument", async () => {
-    const [command, flag, missing] = await Promise.all([
+    const [command, flag, missing, nested] = await Promise.all([
       toci(["pul", "x"]),
       toci(["tags", "localhost:5000/a", "--bogus"]),
       toci(["pull"]),
+      toci(["layout", "rm"]),
     ]);
     expect(command.code).toBe(2);
     expect(command.stderr).toContain("unknown command 'pul'");
@@ -62,21 +69,29 @@ describe("usage", () => {
     expect(flag.stderr).toContain("unknown option '--bogus'");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing required argument 'ref'");
+    // Each names the help to read: the command's own, or the list of commands.
+    expect(command.stderr).toContain("(run `toci --help` for usage)");
+    expect(flag.stderr).toContain("(run `toci tags --help` for usage)");
+    expect(missing.stderr).toContain("(run `toci pull --help` for usage)");
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toContain("(run `toci layout rm --help` for usage)");
   });
 
   it("exits 2 on references that do not parse, without a stack trace", async () => {
-    const results = await Promise.all([
-      toci(["pull", "Bad/Name:v1"]),
-      toci(["resolve", "localhost:5000/a:bad tag"]),
-      toci(["tags", "localhost:5000/a:v1"]),
-      toci(["blob", "localhost:5000/a:v1"]),
-      toci(["pull", "localhost:5000/a@sha256:123"]),
-      toci(["catalog", "not a host"]),
-      toci(["pull", "localhost:5000/a:v1", "--platform", "linux"]),
-    ]);
-    for (const { code, stderr } of results) {
+    const calls = [
+      ["pull", "Bad/Name:v1"],
+      ["resolve", "localhost:5000/a:bad tag"],
+      ["tags", "localhost:5000/a:v1"],
+      ["blob", "localhost:5000/a:v1"],
+      ["pull", "localhost:5000/a@sha256:123"],
+      ["catalog", "not a host"],
+      ["pull", "localhost:5000/a:v1", "--platform", "linux"],
+    ];
+    const results = await Promise.all(calls.map((args) => toci(args)));
+    for (const [i, { code, stderr }] of results.entries()) {
       expect(code).toBe(2);
       expect(stderr).toMatch(/^error: /);
+      expect(stderr).toContain(`(run \`toci ${calls[i]![0]} --help\` for usage)`);
       expect(stderr).not.toMatch(/\n\s+at /);
     }
     expect(results[0]!.stderr).toContain("repository names must be lowercase");

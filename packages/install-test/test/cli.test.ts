@@ -16,6 +16,15 @@ function toci(args: string[]) {
   return sh("toci", args, { cwd: info.tmp, env: { PATH, HOME: join(info.tmp, "home") } });
 }
 
+/** The commands a --help lists under "Commands:" (none for a command without subcommands), `help` left out. */
+function commandsIn(help: string): string[] {
+  const list = help.split("\nCommands:\n")[1] ?? "";
+  return list
+    .split("\n")
+    .map((line) => /^ {2}([a-z]+)/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined && name !== "help");
+}
+
 describe("toci, installed globally", () => {
   it("runs from PATH and knows its version", async () => {
     const { stdout } = await toci(["--version"]);
@@ -31,5 +40,23 @@ describe("toci, installed globally", () => {
     expect(JSON.parse(stdout)).toMatchObject({ digest: expect.stringMatching(/^sha256:/) });
     const index = JSON.parse(await readFile(join(store, "index.json"), "utf8"));
     expect(index.manifests).toHaveLength(1);
+    // The README's second line: the layout's root tagged with the reference's tag, pushed to another repository.
+    const pushed = await toci(["push", `${host}/mirror/alpine:latest`, "--store", store, "--json"]);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ digest: JSON.parse(stdout).digest });
+    expect((await toci(["tags", `${host}/mirror/alpine`])).stdout.trim()).toBe("latest");
+  });
+
+  it("shows an example in the --help of every command that --help lists", async () => {
+    const commands = commandsIn((await toci(["--help"])).stdout);
+    expect(commands).toContain("pull");
+    for (const command of commands) {
+      const { stdout } = await toci([command, "--help"]);
+      // A group (layout, artifact) lists its subcommands; each of those shows the example.
+      const subcommands = commandsIn(stdout);
+      const helps = subcommands.length
+        ? await Promise.all(subcommands.map(async (sub) => (await toci([command, sub, "--help"])).stdout))
+        : [stdout];
+      for (const help of helps) expect(help, `toci ${command}`).toMatch(/\nExamples?:\n {2}\$ .*\btoci /);
+    }
   });
 });

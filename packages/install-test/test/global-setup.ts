@@ -2,7 +2,8 @@
 // registry holding the image the README quick starts pull, and install the tarballs as a new user would, into
 // three fresh folders of a temporary directory:
 //   trio/    the client README's Node install line (sizes measured; no wasm hasher expected)
-//   app/     every library tarball, plus typescript, @types/node, vite and hash-wasm at the workspace's versions
+//   app/     every library tarball, plus typescript, @types/node, vite, hash-wasm and fake-indexeddb (the
+//            IndexedDB README's Node run) at the workspace's versions
 //   global/  `npm install --global --prefix global <cli tarball>`
 // npm reaches its registry only for third-party packages (--prefer-offline: from its cache when it can).
 // TOCI_KEEP_INSTALL=1 keeps the temporary folder (its path is printed) to look into a failure.
@@ -62,7 +63,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       .filter((p) => Object.hasOwn((p.pkg.exports ?? {}) as object, "."))
       .map((p) => p.pkg.name);
     const commands = published.filter((p) => p.pkg.bin).map((p) => packed.get(p.pkg.name)!.tarball);
-    const tools = ["typescript", "@types/node", "vite", "hash-wasm"].map((n) => `${n}@${pinned(n)}`);
+    const tools = ["typescript", "@types/node", "vite", "hash-wasm", "fake-indexeddb"].map((n) => `${n}@${pinned(n)}`);
     const trio = await newProject(join(tmp, "trio"), { type: "module" });
     const app = await newProject(join(tmp, "app"), { type: "module" });
     const prefix = join(tmp, "global");

@@ -12,7 +12,7 @@ export const QUICK_START_REPO = "linuxcontainers/alpine";
 export interface InstallInfo {
   /** The temporary folder everything below lives in. */
   tmp: string;
-  /** The project with every library tarball, typescript, @types/node, vite and hash-wasm. */
+  /** The project with every library tarball, typescript, @types/node, vite, hash-wasm and fake-indexeddb. */
   app: string;
   /** The project with the trio only. */
   trio: string;

@@ -115,7 +115,7 @@ export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
   if (!run.out.json) {
     // One write: a program reading stderr for the URL gets the upstreams with it.
     const lines = names.map((n) => `  ${base}/${n}${lending.includes(n) ? "  (lending docker credentials)" : ""}`);
-    run.out.note([`relay listening on ${server.url} (Ctrl-C to stop)`, ...lines].join("\n"));
+    run.out.note([`relay listening on ${server.url} (Ctrl-C to stop)`, ...lines]);
   }
   await new Promise<void>((resolve) => {
     if (run.signal.aborted) resolve();
