@@ -9,12 +9,18 @@
 import { defineConfig } from "rolldown";
 
 /**
- * Node modules that only some commands use (`toci relay`, `toci login`), with the names the bundle imports from
- * them. In one script every `require` of a Node module runs when the script starts; these would load HTTP, TLS and
- * readline into every run (~10 ms of CPU, measured). Each is replaced by a module that gets the real one from
- * `process.getBuiltinModule` (Node ≥ 20.16) when first used.
+ * Node modules that only some commands use (`toci relay`, `toci login`, a credential helper; commander's
+ * subcommands run as programs, which toci has none of), with the names the bundle imports from them. In one script
+ * every `require` of a Node module runs when the script starts; these would load HTTP, TLS, readline and
+ * child_process into every run (~10 ms of CPU, and ~4 ms more for child_process, measured). Each is replaced by a
+ * module that gets the real one from `process.getBuiltinModule` (Node ≥ 20.16) when first used.
  */
-const LAZY_BUILTINS = { "node:http": ["default"], "node:https": ["default"], "node:readline": ["createInterface"] };
+const LAZY_BUILTINS = {
+  "node:http": ["default"],
+  "node:https": ["default"],
+  "node:readline": ["createInterface"],
+  "node:child_process": ["spawn"],
+};
 
 /** The rolldown plugin doing that. */
 function lazyBuiltins() {

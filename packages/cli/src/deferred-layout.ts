@@ -35,6 +35,11 @@ export function deferredLayout(dir: string, open: () => Promise<FsStore>): Defer
     store ? call(await store) : empty;
   return {
     exists: (descriptor: Descriptor) => read(false, (s) => s.exists(descriptor)),
+    existsAll: (descriptors: readonly Descriptor[]) =>
+      read(
+        descriptors.map(() => false),
+        (s) => s.existsAll(descriptors),
+      ),
     async fetch(descriptor: Descriptor, options?: FetchOptions) {
       if (!store) throw new OciError("NOT_FOUND", `blob ${descriptor.digest} is not in ${dir}`);
       return (await store).fetch(descriptor, options);

@@ -142,6 +142,7 @@ export {
 } from "./retry-policy.js";
 export { findRoot, parseRootName, type RootName, rootDescriptor, tagRoots, untagRoots } from "./roots.js";
 export {
+  type BatchBlobChecker,
   type BatchSourceRecorder,
   type BlobChecker,
   type BlobFetcher,
@@ -153,6 +154,7 @@ export {
   hasRoomFor,
   type Ingest,
   type IngestOptions,
+  isBatchBlobChecker,
   isBatchSourceRecorder,
   isBlobLeaser,
   isClosableStore,

@@ -10,6 +10,23 @@ export interface BlobChecker {
   exists(descriptor: Descriptor): Promise<boolean>;
 }
 
+/**
+ * Optional ability: tells whether each of many blobs is present at once (a pull asks it of every blob of its graph).
+ * Each answer is the one `exists()` would give, with the same effects; a store where one look answers many (store-fs:
+ * one listing of a directory instead of a stat per blob) makes fewer calls. Without it, the client asks `exists()`
+ * of each blob.
+ */
+export interface BatchBlobChecker {
+  /** `exists()` of each descriptor, in their order. */
+  existsAll(descriptors: readonly Descriptor[]): Promise<boolean[]>;
+}
+
+/** Whether a store tells the presence of many blobs at once. */
+export function isBatchBlobChecker(store: unknown): store is BatchBlobChecker {
+  const s = store as Partial<BatchBlobChecker> | null;
+  return typeof s === "object" && s !== null && typeof s.existsAll === "function";
+}
+
 /** Options for {@link BlobFetcher.fetch}. */
 export interface FetchOptions {
   /** Cancels the read; the stream errors with `ABORTED`. */

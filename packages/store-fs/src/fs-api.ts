@@ -13,6 +13,13 @@ export interface FsFileHandle {
   close(): Promise<void>;
 }
 
+/** An open directory, as node:fs/promises Dir: its entries one by one, read from the system a batch at a time. */
+export interface FsDir {
+  /** The next entry; null at the end. */
+  read(): Promise<{ name: string } | null>;
+  close(): Promise<void>;
+}
+
 /** File metadata, as node:fs Stats. */
 export interface FsStats {
   size: number;
@@ -36,6 +43,11 @@ export interface FsPromises {
   unlink(path: string): Promise<void>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   readdir(path: string): Promise<string[]>;
+  /**
+   * Opens a directory to read its entries a batch at a time (`bufferSize` entries per system call), where the
+   * implementation can: a listing that may stop early (internal/blob-listing.ts). Without it, blobs are stat'ed.
+   */
+  opendir?(path: string, options: { bufferSize: number }): Promise<FsDir>;
   stat(path: string): Promise<FsStats>;
   /** stat without following a symbolic link: how the layout tells its own files from links planted in it. */
   lstat(path: string): Promise<FsStats>;

@@ -1,7 +1,8 @@
 // A Store that is an OCI image layout on disk (image-spec v1.1.1 image-layout.md), wired from its parts:
 //   internal/layout.ts       the layout's paths and options, opening (and creating) it
 //   internal/blobs.ts        committed blobs: stat, read, fetch, list
-//   internal/leased-blobs.ts exists(), ingest() and leaseBlobs(), every blob leased first (internal/leases.ts)
+//   internal/leased-blobs.ts exists(), existsAll() (internal/blob-listing.ts), ingest() and leaseBlobs(), every blob
+//                            leased first (internal/leases.ts)
 //   internal/ingest.ts       writers: resume, hash, write (internal/file-sink.ts), verify, publish
 //   internal/partials.ts     the writers' files in ingest/ and who may take them over (internal/liveness.ts,
 //                            internal/ingest-listing.ts)
@@ -19,6 +20,7 @@
 import * as nodeFs from "node:fs/promises";
 import {
   type AbilityKeeper,
+  type BatchBlobChecker,
   type BatchSourceRecorder,
   type BlobLeaser,
   type Descriptor,
@@ -92,10 +94,12 @@ export interface FsStoreOptions {
 
 /**
  * A layout store: a Store that also keeps upload sessions, blob sources and what was learnt about registries, leases
- * many blobs at once (a pull's graph, kept from other processes' gc), and knows where it lives.
+ * many blobs at once (a pull's graph, kept from other processes' gc), tells which of many blobs it holds with one
+ * listing, and knows where it lives.
  */
 export interface FsStore
   extends Store,
+    BatchBlobChecker,
     UploadStateKeeper,
     SourceRecorder,
     BatchSourceRecorder,

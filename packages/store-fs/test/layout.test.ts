@@ -223,7 +223,8 @@ describe("faults (memfs)", () => {
   it("reports EIO on fsync at commit as STORE and publishes nothing", async () => {
     const fs = faulty("EIO", 0, "sync");
     const store = await fsStore("/l", { fs });
-    const content = new TextEncoder().encode("durable or nothing");
+    // Over 256 KiB: a smaller blob is written through (O_DSYNC) and makes no fsync (write-through.test.ts).
+    const content = new TextEncoder().encode("durable or nothing".repeat(20_000));
     await expectCode(put(store, content), "STORE");
     expect(await fs.readdir("/l/blobs")).toEqual([]);
     expect(await ingestFiles(fs)).toEqual([]);

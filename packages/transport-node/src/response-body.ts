@@ -134,26 +134,33 @@ class Body implements BodySink, ResponseBody {
       await this.cancel();
       return undefined;
     }
+    // With its length announced, the body is copied into one array of that size as it comes (the connection never
+    // hands over more than the length): no array per read and no second copy to join them. A 64 KiB blob arrives in
+    // up to four reads from distribution.
+    const whole = length === undefined ? undefined : Buffer.allocUnsafeSlow(length);
+    // The framing never gives more than the length; were it to, the array's end is a cap like maxBytes.
+    const cap = whole ? whole.length : maxBytes;
     const parts: Uint8Array[] = [];
     let total = 0;
     for (;;) {
       if (this.#queued === 0 && this.#state === "open") await this.#wait();
       if (this.#queued > 0) {
         // Past the cap: dropped like a cancelled body.
-        if (total + this.#queued > maxBytes) {
+        if (total + this.#queued > cap) {
           await this.cancel();
           return undefined;
         }
-        const part = this.#take(this.#queued);
+        const part = this.#take(this.#queued, whole?.subarray(total));
         this.#lowSpeed?.count(part.byteLength);
         total += part.byteLength;
-        parts.push(part);
+        if (!whole) parts.push(part);
       } else if (this.#state === "failed") {
         throw this.#failure;
       } else {
         break; // ended
       }
     }
+    if (whole) return whole.subarray(0, total);
     if (parts.length === 1) return parts[0];
     const out = new Uint8Array(total);
     let at = 0;

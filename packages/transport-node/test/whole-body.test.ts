@@ -18,6 +18,12 @@ beforeAll(async () => {
       res.writeHead(200);
       res.write(payload.subarray(0, 40_000));
       setTimeout(() => res.end(payload.subarray(40_000)), 20);
+    } else if (req.url === "/pieces") {
+      // A Content-Length body in three writes, apart: three reads at the client.
+      res.writeHead(200, { "content-length": String(payload.length) });
+      res.write(payload.subarray(0, 30_000));
+      setTimeout(() => res.write(payload.subarray(30_000, 60_000)), 20);
+      setTimeout(() => res.end(payload.subarray(60_000)), 40);
     } else if (req.url === "/small") {
       res.writeHead(200, { "content-length": "7" }).end('{"a":1}');
     } else if (req.url === "/stall") {
@@ -70,6 +76,20 @@ describe("nodeTransport's whole bodies", () => {
       });
       expect(built).toBe(0);
       expect(Buffer.from(bytes!).equals(Buffer.from(payload))).toBe(true);
+    }
+  });
+
+  it("copies a Content-Length body that comes in several reads into one array of its length, nothing joined", async () => {
+    await using transport = nodeTransport();
+    const response = await transport.request({ method: "GET", url: `${base}/pieces` });
+    const allocations = vi.spyOn(Buffer, "allocUnsafeSlow");
+    try {
+      const bytes = await readResponse(response, 1 << 20);
+      expect(Buffer.from(bytes).equals(Buffer.from(payload))).toBe(true);
+      expect(bytes.buffer.byteLength).toBe(payload.length);
+      expect(allocations).toHaveBeenCalledTimes(1);
+    } finally {
+      allocations.mockRestore();
     }
   });
 

@@ -15,7 +15,7 @@ const BUFFER = 1024 * 1024;
  * store's coalescing buffer, which is as large) and one hash update instead of one per read. Larger bodies go to
  * `take` read by read, so that a kill loses no more than this per blob.
  */
-const GATHER = 256 * 1024;
+export const GATHER = 256 * 1024;
 
 /** Where the chunks go; the chunk's memory is reused once the promise settles. */
 export type ChunkTaker = (chunk: Uint8Array) => Promise<void>;

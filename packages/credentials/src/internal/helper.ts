@@ -6,7 +6,6 @@
 // A non-zero exit is a failure, "credentials not found in native keychain" on stdout the one that means "none".
 // Run without a shell; the secret goes on stdin, never in the arguments. What a helper prints is never put in an
 // error: a failing helper may well have printed the secret it was handling.
-import { spawn } from "node:child_process";
 import { OciError } from "@toci/spec-types";
 import { isObject } from "./config-file.js";
 
@@ -36,8 +35,11 @@ export class HelperError extends OciError {
 }
 
 /** Runs a helper; resolves its stdout, rejects with an OciError (never the helper's output). */
-export function runHelper(run: HelperRun): Promise<string> {
+export async function runHelper(run: HelperRun): Promise<string> {
   const { program, action, signal } = run;
+  // Loaded when a helper runs, not with the package: most commands run none (an anonymous registry, credentials in
+  // `auths`), and node:child_process costs a process ~4 ms to load at start-up (a tenth of a small pull's start).
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(aborted(program, action));
     // stderr is not ours to show (docker sends it to the terminal) and may repeat the secret: discarded.

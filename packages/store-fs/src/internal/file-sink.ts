@@ -14,7 +14,7 @@
 import type { FsFileHandle } from "../fs-api.js";
 
 /** Chunks smaller than this are gathered into one write of this size (node:http hands over 64 KiB at a time). */
-const COALESCE = 256 * 1024;
+export const COALESCE = 256 * 1024;
 /** A background sync starts once this many bytes were written since the last one. */
 const EARLY_SYNC = 32 * 1024 * 1024;
 /** Background syncs running at once in this process, whatever the number of writers: half libuv's thread pool. */
@@ -65,9 +65,16 @@ export class FileSink {
   /** The last write, in case the caller did not wait for it: the handle must not close under it. */
   #writing: Promise<void> = Promise.resolve();
 
-  /** A sink appending to `handle` from `position` (the bytes before it are the file's already) up to `expected`. */
-  constructor(handle: FsFileHandle, position: number, expected: number) {
+  /** Whether every write is durable when it returns (a file opened with O_DSYNC): sync() then only flushes. */
+  readonly #durableWrites: boolean;
+
+  /**
+   * A sink appending to `handle` from `position` (the bytes before it are the file's already) up to `expected`;
+   * `durableWrites` when the file was opened for synchronous writes (O_DSYNC).
+   */
+  constructor(handle: FsFileHandle, position: number, expected: number, durableWrites = false) {
     this.#handle = handle;
+    this.#durableWrites = durableWrites;
     this.#limit = Math.max(1, Math.min(COALESCE, expected - position));
     this.#written = position;
     this.#syncedTo = position;
@@ -103,7 +110,7 @@ export class FileSink {
   /** flush(), then a sync of everything: the bytes are durable when it resolves. */
   async sync(): Promise<void> {
     await this.flush();
-    await syncData(this.#handle);
+    if (!this.#durableWrites) await syncData(this.#handle);
   }
 
   /** Waits until no write and no sync of the file runs (before its handle closes); never rejects. */

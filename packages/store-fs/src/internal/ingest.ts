@@ -1,6 +1,7 @@
 // One ingest: a writer for one blob, in its own file under ingest/ (partials.ts names it), hashed as the bytes come,
 // written through a file sink (file-sink.ts), then verified, made durable and renamed into blobs/ (Store contract:
 // a blob that failed verification is never visible; a closed writer leaves a partial that the next ingest resumes).
+import { constants } from "node:fs";
 import { basename, join } from "node:path";
 import {
   checkAppend,
@@ -17,11 +18,22 @@ import {
 } from "@toci/spec-types";
 import { errorCode, type FsFileHandle } from "../fs-api.js";
 import { algorithmDirMade, blobNamed, blobPath, statBlob } from "./blobs.js";
-import { FileSink } from "./file-sink.js";
+import { COALESCE, FileSink } from "./file-sink.js";
 import { storeOp, unlinkIfPresent } from "./files.js";
 import { ingestNames, noteIngestFile } from "./ingest-listing.js";
 import { type Layout, requireOwnIngestOnce } from "./layout.js";
 import { claimPartial, rehash, release, type WriterFiles, writerFiles } from "./partials.js";
+
+/**
+ * How a new file of a blob that goes to it in one write (at most COALESCE bytes) is opened: for synchronous writes
+ * (O_DSYNC), so that the write is durable when it returns, as fdatasync after it would make it, and the commit makes
+ * no fdatasync call of its own: one call through libuv's thread pool less per small blob (a pull of 200 × 64 KiB
+ * made 6 per blob). Where the platform has no O_DSYNC (Windows), the file is opened as any other ("wx").
+ */
+const WRITE_THROUGH =
+  constants.O_DSYNC === undefined
+    ? undefined
+    : constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_TRUNC | constants.O_DSYNC;
 
 /** What the store knows before an ingest opens. */
 export interface IngestContext {
@@ -48,6 +60,7 @@ export async function openIngest(
   const hasher = await createHasher(algorithm);
   let handle: FsFileHandle;
   let size = 0;
+  let durableWrites = false;
   try {
     const resume = options.resume !== false;
     const names = resume ? await ingestNames(fs, paths.ingest, descriptor.size) : undefined;
@@ -58,13 +71,14 @@ export async function openIngest(
       size = await rehash(handle, hasher, claimed); // re-hashed, never trusted
     } else {
       if (claimed !== undefined) await unlinkIfPresent(fs, files.own);
-      handle = await fs.open(files.own, "wx");
+      durableWrites = WRITE_THROUGH !== undefined && descriptor.size <= COALESCE;
+      handle = await fs.open(files.own, durableWrites ? WRITE_THROUGH! : "wx");
     }
   } catch (error) {
     release(files);
     throw toOciError(error, "STORE", `cannot start the ingest of ${descriptor.digest}`);
   }
-  return new FileIngest({ layout, descriptor, files, handle, hasher, size });
+  return new FileIngest({ layout, descriptor, files, handle, hasher, size, durableWrites });
 }
 
 interface WriterState {
@@ -75,6 +89,8 @@ interface WriterState {
   hasher: Hasher;
   /** Bytes already in the file (a resumed partial). */
   size: number;
+  /** The file was opened for synchronous writes (WRITE_THROUGH): each write is durable when it returns. */
+  durableWrites: boolean;
 }
 
 /** A writer of one blob into its own file; see the header. */
@@ -89,7 +105,7 @@ class FileIngest implements Ingest {
     this.descriptor = state.descriptor;
     this.#state = state;
     this.#size = state.size;
-    this.#sink = new FileSink(state.handle, state.size, state.descriptor.size);
+    this.#sink = new FileSink(state.handle, state.size, state.descriptor.size, state.durableWrites);
   }
 
   get offset(): number {

@@ -1,7 +1,15 @@
-// The blob checks and writers of a store, each blob leased before it is looked at (leases.ts): exists(), ingest(),
-// and leaseBlobs() for a whole graph at once. exists()' answer "absent" spares the ingest that follows a second look
-// (recently-absent.ts).
-import type { BlobChecker, BlobIngester, BlobLeaser } from "@toci/spec-types";
+// The blob checks and writers of a store, each blob leased before it is looked at (leases.ts): exists() and
+// existsAll() (many blobs told by one listing, blob-listing.ts), ingest(), and leaseBlobs() for a whole graph at
+// once. An answer "absent" spares the ingest that follows a second look (recently-absent.ts).
+import {
+  type BatchBlobChecker,
+  type BlobChecker,
+  type BlobIngester,
+  type BlobLeaser,
+  type Descriptor,
+  parseDigest,
+} from "@toci/spec-types";
+import { blobNames } from "./blob-listing.js";
 import { blobNamed, isStorable, statBlob } from "./blobs.js";
 import { openIngest } from "./ingest.js";
 import type { Layout } from "./layout.js";
@@ -9,21 +17,48 @@ import type { Leases } from "./leases.js";
 import { recentlyAbsent } from "./recently-absent.js";
 
 /** exists(), ingest() and leaseBlobs() of the store at `layout`; `lease` undefined for a read-only one. */
-export function leasedBlobs(layout: Layout, lease: Leases | undefined): BlobChecker & BlobIngester & BlobLeaser {
+export function leasedBlobs(
+  layout: Layout,
+  lease: Leases | undefined,
+): BlobChecker & BatchBlobChecker & BlobIngester & BlobLeaser {
   const takeLease = async (digest: string): Promise<void> => {
     if (lease && isStorable(digest)) await lease.take(digest);
   };
   const absent = recentlyAbsent();
+  /** Whether the blob is stored (a regular file of its size), after its lease. */
+  const look = async (descriptor: Descriptor): Promise<boolean> => {
+    const present = (await statBlob(layout, descriptor.digest))?.size === descriptor.size;
+    if (present) {
+      blobNamed(layout); // a root may name it next: its name is synced first
+      absent.take(descriptor.digest);
+    } else absent.note(descriptor.digest);
+    return present;
+  };
+  const exists = async (descriptor: Descriptor): Promise<boolean> => {
+    // Leased before looking: a pull that finds a blob present relies on it until it names its root.
+    await takeLease(descriptor.digest);
+    return look(descriptor);
+  };
   return {
-    async exists(descriptor) {
-      // Leased before looking: a pull that finds a blob present relies on it until it names its root.
-      await takeLease(descriptor.digest);
-      const present = (await statBlob(layout, descriptor.digest))?.size === descriptor.size;
-      if (present) {
-        blobNamed(layout); // a root may name it next: its name is synced first
-        absent.take(descriptor.digest);
-      } else absent.note(descriptor.digest);
-      return present;
+    exists,
+
+    async existsAll(descriptors) {
+      const storable = descriptors.filter((d) => isStorable(d.digest));
+      // Leased before looking, as exists() does, in one record.
+      if (lease) await lease.takeAll(storable.map((d) => d.digest));
+      const listed = await listings(layout, storable);
+      return Promise.all(
+        descriptors.map(async (descriptor) => {
+          if (!isStorable(descriptor.digest)) return exists(descriptor); // refused as exists() refuses it
+          const { algorithm, encoded } = parseDigest(descriptor.digest);
+          // A name the listing lacks is absent; one it shows is stat'ed like exists() (its size, a regular file).
+          if (listed.get(algorithm)?.has(encoded) === false) {
+            absent.note(descriptor.digest);
+            return false;
+          }
+          return look(descriptor);
+        }),
+      );
     },
 
     async ingest(descriptor, ingestOptions) {
@@ -38,4 +73,19 @@ export function leasedBlobs(layout: Layout, lease: Leases | undefined): BlobChec
       await lease?.takeAll(digests.filter(isStorable));
     },
   };
+}
+
+/** The listing of blobs/<alg>/ for each algorithm among `descriptors` (none where it was not listed: blob-listing.ts). */
+async function listings(layout: Layout, descriptors: readonly Descriptor[]): Promise<Map<string, Set<string>>> {
+  const asked = new Map<string, number>();
+  for (const { digest } of descriptors) {
+    const { algorithm } = parseDigest(digest);
+    asked.set(algorithm, (asked.get(algorithm) ?? 0) + 1);
+  }
+  const out = new Map<string, Set<string>>();
+  for (const [algorithm, count] of asked) {
+    const names = await blobNames(layout, algorithm, count);
+    if (names) out.set(algorithm, names);
+  }
+  return out;
 }

@@ -3,6 +3,7 @@
 // under it (a root named before its blobs are in would be a broken image to whoever reads the layout meanwhile).
 import {
   type Descriptor,
+  isBatchBlobChecker,
   isBlobLeaser,
   isManifestOrIndexMediaType,
   isTag,
@@ -117,12 +118,15 @@ async function downloadAll(
   let failure: { error: unknown } | undefined;
   // Where each blob came from, recorded in batches beside the downloads; all are done before this ends.
   const notes = sourceNotes(store, remote.reference);
+  // Which blobs the store holds, asked of all at once where it can tell them together (store-fs: one listing instead
+  // of a stat per blob); else each is asked just before its download.
+  const held = isBatchBlobChecker(store) ? await store.existsAll(work.blobs) : undefined;
   await Promise.allSettled(
-    work.blobs.map((blob) =>
+    work.blobs.map((blob, i) =>
       work
         .limit(blob)(async () => {
           if (signal.aborted) return;
-          if (await store.exists(blob)) {
+          if (held ? held[i] : await store.exists(blob)) {
             reporter.addDone(blob.size);
             notifyBlob(work.onBlob, blob, blob.size);
             return;

@@ -1,4 +1,12 @@
-import { createHasher, type Digest, isOciError, OCTET_STREAM, readAll, type Store } from "@toci/spec-types";
+import {
+  createHasher,
+  type Digest,
+  isBatchBlobChecker,
+  isOciError,
+  OCTET_STREAM,
+  readAll,
+  type Store,
+} from "@toci/spec-types";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StoreContext, StoreUnderTest } from "./context.js";
 import {
@@ -76,6 +84,23 @@ function presence({ current, capabilities }: StoreContext): void {
     const d = await describeBytes(encoder.encode("never stored"));
     expect(await store.exists(d)).toBe(false);
     await expectCode(store.fetch(d), "NOT_FOUND");
+  });
+
+  it("a store that tells many blobs at once answers each as exists() does", async () => {
+    if (!isBatchBlobChecker(store)) return;
+    expect(await store.existsAll([])).toEqual([]);
+    // Enough blobs for a store to answer them together (store-fs lists a directory from 8 on).
+    const present = await Promise.all(Array.from({ length: 12 }, (_, i) => put(store, encoder.encode(`many ${i}`))));
+    const absent = await Promise.all(Array.from({ length: 12 }, (_, i) => describeBytes(encoder.encode(`none ${i}`))));
+    const wrongSize = { ...present[0]!, size: present[0]!.size + 1 };
+    const asked = [...present, ...absent, wrongSize].sort((a, b) => (a.digest < b.digest ? -1 : 1));
+    const answers = await store.existsAll(asked);
+    expect(answers).toEqual(await Promise.all(asked.map((d) => store.exists(d))));
+    expect(answers.filter(Boolean)).toHaveLength(present.length);
+    // A blob found absent is then written as usual.
+    const later = await put(store, encoder.encode("none 0"));
+    expect(later.digest).toBe(absent[0]!.digest);
+    expect(await store.existsAll([later, ...absent.slice(1)])).toEqual([true, ...absent.slice(1).map(() => false)]);
   });
 
   it("reports the full size as the offset of an ingest of a present blob, and commit does nothing", async () => {
