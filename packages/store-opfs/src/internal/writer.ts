@@ -1,17 +1,24 @@
 // The worker's half of an ingest: a partial file in ingest/ written through a sync access handle (exclusive:
-// nothing else can open, move or remove the file meanwhile), hashed as the bytes arrive, then verified, flushed and
-// moved into blobs/ (commit = verify then move; a file never becomes a blob unverified). A writer holds its
-// Web Lock (locks.ts) from before it creates or claims a file until it lets the file go.
+// nothing else can open, move or remove the file meanwhile), then verified, flushed and moved into blobs/ (commit =
+// verify then move; a file never becomes a blob unverified). A writer holds its Web Lock (locks.ts) from before it
+// creates or claims a file until it lets the file go.
+// How a blob is verified depends on its size. A large one is hashed as its bytes arrive (hash-wasm: the platform has
+// no streaming digest). One of up to WHOLE_DIGEST_MAX is verified at commit by WebCrypto over the file's own bytes,
+// read back whole. Measured in Chromium here: hash-wasm digests 142–231 MB/s, WebCrypto ~650 MB/s off this thread,
+// and a sync access handle reads and writes at ~1 GB/s; a pull of 4 × 64 MiB went from 80 to 96–99 MB/s with it.
 import {
   checkAppend,
   checkComplete,
   createHasher,
   type Descriptor,
+  digestMismatch,
+  type HashAlgorithm,
   type Hasher,
   holdWebLock,
   OciError,
   type ReleaseLock,
   requireIngestable,
+  sizeMismatch,
   tryWebLock,
 } from "@toci/spec-types";
 import { blobName, fileIfPresent, type Layout, partialBase, partialDigest, removeIfPresent } from "./layout.js";
@@ -20,6 +27,15 @@ import { moveFile, openSyncHandle, type SyncAccessHandle } from "./sync-handle.j
 
 /** Bytes read per step when a resumed partial is re-hashed. */
 const REHASH_CHUNK = 1024 * 1024;
+/**
+ * Blobs up to this size are verified whole by WebCrypto at commit (see the header). The bound is the memory a commit
+ * holds: the whole file, one commit at a time per worker (`wholeDigests`), so at most 64 MiB.
+ */
+export const WHOLE_DIGEST_MAX = 64 * 1024 * 1024;
+/** WebCrypto's names of the algorithms (https://w3c.github.io/webcrypto/#sha). */
+const SUBTLE_NAMES: Record<HashAlgorithm, string> = { sha256: "SHA-256", sha512: "SHA-512" };
+/** The whole-file digests of this worker, one after another (their memory is the file's size). */
+let wholeDigests: Promise<unknown> = Promise.resolve();
 
 /** One writer's state, in the worker. */
 export interface Writer {
@@ -27,9 +43,11 @@ export interface Writer {
   readonly descriptor: Pick<Descriptor, "digest" | "size">;
   readonly file: FileSystemFileHandle;
   readonly handle: SyncAccessHandle;
-  readonly hasher: Hasher;
+  /** The running hash of a large blob; none for one verified whole at commit (WHOLE_DIGEST_MAX). */
+  readonly hasher: Hasher | undefined;
+  readonly algorithm: HashAlgorithm;
   readonly release: ReleaseLock;
-  /** Bytes in the file, all hashed. */
+  /** Bytes in the file, all hashed (or, verified whole, all written). */
   offset: number;
   /** A write failed: the writer takes nothing more (close keeps what is in the file). */
   failed: boolean;
@@ -51,12 +69,14 @@ export async function openWriter(
 ): Promise<Writer | undefined> {
   const algorithm = requireIngestable(descriptor);
   if (await isStored(layout, descriptor)) return undefined;
-  const hasher = await createHasher(algorithm);
+  // WebCrypto exists in secure contexts only (https, or a loopback origin); elsewhere every blob is hashed as it comes.
+  const whole = descriptor.size <= WHOLE_DIGEST_MAX && globalThis.crypto?.subtle !== undefined;
+  const hasher = whole ? undefined : await createHasher(algorithm);
   const base = partialBase(descriptor.digest);
   if (!resume) await dropPartials(layout, base);
   const owned =
     (resume ? await claimPartial(layout, descriptor, hasher) : undefined) ?? (await newPartial(layout, base));
-  return { layout, descriptor, hasher, ...owned, failed: false };
+  return { layout, descriptor, hasher, algorithm, ...owned, failed: false };
 }
 
 async function isStored(layout: Layout, descriptor: Pick<Descriptor, "digest" | "size">): Promise<boolean> {
@@ -85,7 +105,7 @@ export function append(writer: Writer, bytes: Uint8Array): void {
     }
     throw error;
   }
-  writer.hasher.update(bytes);
+  writer.hasher?.update(bytes);
   writer.offset += bytes.byteLength;
 }
 
@@ -93,7 +113,8 @@ export function append(writer: Writer, bytes: Uint8Array): void {
 export async function commitWriter(writer: Writer): Promise<void> {
   const { layout, descriptor } = writer;
   try {
-    checkComplete(descriptor, writer.offset, writer.hasher);
+    if (writer.hasher) checkComplete(descriptor, writer.offset, writer.hasher);
+    else await checkWhole(writer);
     writer.handle.flush();
     writer.handle.close();
     const { algorithm, file } = blobName(descriptor.digest);
@@ -115,6 +136,26 @@ export async function commitWriter(writer: Writer): Promise<void> {
   } finally {
     writer.release();
   }
+}
+
+/** Verifies a blob of up to WHOLE_DIGEST_MAX by its file's bytes, read back whole and digested by WebCrypto. */
+async function checkWhole(writer: Writer): Promise<void> {
+  const { descriptor, handle } = writer;
+  if (writer.offset !== descriptor.size) throw sizeMismatch(descriptor, writer.offset, false);
+  const digest = async (): Promise<string> => {
+    const bytes = new Uint8Array(descriptor.size);
+    for (let at = 0; at < bytes.length; ) {
+      const n = handle.read(bytes.subarray(at), { at });
+      if (n <= 0) throw new OciError("STORE", `the ingest of ${descriptor.digest} is shorter than it was`);
+      at += n;
+    }
+    const sum = new Uint8Array(await crypto.subtle.digest(SUBTLE_NAMES[writer.algorithm], bytes));
+    return `${writer.algorithm}:${Array.from(sum, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  };
+  const run = wholeDigests.then(digest);
+  wholeDigests = run.catch(() => {});
+  const actual = await run;
+  if (actual !== descriptor.digest) throw digestMismatch(descriptor, actual);
 }
 
 /** Lets the file go, keeping what it holds: a partial the next ingest of the digest resumes. */
@@ -166,7 +207,7 @@ async function partials(layout: Layout, base: string): Promise<{ name: string; s
 async function claimPartial(
   layout: Layout,
   descriptor: Pick<Descriptor, "digest" | "size">,
-  hasher: Hasher,
+  hasher: Hasher | undefined,
 ): Promise<OwnedFile | undefined> {
   for (const { name } of await partials(layout, partialBase(descriptor.digest))) {
     const release = await tryWebLock(writerLock(layout.name, name));
@@ -179,7 +220,8 @@ async function claimPartial(
         handle.truncate(0);
         offset = 0;
       }
-      rehash(handle, offset, hasher);
+      // A blob verified whole at commit reads its file then; nothing to re-hash now.
+      if (hasher) rehash(handle, offset, hasher);
       return { file, handle, release, offset };
     } catch {
       release(); // swept meanwhile, or unreadable: the next one, or a new file
