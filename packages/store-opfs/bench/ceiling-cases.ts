@@ -102,6 +102,46 @@ async function pullOpfs(t: Target, open: typeof opfsStore = opfsStore): Promise<
   }
 }
 
+/**
+ * The pull with its layers going nowhere: an opfsStore for the manifest and config, and for every blob over 1 MiB an
+ * ingest that only counts the bytes (nothing hashed, nothing written). What is left is the client's pull path itself.
+ */
+async function pullNull(t: Target): Promise<void> {
+  const store = await opfsStore(t.store);
+  const held = new Set<string>();
+  try {
+    const nowhere: typeof store = {
+      ...store,
+      exists: async (d) => held.has(d.digest) || store.exists(d),
+      async ingest(descriptor, options) {
+        if (descriptor.size <= MiB) return store.ingest(descriptor, options);
+        let offset = 0;
+        return {
+          descriptor,
+          get offset() {
+            return offset;
+          },
+          write: async (chunk) => {
+            offset += chunk.byteLength;
+          },
+          commit: async () => {
+            held.add(descriptor.digest);
+          },
+          abort: async () => {},
+          close: async () => {},
+        };
+      },
+    };
+    const client = new Client({ transport, store: nowhere });
+    for await (const event of client.registry(t.registry).repo(t.image.repo).pull(t.image.tag)) {
+      if (event.type === "failed") throw event.error;
+    }
+  } finally {
+    await store.close();
+    await (await navigator.storage.getDirectory()).removeEntry(`toci-${t.store}`, { recursive: true });
+  }
+}
+
 export const cases = {
   /** fetch, its body read by default (a fresh buffer per chunk). */
   "fetch-default": async (t: Target) => {
@@ -151,6 +191,8 @@ export const cases = {
   "mem-webcrypto-16M": (t: Target) => warm(t, (bytes) => crypto.subtle.digest("SHA-256", bytes)),
   /** The pull itself: client + transport-fetch into an opfsStore made where this runs. */
   "pull-opfs": (t: Target) => pullOpfs(t),
+  /** The pull with its layers counted and dropped (no hash, no write): the client's own path. */
+  "pull-null": (t: Target) => pullNull(t),
   /** The same with `@toci/store-opfs/in-worker`: written in the worker the pull runs in (no nested worker). */
   "pull-opfs-inline": (t: Target) => pullOpfs(t, opfsStoreHere),
 } satisfies Record<string, (t: Target) => Promise<void>>;
