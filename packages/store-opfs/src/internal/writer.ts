@@ -150,7 +150,7 @@ async function checkWhole(writer: Writer): Promise<void> {
       at += n;
     }
     const sum = new Uint8Array(await crypto.subtle.digest(SUBTLE_NAMES[writer.algorithm], bytes));
-    return `${writer.algorithm}:${Array.from(sum, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    return `${writer.algorithm}:${hex(sum)}`;
   };
   const run = wholeDigests.then(digest);
   wholeDigests = run.catch(() => {});
@@ -269,5 +269,9 @@ async function dropPartials(layout: Layout, base: string): Promise<void> {
 function randomId(): string {
   const bytes = new Uint8Array(8);
   crypto.getRandomValues(bytes);
+  return hex(bytes);
+}
+
+function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
