@@ -22,8 +22,10 @@ const BUDGET = 40 * 1000;
 // The whole client with OPFS, an app that pushes too: 42.5 KB (page 38.9 + worker 3.5) once pulls handed bodies to
 // the store whole (BodyWriter), over the issue's 40 KB, which the pull entry meets (34.0 KB when it came); held here
 // so that it does not grow. 42.1 KB (page 38.5 + worker 3.5) once one pass-through byte stream (spec-types'
-// passBytes) served the client and fetchTransport alike.
-const OPFS_FULL_BUDGET = 43 * 1000;
+// passBytes) served the client and fetchTransport alike. 43.0 KB (page 39.2 + worker 3.8) once the OPFS worker
+// verified blobs of up to 64 MiB with WebCrypto at commit (+0.2 KB in the worker for ~20 % more throughput), and the
+// hold moved to 43.5 KB with it: the pull entry, what the issue's 40 KB is for, is 34.4 KB.
+const OPFS_FULL_BUDGET = 43.5 * 1000;
 
 const lines: string[] = [];
 
