@@ -241,6 +241,7 @@ export {
   persistWebStorage,
   webStorageError,
 } from "./web-storage.js";
+export { checkWholeDigest, digestsWhole, WHOLE_DIGEST_MAX, wholeDigestBound } from "./whole-digest.js";
 export {
   type ChannelWorker,
   serveWorkerRequests,

@@ -142,6 +142,51 @@ async function pullNull(t: Target): Promise<void> {
   }
 }
 
+/**
+ * The OPFS writes alone: as many bytes as the image's layers, 2 MiB at a time through a sync access handle into one
+ * new file per layer (no fetch, no hash), then `after` on each file (a flush, a read-back), and the files removed.
+ */
+async function opfsWrites(
+  t: Target,
+  after: (handle: SyncHandle, size: number) => Promise<void> | void = () => {},
+  chunk = READ,
+): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  const dir = await root.getDirectoryHandle(`toci-${t.store}`, { create: true });
+  const bytes = crypto.getRandomValues(new Uint8Array(65536));
+  const buffer = new Uint8Array(chunk);
+  for (let at = 0; at < chunk; at += bytes.length)
+    buffer.set(bytes.subarray(0, Math.min(bytes.length, chunk - at)), at);
+  try {
+    for (const [i, layer] of t.image.layers.entries()) {
+      const file = await dir.getFileHandle(`layer-${i}`, { create: true });
+      const handle = await (
+        file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }
+      ).createSyncAccessHandle();
+      for (let at = 0; at < layer.size; at += chunk) {
+        handle.write(buffer.subarray(0, Math.min(chunk, layer.size - at)), { at });
+      }
+      await after(handle, layer.size);
+      handle.close();
+    }
+  } finally {
+    await root.removeEntry(`toci-${t.store}`, { recursive: true });
+  }
+}
+
+interface SyncHandle {
+  read(buffer: Uint8Array, options?: { at?: number }): number;
+  write(buffer: Uint8Array, options?: { at?: number }): number;
+  flush(): void;
+  close(): void;
+}
+
+function readBack(handle: SyncHandle, size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; ) at += handle.read(bytes.subarray(at), { at });
+  return bytes;
+}
+
 export const cases = {
   /** fetch, its body read by default (a fresh buffer per chunk). */
   "fetch-default": async (t: Target) => {
@@ -195,9 +240,27 @@ export const cases = {
   "pull-null": (t: Target) => pullNull(t),
   /** The same with `@toci/store-opfs/in-worker`: written in the worker the pull runs in (no nested worker). */
   "pull-opfs-inline": (t: Target) => pullOpfs(t, opfsStoreHere),
+  /** OPFS writes alone (sync access handle, 2 MiB writes, no fetch, no hash). */
+  "opfs-write": (t: Target) => opfsWrites(t),
+  /** The same, 8 MiB writes. */
+  "opfs-write-8M": (t: Target) => opfsWrites(t, undefined, 8 * MiB),
+  /** The same, each file flushed after its writes. */
+  "opfs-write-flush": (t: Target) => opfsWrites(t, (h) => h.flush()),
+  /** The same, each file read back whole after its writes. */
+  "opfs-write-readback": (t: Target) => opfsWrites(t, (h, size) => void readBack(h, size)),
+  /** The same, each file read back whole and digested by WebCrypto (what the store's commit does). */
+  "opfs-write-digest": (t: Target) =>
+    opfsWrites(t, async (h, size) => void (await crypto.subtle.digest("SHA-256", readBack(h, size)))),
 } satisfies Record<string, (t: Target) => Promise<void>>;
 
 export type CaseName = keyof typeof cases;
 
 /** The cases that run in a dedicated worker only. */
-export const workerOnly: CaseName[] = ["pull-opfs-inline"];
+export const workerOnly: CaseName[] = [
+  "pull-opfs-inline",
+  "opfs-write",
+  "opfs-write-8M",
+  "opfs-write-flush",
+  "opfs-write-readback",
+  "opfs-write-digest",
+];

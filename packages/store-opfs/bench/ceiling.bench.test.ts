@@ -74,6 +74,7 @@ it("bounds a browser pull: every way to read the image, page and worker, next to
     "page pull-opfs",
     "worker pull-opfs",
     "worker pull-opfs-inline",
+    "worker opfs-write-digest",
   ];
   for (const label of traced) {
     if (!labels.includes(label)) continue;
@@ -112,6 +113,9 @@ function report(runs: Run[], traces: Record<string, TraceSummary>, labels: strin
     lines.push(`- ${label}: busy ${t.busy.wall} / ${t.busy.cpu} / ${t.busy.gc}; ${t.longTasks.length} long tasks`);
     const cpu = t.threads.reduce((n, [, ms]) => n + ms, 0);
     lines.push(`  - CPU ms by thread (${cpu} in all): ${t.threads.map(([n, ms]) => `${n} ${ms}`).join(", ")}`);
+    for (const [thread, top] of Object.entries(t.work ?? {})) {
+      lines.push(`  - ${thread}: ${top.map(([n, ms]) => `${n} ${ms}`).join(", ")}`);
+    }
     for (const task of t.longTasks.slice(0, 8)) {
       lines.push(
         `  - ${task.wall} wall, ${task.cpu} cpu, ${task.gc} gc: ${task.top.map(([n, d]) => `${n} ${d}`).join(", ")}`,

@@ -33,6 +33,8 @@ export interface TraceSummary {
   busy: { wall: number; cpu: number; gc: number };
   /** CPU time (ms) in top-level tasks per process and thread, the largest first: where the work went. */
   threads: [string, number][];
+  /** Per busy thread, what its top-level tasks' time went to (ms by event name). */
+  work?: Record<string, [string, number][]>;
   /** The browser said it dropped events (a full buffer): the sums are short. */
   dataLoss?: boolean;
 }
@@ -152,7 +154,47 @@ function summarize(events: TraceEvent[]): TraceSummary {
     cpu: ms(tasks.reduce((n, t) => n + (t.tdur ?? 0), 0)),
     gc: ms(gcOf(onMain)),
   };
-  return { longTasks, busy, threads: threadTimes(events) };
+  return { longTasks, busy, threads: threadTimes(events), work: workByThread(events) };
+}
+
+/**
+ * For every thread with over 200 ms of CPU in top-level tasks: the events directly under those tasks, summed by name
+ * (CPU ms where the event has it, else wall), the six largest. Tells what a worker's time went to.
+ */
+function workByThread(events: TraceEvent[]): Record<string, [string, number][]> {
+  const names = new Map<string, string>();
+  for (const e of events)
+    if (e.ph === "M" && e.name === "thread_name") names.set(`${e.pid}:${e.tid}`, e.args?.name ?? "?");
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    if (e.ph !== "X" || e.dur === undefined) continue;
+    const key = `${e.pid}:${e.tid}`;
+    const list = byThread.get(key) ?? [];
+    if (list.length === 0) byThread.set(key, list);
+    list.push(e);
+  }
+  const out: Record<string, [string, number][]> = {};
+  for (const [thread, list] of byThread) {
+    list.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    const tops = outermost(list.filter((e) => e.cat.includes("toplevel")));
+    const cpu = tops.reduce((n, e) => n + (e.tdur ?? 0), 0);
+    if (cpu < 200_000) continue;
+    const sums = new Map<string, number>();
+    let i = 0;
+    for (const task of tops) {
+      const end = task.ts + (task.dur ?? 0);
+      const inside: TraceEvent[] = [];
+      for (; i < list.length && list[i]!.ts < end; i++)
+        if (list[i]!.ts >= task.ts && list[i] !== task) inside.push(list[i]!);
+      for (const e of outermost(inside)) sums.set(e.name, (sums.get(e.name) ?? 0) + (e.tdur ?? e.dur ?? 0));
+      sums.set("(task self+all)", (sums.get("(task self+all)") ?? 0) + (task.tdur ?? 0));
+    }
+    out[`${names.get(thread) ?? thread} (${Math.round(cpu / 1000)} ms)`] = [...sums]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([n, us]): [string, number] => [n, Math.round(us / 1000)]);
+  }
+  return out;
 }
 
 /** CPU time in top-level tasks per "process/thread", the ten largest (ms). */

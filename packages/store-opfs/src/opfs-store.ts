@@ -20,6 +20,7 @@ import {
   type UploadStateKeeper,
   untagRoots,
   webLockLeases,
+  wholeDigestBound,
   workerChannel,
 } from "@toci/spec-types";
 import { registryAbilities } from "./internal/abilities.js";
@@ -54,6 +55,15 @@ export interface OpfsStoreOptions {
    * @default false
    */
   persist?: boolean;
+  /**
+   * Blobs up to this size (bytes) are verified at commit by WebCrypto, over the file read back whole: 4–5 × faster
+   * than hashing them as they are written (the platform has no streaming digest, so that is hash-wasm, in
+   * JavaScript). The cost is memory: twice the blob's size in the store's worker for the length of the digest, one
+   * blob at a time. Larger blobs, and every blob outside a secure context (no WebCrypto), are hashed as written.
+   * 0 hashes every blob as it is written.
+   * @default 134217728 (128 MiB)
+   */
+  wholeDigestMax?: number;
 }
 
 /**
@@ -87,6 +97,7 @@ export async function openStore(
   options: OpfsStoreOptions,
   start: () => Promise<WorkerChannel>,
 ): Promise<OpfsStore> {
+  const wholeDigestMax = wholeDigestBound(options.wholeDigestMax);
   const layout = await guard(`cannot open the OPFS store ${rootName(name)}`, async () => {
     const opened = await openLayout(name);
     await initLayout(opened);
@@ -131,7 +142,7 @@ export async function openStore(
       // Leased before the blob is looked for or committed, so a gc in another tab that missed the lease also
       // listed its blobs before this one was there.
       await leases.take(descriptor.digest);
-      return openIngest(channel, name, descriptor, options);
+      return openIngest(channel, name, descriptor, options ?? {}, wholeDigestMax);
     },
     ...rootMethods(layout, io),
     gc: (): Promise<Digest[]> => io("cannot collect garbage", () => collectGarbage(layout, leases)),

@@ -148,7 +148,9 @@ export const commands = {
   async cutThenHold(_ctx: unknown, digest: string, bytes: number): Promise<void> {
     const { proxy, holds } = await running();
     // Every matching rule applies to a request: the hold skips the one the cut takes.
-    proxy.on({ method: "GET", path: digest, times: 1 }, cutAfter(bytes));
+    // The cut waits 300 ms first: Chromium fails a body at once when its connection fails, dropping what it had
+    // not read, and the resume this sets up needs the bytes before the cut to have reached the store.
+    proxy.on({ method: "GET", path: digest, times: 1 }, cutAfter(bytes, { lingerMs: 300 }));
     proxy.on({ method: "GET", path: digest, skip: 1 }, hold(holds));
   },
   /** Every GET of `digest` has one byte flipped at `offset`, until release. */

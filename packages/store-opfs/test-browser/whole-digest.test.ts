@@ -1,28 +1,26 @@
-// How the worker verifies a blob depends on its size (src/internal/writer.ts): up to WHOLE_DIGEST_MAX, WebCrypto over
-// the file's bytes at commit; above it, hash-wasm as the bytes arrive. The store suite's cases use small blobs, so
-// they run the first way; these run the second, just past the bound: a blob whose bytes hash to another digest is
-// refused at commit and nothing becomes visible, and the right bytes of the same size are stored.
+// How the worker verifies a blob depends on its size (src/internal/writer.ts): up to the store's `wholeDigestMax`,
+// WebCrypto over the file's bytes at commit; above it, hash-wasm as the bytes arrive. With a bound of 1 MiB, blobs
+// just under and just past it take each way: a blob whose bytes hash to another digest is refused at commit and
+// nothing becomes visible (no blob, no partial), and the right bytes of the same size are stored, either way.
 import { describe as describeContent, isOciError } from "@toci/spec-types";
 import { expect, it } from "vitest";
 import { opfsStore } from "../dist/index.js";
-import { WHOLE_DIGEST_MAX } from "../dist/internal/writer.js";
 import { partialFiles, removeStore } from "./suite-setup.js";
 
 const MiB = 1024 * 1024;
 
-it("verifies a blob past the whole-digest bound as it streams: a wrong digest is refused, the right one stored", async () => {
+async function refusedThenStored(size: number, wholeDigestMax: number) {
   const name = `whole-digest-${Date.now()}`;
-  const store = await opfsStore(name);
+  const store = await opfsStore(name, { wholeDigestMax });
   try {
-    const bytes = new Uint8Array(WHOLE_DIGEST_MAX + 1);
+    const bytes = new Uint8Array(size);
     for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
     const right = await describeContent(bytes);
-    const flipped = bytes.slice(0, MiB);
-    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    const flipped = bytes.slice();
+    flipped[size - 1] = (flipped[size - 1] ?? 0) ^ 1;
 
     const wrong = await store.ingest(right);
-    await wrong.write(flipped);
-    for (let at = MiB; at < bytes.length; at += 8 * MiB) await wrong.write(bytes.subarray(at, at + 8 * MiB));
+    for (let at = 0; at < size; at += 256 * 1024) await wrong.write(flipped.subarray(at, at + 256 * 1024));
     const refused = await wrong.commit().then(
       () => undefined,
       (error: unknown) => error,
@@ -32,11 +30,34 @@ it("verifies a blob past the whole-digest bound as it streams: a wrong digest is
     expect(await partialFiles(name, right.digest)).toEqual([]);
 
     const good = await store.ingest(right);
-    for (let at = 0; at < bytes.length; at += 8 * MiB) await good.write(bytes.subarray(at, at + 8 * MiB));
+    for (let at = 0; at < size; at += 256 * 1024) await good.write(bytes.subarray(at, at + 256 * 1024));
     await good.commit();
     expect(await store.exists(right)).toBe(true);
+    const back = new Uint8Array(await new Response(await store.fetch(right)).arrayBuffer());
+    expect(back.length === size && back.every((b, i) => b === bytes[i])).toBe(true);
   } finally {
     await store.close();
     await removeStore(name);
   }
-}, 60_000);
+}
+
+it("verifies a blob up to wholeDigestMax whole at commit: a wrong digest is refused, the right one stored", () =>
+  refusedThenStored(MiB, MiB));
+
+it("verifies a blob past wholeDigestMax as it streams: a wrong digest is refused, the right one stored", () =>
+  refusedThenStored(MiB + 1, MiB));
+
+it("hashes every blob as it streams with wholeDigestMax 0", () => refusedThenStored(4096, 0));
+
+it("refuses a wholeDigestMax that is not whole bytes, before it opens anything", async () => {
+  for (const wholeDigestMax of [-1, 1.5, Number.NaN]) {
+    const error = await opfsStore(`whole-digest-bad-${Date.now()}`, { wholeDigestMax }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isOciError(error) && error.code).toBe("INVALID_ARGUMENT");
+  }
+  const names: string[] = [];
+  for await (const [n] of (await navigator.storage.getDirectory()).entries()) names.push(n);
+  expect(names.filter((n) => n.startsWith("toci-whole-digest-bad-"))).toEqual([]);
+});

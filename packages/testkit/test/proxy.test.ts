@@ -36,6 +36,7 @@ import {
 import { type RunningRegistry, startRegistry } from "../src/registry/index.js";
 
 const BLOB_SIZE = 2 * 1024 * 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("fault proxy", () => {
   let registry: RunningRegistry;
@@ -123,6 +124,26 @@ describe("fault proxy", () => {
     const again = await get(blobPath, { headers: { range: "bytes=1000000-" } });
     expect(again.status).toBe(206);
     expect((await again.arrayBuffer()).byteLength).toBe(image.layers[0]!.size - 1_000_000);
+  });
+
+  it("cutAfter with lingerMs: sends the bytes, keeps the connection open and silent a while, then drops it", async () => {
+    proxy.on({ method: "GET", path: /\/blobs\//, times: 1 }, cutAfter(1_000_000, { lingerMs: 2_000 }));
+    const reader = (await get(blobPath)).body!.getReader();
+    let received = 0;
+    while (received < 1_000_000) received += (await reader.read()).value?.byteLength ?? 0;
+    expect(received).toBe(1_000_000);
+    // Every byte is in; the connection is still open, so the next read waits (for the cut, 2 s on).
+    const next = reader.read();
+    const waited = await Promise.race([
+      next.then(
+        () => "read",
+        () => "failed",
+      ),
+      sleep(200).then(() => "waiting"),
+    ]);
+    expect(waited).toBe("waiting");
+    await expect(next).rejects.toThrow();
+    expect(proxy.requests[0]).toMatchObject({ bytesOut: 1_000_000, done: false });
   });
 
   it("429 with Retry-After in seconds, N times, then the real answer", async () => {

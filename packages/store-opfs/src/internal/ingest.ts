@@ -9,7 +9,8 @@ export function openIngest(
   channel: WorkerChannel,
   store: string,
   descriptor: Descriptor,
-  options: IngestOptions = {},
+  options: IngestOptions,
+  wholeDigestMax: number,
 ): Promise<Ingest> {
   const { digest, size } = descriptor;
   return openWorkerIngest(channel, descriptor, {
@@ -17,5 +18,6 @@ export function openIngest(
     store,
     descriptor: { digest, size },
     resume: options.resume !== false,
+    wholeDigestMax,
   });
 }

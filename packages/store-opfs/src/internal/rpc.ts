@@ -5,7 +5,14 @@ import { type WorkerChannel as Channel, type Descriptor, OciError } from "@toci/
 /** What the page asks the worker. `writer` is an id the worker gave on `open`. */
 export type WorkerRequest =
   | { op: "ping" }
-  | { op: "open"; store: string; descriptor: Pick<Descriptor, "digest" | "size">; resume: boolean }
+  | {
+      op: "open";
+      store: string;
+      descriptor: Pick<Descriptor, "digest" | "size">;
+      resume: boolean;
+      /** The store's `wholeDigestMax`. */
+      wholeDigestMax: number;
+    }
   | { op: "write"; writer: number; buffer: ArrayBuffer; length: number }
   | { op: "commit" | "close" | "abort"; writer: number };
 

@@ -46,7 +46,12 @@ export function writerServer(): Server {
       case "ping":
         return { value: "pong" };
       case "open": {
-        const opened = await openWriter(await layoutOf(request.store), request.descriptor, request.resume);
+        const opened = await openWriter(
+          await layoutOf(request.store),
+          request.descriptor,
+          request.resume,
+          request.wholeDigestMax,
+        );
         if (!opened) return { value: { present: true } satisfies WriterOpenReply };
         const id = nextWriter++;
         writers.set(id, opened);

@@ -2,16 +2,18 @@
 // nothing else can open, move or remove the file meanwhile), then verified, flushed and moved into blobs/ (commit =
 // verify then move; a file never becomes a blob unverified). A writer holds its Web Lock (locks.ts) from before it
 // creates or claims a file until it lets the file go.
-// How a blob is verified depends on its size. A large one is hashed as its bytes arrive (hash-wasm: the platform has
-// no streaming digest). One of up to WHOLE_DIGEST_MAX is verified at commit by WebCrypto over the file's own bytes,
-// read back whole. Measured in Chromium here: hash-wasm digests 142–231 MB/s, WebCrypto ~650 MB/s off this thread,
-// and a sync access handle reads and writes at ~1 GB/s; a pull of 4 × 64 MiB went from 80 to 96–99 MB/s with it.
+// How a blob is verified depends on its size (spec-types' whole-digest.ts). One up to the store's `wholeDigestMax` is
+// verified at commit by WebCrypto over the file's own bytes, read back whole; a larger one is hashed as its bytes
+// arrive (hash-wasm: the platform has no streaming digest). Measured in Chromium here: hash-wasm hashes ~160 MB/s
+// in this thread, a sync access handle writes 2.2 GB/s and reads back ~1.5 GB/s, WebCrypto digests what it reads
+// at ~750 MB/s; a pull of 4 × 64 MiB layers went from 94–135 to 135–180 MB/s.
 import {
   checkAppend,
   checkComplete,
+  checkWholeDigest,
   createHasher,
   type Descriptor,
-  digestMismatch,
+  digestsWhole,
   type HashAlgorithm,
   type Hasher,
   holdWebLock,
@@ -20,6 +22,7 @@ import {
   requireIngestable,
   sizeMismatch,
   tryWebLock,
+  WHOLE_DIGEST_MAX,
 } from "@toci/spec-types";
 import { blobName, fileIfPresent, type Layout, partialBase, partialDigest, removeIfPresent } from "./layout.js";
 import { commitLock, writerLock } from "./locks.js";
@@ -27,14 +30,7 @@ import { moveFile, openSyncHandle, type SyncAccessHandle } from "./sync-handle.j
 
 /** Bytes read per step when a resumed partial is re-hashed. */
 const REHASH_CHUNK = 1024 * 1024;
-/**
- * Blobs up to this size are verified whole by WebCrypto at commit (see the header). The bound is the memory a commit
- * holds: the whole file, one commit at a time per worker (`wholeDigests`), so at most 64 MiB.
- */
-export const WHOLE_DIGEST_MAX = 64 * 1024 * 1024;
-/** WebCrypto's names of the algorithms (https://w3c.github.io/webcrypto/#sha). */
-const SUBTLE_NAMES: Record<HashAlgorithm, string> = { sha256: "SHA-256", sha512: "SHA-512" };
-/** The whole-file digests of this worker, one after another (their memory is the file's size). */
+/** The whole-file digests of this worker, one after another (each holds twice its file's size meanwhile). */
 let wholeDigests: Promise<unknown> = Promise.resolve();
 
 /** One writer's state, in the worker. */
@@ -43,7 +39,7 @@ export interface Writer {
   readonly descriptor: Pick<Descriptor, "digest" | "size">;
   readonly file: FileSystemFileHandle;
   readonly handle: SyncAccessHandle;
-  /** The running hash of a large blob; none for one verified whole at commit (WHOLE_DIGEST_MAX). */
+  /** The running hash of a large blob; none for one verified whole at commit (`wholeDigestMax`). */
   readonly hasher: Hasher | undefined;
   readonly algorithm: HashAlgorithm;
   readonly release: ReleaseLock;
@@ -61,17 +57,19 @@ interface OwnedFile {
   offset: number;
 }
 
-/** Opens a writer: the longest partial no live writer holds when resuming, else a file of its own. */
+/**
+ * Opens a writer: the longest partial no live writer holds when resuming, else a file of its own. A blob of up to
+ * `wholeDigestMax` bytes is verified whole at commit, a larger one hashed as it is written.
+ */
 export async function openWriter(
   layout: Layout,
   descriptor: Pick<Descriptor, "digest" | "size">,
   resume: boolean,
+  wholeDigestMax = WHOLE_DIGEST_MAX,
 ): Promise<Writer | undefined> {
   const algorithm = requireIngestable(descriptor);
   if (await isStored(layout, descriptor)) return undefined;
-  // WebCrypto exists in secure contexts only (https, or a loopback origin); elsewhere every blob is hashed as it comes.
-  const whole = descriptor.size <= WHOLE_DIGEST_MAX && globalThis.crypto?.subtle !== undefined;
-  const hasher = whole ? undefined : await createHasher(algorithm);
+  const hasher = digestsWhole(descriptor.size, wholeDigestMax) ? undefined : await createHasher(algorithm);
   const base = partialBase(descriptor.digest);
   if (!resume) await dropPartials(layout, base);
   const owned =
@@ -114,7 +112,7 @@ export async function commitWriter(writer: Writer): Promise<void> {
   const { layout, descriptor } = writer;
   try {
     if (writer.hasher) checkComplete(descriptor, writer.offset, writer.hasher);
-    else await checkWhole(writer);
+    else await readAndCheck(writer);
     writer.handle.flush();
     writer.handle.close();
     const { algorithm, file } = blobName(descriptor.digest);
@@ -138,24 +136,22 @@ export async function commitWriter(writer: Writer): Promise<void> {
   }
 }
 
-/** Verifies a blob of up to WHOLE_DIGEST_MAX by its file's bytes, read back whole and digested by WebCrypto. */
-async function checkWhole(writer: Writer): Promise<void> {
+/** Verifies a blob of up to `wholeDigestMax` by its file's bytes, read back whole and digested by WebCrypto. */
+async function readAndCheck(writer: Writer): Promise<void> {
   const { descriptor, handle } = writer;
   if (writer.offset !== descriptor.size) throw sizeMismatch(descriptor, writer.offset, false);
-  const digest = async (): Promise<string> => {
+  const check = async (): Promise<void> => {
     const bytes = new Uint8Array(descriptor.size);
     for (let at = 0; at < bytes.length; ) {
       const n = handle.read(bytes.subarray(at), { at });
       if (n <= 0) throw new OciError("STORE", `the ingest of ${descriptor.digest} is shorter than it was`);
       at += n;
     }
-    const sum = new Uint8Array(await crypto.subtle.digest(SUBTLE_NAMES[writer.algorithm], bytes));
-    return `${writer.algorithm}:${hex(sum)}`;
+    await checkWholeDigest(descriptor, writer.algorithm, bytes);
   };
-  const run = wholeDigests.then(digest);
+  const run = wholeDigests.then(check);
   wholeDigests = run.catch(() => {});
-  const actual = await run;
-  if (actual !== descriptor.digest) throw digestMismatch(descriptor, actual);
+  await run;
 }
 
 /** Lets the file go, keeping what it holds: a partial the next ingest of the digest resumes. */

@@ -89,7 +89,7 @@ export function delay(ms: number): FaultAction {
 }
 
 /** Sends the response head and the first `bytes` of the body, then destroys the connection. */
-export function cutAfter(bytes: number): FaultAction {
+export function cutAfter(bytes: number, options: CutOptions = {}): FaultAction {
   return {
     name: `cut after ${bytes}`,
     responseBody() {
@@ -101,10 +101,21 @@ export function cutAfter(bytes: number): FaultAction {
           return { data: chunk };
         }
         sent = bytes;
-        return { data: chunk.subarray(0, left), stop: true };
+        return { data: chunk.subarray(0, left), stop: true, lingerMs: options.lingerMs };
       }) satisfies BodyFilter;
     },
   };
+}
+
+/** Options of {@link cutAfter}. */
+export interface CutOptions {
+  /**
+   * How long (ms) the connection stays open, silent, after the last byte before it is dropped. A browser's fetch
+   * fails its body as soon as the connection fails, dropping what it had not read yet (Chromium: the bytes still in
+   * its socket and data pipe), so a test that needs the bytes to reach the client gives them this long.
+   * @default 0
+   */
+  lingerMs?: number;
 }
 
 /** Flips every bit of the body byte at `offset` (default 0); the length stays the same. */

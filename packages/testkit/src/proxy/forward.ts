@@ -148,14 +148,17 @@ async function pump(
   for await (const chunk of from as AsyncIterable<Buffer>) {
     let data = chunk;
     let stop = false;
+    let linger = 0;
     for (const filter of filters) {
       const out = filter(data);
       data = out.data;
       stop ||= out.stop === true;
+      linger = Math.max(linger, out.lingerMs ?? 0);
     }
     record.bytesOut += data.length;
     if (stop) {
       if (data.length > 0) await new Promise<void>((resolve) => to.write(data, () => resolve()));
+      if (linger > 0) await new Promise((resolve) => setTimeout(resolve, linger));
       to.socket?.destroy();
       from.destroy();
       return;

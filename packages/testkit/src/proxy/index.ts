@@ -1,6 +1,7 @@
 // @toci/testkit/proxy: a fault proxy in front of a real registry, scriptable per test.
 export {
   addHeaders,
+  type CutOptions,
   chunkMinLength,
   corrupt,
   cutAfter,

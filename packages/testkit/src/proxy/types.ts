@@ -57,6 +57,8 @@ export interface FilteredChunk {
   data: Buffer;
   /** Send `data`, then destroy the connection (response) or reject the request (request body). */
   stop?: boolean;
+  /** With `stop` on a response: wait this long (ms) after `data` is sent before destroying the connection. */
+  lingerMs?: number;
 }
 
 /** Transforms a body chunk by chunk; offsets count from the start of the body. */
