@@ -13,7 +13,7 @@ import {
 } from "@toci/spec-types";
 import { blobRecord } from "./internal/blobs.js";
 import { type Database, openDatabase } from "./internal/database.js";
-import { openIngest } from "./internal/ingest.js";
+import { defaultWholeDigestMax, openIngest } from "./internal/ingest.js";
 import type { WriterRequest } from "./internal/rpc.js";
 
 interface Writer {
@@ -60,7 +60,8 @@ async function answer(request: WriterRequest): Promise<WorkerAnswer> {
       if ((await blobRecord(db, request.descriptor.digest))?.size === request.descriptor.size) {
         return { value: { present: true } satisfies WriterOpenReply };
       }
-      const ctx = { db, segmentSize: request.segmentSize };
+      const max = request.wholeDigestMax;
+      const ctx = { db, segmentSize: request.segmentSize, wholeDigestMax: max ?? defaultWholeDigestMax() };
       const ingest = await openIngest(ctx, request.descriptor, { resume: request.resume });
       const id = nextWriter++;
       writers.set(id, { ingest, queue: Promise.resolve() });

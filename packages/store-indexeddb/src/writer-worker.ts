@@ -15,8 +15,11 @@ export interface WorkerIngests {
 
 /** What the `worker` option of `indexedDbStore` takes: a way to start a store's writer worker. */
 export interface WriterWorker {
-  /** Ingests into the database `database` with segments of `segmentSize` bytes, in a worker started on first use. */
-  start(database: string, segmentSize: number): WorkerIngests;
+  /**
+   * Ingests into the database `database` with segments of `segmentSize` bytes, in a worker started on first use;
+   * blobs up to `wholeDigestMax` bytes are verified whole at commit (the store's option; absent, the worker's default).
+   */
+  start(database: string, segmentSize: number, wholeDigestMax?: number): WorkerIngests;
 }
 
 /**
@@ -25,11 +28,12 @@ export interface WriterWorker {
  */
 export function writerWorker(url: string | URL): WriterWorker {
   return {
-    start(database, segmentSize) {
+    start(database, segmentSize, wholeDigestMax) {
       const worker = lazyWorker(database, url);
       return {
         async ingest(descriptor, options) {
-          return ingestInWorker({ channel: await worker.channel(), database, segmentSize }, descriptor, options);
+          const ctx = { channel: await worker.channel(), database, segmentSize, wholeDigestMax };
+          return ingestInWorker(ctx, descriptor, options);
         },
         close: () => worker.close(),
       };

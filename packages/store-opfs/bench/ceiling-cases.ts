@@ -5,6 +5,7 @@
 import { Client } from "@toci/client";
 import { createHasher } from "@toci/spec-types";
 import { fetchTransport } from "@toci/transport-fetch";
+import { databaseName, indexedDbStore } from "@toci/store-indexeddb";
 import { opfsStore as opfsStoreHere } from "../dist/in-worker.js";
 import { opfsStore } from "../dist/index.js";
 import type { PushedImage } from "../test-browser/harness.js";
@@ -102,6 +103,20 @@ async function pullOpfs(t: Target, open: typeof opfsStore = opfsStore): Promise<
   }
 }
 
+/** Pulls the image with the client into a fresh IndexedDB store (on this thread), then deletes the database. */
+async function pullIdb(t: Target, wholeDigestMax?: number): Promise<void> {
+  const store = await indexedDbStore(t.store, { wholeDigestMax });
+  try {
+    const client = new Client({ transport, store });
+    for await (const event of client.registry(t.registry).repo(t.image.repo).pull(t.image.tag)) {
+      if (event.type === "failed") throw event.error;
+    }
+  } finally {
+    await store.close();
+    await new Promise((resolve) => (indexedDB.deleteDatabase(databaseName(t.store)).onsuccess = resolve));
+  }
+}
+
 /**
  * The pull with its layers going nowhere: an opfsStore for the manifest and config, and for every blob over 1 MiB an
  * ingest that only counts the bytes (nothing hashed, nothing written). What is left is the client's pull path itself.
@@ -187,6 +202,57 @@ function readBack(handle: SyncHandle, size: number): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** One IndexedDB database with one object store, for the segment probes; resolves it and a way to put a value. */
+async function probeDatabase(name: string) {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const open = indexedDB.open(name);
+    open.onupgradeneeded = () => open.result.createObjectStore("chunks");
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const put = (value: unknown, key: IDBValidKey) =>
+    new Promise<void>((resolve, reject) => {
+      const tx = db.transaction("chunks", "readwrite", { durability: "relaxed" });
+      tx.objectStore("chunks").put(value, key);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+  const getAll = () =>
+    new Promise<Blob[]>((resolve) => {
+      const request = db.transaction("chunks").objectStore("chunks").getAll();
+      request.onsuccess = () => resolve(request.result as Blob[]);
+    });
+  const drop = async () => {
+    db.close();
+    await new Promise((resolve) => (indexedDB.deleteDatabase(name).onsuccess = resolve));
+  };
+  return { put, getAll, drop };
+}
+
+/**
+ * Range segments of `segment` bytes fetched as Blobs (`response.blob()`: the bytes never enter JavaScript), each put
+ * into IndexedDB as it comes, two blobs at once; with `verify`, each blob's segments read back whole and digested
+ * by WebCrypto at its end.
+ */
+async function idbSegments(t: Target, segment: number, verify: boolean): Promise<void> {
+  const idb = await probeDatabase(`probe-${t.store}`);
+  try {
+    const one = async (b: Blob1, i: number) => {
+      const parts: Blob[] = [];
+      for (let at = 0, k = 0; at < b.size; at += segment, k++) {
+        const blob = await (await get(b, `bytes=${at}-${Math.min(at + segment, b.size) - 1}`)).blob();
+        await idb.put(blob, [i, k]);
+        parts.push(blob);
+      }
+      if (verify) await crypto.subtle.digest("SHA-256", await new Blob(parts).arrayBuffer());
+    };
+    const all = blobs(t);
+    for (let i = 0; i < all.length; i += 2) await Promise.all(all.slice(i, i + 2).map((b, j) => one(b, i + j)));
+  } finally {
+    await idb.drop();
+  }
+}
+
 export const cases = {
   /** fetch, its body read by default (a fresh buffer per chunk). */
   "fetch-default": async (t: Target) => {
@@ -236,6 +302,15 @@ export const cases = {
   "mem-webcrypto-16M": (t: Target) => warm(t, (bytes) => crypto.subtle.digest("SHA-256", bytes)),
   /** The pull itself: client + transport-fetch into an opfsStore made where this runs. */
   "pull-opfs": (t: Target) => pullOpfs(t),
+  /** Range segments of 16 MiB as Blobs into IndexedDB, no verification (the bytes never in JavaScript). */
+  "idb-range-16M": (t: Target) => idbSegments(t, 16 * MiB, false),
+  /** The same, each blob read back whole and digested by WebCrypto. */
+  "idb-range-16M-verify": (t: Target) => idbSegments(t, 16 * MiB, true),
+  "idb-range-64M-verify": (t: Target) => idbSegments(t, 64 * MiB, true),
+  /** The pull into an indexedDbStore (its defaults: ingests on this thread). */
+  "pull-idb": (t: Target) => pullIdb(t),
+  /** The same, every blob hashed as it is written (hash-wasm) rather than verified whole at commit. */
+  "pull-idb-streamed": (t: Target) => pullIdb(t, 0),
   /** The pull with its layers counted and dropped (no hash, no write): the client's own path. */
   "pull-null": (t: Target) => pullNull(t),
   /** The same with `@toci/store-opfs/in-worker`: written in the worker the pull runs in (no nested worker). */

@@ -75,6 +75,7 @@ it("bounds a browser pull: every way to read the image, page and worker, next to
     "worker pull-opfs",
     "worker pull-opfs-inline",
     "worker opfs-write-digest",
+    "page pull-idb",
   ];
   for (const label of traced) {
     if (!labels.includes(label)) continue;

@@ -9,6 +9,8 @@ export type WriterRequest =
       op: "open";
       database: string;
       segmentSize: number;
+      /** The store's `wholeDigestMax`, if it was given (else the worker's default). */
+      wholeDigestMax?: number;
       descriptor: Pick<Descriptor, "mediaType" | "digest" | "size">;
       resume: boolean;
     }

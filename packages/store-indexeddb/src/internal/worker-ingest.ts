@@ -10,6 +10,7 @@ export interface WorkerIngestContext {
   channel: WriterChannel;
   database: string;
   segmentSize: number;
+  wholeDigestMax: number | undefined;
 }
 
 /** Opens a writer in the worker; an ingest of a stored blob is complete at once. */
@@ -23,6 +24,7 @@ export function ingestInWorker(
     op: "open",
     database: ctx.database,
     segmentSize: ctx.segmentSize,
+    wholeDigestMax: ctx.wholeDigestMax,
     descriptor: { mediaType, digest, size },
     resume: options.resume !== false,
   });
