@@ -4,8 +4,8 @@
 // case for case. Every case reads the whole image (manifest, config, 4 × 64 MiB layers) once.
 import { Client } from "@toci/client";
 import { createHasher } from "@toci/spec-types";
-import { fetchTransport } from "@toci/transport-fetch";
 import { databaseName, indexedDbStore } from "@toci/store-indexeddb";
+import { fetchTransport } from "@toci/transport-fetch";
 import { opfsStore as opfsStoreHere } from "../dist/in-worker.js";
 import { opfsStore } from "../dist/index.js";
 import type { PushedImage } from "../test-browser/harness.js";
@@ -90,8 +90,8 @@ async function warm(t: Target, hash: (bytes: Uint8Array<ArrayBuffer>) => unknown
 }
 
 /** Pulls the image with the client into a fresh store (created where this runs), then removes the store. */
-async function pullOpfs(t: Target, open: typeof opfsStore = opfsStore): Promise<void> {
-  const store = await open(t.store);
+async function pullOpfs(t: Target, open: typeof opfsStore = opfsStore, writers?: number): Promise<void> {
+  const store = await open(t.store, { writers });
   try {
     const client = new Client({ transport, store });
     for await (const event of client.registry(t.registry).repo(t.image.repo).pull(t.image.tag)) {
@@ -302,6 +302,8 @@ export const cases = {
   "mem-webcrypto-16M": (t: Target) => warm(t, (bytes) => crypto.subtle.digest("SHA-256", bytes)),
   /** The pull itself: client + transport-fetch into an opfsStore made where this runs. */
   "pull-opfs": (t: Target) => pullOpfs(t),
+  /** The same with one writer worker (`writers: 1`) rather than the default two. */
+  "pull-1w-opfs": (t: Target) => pullOpfs(t, opfsStore, 1),
   /** Range segments of 16 MiB as Blobs into IndexedDB, no verification (the bytes never in JavaScript). */
   "idb-range-16M": (t: Target) => idbSegments(t, 16 * MiB, false),
   /** The same, each blob read back whole and digested by WebCrypto. */

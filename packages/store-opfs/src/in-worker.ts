@@ -12,17 +12,22 @@ export type { OpfsStore, OpfsStoreOptions } from "./opfs-store.js";
 
 /**
  * Opens (creating when absent) the OPFS store called `name` (directory `toci-<name>`, shared with `opfsStore` of
- * the main entry and with other tabs), writing in this dedicated worker. `workerUrl` is not used. Fails with `STORE`
+ * the main entry and with other tabs), writing in this dedicated worker. `workerUrl` and `writers` are not used. Fails with `STORE`
  * outside a dedicated worker (no `FileSystemSyncAccessHandle` there).
  */
 export function opfsStore(name: string, options: OpfsStoreOptions = {}): Promise<OpfsStore> {
-  return openStore(name, options, async () => {
-    if (typeof (globalThis as { FileSystemSyncAccessHandle?: unknown }).FileSystemSyncAccessHandle !== "function") {
-      throw new OciError(
-        "STORE",
-        "@toci/store-opfs/in-worker writes through sync access handles: a dedicated worker only",
-      );
-    }
-    return localChannel(writerServer(), rootName(name));
-  });
+  return openStore(
+    name,
+    options,
+    async () => {
+      if (typeof (globalThis as { FileSystemSyncAccessHandle?: unknown }).FileSystemSyncAccessHandle !== "function") {
+        throw new OciError(
+          "STORE",
+          "@toci/store-opfs/in-worker writes through sync access handles: a dedicated worker only",
+        );
+      }
+      return localChannel(writerServer(), rootName(name));
+    },
+    1,
+  );
 }

@@ -32,6 +32,7 @@ import { type Layout, openLayout, rootName } from "./internal/layout.js";
 import { leaseScope } from "./internal/locks.js";
 import type { WorkerChannel, WorkerRequest } from "./internal/rpc.js";
 import { forgetSources, sourceRecorder, uploadStates } from "./internal/uploads.js";
+import { writerPool } from "./internal/writer-pool.js";
 
 /** Options for {@link opfsStore}. */
 export interface OpfsStoreOptions {
@@ -64,6 +65,13 @@ export interface OpfsStoreOptions {
    * @default 134217728 (128 MiB)
    */
   wholeDigestMax?: number;
+  /**
+   * How many writer workers the store starts: its ingests are spread over them, so that the writes and commit-time
+   * digests of blobs pulled together run on as many threads (a worker verifies one blob at a time). 1 to 8.
+   * `@toci/store-opfs/in-worker` writes in its own thread and ignores this.
+   * @default 2
+   */
+  writers?: number;
 }
 
 /**
@@ -88,22 +96,31 @@ export interface OpfsStore extends Store, UploadStateKeeper, SourceRecorder, Spa
  * store that writes in the worker it is made in).
  */
 export function opfsStore(name: string, options: OpfsStoreOptions = {}): Promise<OpfsStore> {
-  return openStore(name, options, () => startWorker(name, options.workerUrl));
+  return openStore(name, options, () => startWorker(name, options.workerUrl), options.writers ?? DEFAULT_WRITERS);
 }
 
-/** The store over a channel to its writer side, started once the layout is there. */
+/** Two writer threads: see `writers`, and internal/writer-pool.ts for the figures. */
+const DEFAULT_WRITERS = 2;
+/** More writers than this would only hold more memory (each a worker, with its own buffers and digests). */
+const MAX_WRITERS = 8;
+
+/** The store over channels to `writers` writer sides, started once the layout is there. */
 export async function openStore(
   name: string,
   options: OpfsStoreOptions,
   start: () => Promise<WorkerChannel>,
+  writers: number,
 ): Promise<OpfsStore> {
   const wholeDigestMax = wholeDigestBound(options.wholeDigestMax);
+  if (!Number.isInteger(writers) || writers < 1 || writers > MAX_WRITERS) {
+    throw new OciError("INVALID_ARGUMENT", `writers must be a whole number from 1 to ${MAX_WRITERS}, got ${writers}`);
+  }
   const layout = await guard(`cannot open the OPFS store ${rootName(name)}`, async () => {
     const opened = await openLayout(name);
     await initLayout(opened);
     return opened;
   });
-  const channel = await start();
+  const pool = await writerPool(start, writers);
   const persisted = options.persist ? await persistWebStorage() : false;
   // Blobs this store works with, kept from other tabs' gc until it names its root.
   const leases = webLockLeases(leaseScope(name), { ttl: options.leaseTtl });
@@ -126,7 +143,7 @@ export async function openStore(
     async close() {
       closed = true;
       leases.release();
-      channel.close();
+      pool.close();
     },
 
     async exists(descriptor) {
@@ -142,7 +159,7 @@ export async function openStore(
       // Leased before the blob is looked for or committed, so a gc in another tab that missed the lease also
       // listed its blobs before this one was there.
       await leases.take(descriptor.digest);
-      return openIngest(channel, name, descriptor, options ?? {}, wholeDigestMax);
+      return pool.ingest((channel) => openIngest(channel, name, descriptor, options ?? {}, wholeDigestMax));
     },
     ...rootMethods(layout, io),
     gc: (): Promise<Digest[]> => io("cannot collect garbage", () => collectGarbage(layout, leases)),
