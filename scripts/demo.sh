@@ -14,7 +14,7 @@ root=$(pwd)
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
-toci() { node "$root/packages/cli/dist-bin/toci.js" "$@"; }
+toci() { node "$root/packages/cli/dist-bin/toci.cjs" "$@"; }
 show() { printf '$ toci %s\n' "$*"; toci "$@"; }
 
 command -v node >/dev/null 2>&1 || die "Node.js 20 or newer is needed (apt-get install nodejs, or see nodejs.org)"

@@ -10,8 +10,9 @@
 //   ROW=many            only these rows of the pull and push groups (comma-separated): big, many, index (pulls);
 //                       push-big, push-many, repush, copy (pushes). Only the images they need are built.
 //   TOCI_BEFORE=<path>  a second @toci/transport-node build (its dist/index.js) for the transport group's "before"
-//   TOCI_BEFORE_BIN=<path>  another toci CLI bundle (its dist-bin/toci.js), run as "before" in the pull rows
-//   TOCI_BIN=<path>     another CLI bundle (a copy of packages/cli/dist-bin/toci.js) as "toci", e.g. a "before" build
+//   TOCI_BEFORE_BIN=<path>  another toci CLI bundle (its dist-bin/toci.cjs), run as "before" in the pull rows
+//   TOCI_BIN=<path>     another CLI bundle (a copy of packages/cli/dist-bin/toci.cjs) as "toci", e.g. a "before" build
+//   BENCH_KEEP_EXTRA_CA=1  run the tools with NODE_EXTRA_CA_CERTS as set (left out by default: lib/measure.mjs)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -19,7 +20,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRegistry } from "@toci/testkit/registry";
 import { buildImages, skopeoCommand, TAG } from "./lib/images.mjs";
-import { report, row } from "./lib/measure.mjs";
+import { extraCaKept, extraCaSet, report, row } from "./lib/measure.mjs";
 import { metadataRows } from "./meta.mjs";
 import { transportRows } from "./transport.mjs";
 
@@ -42,7 +43,7 @@ const NEEDS = {
 };
 const tociBin =
   process.env.TOCI_BIN ??
-  join(dirname(createRequire(import.meta.url).resolve("@toci/cli/package.json")), "dist-bin/toci.js");
+  join(dirname(createRequire(import.meta.url).resolve("@toci/cli/package.json")), "dist-bin/toci.cjs");
 
 const work = mkdtempSync(join(tmpdir(), "toci-bench-"));
 const registry = await startRegistry({});
@@ -185,6 +186,14 @@ try {
 const lines = [
   `# toci bench (${ROUNDS} rounds, rotated order; whole processes; MB/s = 10^6 B/s; node ${process.version}; ${new Date().toISOString()})`,
   "",
+  ...(extraCaSet
+    ? [
+        extraCaKept
+          ? "NODE_EXTRA_CA_CERTS is set and kept (BENCH_KEEP_EXTRA_CA=1): every Node process parses it as it starts."
+          : "NODE_EXTRA_CA_CERTS is set here and left out of the tools' environment (every Node process would parse it as it starts, ~50 ms on this machine; BENCH_KEEP_EXTRA_CA=1 keeps it).",
+        "",
+      ]
+    : []),
   ...report(pulls, { first: "toci", against: ["ceiling", "skopeo", "before"] }),
   ...report(others, { first: "toci", against: ["floor", "skopeo"], also: [["floor", "skopeo"]] }),
   ...metaLines,

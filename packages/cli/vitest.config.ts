@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 import { reporters } from "../../vitest.shared.js";
 
-// End-to-end: the built bundle dist-bin/toci.js runs as a child process against real registries (test/global-setup.ts).
+// End-to-end: the built bundle dist-bin/toci.cjs runs as a child process against real registries (test/global-setup.ts).
 export default defineConfig({
   test: {
     environment: "node",

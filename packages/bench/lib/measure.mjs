@@ -16,8 +16,19 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * The tools' environment. NODE_EXTRA_CA_CERTS is left out unless BENCH_KEEP_EXTRA_CA=1: with it, every Node process
+ * reads and parses that bundle as it starts, before any of its own code runs (this machine sets it to the system's
+ * ~140 certificates: `node -e 0` takes 0.07–0.09 s with it, 0.02 s without), which says nothing of toci; the
+ * registries here are plain HTTP on loopback, and skopeo, a Go program, never reads it.
+ */
+export const extraCaKept = process.env.BENCH_KEEP_EXTRA_CA === "1";
+export const extraCaSet = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+const toolEnv = { ...process.env };
+if (!extraCaKept) delete toolEnv.NODE_EXTRA_CA_CERTS;
+
 /** Runs one command; returns wall seconds, peak RSS (MiB) and user/sys CPU seconds. Throws when it fails. */
-export function timed([cmd, args], env = process.env) {
+export function timed([cmd, args], env = toolEnv) {
   const started = process.hrtime.bigint();
   const res = spawnSync("/usr/bin/time", ["-f", "%M %U %S", cmd, ...args], {
     encoding: "utf8",

@@ -1,4 +1,4 @@
-// @toci/cli: the `toci` command (bin: dist-bin/toci.js, dist/bin.js bundled). Also importable, to run it in-process or reuse its docker
+// @toci/cli: the `toci` command (bin: dist-bin/toci.cjs, dist/bin.js bundled). Also importable, to run it in-process or reuse its docker
 // credential handling.
 export {
   DOCKER_HUB_KEY,

@@ -1,4 +1,4 @@
-// Runs the built `toci` (dist-bin/toci.js, the bundle users get) as a child process, as users do, and the fixtures the tests push.
+// Runs the built `toci` (dist-bin/toci.cjs, the bundle users get) as a child process, as users do, and the fixtures the tests push.
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { RegistryInfo } from "@toci/testkit/registry";
 import { inject } from "vitest";
 
-export const BIN = fileURLToPath(new URL("../dist-bin/toci.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../dist-bin/toci.cjs", import.meta.url));
 
 export interface Result {
   code: number | null;
