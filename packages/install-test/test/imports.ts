@@ -13,14 +13,15 @@ const PACKAGE_NAME = /^(?:node:.+|(?:@[a-z0-9][\w.~-]*\/)?[a-z0-9][\w.~-]*)(?=\/
 
 /**
  * import … from "x", export … from "x", import "x", import("x"), require("x"), and a file the module loads by its
- * own URL, `new URL("./x", import.meta.url)` (the CLI's bin reads its bundle so): string literals only.
+ * own URL, `new URL("./x", import.meta.url)` (the CLI's bin reads its bundle so), or that URL as a bundler writes it
+ * in CommonJS, `new URL("./x", require("url").pathToFileURL(__filename).href)`: string literals only.
  */
 const IMPORTS = [
   /\bfrom\s*["']([^"'\s]+)["']/g,
   /\bimport\s*["']([^"'\s]+)["']/g,
   /\bimport\s*\(\s*["']([^"'\s]+)["']\s*\)/g,
   /\brequire\s*\(\s*["']([^"'\s]+)["']\s*\)/g,
-  /\bnew\s+URL\s*\(\s*["']([^"'\s]+)["']\s*,\s*import\.meta\.url\s*\)/g,
+  /\bnew\s+URL\s*\(\s*["']([^"'\s]+)["']\s*,\s*(?:import\.meta\.url|require\(\s*["'](?:node:)?url["']\s*\)\.pathToFileURL\(\s*__filename\s*\)\.href)\s*\)/g,
 ];
 
 /** Every module specifier a JavaScript file names in an import, re-export, dynamic import or require. */

@@ -159,7 +159,7 @@ export async function openStore(
       // Leased before the blob is looked for or committed, so a gc in another tab that missed the lease also
       // listed its blobs before this one was there.
       await leases.take(descriptor.digest);
-      return pool.ingest((channel) => openIngest(channel, name, descriptor, options ?? {}, wholeDigestMax));
+      return pool.ingest((channel) => openIngest(channel, name, descriptor, { ...options, wholeDigestMax }));
     },
     ...rootMethods(layout, io),
     gc: (): Promise<Digest[]> => io("cannot collect garbage", () => collectGarbage(layout, leases)),

@@ -9,8 +9,7 @@ export function openIngest(
   channel: WorkerChannel,
   store: string,
   descriptor: Descriptor,
-  options: IngestOptions,
-  wholeDigestMax: number,
+  options: IngestOptions & { wholeDigestMax: number },
 ): Promise<Ingest> {
   const { digest, size } = descriptor;
   return openWorkerIngest(channel, descriptor, {
@@ -18,6 +17,6 @@ export function openIngest(
     store,
     descriptor: { digest, size },
     resume: options.resume !== false,
-    wholeDigestMax,
+    wholeDigestMax: options.wholeDigestMax,
   });
 }
