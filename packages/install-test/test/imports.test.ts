@@ -52,7 +52,7 @@ describe("relativeImports", () => {
     const code = [
       'const bundle = fileURLToPath(new URL("./main.cjs", import.meta.url));',
       'const page = new URL("./index.html", "https://example.com/");',
-      '// as rolldown writes import.meta.url in CommonJS:',
+      "// as rolldown writes import.meta.url in CommonJS:",
       'const cache = new URL("./cache.cjs", require("url").pathToFileURL(__filename).href);',
     ].join("\n");
     expect(relativeImports(code)).toEqual(["./main.cjs", "./cache.cjs"]);
