@@ -2,9 +2,10 @@
 // digest (https://w3c.github.io/webcrypto/#SubtleCrypto-method-digest takes the whole input), so outside Node a
 // streamed blob is hashed by hash-wasm, in JavaScript's thread: ~160 MB/s in Chromium here, the largest single cost
 // of a browser pull (1.6 s of CPU per 256 MiB). WebCrypto digests native-fast (SHA extensions where the CPU has
-// them: ~750 MB/s measured with its copy of the input, off the calling thread), so a browser store verifies a blob
-// up to a bound by reading its bytes back whole at commit. The bound is memory: the bytes read back, and WebCrypto's
-// copy of them, twice the blob's size for the length of the digest.
+// them: ~750 MB/s measured with its copy of the input), so a browser store verifies a blob up to a bound by reading
+// its bytes back whole at commit. Chromium digests on the calling thread (a ~90 ms task per 64 MiB), so stores do
+// it in workers. The bound is memory: the bytes read back, and WebCrypto's copy of them, twice the blob's size for
+// the length of the digest.
 import type { Descriptor } from "./descriptor.js";
 import { OciError } from "./errors.js";
 import type { HashAlgorithm } from "./hasher.js";

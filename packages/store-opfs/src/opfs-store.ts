@@ -59,8 +59,8 @@ export interface OpfsStoreOptions {
   /**
    * Blobs up to this size (bytes) are verified at commit by WebCrypto, over the file read back whole: 4–5 × faster
    * than hashing them as they are written (the platform has no streaming digest, so that is hash-wasm, in
-   * JavaScript). The cost is memory: twice the blob's size in the store's worker for the length of the digest, one
-   * blob at a time. Larger blobs, and every blob outside a secure context (no WebCrypto), are hashed as written.
+   * JavaScript). The cost is memory: twice the blob's size in a writer worker for the length of the digest, one blob
+   * at a time per worker (`writers`). Larger blobs, and every blob outside a secure context (no WebCrypto), are hashed as written.
    * 0 hashes every blob as it is written.
    * @default 134217728 (128 MiB)
    */
