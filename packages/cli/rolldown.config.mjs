@@ -1,11 +1,12 @@
 // The `toci` command as shipped, in dist-bin/ (beside dist/, so that `../package.json`, the version, still resolves
 // from it): toci.cjs, tsc's dist/bin.js bundled as CommonJS (no ESM loader to start: src/bin.ts; it answers
-// `--version` itself and loads nothing else for it), and main.cjs, everything else, one CommonJS script with its dependencies inside. The bin runs main.cjs through a V8
-// code cache (src/code-cache.ts): Node 20 caches no compiled ES modules, and a script is the form `vm.Script` can
-// cache. One script rather than a chunk per command: with the cache, what a command never calls costs only its
-// share of the cache file, and without it (the first run) a pull measured the same as with the chunks. The package
-// ships dist-bin/*.js and *.cjs only (its dependencies are inside, so it declares none); the source maps stay local
-// ("hidden": no sourceMappingURL comment pointing at a file the tarball leaves out).
+// `--version` itself and loads nothing else for it), and main.cjs, everything else, one CommonJS script with its
+// dependencies inside. The bin runs main.cjs through a V8 code cache (src/code-cache.ts): Node 20 caches no compiled
+// ES modules, and a script is the form `vm.Script` can cache. One script rather than a chunk per command: with the
+// cache, what a command never calls costs only its share of the cache file, and without it (the first run) a pull
+// measured the same as with the chunks. The package ships dist-bin/*.js and *.cjs only (its dependencies are inside,
+// so it declares none); the source maps stay local ("hidden": no sourceMappingURL comment pointing at a file the
+// tarball leaves out).
 import { defineConfig } from "rolldown";
 
 /**

@@ -241,7 +241,14 @@ export {
   persistWebStorage,
   webStorageError,
 } from "./web-storage.js";
-export { checkWholeDigest, digestsWhole, WHOLE_DIGEST_MAX, wholeDigestBound } from "./whole-digest.js";
+export {
+  checkWholeDigest,
+  digestsWhole,
+  isContentMismatch,
+  WHOLE_DIGEST_MAX,
+  wholeDigestBound,
+  wholeDigestTurn,
+} from "./whole-digest.js";
 export {
   type ChannelWorker,
   serveWorkerRequests,

@@ -61,7 +61,8 @@ export interface Ingest {
   readonly descriptor: Descriptor;
   /**
    * How many bytes this writer already holds: 0 for a fresh ingest; the length of a partial write when one was
-   * resumed (its bytes were re-hashed on open, not trusted); the full size when the blob is already present,
+   * resumed (its bytes are not trusted: re-hashed on open, or read back at commit when the store verifies the blob
+   * whole); the full size when the blob is already present,
    * in which case {@link commit} does nothing. Grows with every write.
    */
   readonly offset: number;

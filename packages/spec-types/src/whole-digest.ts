@@ -12,18 +12,43 @@ import type { HashAlgorithm } from "./hasher.js";
 import { digestMismatch, sizeMismatch } from "./verify.js";
 
 /**
- * The default bound of {@link digestsWhole}: 128 MiB, so at most 256 MiB held for a moment per store, and most
- * container layers (tens of MiB) and the bench's 64 MiB ones verified by WebCrypto.
+ * The default bound of {@link digestsWhole}: 128 MiB, so at most 256 MiB held for a moment per thread that verifies
+ * (one digest at a time each: {@link wholeDigestTurn}), and most container layers (tens of MiB) and the bench's
+ * 64 MiB ones verified by WebCrypto.
  */
 export const WHOLE_DIGEST_MAX = 128 * 1024 * 1024;
+/** The largest bound a store takes: 1 GiB, twice of which is held while it digests; browsers cap ArrayBuffers near. */
+const WHOLE_DIGEST_LIMIT = 1024 * 1024 * 1024;
 
-/** A store's `wholeDigestMax` option, normalised: the default when absent; INVALID_ARGUMENT unless whole bytes ≥ 0. */
+/**
+ * A store's `wholeDigestMax` option, normalised: the default when absent; INVALID_ARGUMENT unless whole bytes from 0
+ * to 1 GiB.
+ */
 export function wholeDigestBound(max: number | undefined): number {
   if (max === undefined) return WHOLE_DIGEST_MAX;
-  if (!Number.isSafeInteger(max) || max < 0) {
-    throw new OciError("INVALID_ARGUMENT", `wholeDigestMax must be a whole number of bytes, got ${max}`);
+  if (!Number.isSafeInteger(max) || max < 0 || max > WHOLE_DIGEST_LIMIT) {
+    throw new OciError("INVALID_ARGUMENT", `wholeDigestMax must be a whole number of bytes up to 1 GiB, got ${max}`);
   }
   return max;
+}
+
+/** This thread's whole-blob verifications, one after another. */
+let turns: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `verify` (a blob read back whole and digested) once the ones before it on this thread are done, so that a
+ * thread holds one blob's bytes at a time whatever number of blobs commit at once.
+ */
+export function wholeDigestTurn<T>(verify: () => Promise<T>): Promise<T> {
+  const run = turns.then(verify);
+  turns = run.catch(() => {});
+  return run;
+}
+
+/** Whether a failed verification found the content wrong (drop it) rather than failed to read it (keep it). */
+export function isContentMismatch(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "DIGEST_MISMATCH" || code === "SIZE_MISMATCH";
 }
 
 /** WebCrypto's names of the algorithms (https://w3c.github.io/webcrypto/#sha). */

@@ -104,7 +104,7 @@ for (const where of ["page", "worker"] as const) {
 }
 
 it("refuses a wholeDigestMax that is not whole bytes, before it opens a database", async () => {
-  for (const wholeDigestMax of [-1, 0.5, Number.NaN]) {
+  for (const wholeDigestMax of [-1, 0.5, Number.NaN, 2 ** 31]) {
     const name = `whole-bad-${Date.now()}`;
     expect(await failure(indexedDbStore(name, { wholeDigestMax }))).toMatchObject({ code: "INVALID_ARGUMENT" });
     expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(databaseName(name));
@@ -156,5 +156,30 @@ it("hashes as it writes on the page by default (no WebCrypto digest on the main 
     }
   } finally {
     crypto.subtle.digest = original;
+  }
+});
+
+it("keeps the partial when verifying fails for another reason than the content: the next ingest resumes it", async () => {
+  const name = `whole-keep-${Date.now()}`;
+  const store = await indexedDbStore(name, { chunkSize: 256 * 1024, wholeDigestMax: MiB });
+  const original = crypto.subtle.digest.bind(crypto.subtle);
+  try {
+    const bytes = randomBytes(MiB);
+    const blob = await describeContent(bytes);
+    crypto.subtle.digest = () => Promise.reject(new DOMException("out of memory", "OperationError"));
+    const error = await failure((await writeAll(store, bytes, blob)).commit());
+    expect(error).toMatchObject({ code: "STORE" });
+    expect(await store.exists(blob)).toBe(false);
+    expect(await partials(name, blob.digest)).toHaveLength(1);
+
+    crypto.subtle.digest = original;
+    const resumed = await store.ingest(blob);
+    expect(resumed.offset).toBe(MiB); // nothing fetched again
+    await resumed.commit();
+    expect(await store.exists(blob)).toBe(true);
+  } finally {
+    crypto.subtle.digest = original;
+    await store.close();
+    indexedDB.deleteDatabase(databaseName(name));
   }
 });

@@ -311,7 +311,7 @@ export const cases = {
   "idb-range-64M-verify": (t: Target) => idbSegments(t, 64 * MiB, true),
   /** The pull into an indexedDbStore (its defaults: ingests on this thread). */
   "pull-idb": (t: Target) => pullIdb(t),
-  /** The same, every blob hashed as it is written (hash-wasm) rather than verified whole at commit. */
+  /** The same, every blob hashed as it is written (wholeDigestMax 0): in a worker, where whole is the default. */
   "pull-idb-streamed": (t: Target) => pullIdb(t, 0),
   /** The pull with its layers counted and dropped (no hash, no write): the client's own path. */
   "pull-null": (t: Target) => pullNull(t),

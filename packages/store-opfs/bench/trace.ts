@@ -159,7 +159,7 @@ function summarize(events: TraceEvent[]): TraceSummary {
 
 /**
  * For every thread with over 200 ms of CPU in top-level tasks: the events directly under those tasks, summed by name
- * (CPU ms where the event has it, else wall), the six largest. Tells what a worker's time went to.
+ * (CPU ms where the event has it, else wall), the eight largest. Tells what a worker's time went to.
  */
 function workByThread(events: TraceEvent[]): Record<string, [string, number][]> {
   const names = new Map<string, string>();

@@ -50,7 +50,7 @@ it("verifies a blob past wholeDigestMax as it streams: a wrong digest is refused
 it("hashes every blob as it streams with wholeDigestMax 0", () => refusedThenStored(4096, 0));
 
 it("refuses a wholeDigestMax that is not whole bytes, before it opens anything", async () => {
-  for (const wholeDigestMax of [-1, 1.5, Number.NaN]) {
+  for (const wholeDigestMax of [-1, 1.5, Number.NaN, 2 ** 31]) {
     const error = await opfsStore(`whole-digest-bad-${Date.now()}`, { wholeDigestMax }).then(
       () => undefined,
       (e: unknown) => e,

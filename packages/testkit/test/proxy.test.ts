@@ -130,7 +130,11 @@ describe("fault proxy", () => {
     proxy.on({ method: "GET", path: /\/blobs\//, times: 1 }, cutAfter(1_000_000, { lingerMs: 2_000 }));
     const reader = (await get(blobPath)).body!.getReader();
     let received = 0;
-    while (received < 1_000_000) received += (await reader.read()).value?.byteLength ?? 0;
+    while (received < 1_000_000) {
+      const read = await reader.read();
+      if (read.done) break;
+      received += read.value.byteLength;
+    }
     expect(received).toBe(1_000_000);
     // Every byte is in; the connection is still open, so the next read waits (for the cut, 2 s on).
     const next = reader.read();

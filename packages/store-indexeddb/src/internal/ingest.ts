@@ -16,12 +16,14 @@ import {
   type Hasher,
   type Ingest,
   type IngestOptions,
+  isContentMismatch,
   OciError,
   presentIngest,
   requireIngestable,
   sizeMismatch,
   WHOLE_DIGEST_MAX,
   webStorageError,
+  wholeDigestTurn,
 } from "@toci/spec-types";
 import { get, promisifyRequest } from "idb-keyval";
 import type { BlobRecord, PartialRecord } from "../records.js";
@@ -159,7 +161,9 @@ function writer(ctx: IngestContext, state: WriterState): Ingest {
         done = true;
         live.end();
       } catch (error) {
-        await finish(false).catch(() => {});
+        // Content found wrong is dropped. A failure to read it back (memory) or to store it (a quota) keeps the
+        // partial, whose record counts what is stored, for the next ingest to resume rather than fetch again.
+        await finish(!isContentMismatch(error)).catch(() => {});
         throw webStorageError(error, `cannot commit ${digest}`);
       }
     },
@@ -203,8 +207,11 @@ async function verifyStored(
   stored: { ingestId: string; size: number; count: number },
 ): Promise<void> {
   if (stored.size !== descriptor.size) throw sizeMismatch(descriptor, stored.size, false);
-  const bytes = await readWhole(db.stores.chunks, { digest: descriptor.digest, ...stored });
-  await checkWholeDigest(descriptor, algorithm, bytes);
+  // One at a time on this thread: each holds twice its blob's size while it digests.
+  await wholeDigestTurn(async () => {
+    const bytes = await readWhole(db.stores.chunks, { digest: descriptor.digest, ...stored });
+    await checkWholeDigest(descriptor, algorithm, bytes);
+  });
 }
 
 /** Feeds the stored bytes of a partial to `hasher`; resolves how many there were. */

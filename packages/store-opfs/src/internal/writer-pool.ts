@@ -8,7 +8,7 @@ import { type Ingest, isBodyWriter } from "@toci/spec-types";
 import type { WorkerChannel } from "./rpc.js";
 
 export interface WriterPool {
-  /** Opens an ingest, through `open`, on the worker with the fewest open ones. */
+  /** Opens an ingest, through `open`, on the live worker with the fewest open ones (any, when none is live). */
   ingest(open: (channel: WorkerChannel) => Promise<Ingest>): Promise<Ingest>;
   /** Stops every worker. */
   close(): void;
@@ -26,7 +26,10 @@ export async function writerPool(start: () => Promise<WorkerChannel>, size: numb
   const open = channels.map(() => 0);
   return {
     async ingest(openOn) {
-      const i = open.indexOf(Math.min(...open));
+      // A worker that died has its ingests failed and uncounted: the fewest open, but it fails every new one.
+      const live = channels.flatMap((channel, i) => (channel.ended ? [] : [i]));
+      const candidates = live.length > 0 ? live : channels.map((_, i) => i);
+      const i = candidates.reduce((best, j) => ((open[j] ?? 0) < (open[best] ?? 0) ? j : best));
       open[i] = (open[i] ?? 0) + 1;
       let ended = false;
       const end = () => {

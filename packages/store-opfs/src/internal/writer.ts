@@ -17,12 +17,14 @@ import {
   type HashAlgorithm,
   type Hasher,
   holdWebLock,
+  isContentMismatch,
   OciError,
   type ReleaseLock,
   requireIngestable,
   sizeMismatch,
   tryWebLock,
   WHOLE_DIGEST_MAX,
+  wholeDigestTurn,
 } from "@toci/spec-types";
 import { blobName, fileIfPresent, type Layout, partialBase, partialDigest, removeIfPresent } from "./layout.js";
 import { commitLock, writerLock } from "./locks.js";
@@ -30,8 +32,6 @@ import { moveFile, openSyncHandle, type SyncAccessHandle } from "./sync-handle.j
 
 /** Bytes read per step when a resumed partial is re-hashed. */
 const REHASH_CHUNK = 1024 * 1024;
-/** The whole-file digests of this worker, one after another (each holds twice its file's size meanwhile). */
-let wholeDigests: Promise<unknown> = Promise.resolve();
 
 /** One writer's state, in the worker. */
 export interface Writer {
@@ -95,11 +95,11 @@ export function append(writer: Writer, bytes: Uint8Array): void {
     }
   } catch (error) {
     writer.failed = true;
-    // What reached the file is cut back to what was hashed: the partial stays a prefix this writer vouched for.
+    // What reached the file is cut back to what was counted: the partial stays a prefix this writer vouched for.
     try {
       writer.handle.truncate(writer.offset);
     } catch {
-      // a resumed ingest re-hashes the file anyway
+      // a resumed ingest re-hashes the file, or reads it back at commit, anyway
     }
     throw error;
   }
@@ -107,7 +107,10 @@ export function append(writer: Writer, bytes: Uint8Array): void {
   writer.offset += bytes.byteLength;
 }
 
-/** Verifies, then makes the blob visible by moving the file into blobs/. Nothing is left behind on failure. */
+/**
+ * Verifies, then makes the blob visible by moving the file into blobs/. Content found wrong is removed; a failure to
+ * verify or move (the read-back's memory, a quota) keeps the partial for the next ingest to resume.
+ */
 export async function commitWriter(writer: Writer): Promise<void> {
   const { layout, descriptor } = writer;
   try {
@@ -129,10 +132,21 @@ export async function commitWriter(writer: Writer): Promise<void> {
       release();
     }
   } catch (error) {
-    await discard(writer);
+    if (isContentMismatch(error)) await discard(writer);
+    else keep(writer);
     throw error;
   } finally {
     writer.release();
+  }
+}
+
+/** Closes the file, keeping it; never throws (the handle may be closed already). */
+function keep(writer: Writer): void {
+  try {
+    writer.handle.flush();
+    writer.handle.close();
+  } catch {
+    // closed by the commit before it failed
   }
 }
 
@@ -149,9 +163,7 @@ async function readAndCheck(writer: Writer): Promise<void> {
     }
     await checkWholeDigest(descriptor, writer.algorithm, bytes);
   };
-  const run = wholeDigests.then(check);
-  wholeDigests = run.catch(() => {});
-  await run;
+  await wholeDigestTurn(check);
 }
 
 /** Lets the file go, keeping what it holds: a partial the next ingest of the digest resumes. */
