@@ -150,11 +150,6 @@ function writer(ctx: IngestContext, state: WriterState): Ingest {
       ensureOpen();
       try {
         if (hasher) checkComplete(descriptor, size, hasher);
-      } catch (error) {
-        await finish(false); // the content is wrong: nothing of it is kept
-        throw error;
-      }
-      try {
         await sink.flush(false);
         if (!hasher) await verifyStored(db, descriptor, state.algorithm, { ingestId, ...sink.stored });
         await publish(db, { digest, ingestId, ...sink.stored });
