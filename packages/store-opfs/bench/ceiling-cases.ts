@@ -3,7 +3,7 @@
 // module runs on the page's main thread and in a dedicated worker (ceiling-worker.ts), so the two are compared
 // case for case. Every case reads the whole image (manifest, config, 4 × 64 MiB layers) once.
 import { Client } from "@toci/client";
-import { createHasher } from "@toci/spec-types";
+import { createHasher, type Store } from "@toci/spec-types";
 import { databaseName, indexedDbStore } from "@toci/store-indexeddb";
 import { fetchTransport } from "@toci/transport-fetch";
 import { opfsStore as opfsStoreHere } from "../dist/in-worker.js";
@@ -89,9 +89,8 @@ async function warm(t: Target, hash: (bytes: Uint8Array<ArrayBuffer>) => unknown
   for (let done = 0; done < total; done += SEGMENT) await hash(buffer.subarray(0, Math.min(SEGMENT, total - done)));
 }
 
-/** Pulls the image with the client into a fresh store (created where this runs), then removes the store. */
-async function pullOpfs(t: Target, open: typeof opfsStore = opfsStore, writers?: number): Promise<void> {
-  const store = await open(t.store, { writers });
+/** Pulls the image with the client into `store`, then closes it and has `drop` remove what it holds. */
+async function pullInto(t: Target, store: Store & { close(): Promise<void> }, drop: () => Promise<unknown>) {
   try {
     const client = new Client({ transport, store });
     for await (const event of client.registry(t.registry).repo(t.image.repo).pull(t.image.tag)) {
@@ -99,22 +98,24 @@ async function pullOpfs(t: Target, open: typeof opfsStore = opfsStore, writers?:
     }
   } finally {
     await store.close();
-    await (await navigator.storage.getDirectory()).removeEntry(`toci-${t.store}`, { recursive: true });
+    await drop();
   }
 }
 
-/** Pulls the image with the client into a fresh IndexedDB store (on this thread), then deletes the database. */
+/** Pulls the image into a fresh OPFS store (created where this runs), then removes the store. */
+async function pullOpfs(t: Target, open: typeof opfsStore = opfsStore, writers?: number): Promise<void> {
+  await pullInto(t, await open(t.store, { writers }), async () =>
+    (await navigator.storage.getDirectory()).removeEntry(`toci-${t.store}`, { recursive: true }),
+  );
+}
+
+/** Pulls the image into a fresh IndexedDB store (on this thread), then deletes the database. */
 async function pullIdb(t: Target, wholeDigestMax?: number): Promise<void> {
-  const store = await indexedDbStore(t.store, { wholeDigestMax });
-  try {
-    const client = new Client({ transport, store });
-    for await (const event of client.registry(t.registry).repo(t.image.repo).pull(t.image.tag)) {
-      if (event.type === "failed") throw event.error;
-    }
-  } finally {
-    await store.close();
-    await new Promise((resolve) => (indexedDB.deleteDatabase(databaseName(t.store)).onsuccess = resolve));
-  }
+  await pullInto(
+    t,
+    await indexedDbStore(t.store, { wholeDigestMax }),
+    () => new Promise((resolve) => (indexedDB.deleteDatabase(databaseName(t.store)).onsuccess = resolve)),
+  );
 }
 
 /**
