@@ -31,6 +31,10 @@ export TOCI_TEST_RESULTS="$results"
 
 echo "== lint (biome)"
 npx biome check .
+# Every pending changeset must be one `changeset version` can apply: one naming a private package beside published
+# ones ("mixed") makes it refuse them all, which only a release would otherwise find.
+echo "== changesets"
+npx changeset status >/dev/null 2>&1 || npx changeset status
 echo "== build, typecheck, lint (publint, attw), test"
 status=0
 npx turbo run build typecheck lint test --concurrency=2 --continue --output-logs=errors-only || status=$?

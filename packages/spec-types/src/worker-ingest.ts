@@ -109,7 +109,8 @@ class WorkerIngest implements Ingest, BodyWriter {
   /**
    * The body read straight into the buffers that go to the worker, one BYOB read filling each (BodyWriter; the client
    * prefers it): the page copies nothing itself and posts one message per 2 MiB. A read that fails takes its buffer
-   * with it (a BYOB read owns it), so a cut body loses the bytes of the buffer being filled, never counted: the
+   * with it (a BYOB read owns it), so a cut body loses the bytes of the buffer being filled, never counted, and, in
+   * Chromium, what it had not yet read from the connection (it fails a body as soon as the connection fails): the
    * resumed download asks for them again.
    */
   async writeBody(body: ReadableStream<Uint8Array>, options: WriteBodyOptions = {}): Promise<void> {
