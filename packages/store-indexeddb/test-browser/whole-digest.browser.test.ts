@@ -4,18 +4,13 @@
 // another digest is refused at commit and nothing of it stays (no blob, no partial), the right bytes are stored. A
 // resumed partial verified whole is read back at commit, so bytes changed in the database meanwhile are refused.
 import { describe as describeContent, isOciError, type Store } from "@toci/spec-types";
+import { randomBytes } from "@toci/testkit/store-suite";
 import { describe, expect, it } from "vitest";
 import { databaseName, indexedDbStore } from "../src/index.js";
 import { writerWorker } from "../src/writer-worker.js";
 
 const MiB = 1024 * 1024;
 const worker = writerWorker(new URL("../src/worker.ts?worker_file&type=module", import.meta.url));
-
-function randomBytes(size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  for (let at = 0; at < size; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
-  return bytes;
-}
 
 async function writeAll(store: Store, bytes: Uint8Array, as: Awaited<ReturnType<typeof describeContent>>) {
   const ingest = await store.ingest(as);
@@ -127,7 +122,7 @@ async function overwriteFirstChunk(name: string, digest: string): Promise<void> 
     });
     const key = keys.find((k) => Array.isArray(k) && k[0] === digest && k[2] === 0);
     if (!key) throw new Error("no chunk 0");
-    chunks.put(new Blob([randomBytes(256 * 1024)]), key);
+    chunks.put(new Blob([randomBytes(256 * 1024) as Uint8Array<ArrayBuffer>]), key);
     await new Promise((resolve) => (tx.oncomplete = resolve));
   } finally {
     db.close();

@@ -3,6 +3,7 @@
 // under `wholeDigestMax`; answers the byte lengths WebCrypto was asked to digest. "keep": the digest fails (not a
 // mismatch) on the first commit; answers that commit's error code and the offset the next ingest resumes at.
 import { describe } from "@toci/spec-types";
+import { randomBytes } from "@toci/testkit/store-suite";
 import { opfsStore } from "../dist/in-worker.js";
 
 interface Case {
@@ -22,8 +23,7 @@ self.onmessage = async ({ data: { name, mode, size, wholeDigestMax } }: MessageE
     return original(algorithm, data);
   };
   try {
-    const bytes = new Uint8Array(size);
-    for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536));
+    const bytes = randomBytes(size);
     const blob = await describe(bytes);
     const store = await opfsStore(name, { wholeDigestMax });
     try {

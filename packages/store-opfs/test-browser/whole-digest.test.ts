@@ -3,6 +3,7 @@
 // just under and just past it take each way: a blob whose bytes hash to another digest is refused at commit and
 // nothing becomes visible (no blob, no partial), and the right bytes of the same size are stored, either way.
 import { describe as describeContent, isOciError } from "@toci/spec-types";
+import { randomBytes } from "@toci/testkit/store-suite";
 import { expect, it } from "vitest";
 import { opfsStore } from "../dist/index.js";
 import { partialFiles, removeStore } from "./suite-setup.js";
@@ -13,8 +14,7 @@ async function refusedThenStored(size: number, wholeDigestMax: number) {
   const name = `whole-digest-${Date.now()}`;
   const store = await opfsStore(name, { wholeDigestMax });
   try {
-    const bytes = new Uint8Array(size);
-    for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+    const bytes = randomBytes(size);
     const right = await describeContent(bytes);
     const flipped = bytes.slice();
     flipped[size - 1] = (flipped[size - 1] ?? 0) ^ 1;
