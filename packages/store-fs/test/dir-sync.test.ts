@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { FsFileHandle, FsPromises } from "../src/fs-api.js";
 import { type FsStore, fsStore } from "../src/index.js";
 import { syncDir } from "../src/internal/dir-sync.js";
+import { earlySyncEvery } from "../src/internal/file-sink.js";
 
 /** A file system whose directory fsyncs finish only when the test says so, recording when each started. */
 function slowSyncs() {
@@ -144,7 +145,7 @@ async function withBigIngest(fs: FsPromises, mib: number, run: (ingest: Ingest, 
 }
 
 describe("a large blob's early syncs", () => {
-  it("syncs while writing (every 32 MiB), and still once more before the commit renames", async () => {
+  it("syncs while writing (every quarter of an 80 MiB blob), and still once more before the commit renames", async () => {
     const at: number[] = [];
     const size = 80 * 1024 * 1024;
     await withBigIngest(
@@ -152,13 +153,39 @@ describe("a large blob's early syncs", () => {
       80,
       async (ingest, store) => {
         await ingest.commit();
-        // At 32 MiB, and at 64 MiB unless the first was still running then (one at a time).
+        // From 20 MiB on (one at a time, so a step that comes while one runs waits for the next write).
+        expect(earlySyncEvery(size)).toBe(20 * 1024 * 1024);
         expect(at.filter((n) => n < size).length).toBeGreaterThanOrEqual(1);
-        expect(at.filter((n) => n < size).every((n) => n >= 32 * 1024 * 1024)).toBe(true);
+        expect(at.filter((n) => n < size).every((n) => n >= 20 * 1024 * 1024)).toBe(true);
         expect(at.at(-1)).toBe(size); // the commit's own, after the last byte
         expect(await store.exists(ingest.descriptor)).toBe(true);
       },
     );
+  });
+
+  it("a 16 MiB blob (a platform's layer) is synced as it grows too, so the commit flushes only its tail", async () => {
+    const at: number[] = [];
+    const size = 16 * 1024 * 1024;
+    await withBigIngest(
+      watchedFs((written) => at.push(written)),
+      16,
+      async (ingest, store) => {
+        await ingest.commit();
+        const early = at.filter((n) => n < size);
+        expect(early.length).toBeGreaterThanOrEqual(1);
+        expect(early.every((n) => n >= 4 * 1024 * 1024)).toBe(true);
+        expect(at.at(-1)).toBe(size);
+        expect(await store.exists(ingest.descriptor)).toBe(true);
+      },
+    );
+  });
+
+  it("the interval is a quarter of the blob, from 4 MiB to 32 MiB", () => {
+    expect(earlySyncEvery(64 * 1024)).toBe(4 * 1024 * 1024);
+    expect(earlySyncEvery(16 * 1024 * 1024)).toBe(4 * 1024 * 1024);
+    expect(earlySyncEvery(64 * 1024 * 1024)).toBe(16 * 1024 * 1024);
+    expect(earlySyncEvery(256 * 1024 * 1024)).toBe(32 * 1024 * 1024);
+    expect(earlySyncEvery(2 ** 40)).toBe(32 * 1024 * 1024);
   });
 
   it("a failed one fails the commit with STORE (the commit's own fsync could pass after lost pages), storing nothing", async () => {

@@ -7,7 +7,10 @@
 // at most the buffer and the chunk being written.
 //
 // Early sync: one fsync of a whole large blob at its commit stalls the pull, while syncing as it grows overlaps the
-// disk's work with the transfer. Every EARLY_SYNC bytes a background sync starts. The syncs of all writers of the
+// disk's work with the transfer. A background sync starts every quarter of the blob, at least every EARLY_SYNC_MIN
+// and at most every EARLY_SYNC_MAX bytes, so that the commit's own sync flushes a small tail whatever the blob's
+// size: with a fixed 32 MiB, blobs of 16 MiB (a platform's layers in an index) were flushed whole at their commit,
+// ~30 ms after the last byte that a pull of one platform spent waiting. The syncs of all writers of the
 // process take turns (EARLY_SYNCS at a time): libuv runs file operations on a pool of 4 threads, and 4 blobs each
 // in a sync of 32 MiB held every thread, so every write waited behind them, the sockets stopped being read, and a
 // kill then lost what the kernel had buffered for each of them (megabytes per blob).
@@ -15,8 +18,15 @@ import type { FsFileHandle } from "../fs-api.js";
 
 /** Chunks smaller than this are gathered into one write of this size (node:http hands over 64 KiB at a time). */
 export const COALESCE = 256 * 1024;
-/** A background sync starts once this many bytes were written since the last one. */
-const EARLY_SYNC = 32 * 1024 * 1024;
+/** The most bytes between background syncs: more in one sync held a pool thread long enough to stall writes. */
+const EARLY_SYNC_MAX = 32 * 1024 * 1024;
+/** The fewest: below this a blob is flushed at its commit only (a sync costs a journal commit as the size grows). */
+const EARLY_SYNC_MIN = 4 * 1024 * 1024;
+
+/** Bytes between background syncs for a blob of `size` bytes: a quarter of it, within EARLY_SYNC_MIN..MAX. */
+export function earlySyncEvery(size: number): number {
+  return Math.min(EARLY_SYNC_MAX, Math.max(EARLY_SYNC_MIN, Math.floor(size / 4)));
+}
 /** Background syncs running at once in this process, whatever the number of writers: half libuv's thread pool. */
 const EARLY_SYNCS = 2;
 
@@ -58,6 +68,8 @@ export class FileSink {
   #written: number;
   /** Bytes covered by the last background sync started. */
   #syncedTo: number;
+  /** Bytes written between background syncs (earlySyncEvery of the blob's size). */
+  readonly #syncEvery: number;
   #syncing: Promise<void> | undefined;
   // A failed background sync, kept for the commit: Linux reports a writeback error to one fsync per open file, so
   // the commit's own sync could succeed after pages were lost (the hash, taken from memory, would still verify).
@@ -78,6 +90,7 @@ export class FileSink {
     this.#limit = Math.max(1, Math.min(COALESCE, expected - position));
     this.#written = position;
     this.#syncedTo = position;
+    this.#syncEvery = earlySyncEvery(expected);
   }
 
   /** Bytes in the file or in the buffer. */
@@ -171,9 +184,9 @@ export class FileSink {
     this.#syncEarly();
   }
 
-  /** Starts a background sync once EARLY_SYNC bytes were written since the last one (one at a time per file). */
+  /** Starts a background sync once #syncEvery bytes were written since the last one (one at a time per file). */
   #syncEarly(): void {
-    if (this.#syncing || this.#written - this.#syncedTo < EARLY_SYNC) return;
+    if (this.#syncing || this.#written - this.#syncedTo < this.#syncEvery) return;
     this.#syncedTo = this.#written;
     this.#syncing = takeTurn(() => syncData(this.#handle)).then(
       () => {
