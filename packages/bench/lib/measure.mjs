@@ -41,6 +41,16 @@ export function timed([cmd, args], env = toolEnv) {
   return { seconds, rss: Math.round(rssKiB / 1024), user, sys };
 }
 
+/**
+ * Writes back every dirty page on the machine (sync(1)) before a run starts, untimed. skopeo never syncs what it
+ * writes: a gigabyte of its pages was still being written back during the run after it, whose own fdatasync calls
+ * (toci's, the ceiling's) queued behind that writeback. Each run now starts on a quiet disk and pays for its own
+ * writes only.
+ */
+function settleDisk() {
+  spawnSync("sync");
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -60,6 +70,7 @@ export function row(label, bytes, tools, rounds, serverPid) {
     for (const name of order) {
       const { command, cleanup } = tools[name](r);
       try {
+        settleDisk();
         const before = cpuSeconds(serverPid);
         const result = timed(command);
         const after = cpuSeconds(serverPid);

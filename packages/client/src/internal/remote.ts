@@ -93,13 +93,20 @@ export class Remote {
    * A tag or digest to the descriptor of what the registry serves for it; with `platform`, an index goes on to its
    * first manifest for the platform. HEAD with every manifest type in Accept (distribution 2.8.2 serves OCI types
    * only to a client that names them); GET when the HEAD fails or lacks Docker-Content-Digest, Content-Type or
-   * Content-Length, hashing the body.
+   * Content-Length, hashing the body. `by: "get"` skips the HEAD: one request instead of two when the manifest is
+   * read anyway (a pull of content the store lacks; the bytes are cached for it).
    */
-  async resolve(reference: string, platform: PlatformMatcher | undefined, signal: AbortSignal): Promise<Descriptor> {
+  async resolve(
+    reference: string,
+    platform: PlatformMatcher | undefined,
+    signal: AbortSignal,
+    by: "head" | "get" = "head",
+  ): Promise<Descriptor> {
     if (!isTag(reference) && !isDigest(reference)) {
       throw new OciError("INVALID_ARGUMENT", `not a tag or digest: ${JSON.stringify(reference)}`);
     }
-    const descriptor = (await this.#resolveByHead(reference, signal)) ?? (await this.#resolveByGet(reference, signal));
+    const head = by === "head" ? await this.#resolveByHead(reference, signal) : undefined;
+    const descriptor = head ?? (await this.#resolveByGet(reference, signal));
     return platform === undefined ? descriptor : this.narrow(descriptor, platform, signal, reference);
   }
 

@@ -113,7 +113,7 @@ describe("pull through faults", () => {
     const fixture = ociImage({ seed: "retry" });
     const repo = uniqueRepo("retry");
     await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
-    const r429 = proxy.on({ method: "HEAD", path: "/manifests/v1", times: 1 }, tooManyRequests(1));
+    const r429 = proxy.on({ path: "/manifests/v1", times: 1 }, tooManyRequests(1));
     const r503 = proxy.on({ method: "GET", path: "/blobs/", times: 1 }, unavailable(new Date(Date.now() + 1000)));
     const { client } = newClient();
     const started = Date.now();
@@ -145,11 +145,30 @@ describe("pull through faults", () => {
     const r = client.registry(proxy.url).repo(repo);
     expect(await r.resolve("v1")).toMatchObject({ digest: fixture.root.digest });
     expect(proxy.requests.map((q) => q.method)).toEqual(["HEAD", "GET"]);
-    // And the pull reuses the manifest it just read instead of fetching it again (koci fetched it twice).
+    // And the pull, which reads the manifest anyway, GETs it by tag at once and reads it only once (koci fetched
+    // it twice).
     proxy.clearRequests();
     proxy.on({ path: "/manifests/v1", times: 2 }, stripDigest());
     expect(succeeded(await collect(r.pull("v1")))).toBe(true);
-    expect(proxy.requests.filter((q) => q.path.includes("/manifests/")).map((q) => q.method)).toEqual(["HEAD", "GET"]);
+    expect(proxy.requests.filter((q) => q.path.includes("/manifests/")).map((q) => q.method)).toEqual(["GET"]);
+  });
+
+  it("a pull by tag GETs the manifest at once into a store without the tag, and only HEADs it once stored", async () => {
+    const fixture = ociImage({ seed: "get-first" });
+    const repo = uniqueRepo("get-first");
+    await pushFixture(fixture, { url: proxy.url, repo, tag: "v1" });
+    const { client, store } = newClient();
+    const r = client.registry(proxy.url).repo(repo);
+    const manifests = () => proxy.requests.filter((q) => q.path.includes("/manifests/"));
+    proxy.clearRequests();
+    expect(succeeded(await collect(r.pull("v1")))).toBe(true);
+    expect(manifests().map((q) => `${q.method} ${q.path.split("/manifests/")[1]}`)).toEqual(["GET v1"]);
+    expect(await store.resolve(`${r.reference}:v1`)).toMatchObject({ digest: fixture.root.digest });
+    // The store names the tag now: a re-pull asks whether it moved (HEAD) and reads no manifest.
+    proxy.clearRequests();
+    expect(succeeded(await collect(r.pull("v1")))).toBe(true);
+    expect(manifests().map((q) => `${q.method} ${q.path.split("/manifests/")[1]}`)).toEqual(["HEAD v1"]);
+    expect(proxy.requests.filter((q) => q.path.includes("/blobs/"))).toEqual([]);
   });
 
   it("follows Link pages of tags and catalog", async () => {

@@ -35,9 +35,10 @@ export function pullWork(remote: Remote, request: PullRequest): Work {
     remote.run(reporter.signal, async (signal) => {
       const { reference, platform } = request;
       const sources = new PullSources(remote);
+      const tagAs = typeof reference === "string" && isTag(reference) ? `${remote.reference}:${reference}` : undefined;
       let root: Descriptor;
       if (typeof reference === "string") {
-        root = await sources.resolve(reference, platform, signal);
+        root = await sources.resolve(reference, platform, signal, await resolveBy(remote, tagAs));
       } else {
         checkDescriptor(reference);
         // An index narrowed to the platform's manifest, so the store never holds an index missing children.
@@ -46,10 +47,22 @@ export function pullWork(remote: Remote, request: PullRequest): Work {
             ? await sources.narrow(reference, platform, signal)
             : reference;
       }
-      const tagAs = typeof reference === "string" && isTag(reference) ? `${remote.reference}:${reference}` : undefined;
       await pullGraph(remote, { root, tagAs, onBlob: request.onBlob, sources }, { ...reporter, signal });
       return root;
     });
+}
+
+/**
+ * How a pull by tag asks for its root. A tag the store names already is likely unchanged: a HEAD tells, and a
+ * re-pull then reads no manifest at all (on Docker Hub a HEAD is not counted against the pull rate limit, a GET
+ * is). Otherwise the manifest is read anyway, so it is fetched by tag at once: one round trip instead of HEAD then
+ * GET by digest, and counted once either way. A digest is resolved by HEAD (content pinned by digest is often
+ * stored already).
+ */
+async function resolveBy(remote: Remote, tagAs: string | undefined): Promise<"head" | "get"> {
+  if (tagAs === undefined) return "head";
+  const named = await remote.store.resolve(tagAs).catch(() => undefined);
+  return named ? "head" : "get";
 }
 
 /** A root, everything under it, and the name it gets in the store. */

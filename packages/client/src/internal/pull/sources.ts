@@ -26,9 +26,17 @@ export class PullSources {
     this.#mirrors = [...upstream.mirrors];
   }
 
-  /** A reference to its descriptor (narrowed to the platform), from the first source that resolves it. */
-  resolve(reference: string, platform: PlatformMatcher | undefined, signal: AbortSignal): Promise<Descriptor> {
-    return this.#first(`resolve ${reference}`, signal, (remote) => remote.resolve(reference, platform, signal));
+  /**
+   * A reference to its descriptor (narrowed to the platform), from the first source that resolves it; `by` as in
+   * Remote.resolve.
+   */
+  resolve(
+    reference: string,
+    platform: PlatformMatcher | undefined,
+    signal: AbortSignal,
+    by: "head" | "get" = "head",
+  ): Promise<Descriptor> {
+    return this.#first(`resolve ${reference}`, signal, (remote) => remote.resolve(reference, platform, signal, by));
   }
 
   /** A descriptor narrowed to the platform. */
