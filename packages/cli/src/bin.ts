@@ -25,11 +25,13 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 }
 
 async function run(): Promise<number> {
-  await topTierOff();
+  const command = argv.find((arg) => !arg.startsWith("-"));
+  // A relay is a server that runs for days: there optimised code pays back what the compiler costs.
+  if (command !== "relay") await topTierOff();
   const bundle = fileURLToPath(new URL("./main.cjs", import.meta.url));
   if (!existsSync(bundle)) return (await import("./main.js")).main(argv);
   const { loadBundle } = await import("./code-cache.js");
-  const loaded = loadBundle(bundle, { env: process.env, command: argv.find((arg) => !arg.startsWith("-")) });
+  const loaded = loadBundle(bundle, { env: process.env, command });
   const code = await loaded.module.main(argv);
   loaded.save();
   return code;
@@ -41,7 +43,7 @@ async function run(): Promise<number> {
  * code paged in, its zones on background threads) came to the peak RSS as a pull went on: measured, a pull of
  * 4 × 64 MiB peaked at 64-66 MiB and one of 4 × 256 MiB at 74, and 63-66 for both with the top tier off, at the same
  * speed. `--max-opt=2` leaves the tiers below it (Maglev, where Node has it on) as they are. node:v8 loads modules
- * the command loads anyway (streams), so it is imported here and not for `--version`.
+ * the command loads anyway (streams), so it is imported here and not for `--version`. Not for `toci relay`.
  */
 async function topTierOff(): Promise<void> {
   const { setFlagsFromString } = await import("node:v8");

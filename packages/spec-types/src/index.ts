@@ -28,6 +28,7 @@ export {
   ANNOTATION_VERSION,
   type Annotations,
 } from "./annotations.js";
+export { type BlobAppender, isBlobAppender } from "./blob-appender.js";
 export { type BodyWriter, isBodyWriter, type WriteBodyOptions } from "./body-writer.js";
 export { type PassHooks, passBytes } from "./byte-pass.js";
 export { baseDescriptor, contentKey, type Descriptor, EMPTY_DESCRIPTOR, EMPTY_JSON } from "./descriptor.js";
@@ -178,8 +179,11 @@ export {
 } from "./store.js";
 export type { FailedEvent, ProgressEvent, TransferEvent } from "./transfer-event.js";
 export {
+  type BlobBodyResponse,
+  type BlobReadOptions,
   type ClosableTransport,
   type HttpMethod,
+  isBlobBodyResponse,
   isClosableTransport,
   isWholeBodyResponse,
   type Transport,
@@ -260,6 +264,7 @@ export {
   workerChannel,
 } from "./worker-channel.js";
 export {
+  type BlobIngestMessage,
   type IngestChannel,
   type IngestMessage,
   openWorkerIngest,

@@ -66,6 +66,31 @@ export function isWholeBodyResponse(response: TransportResponse): response is Wh
   return typeof (response as Partial<WholeBodyResponse>).bytes === "function";
 }
 
+/** Options for {@link BlobBodyResponse.blob}. */
+export interface BlobReadOptions {
+  /**
+   * Milliseconds the whole body may take; past them the read is cut (its connection torn down) and rejects with
+   * TIMEOUT. A Blob's read gives no progress to judge on the way, so this is the caller's bound on a slow body.
+   * @default none: only the request's signal ends it
+   */
+  deadline?: number;
+}
+
+/**
+ * A response whose body can be read whole into a Blob that the runtime keeps (an optional ability: in a browser the
+ * bytes go from the network to its blob storage and never into JavaScript; a store that keeps Blobs, IndexedDB's,
+ * then stores them as they are). Used instead of `body`, never with it.
+ */
+export interface BlobBodyResponse extends TransportResponse {
+  /** The whole body (an empty Blob when there is none). Rejects as a read of the stream would (NETWORK, TIMEOUT, ABORTED). */
+  blob(options?: BlobReadOptions): Promise<Blob>;
+}
+
+/** Whether a response's body can be read whole into a Blob. */
+export function isBlobBodyResponse(response: TransportResponse): response is BlobBodyResponse {
+  return typeof (response as Partial<BlobBodyResponse>).blob === "function";
+}
+
 /**
  * Sends HTTP requests. Failures to exchange (refused, reset, DNS, TLS, timeouts, abort) reject with an OciError
  * (`NETWORK`, `TIMEOUT`, `ABORTED`); any HTTP status, 4xx and 5xx included, resolves as a response once retries

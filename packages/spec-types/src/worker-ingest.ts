@@ -4,6 +4,7 @@
 // are hashed and written. The page never hashes or writes, so a pull costs its main thread one message per buffer.
 // Writes are pipelined: a write resolves once its bytes are copied, unless MAX_IN_FLIGHT buffers are already with
 // the worker; a failure there (a full quota, a worker that died) fails the next write, commit or close.
+import type { BlobAppender } from "./blob-appender.js";
 import type { BodyWriter, WriteBodyOptions } from "./body-writer.js";
 import type { Descriptor } from "./descriptor.js";
 import { OciError } from "./errors.js";
@@ -17,16 +18,27 @@ export type IngestMessage =
   | { op: "write"; writer: number; buffer: ArrayBuffer; length: number }
   | { op: "commit" | "close" | "abort"; writer: number };
 
+/** A Blob for a writer whose worker said it takes them (`WriterOpened.blobSegment`): sent to no other worker. */
+export interface BlobIngestMessage {
+  op: "blob";
+  writer: number;
+  blob: Blob;
+}
+
 /** The page's end of a channel to the worker: one request, one reply (a `write` is answered with its buffer). */
 export interface IngestChannel {
   // Only ArrayBuffers are transferred (no DOM `Transferable` type: the package type-checks without the DOM lib).
   call<T>(request: IngestMessage, transfer?: ArrayBuffer[]): Promise<T>;
 }
 
-/** The worker's answer to opening a writer: its id, and the bytes it already holds (a resumed partial). */
+/**
+ * The worker's answer to opening a writer: its id, and the bytes it already holds (a resumed partial); with
+ * `blobSegment`, its ingest takes Blobs (BlobAppender), and so does the page's half (a `blob` message each).
+ */
 export interface WriterOpened {
   writer: number;
   offset: number;
+  blobSegment?: number;
 }
 
 /**
@@ -67,8 +79,11 @@ export function workerIngest(
   return new WorkerIngest(channel, descriptor, opened);
 }
 
-class WorkerIngest implements Ingest, BodyWriter {
+class WorkerIngest implements Ingest, BodyWriter, Partial<BlobAppender> {
   readonly descriptor: Descriptor;
+  /** Set, with appendBlob, only when the worker's ingest takes Blobs (isBlobAppender tells by appendBlob). */
+  readonly blobSegment?: number;
+  readonly appendBlob?: (blob: Blob) => Promise<void>;
   readonly #channel: IngestChannel;
   readonly #writer: number;
   readonly #pool: ArrayBuffer[] = [];
@@ -84,6 +99,10 @@ class WorkerIngest implements Ingest, BodyWriter {
     this.#channel = channel;
     this.#writer = opened.writer;
     this.#offset = opened.offset;
+    if (opened.blobSegment !== undefined) {
+      this.blobSegment = opened.blobSegment;
+      this.appendBlob = (blob) => this.#appendBlob(blob);
+    }
   }
 
   get offset(): number {
@@ -149,6 +168,21 @@ class WorkerIngest implements Ingest, BodyWriter {
     });
   }
 
+  /** A Blob to the worker as it is (a structured clone of a Blob shares its bytes), after what write() buffered. */
+  async #appendBlob(blob: Blob): Promise<void> {
+    this.#ensureOpen();
+    checkAppend(this.descriptor, this.#offset, blob.size);
+    this.#rethrow();
+    if (this.#filled > 0) await this.#send();
+    this.#offset += blob.size;
+    // Only a worker that declared blobSegment gets this message, so its channel speaks it (IngestMessage does not
+    // list it: the OPFS worker's requests need not).
+    const channel = this.#channel as unknown as { call<T>(request: BlobIngestMessage): Promise<T> };
+    this.#track(channel.call<void>({ op: "blob", writer: this.#writer, blob }).then(() => {}));
+    if (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
+    this.#rethrow();
+  }
+
   async commit(): Promise<void> {
     this.#ensureOpen();
     this.#done = true;
@@ -190,20 +224,26 @@ class WorkerIngest implements Ingest, BodyWriter {
     const length = this.#filled;
     this.#buffer = undefined;
     this.#filled = 0;
-    const sent: Promise<void> = this.#channel
-      .call<{ buffer: ArrayBuffer }>({ op: "write", writer: this.#writer, buffer, length }, [buffer])
-      .then(
-        (reply) => {
-          if (reply.buffer.byteLength === BUFFER_BYTES) this.#pool.push(reply.buffer);
-        },
-        (error: unknown) => {
-          this.#failure ??= error;
-        },
-      )
-      .finally(() => this.#inFlight.delete(sent));
-    this.#inFlight.add(sent);
+    const reply = this.#channel.call<{ buffer: ArrayBuffer }>({ op: "write", writer: this.#writer, buffer, length }, [
+      buffer,
+    ]);
+    this.#track(
+      reply.then((answer) => {
+        if (answer.buffer.byteLength === BUFFER_BYTES) this.#pool.push(answer.buffer);
+      }),
+    );
     if (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
     this.#rethrow();
+  }
+
+  /** A message to the worker in flight until it is answered; its failure fails the next write, commit or close. */
+  #track(answered: Promise<void>): void {
+    const sent: Promise<void> = answered
+      .catch((error: unknown) => {
+        this.#failure ??= error;
+      })
+      .finally(() => this.#inFlight.delete(sent));
+    this.#inFlight.add(sent);
   }
 
   /** Sends what is buffered and waits for the worker to have written everything. */

@@ -6,6 +6,7 @@
 // `new Worker(new URL("./worker.js", import.meta.url), { type: "module" })`.
 import {
   type Ingest,
+  isBlobAppender,
   serveWorkerRequests,
   type WorkerAnswer,
   type WorkerScopeLike,
@@ -65,7 +66,8 @@ async function answer(request: WriterRequest): Promise<WorkerAnswer> {
       const ingest = await openIngest(ctx, request.descriptor, { resume: request.resume });
       const id = nextWriter++;
       writers.set(id, { ingest, queue: Promise.resolve() });
-      return { value: { writer: id, offset: ingest.offset } satisfies WriterOpenReply };
+      const blobSegment = isBlobAppender(ingest) ? ingest.blobSegment : undefined;
+      return { value: { writer: id, offset: ingest.offset, blobSegment } satisfies WriterOpenReply };
     }
     case "write": {
       const w = writer(request.writer);
@@ -75,6 +77,15 @@ async function answer(request: WriterRequest): Promise<WorkerAnswer> {
       await w.queue;
       // The ingest copied the bytes: the buffer goes back to the page, which fills it again.
       return { value: { buffer }, transfer: [buffer] };
+    }
+    case "blob": {
+      const w = writer(request.writer);
+      const { ingest } = w;
+      if (!isBlobAppender(ingest)) throw new DOMException("this writer takes no Blobs", "NotSupportedError");
+      // In order with the writes, as they are (a Blob's structured clone shares its bytes).
+      w.queue = w.queue.then(() => ingest.appendBlob(request.blob));
+      await w.queue;
+      return { value: undefined };
     }
     case "commit":
       return { value: await ending(request.writer, (i) => i.commit()) };

@@ -153,6 +153,11 @@ export const commands = {
     proxy.on({ method: "GET", path: digest, times: 1 }, cutAfter(bytes, { lingerMs: 300 }));
     proxy.on({ method: "GET", path: digest, skip: 1 }, hold(holds));
   },
+  /** The GET of `digest` after the next `skip` is cut after `bytes` (a segment of a ranged download, say). */
+  async cutGet(_ctx: unknown, digest: string, skip: number, bytes: number): Promise<void> {
+    const { proxy } = await running();
+    proxy.on({ method: "GET", path: digest, skip, times: 1 }, cutAfter(bytes, { lingerMs: 300 }));
+  },
   /** Every GET of `digest` has one byte flipped at `offset`, until release. */
   async corruptBlob(_ctx: unknown, digest: string, offset: number): Promise<void> {
     const { proxy } = await running();

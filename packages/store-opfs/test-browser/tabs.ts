@@ -7,6 +7,7 @@ import type { TabApi } from "./tab.js";
 export const commands = untyped as unknown as {
   harness(): Promise<HarnessInfo>;
   cutThenHold(digest: string, bytes: number): Promise<void>;
+  cutGet(digest: string, skip: number, bytes: number): Promise<void>;
   holdBlob(digest: string): Promise<void>;
   corruptBlob(digest: string, offset: number): Promise<void>;
   release(): Promise<void>;

@@ -10,6 +10,7 @@
 
 import type { Transport } from "@toci/spec-types";
 import { afterAll, beforeAll, describe } from "vitest";
+import { blobBodies } from "./internal/transport-cases/blob-bodies.js";
 import { json, type SuiteContext } from "./internal/transport-cases/context.js";
 import { failures } from "./internal/transport-cases/failures.js";
 import { redirects } from "./internal/transport-cases/redirects.js";
@@ -53,6 +54,8 @@ export interface TransportCapabilities {
    * network stack was seen taking all 64 MiB from the server while the page had read one chunk.
    */
   backPressure?: boolean;
+  /** Responses read whole into a Blob (spec-types' BlobBodyResponse, an optional ability). */
+  blobBody?: boolean;
 }
 
 /** Where the suite finds its servers; by default it starts them itself (Node only). */
@@ -113,5 +116,6 @@ export function describeTransport(
     failures(ctx);
     redirects(ctx);
     warnings(ctx);
+    blobBodies(ctx);
   });
 }

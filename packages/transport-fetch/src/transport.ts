@@ -13,6 +13,7 @@
 // never retried, with `duplex: "half"`. The response is returned as fetch gave it, never cloned.
 
 import {
+  type BlobBodyResponse,
   checkRequest,
   type FailureContext,
   type Hop,
@@ -30,6 +31,7 @@ import {
   warningReporter,
 } from "@toci/spec-types";
 import { keepAliveHeadDispatcher } from "#keep-alive-head";
+import { readBlob } from "./blob-body.js";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { discardBody, wrapBody } from "./response-body.js";
 
@@ -58,8 +60,11 @@ async function send(
   // Checked here, not left to fetch: its TypeError would look like a network error, and be retried.
   const { method, url, headers } = checkRequest(request, (init) => new Headers(init));
   const body = request.body ?? null;
-  const { signal } = request;
-  if (signal?.aborted) throw transportError(signal.reason, { method, url: url.href, signal });
+  const given = request.signal;
+  if (given?.aborted) throw transportError(given.reason, { method, url: url.href, signal: given });
+  // What cuts a body read whole into a Blob past its deadline (blob-body.ts): fetch ends a body only by its signal.
+  const cut = new AbortController();
+  const signal = given ? AbortSignal.any([given, cut.signal]) : cut.signal;
 
   if (options.userAgent !== undefined && !headers.has("user-agent")) headers.set("user-agent", options.userAgent);
   const follow = request.followRedirects !== false;
@@ -84,7 +89,7 @@ async function send(
         continue;
       }
     }
-    return toTransportResponse(response, hop, options, signal);
+    return toTransportResponse(response, { hop, options, signal, cut });
   }
 }
 
@@ -148,24 +153,33 @@ function attempt(options: NormalizedOptions, hop: Hop, init: AttemptInit, contex
   });
 }
 
-function toTransportResponse(
-  response: Response,
-  hop: Hop,
-  options: NormalizedOptions,
-  signal: AbortSignal | undefined,
-): TransportResponse {
+/** What a response is built with: its hop, the transport's options, the request's signal and its cut. */
+interface ResponseContext {
+  hop: Hop;
+  options: NormalizedOptions;
+  signal: AbortSignal;
+  cut: AbortController;
+}
+
+/**
+ * The caller's response: its body wrapped (response-body.ts) when first read, so that a caller reading it whole into
+ * a Blob instead (blob-body.ts) gets fetch's own body, unread.
+ */
+function toTransportResponse(response: Response, ctx: ResponseContext): BlobBodyResponse {
+  const { hop, options, signal } = ctx;
   const noBody = hop.method === "HEAD" || response.status === 204 || response.status === 304;
   if (noBody && response.body) void response.body.cancel().catch(() => {});
+  const url = response.url || hop.url.href;
+  const context = { method: hop.method, url, signal };
+  let body: ReadableStream<Uint8Array> | null | undefined;
   return {
     status: response.status,
     headers: response.headers,
-    body:
-      noBody || !response.body
-        ? null
-        : wrapBody(response.body, {
-            idleTimeout: options.idleTimeout,
-            context: { method: hop.method, url: response.url || hop.url.href, signal },
-          }),
-    url: response.url || hop.url.href,
+    get body() {
+      body ??= noBody || !response.body ? null : wrapBody(response.body, { idleTimeout: options.idleTimeout, context });
+      return body;
+    },
+    blob: (read) => readBlob(noBody ? null : response, { context, cut: ctx.cut, deadline: read?.deadline }),
+    url,
   };
 }

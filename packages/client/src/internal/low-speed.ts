@@ -4,6 +4,8 @@
 // any other transport's bodies are wrapped here in a guarding stream, a second stream per body.
 import {
   appliesLowSpeed,
+  type BlobBodyResponse,
+  isBlobBodyResponse,
   LowSpeedClock,
   type LowSpeedRule,
   type OciError,
@@ -29,10 +31,36 @@ export function lowSpeedTransport(transport: Transport, rule: LowSpeed): Transpo
   return {
     async request(request) {
       const response = await transport.request(request);
-      if (!response.body) return response;
       // The body's name is built only for an error: most bodies never need it.
       const what = () => `${request.method} ${redactUrl(request.url)}`;
+      if (isBlobBodyResponse(response)) return guardedBlobResponse(response, rule, what);
+      if (!response.body) return response;
       return { ...response, body: lowSpeedGuard(response.body, rule, what) };
+    },
+  };
+}
+
+/**
+ * A response that can read its body into a Blob, kept so, with the rule on either read: its stream guarded when
+ * first read; a Blob read (which shows no progress to judge on the way) given a deadline by which the whole body,
+ * at the rule's lowest average speed, must be there, plus one window.
+ */
+function guardedBlobResponse(response: BlobBodyResponse, rule: LowSpeed, what: () => string): BlobBodyResponse {
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  return {
+    status: response.status,
+    headers: response.headers,
+    url: response.url,
+    get body() {
+      body ??= response.body && lowSpeedGuard(response.body, rule, what);
+      return body;
+    },
+    blob(options) {
+      const length = Number(response.headers.get("content-length"));
+      const ours = Number.isSafeInteger(length) ? rule.time + (length / rule.limit) * 1000 : undefined;
+      const given = options?.deadline;
+      const deadline = ours === undefined ? given : given === undefined ? ours : Math.min(given, ours);
+      return response.blob(deadline === undefined ? {} : { deadline: Math.ceil(deadline) });
     },
   };
 }

@@ -5,6 +5,7 @@
 // survives close() and the death of its page, and a later ingest of the digest claims it, re-hashes what it holds and
 // continues. A writer holds a Web Lock while alive (liveness.ts), so no other tab claims or sweeps its partial.
 import {
+  type BlobAppender,
   checkAppend,
   checkComplete,
   checkWholeDigest,
@@ -30,7 +31,8 @@ import type { BlobRecord, PartialRecord } from "../records.js";
 import { chunkRange, chunkStream, partialRange, readWhole } from "./chunks.js";
 import { type Database, randomId } from "./database.js";
 import { type IngestClaim, isLive, type Liveness, writerLiveness } from "./liveness.js";
-import { segmentSink } from "./segments.js";
+import { type SegmentSink, segmentSink } from "./segments.js";
+import { taskSlices } from "./task-slices.js";
 
 /** What an ingest needs from its store. */
 export interface IngestContext {
@@ -101,7 +103,7 @@ interface WriterState {
   live: Liveness;
 }
 
-function writer(ctx: IngestContext, state: WriterState): Ingest {
+function writer(ctx: IngestContext, state: WriterState): Ingest & BlobAppender {
   const { db } = ctx;
   const { descriptor, ingestId, owner, hasher, live } = state;
   const digest = descriptor.digest;
@@ -113,13 +115,27 @@ function writer(ctx: IngestContext, state: WriterState): Ingest {
   /** Ends the writer: its partial kept (close) or discarded (abort, a failed verification). */
   const finish = async (keep: boolean) => {
     done = true;
+    await endWriter(db, state, { sink, keep });
+  };
+  /**
+   * Appends bytes, or a Blob (a Range segment over fetch), stored as it is. A blob hashed as it comes (larger than
+   * wholeDigestMax) has a Blob's bytes read here, streamed in short tasks; one verified whole at commit never has
+   * them in JavaScript until then.
+   */
+  const append = async (bytes: Uint8Array | Blob) => {
+    ensureOpen();
+    const blob = bytes instanceof Blob ? bytes : undefined;
+    const length = blob ? blob.size : (bytes as Uint8Array).byteLength;
+    checkAppend(descriptor, size, length);
+    if (hasher) await (blob ? hashBlob(blob, hasher) : hasher.update(bytes as Uint8Array));
+    size += length;
     try {
-      if (!keep) {
-        await sink.cancel();
-        await discard(db, digest, ingestId);
-      }
-    } finally {
-      live.end();
+      await (blob ? sink.appendBlob(blob) : sink.append(bytes as Uint8Array));
+    } catch (error) {
+      // A quota or transaction error: what the partial record counts is stored (each put is one transaction),
+      // so close() keeps a partial a later ingest resumes; abort() drops it.
+      failed = true;
+      throw webStorageError(error, `cannot write ${digest}`);
     }
   };
   const ensureOpen = () => {
@@ -132,27 +148,13 @@ function writer(ctx: IngestContext, state: WriterState): Ingest {
     get offset() {
       return size;
     },
-    async write(chunk) {
-      ensureOpen();
-      checkAppend(descriptor, size, chunk.byteLength);
-      hasher?.update(chunk);
-      size += chunk.byteLength;
-      try {
-        await sink.append(chunk);
-      } catch (error) {
-        // A quota or transaction error: what the partial record counts is stored (each put is one transaction),
-        // so close() keeps a partial a later ingest resumes; abort() drops it.
-        failed = true;
-        throw webStorageError(error, `cannot write ${digest}`);
-      }
-    },
+    write: append,
+    blobSegment: ctx.segmentSize,
+    appendBlob: append,
     async commit() {
       ensureOpen();
       try {
-        if (hasher) checkComplete(descriptor, size, hasher);
-        await sink.flush(false);
-        if (!hasher) await verifyStored(db, descriptor, state.algorithm, { ingestId, ...sink.stored });
-        await publish(db, { digest, ingestId, ...sink.stored });
+        await verifyAndPublish(db, state, { sink, size });
         done = true;
         live.end();
       } catch (error) {
@@ -177,6 +179,28 @@ function writer(ctx: IngestContext, state: WriterState): Ingest {
       }
     },
   };
+}
+
+/** Ends a writer: its Web Lock let go, its partial kept or (with its segments in flight) discarded. */
+async function endWriter(db: Database, state: WriterState, end: { sink: SegmentSink; keep: boolean }) {
+  try {
+    if (!end.keep) {
+      await end.sink.cancel();
+      await discard(db, state.descriptor.digest, state.ingestId);
+    }
+  } finally {
+    state.live.end();
+  }
+}
+
+/** A commit's work: the size and digest checked (as hashed, or read back whole), then the blob published. */
+async function verifyAndPublish(db: Database, state: WriterState, written: { sink: SegmentSink; size: number }) {
+  const { descriptor, ingestId, hasher } = state;
+  const { sink, size } = written;
+  if (hasher) checkComplete(descriptor, size, hasher);
+  await sink.flush(false);
+  if (!hasher) await verifyStored(db, descriptor, state.algorithm, { ingestId, ...sink.stored });
+  await publish(db, { digest: descriptor.digest, ingestId, ...sink.stored });
 }
 
 /**
@@ -207,6 +231,16 @@ async function verifyStored(
     const bytes = await readWhole(db.stores.chunks, { digest: descriptor.digest, ...stored });
     await checkWholeDigest(descriptor, algorithm, bytes);
   });
+}
+
+/** Feeds a Blob's bytes to `hasher`, piece by piece as its stream gives them, in short tasks (task-slices.ts). */
+async function hashBlob(blob: Blob, hasher: Hasher): Promise<void> {
+  const reader = blob.stream().getReader();
+  const slice = taskSlices();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    hasher.update(r.value);
+    await slice();
+  }
 }
 
 /** Feeds the stored bytes of a partial to `hasher`; resolves how many there were. */

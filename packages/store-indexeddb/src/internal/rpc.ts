@@ -1,6 +1,6 @@
 // The page ↔ worker protocol of the store's writer worker (worker.ts): the requests and replies over spec-types'
 // worker channel (one request, one reply; buffers transferred; errors as data).
-import type { Descriptor, WorkerChannel } from "@toci/spec-types";
+import type { BlobIngestMessage, Descriptor, WorkerChannel } from "@toci/spec-types";
 
 /** What the page asks the worker. `writer` is an id the worker gave on `open`. */
 export type WriterRequest =
@@ -15,6 +15,7 @@ export type WriterRequest =
       resume: boolean;
     }
   | { op: "write"; writer: number; buffer: ArrayBuffer; length: number }
+  | BlobIngestMessage
   | { op: "commit" | "close" | "abort"; writer: number };
 
 /** The page's end of the channel. */

@@ -31,6 +31,11 @@ export interface SegmentSink {
   readonly stored: { readonly size: number; readonly count: number };
   /** Copies `chunk` into the current segment; stores the segment once it is full. Throws a failed put's error. */
   append(chunk: Uint8Array): Promise<void>;
+  /**
+   * Stores `blob` as one value of its own, as it is (after the current segment, stored first): bytes that came from
+   * the network as a Blob never enter JavaScript. Resolves once its put is queued; throws a failed put's error.
+   */
+  appendBlob(blob: Blob): Promise<void>;
   /** Stores the current (possibly short) segment, waits for every put, and marks the partial `closed` or open. */
   flush(closed: boolean): Promise<void>;
   /** Drops the current segment and waits for the puts in flight to settle (their errors are not reported). */
@@ -76,10 +81,22 @@ class Sink implements SegmentSink {
       at += n;
       if (this.#segment.bytes === segmentSize) {
         this.#put(false);
-        while (this.#pending.length > MAX_PENDING_PUTS - 1) await this.#pending.shift();
-        this.#rethrow();
+        await this.#queueRoom();
       }
     }
+  }
+
+  async appendBlob(blob: Blob): Promise<void> {
+    this.#rethrow();
+    if (this.#segment) this.#put(false);
+    this.#put(false, blob);
+    await this.#queueRoom();
+  }
+
+  /** Waits until fewer than MAX_PENDING_PUTS puts are in flight; throws a failed put's error. */
+  async #queueRoom(): Promise<void> {
+    while (this.#pending.length > MAX_PENDING_PUTS - 1) await this.#pending.shift();
+    this.#rethrow();
   }
 
   async flush(closed: boolean): Promise<void> {
@@ -95,16 +112,19 @@ class Sink implements SegmentSink {
     await Promise.all(this.#pending.splice(0));
   }
 
-  /** Ends the current segment (if any) and queues its put, with the partial record that counts it. */
-  #put(closed: boolean): void {
+  /**
+   * Queues the put of `given`, or else ends the current segment (if any) and queues its put, with the partial
+   * record that counts it.
+   */
+  #put(closed: boolean, given?: Blob): void {
     const { digest, ingestId, owner } = this.#target;
     const index = this.#count;
-    const blob = this.#segment?.finish();
+    const blob = given ? Promise.resolve(given) : this.#segment?.finish();
     if (blob) {
       this.#count++;
-      this.#queued += this.#segment?.bytes ?? 0;
+      this.#queued += given ? given.size : (this.#segment?.bytes ?? 0);
     }
-    this.#segment = undefined;
+    if (!given) this.#segment = undefined;
     const after = { size: this.#queued, count: this.#count };
     const record: PartialRecord = { ...after, owner, closed, updatedAt: Date.now() };
     // Sequential: a put starts once the one before it committed, and none starts after a failure.

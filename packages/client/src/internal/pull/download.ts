@@ -7,6 +7,7 @@ import {
   backoffDelay,
   type Descriptor,
   type Ingest,
+  isBlobAppender,
   isBodyWriter,
   isWholeBodyResponse,
   OciError,
@@ -24,6 +25,7 @@ import { discard } from "../http.js";
 import type { Remote } from "../remote.js";
 import { abortError, delay } from "../signals.js";
 import type { BlobReport } from "../transfer.js";
+import { fillBySegments } from "./blob-segments.js";
 
 /** Backoff between blob download attempts: 250 ms doubling to at most 4 s (plus jitter), short of a user's patience. */
 const BASE_DELAY_MS = 250;
@@ -65,6 +67,8 @@ class Download {
   /** Whether the next attempt continues the partial ingest (false after the registry sent something unusable). */
   #resume: boolean;
   #ingest: Ingest | undefined;
+  /** Whether an ingest that takes Blobs gets Range segments read into Blobs (blob-segments.ts). */
+  #segments = true;
 
   constructor(remote: Remote, blob: Descriptor, report: BlobReport, options: DownloadOptions) {
     this.#remote = remote;
@@ -96,8 +100,14 @@ class Download {
   /** Requests what the ingest lacks and writes it in; false when the next attempt must start from zero. */
   async #fill(ingest: Ingest): Promise<boolean> {
     const { size } = this.#blob;
+    if (ingest.offset >= size && size !== 0) return true;
+    if (this.#segments && isBlobAppender(ingest) && size > 0) {
+      const context = { report: this.#report, signal: this.#signal };
+      if ((await fillBySegments(this.#remote, this.#blob, ingest, context)) === "done") return true;
+      // An answer the segments do not take: this download streams from here on.
+      this.#segments = false;
+    }
     const offset = ingest.offset;
-    if (offset >= size && size !== 0) return true;
     const response = await this.#remote.http.send({
       method: "GET",
       path: this.#path,
