@@ -13,6 +13,7 @@ import type {
   TransportRequest,
   TransportResponse,
 } from "@toci/spec-types";
+import { OciError } from "@toci/spec-types";
 import { memoryStore } from "@toci/store-memory";
 import { describe, expect, it } from "vitest";
 import { Client } from "../src/index.js";
@@ -40,11 +41,16 @@ const manifest = new TextEncoder().encode(
 const manifestDesc = describeBytes(manifest, "application/vnd.oci.image.manifest.v1+json");
 
 /** What the registry does with a GET of the layer: its Range (or null), and the answer it gives. */
-type LayerAnswer = (range: string | null, attempt: number) => { status: number; bytes: Uint8Array } | undefined;
+type LayerAnswer = (
+  range: string | null,
+  attempt: number,
+) => { status: number; bytes: Uint8Array; claims?: number; noLength?: boolean } | undefined;
 
 /** A registry in memory; `answer` may override the layer's answers. Its responses read into Blobs when `blobs`. */
-function registry(options: { blobs: boolean; answer?: LayerAnswer }) {
+function registry(options: { blobs: boolean; answer?: LayerAnswer; timeOut?: (n: number) => boolean }) {
   const ranges: (string | null)[] = [];
+  /** The deadline each Blob read was given. */
+  const deadlines: (number | undefined)[] = [];
   const transport = {
     async request(request: TransportRequest): Promise<TransportResponse> {
       const path = new URL(request.url).pathname;
@@ -71,18 +77,31 @@ function registry(options: { blobs: boolean; answer?: LayerAnswer }) {
           status = 206;
           bytes = layerBytes.subarray(Number(from), last + 1);
         } else bytes = layerBytes;
+        // A body cut short still claims the length asked for; a chunked answer claims none.
+        if (given?.claims !== undefined) extra["content-length"] = String(given.claims);
+        if (given?.noLength) extra["content-length"] = "";
       } else status = 404;
+      const answered = new Headers({ "content-length": String(bytes.byteLength), ...extra });
+      if (answered.get("content-length") === "") answered.delete("content-length");
       const response = new Response(request.method === "HEAD" ? null : (bytes as BodyInit), {
         status,
-        headers: { "content-length": String(bytes.byteLength), ...extra },
+        headers: answered,
       });
+      const n = ranges.length;
       const base = { status, headers: response.headers, body: response.body, url: request.url };
       if (!options.blobs) return base;
-      const readable: BlobBodyResponse = { ...base, blob: () => response.blob() };
+      const readable: BlobBodyResponse = {
+        ...base,
+        blob: async (read) => {
+          deadlines.push(read?.deadline);
+          if (options.timeOut?.(n)) throw new OciError("TIMEOUT", "the whole body did not come");
+          return response.blob();
+        },
+      };
       return readable;
     },
   };
-  return { transport, ranges };
+  return { transport, ranges, deadlines };
 }
 
 /** A memory store whose ingests take Blobs of SEGMENT bytes, each appended as it is (counted). */
@@ -128,7 +147,8 @@ describe("a blob pulled in Range segments read into Blobs", () => {
   it("a segment cut short is asked again, resuming after the last segment appended", async () => {
     const { transport, ranges } = registry({
       blobs: true,
-      answer: (_range, n) => (n === 2 ? { status: 206, bytes: layerBytes.subarray(4096, 5000) } : undefined), // the second GET, short
+      answer: (_range, n) =>
+        n === 2 ? { status: 206, bytes: layerBytes.subarray(4096, 5000), claims: 4096 } : undefined, // the second GET, short
     });
     const { store } = blobStore();
     expect((await pull(transport, store)).at(-1)).toMatchObject({ type: "progress", percent: 100 });
@@ -161,11 +181,42 @@ describe("a blob pulled in Range segments read into Blobs", () => {
     expect(await store.exists(layer)).toBe(false);
   });
 
-  it("a transport whose responses do not read into Blobs: the first segment's answer hands the blob to the stream", async () => {
-    const { transport, ranges } = registry({ blobs: false });
+  it("each Blob read has a deadline: 30 s plus the segment at 1 MiB/s (under the low-speed rule's own bound)", async () => {
+    const { transport, deadlines } = registry({ blobs: true });
+    const { store } = blobStore();
+    expect((await pull(transport, store)).at(-1)).toMatchObject({ type: "progress", percent: 100 });
+    const segment = (bytes: number) => 30_000 + Math.ceil((bytes / (1024 * 1024)) * 1000);
+    // The config's 2 bytes (one read, no Range) and the layer's three segments, in whatever order they ran.
+    const want = [segment(2), segment(4096), segment(4096), segment(1808)];
+    expect([...deadlines].sort()).toEqual(want.sort());
+  });
+
+  it("a segment that times out: the registry's blobs are streamed from there on, resuming at the ingest's offset", async () => {
+    const { transport, ranges } = registry({ blobs: true, timeOut: (n) => n === 2 });
+    const { store } = blobStore();
+    expect((await pull(transport, store)).at(-1)).toMatchObject({ type: "progress", percent: 100 });
+    expect(ranges).toEqual(["bytes=0-4095", "bytes=4096-8191", "bytes=4096-"]);
+    expect(await stored(store)).toEqual(layerBytes);
+  });
+
+  it("a segment without Content-Length is not read into a Blob: the blob is streamed instead", async () => {
+    const { transport, ranges } = registry({
+      blobs: true,
+      answer: (range) =>
+        range === "bytes=0-4095" ? { status: 206, bytes: layerBytes.subarray(0, 4096), noLength: true } : undefined,
+    });
     const { store, appended } = blobStore();
     expect((await pull(transport, store)).at(-1)).toMatchObject({ type: "progress", percent: 100 });
     expect(ranges).toEqual(["bytes=0-4095", null]);
+    expect(appended.filter((n) => n !== config.byteLength)).toEqual([]);
+    expect(await stored(store)).toEqual(layerBytes);
+  });
+
+  it("a transport whose responses do not read into Blobs: the first segment is written as it comes, the rest streamed", async () => {
+    const { transport, ranges } = registry({ blobs: false });
+    const { store, appended } = blobStore();
+    expect((await pull(transport, store)).at(-1)).toMatchObject({ type: "progress", percent: 100 });
+    expect(ranges).toEqual(["bytes=0-4095", "bytes=4096-"]);
     expect(appended).toEqual([]);
     expect(await stored(store)).toEqual(layerBytes);
   });

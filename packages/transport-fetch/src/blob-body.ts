@@ -5,10 +5,14 @@
 // connection down) and the read rejects with TIMEOUT.
 import { type FailureContext, timeoutError, transportError } from "@toci/spec-types";
 
+/** setTimeout's largest delay (a signed 32-bit count of ms): a longer one fires at once in browsers and Node. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** How one body is read into a Blob: its context for errors, the request's cut, and the caller's deadline (ms). */
 export interface BlobRead {
   context: FailureContext;
-  cut: AbortController;
+  /** Aborts the request's fetch (undefined for a request whose body is not read so: see transport.ts). */
+  cut: AbortController | undefined;
   deadline: number | undefined;
 }
 
@@ -16,10 +20,14 @@ export interface BlobRead {
 export async function readBlob(response: Response | null, read: BlobRead): Promise<Blob> {
   if (!response?.body) return new Blob([]);
   const { context, cut, deadline } = read;
+  if (!cut) return readUncut(response, context);
   const timer =
     deadline === undefined
       ? undefined
-      : setTimeout(() => cut.abort(timeoutError(context, "the whole body did not come", deadline)), deadline);
+      : setTimeout(
+          () => cut.abort(timeoutError(context, "the whole body did not come", deadline)),
+          Math.min(deadline, MAX_TIMER_MS),
+        );
   try {
     return await response.blob();
   } catch (error) {
@@ -27,5 +35,14 @@ export async function readBlob(response: Response | null, read: BlobRead): Promi
     throw transportError(cut.signal.aborted ? cut.signal.reason : error, context);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** A body read into a Blob with no deadline possible (a method other than GET). */
+async function readUncut(response: Response, context: FailureContext): Promise<Blob> {
+  try {
+    return await response.blob();
+  } catch (error) {
+    throw transportError(error, context);
   }
 }

@@ -63,8 +63,9 @@ async function send(
   const given = request.signal;
   if (given?.aborted) throw transportError(given.reason, { method, url: url.href, signal: given });
   // What cuts a body read whole into a Blob past its deadline (blob-body.ts): fetch ends a body only by its signal.
-  const cut = new AbortController();
-  const signal = given ? AbortSignal.any([given, cut.signal]) : cut.signal;
+  // Only for GET, whose bodies are the ones read so (blobs): no second signal joined to the caller's on the others.
+  const cut = method === "GET" ? new AbortController() : undefined;
+  const signal = cut ? (given ? AbortSignal.any([given, cut.signal]) : cut.signal) : given;
 
   if (options.userAgent !== undefined && !headers.has("user-agent")) headers.set("user-agent", options.userAgent);
   const follow = request.followRedirects !== false;
@@ -157,8 +158,9 @@ function attempt(options: NormalizedOptions, hop: Hop, init: AttemptInit, contex
 interface ResponseContext {
   hop: Hop;
   options: NormalizedOptions;
-  signal: AbortSignal;
-  cut: AbortController;
+  signal: AbortSignal | undefined;
+  /** Only for GET: see send(). */
+  cut: AbortController | undefined;
 }
 
 /**

@@ -56,7 +56,9 @@ function guardedBlobResponse(response: BlobBodyResponse, rule: LowSpeed, what: (
       return body;
     },
     blob(options) {
-      const length = Number(response.headers.get("content-length"));
+      // Without a length (or with a bad one), the rule gives no bound of its own: the caller's deadline stands.
+      const header = response.headers.get("content-length");
+      const length = header === null || header.trim() === "" ? Number.NaN : Number(header);
       const ours = Number.isSafeInteger(length) ? rule.time + (length / rule.limit) * 1000 : undefined;
       const given = options?.deadline;
       const deadline = ours === undefined ? given : given === undefined ? ours : Math.min(given, ours);

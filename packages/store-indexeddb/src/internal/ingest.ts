@@ -127,13 +127,14 @@ function writer(ctx: IngestContext, state: WriterState): Ingest & BlobAppender {
     const blob = bytes instanceof Blob ? bytes : undefined;
     const length = blob ? blob.size : (bytes as Uint8Array).byteLength;
     checkAppend(descriptor, size, length);
-    if (hasher) await (blob ? hashBlob(blob, hasher) : hasher.update(bytes as Uint8Array));
-    size += length;
     try {
+      if (hasher) await (blob ? hashBlob(blob, hasher) : hasher.update(bytes as Uint8Array));
+      size += length;
       await (blob ? sink.appendBlob(blob) : sink.append(bytes as Uint8Array));
     } catch (error) {
-      // A quota or transaction error: what the partial record counts is stored (each put is one transaction),
-      // so close() keeps a partial a later ingest resumes; abort() drops it.
+      // A Blob that could not be read (the hasher took part of it), a quota or a transaction error: what the
+      // partial record counts is stored (each put is one transaction), so close() keeps a partial a later ingest
+      // resumes; abort() drops it.
       failed = true;
       throw webStorageError(error, `cannot write ${digest}`);
     }

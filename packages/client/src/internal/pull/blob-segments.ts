@@ -8,8 +8,16 @@
 // that range (a 206 whose Content-Range says so, or a 200 for the whole blob); anything else hands the blob over to
 // the streamed download (download.ts), which knows every other answer. A segment cut short or failed rejects like a
 // cut body: the download retries, resuming after the last segment appended.
-import { type BlobAppender, type Descriptor, type Ingest, isBlobBodyResponse, OciError } from "@toci/spec-types";
+import {
+  type BlobAppender,
+  type Descriptor,
+  type Ingest,
+  isBlobBodyResponse,
+  isOciError,
+  OciError,
+} from "@toci/spec-types";
 import { PULL } from "../auth/scope.js";
+import { readBody } from "../body-reader.js";
 import { parseContentRange } from "../content-range.js";
 import { discard } from "../http.js";
 import type { Remote } from "../remote.js";
@@ -20,6 +28,17 @@ import type { BlobReport } from "../transfer.js";
  * progress moves once per segment, so 16 MiB bounds both (~0.1-0.2 s of a browser's pull into IndexedDB here).
  */
 const MAX_SEGMENT = 16 * 1024 * 1024;
+
+/**
+ * How long a segment's read may take: SEGMENT_WINDOW_MS plus its bytes at SEGMENT_FLOOR_RATE. A Blob read shows no
+ * progress on the way, so this is what catches a registry that stops sending: 46 s for 16 MiB, about when a streamed
+ * body's idle timeout (30 s) or low-speed window (60 s) would. A link slower than the floor times a segment out once;
+ * its registry is then streamed from (STREAM_ONLY), where the low-speed rule judges window by window.
+ */
+const SEGMENT_WINDOW_MS = 30_000;
+const SEGMENT_FLOOR_RATE = 1024 * 1024; // bytes per second
+/** Registries (their Remote) a segment timed out from: their blobs stream from then on. */
+const STREAM_ONLY = new WeakSet<Remote>();
 
 /** How the segments went: all appended, or the blob is the streamed download's from the ingest's offset. */
 export type SegmentsOutcome = "done" | "stream";
@@ -35,6 +54,7 @@ export async function fillBySegments(
   const path = remote.path("blobs", blob.digest);
   const segment = Math.max(1, Math.min(MAX_SEGMENT, Math.floor(ingest.blobSegment)));
   while (ingest.offset < blob.size) {
+    if (STREAM_ONLY.has(remote)) return "stream";
     const from = ingest.offset;
     const to = Math.min(blob.size, from + segment) - 1;
     const whole = from === 0 && to === blob.size - 1;
@@ -45,18 +65,30 @@ export async function fillBySegments(
       scopes: remote.scopes(PULL),
       signal,
     });
+    const expected = to - from + 1;
     const fits = whole
       ? response.status === 200
       : response.status === 206 && rangeIs(response.headers.get("content-range"), { from, to, size: blob.size });
-    if (!fits || !isBlobBodyResponse(response)) {
+    // The length is checked before anything is read: fetch then holds the body to it, so a registry cannot fill
+    // the browser's blob storage past the segment (a streamed body is refused one byte past the blob instead).
+    const length = response.headers.get("content-length");
+    if (!fits || length === null || Number(length) !== expected) {
       if (response.status >= 400 && response.status !== 416) {
         throw await remote.http.error(response, "GET", remote.http.url(path), "BLOB_UNKNOWN");
       }
       await discard(response);
       return "stream";
     }
-    const bytes = await response.blob();
-    const expected = to - from + 1;
+    if (!isBlobBodyResponse(response)) {
+      // A transport without Blob bodies: this segment is written as it comes, and the rest streamed in one request.
+      if (response.body) await readBody(response.body, expected, (chunk) => take(ingest, report, chunk));
+      return "stream";
+    }
+    const deadline = SEGMENT_WINDOW_MS + Math.ceil((expected / SEGMENT_FLOOR_RATE) * 1000);
+    const bytes = await response.blob({ deadline }).catch((error: unknown) => {
+      if (isOciError(error) && error.code === "TIMEOUT") STREAM_ONLY.add(remote);
+      throw error;
+    });
     if (bytes.size !== expected) {
       // Fewer bytes than the range: a body cut short (retried from here); more: not the range asked for.
       throw new OciError(
@@ -69,6 +101,13 @@ export async function fillBySegments(
     report.at(ingest.offset);
   }
   return "done";
+}
+
+/** One chunk of a streamed segment into the ingest, reported. */
+async function take(ingest: Ingest, report: BlobReport, chunk: Uint8Array): Promise<void> {
+  report.moved(chunk.byteLength);
+  await ingest.write(chunk);
+  report.at(ingest.offset);
 }
 
 /** Whether a Content-Range says exactly `from`-`to` of a blob of `size` bytes. */

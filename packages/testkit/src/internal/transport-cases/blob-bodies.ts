@@ -21,6 +21,11 @@ export function blobBodies(ctx: SuiteContext): void {
       for (const i of [0, 1, 250, 251, 65_536, size - 1]) expect(bytes[i]).toBe(i % 251);
     });
 
+    it("a deadline past setTimeout's range (2^31 ms) does not cut the body at once", async () => {
+      const res = await make().request({ method: "GET", url: at("/bytes?n=100000") });
+      expect((await blobOf(res).blob({ deadline: 2 ** 40 })).size).toBe(100_000);
+    });
+
     it("a HEAD's Blob is empty", async () => {
       const res = await make().request({ method: "HEAD", url: at("/bytes?n=1000") });
       expect((await blobOf(res).blob()).size).toBe(0);
