@@ -3,8 +3,9 @@
 // IndexedDB's store over fetch). In a browser the bytes then go from the network into its blob storage and into
 // IndexedDB without ever entering JavaScript: no copy per chunk, no stream, no garbage.
 //
-// Each segment is `blobSegment` bytes (the store's value size), asked from where the ingest stands with
-// `Range: bytes=from-to` (a blob that fits in one is asked whole, without Range). A segment's answer must be exactly
+// Each segment is sized by segment-pace.ts (about 8 s of transfer at the registry's last rate, at most the store's
+// value size and 16 MiB), asked from where the ingest stands with `Range: bytes=from-to` (a blob that fits in one is
+// asked whole, without Range). A segment's answer must be exactly
 // that range (a 206 whose Content-Range says so, or a 200 for the whole blob); anything else hands the blob over to
 // the streamed download (download.ts), which knows every other answer. A segment cut short or failed rejects like a
 // cut body: the download retries, resuming after the last segment appended.
@@ -22,22 +23,12 @@ import { parseContentRange } from "../content-range.js";
 import { discard } from "../http.js";
 import type { Remote } from "../remote.js";
 import type { BlobReport } from "../transfer.js";
+import { noteSegment, segmentDeadline, segmentSize } from "./segment-pace.js";
 
 /**
- * The largest segment asked for, whatever the store's: a segment is all-or-nothing (a cut loses what it brought) and
- * progress moves once per segment, so 16 MiB bounds both (~0.1-0.2 s of a browser's pull into IndexedDB here).
+ * Registries (their Remote) a segment timed out from (segment-pace.ts gave it four times what the last one took):
+ * their blobs stream from then on, where the low-speed rule judges window by window.
  */
-const MAX_SEGMENT = 16 * 1024 * 1024;
-
-/**
- * How long a segment's read may take: SEGMENT_WINDOW_MS plus its bytes at SEGMENT_FLOOR_RATE. A Blob read shows no
- * progress on the way, so this is what catches a registry that stops sending: 46 s for 16 MiB, about when a streamed
- * body's idle timeout (30 s) or low-speed window (60 s) would. A link slower than the floor times a segment out once;
- * its registry is then streamed from (STREAM_ONLY), where the low-speed rule judges window by window.
- */
-const SEGMENT_WINDOW_MS = 30_000;
-const SEGMENT_FLOOR_RATE = 1024 * 1024; // bytes per second
-/** Registries (their Remote) a segment timed out from: their blobs stream from then on. */
 const STREAM_ONLY = new WeakSet<Remote>();
 
 /** How the segments went: all appended, or the blob is the streamed download's from the ingest's offset. */
@@ -52,11 +43,11 @@ export async function fillBySegments(
 ): Promise<SegmentsOutcome> {
   const { report, signal } = context;
   const path = remote.path("blobs", blob.digest);
-  const segment = Math.max(1, Math.min(MAX_SEGMENT, Math.floor(ingest.blobSegment)));
   while (ingest.offset < blob.size) {
     if (STREAM_ONLY.has(remote)) return "stream";
     const from = ingest.offset;
-    const to = Math.min(blob.size, from + segment) - 1;
+    const to = Math.min(blob.size, from + segmentSize(remote, ingest.blobSegment)) - 1;
+    const started = performance.now();
     const whole = from === 0 && to === blob.size - 1;
     const response = await remote.http.send({
       method: "GET",
@@ -84,8 +75,7 @@ export async function fillBySegments(
       if (response.body) await readBody(response.body, expected, (chunk) => take(ingest, report, chunk));
       return "stream";
     }
-    const deadline = SEGMENT_WINDOW_MS + Math.ceil((expected / SEGMENT_FLOOR_RATE) * 1000);
-    const bytes = await response.blob({ deadline }).catch((error: unknown) => {
+    const bytes = await response.blob({ deadline: segmentDeadline(remote, expected) }).catch((error: unknown) => {
       if (isOciError(error) && error.code === "TIMEOUT") STREAM_ONLY.add(remote);
       throw error;
     });
@@ -96,6 +86,7 @@ export async function fillBySegments(
         `GET ${path}: bytes ${from}-${to} came as ${bytes.size} bytes`,
       );
     }
+    noteSegment(remote, expected, performance.now() - started);
     report.moved(bytes.size);
     await ingest.appendBlob(bytes);
     report.at(ingest.offset);
