@@ -20,9 +20,9 @@ export interface BlobRead {
 export async function readBlob(response: Response | null, read: BlobRead): Promise<Blob> {
   if (!response?.body) return new Blob([]);
   const { context, cut, deadline } = read;
-  if (!cut) return readUncut(response, context);
+  // No cut (a method other than GET): no deadline can end the read, only the request's signal.
   const timer =
-    deadline === undefined
+    cut === undefined || deadline === undefined
       ? undefined
       : setTimeout(
           () => cut.abort(timeoutError(context, "the whole body did not come", deadline)),
@@ -32,17 +32,8 @@ export async function readBlob(response: Response | null, read: BlobRead): Promi
     return await response.blob();
   } catch (error) {
     // The cut's own TIMEOUT, the caller's abort, or what fetch failed with (NETWORK).
-    throw transportError(cut.signal.aborted ? cut.signal.reason : error, context);
+    throw transportError(cut?.signal.aborted ? cut.signal.reason : error, context);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** A body read into a Blob with no deadline possible (a method other than GET). */
-async function readUncut(response: Response, context: FailureContext): Promise<Blob> {
-  try {
-    return await response.blob();
-  } catch (error) {
-    throw transportError(error, context);
   }
 }

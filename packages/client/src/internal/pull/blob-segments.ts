@@ -23,13 +23,7 @@ import { parseContentRange } from "../content-range.js";
 import { discard } from "../http.js";
 import type { Remote } from "../remote.js";
 import type { BlobReport } from "../transfer.js";
-import { noteSegment, segmentDeadline, segmentSize } from "./segment-pace.js";
-
-/**
- * Registries (their Remote) a segment timed out from (segment-pace.ts gave it four times what the last one took):
- * their blobs stream from then on, where the low-speed rule judges window by window.
- */
-const STREAM_ONLY = new WeakSet<Remote>();
+import { noteSegment, noteTimeout, segmentDeadline, segmentSize, segmentsFrom } from "./segment-pace.js";
 
 /** How the segments went: all appended, or the blob is the streamed download's from the ingest's offset. */
 export type SegmentsOutcome = "done" | "stream";
@@ -44,7 +38,7 @@ export async function fillBySegments(
   const { report, signal } = context;
   const path = remote.path("blobs", blob.digest);
   while (ingest.offset < blob.size) {
-    if (STREAM_ONLY.has(remote)) return "stream";
+    if (!segmentsFrom(remote)) return "stream";
     const from = ingest.offset;
     const to = Math.min(blob.size, from + segmentSize(remote, ingest.blobSegment)) - 1;
     const started = performance.now();
@@ -76,7 +70,7 @@ export async function fillBySegments(
       return "stream";
     }
     const bytes = await response.blob({ deadline: segmentDeadline(remote, expected) }).catch((error: unknown) => {
-      if (isOciError(error) && error.code === "TIMEOUT") STREAM_ONLY.add(remote);
+      if (isOciError(error) && error.code === "TIMEOUT") noteTimeout(remote);
       throw error;
     });
     if (bytes.size !== expected) {

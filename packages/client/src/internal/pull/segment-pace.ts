@@ -3,7 +3,8 @@
 // registry that stops sending, and what a cut brought is lost with it. So a segment is sized to take about
 // SEGMENT_SECONDS at the rate the registry's last segment came at, and may take SLACK times that plus a window: on any
 // link a stall is caught within about a minute, a cut loses a few seconds of transfer, and progress moves every few
-// seconds. A registry not measured yet gets a small first segment, given time at a floor rate.
+// seconds. A registry not measured yet gets a small first segment, given time at a floor rate. A registry a segment
+// timed out from even so gets no more segments: its blobs stream, where the low-speed rule judges window by window.
 import type { Remote } from "../remote.js";
 
 /** The largest segment, whatever the store's value size and the link: what a cut loses on a fast link. */
@@ -23,6 +24,18 @@ const RATE_SAMPLE_MIN = 256 * 1024;
 
 /** Bytes per second of the last segment measured from each registry (its Remote). */
 const rates = new WeakMap<Remote, number>();
+/** Registries a segment timed out from. */
+const timedOut = new WeakSet<Remote>();
+
+/** Whether blobs from `remote` still come in segments (none of its segments timed out). */
+export function segmentsFrom(remote: Remote): boolean {
+  return !timedOut.has(remote);
+}
+
+/** A segment from `remote` missed its deadline: its blobs stream from now on. */
+export function noteTimeout(remote: Remote): void {
+  timedOut.add(remote);
+}
 
 /** The bytes to ask for next from `remote`, for a store whose values are `storeSegment` bytes. */
 export function segmentSize(remote: Remote, storeSegment: number): number {
