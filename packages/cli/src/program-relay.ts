@@ -24,7 +24,12 @@ export function relayCommands(
       .option("--allow-no-origin", "also serve requests without Origin (same-origin pages, programs)")
       .option("--lend-credentials", "send docker config's credentials for an upstream on requests that carry none")
       .option("--public", "allow --listen on an address other than loopback (anyone who reaches it can use the relay)")
-      .option("--public-url <url>", "the relay's URL as clients reach it (behind a reverse proxy)"),
+      .option("--public-url <url>", "the relay's URL as clients reach it (behind a reverse proxy)")
+      .option(
+        "--host <host[:port]>",
+        "a host name the relay answers for; once given, others get 421 (default: any with an allowed Origin, loopback and --public-url's without) (repeatable)",
+        repeatable,
+      ),
     "toci relay --upstream ghcr.io --allow-origin http://localhost:5173",
     "toci relay --listen 127.0.0.1:5080 --upstream docker.io --upstream local=localhost:5001 --allow-origin https://app.example --lend-credentials",
   ).action(act(async (run, _args, flags) => (await import("./commands/relay.js")).relayCommand(run, flags)));

@@ -1,6 +1,7 @@
 // `toci relay` as users run it: the built bundle in a child process in front of the run's real registries (plain
 // and token), used by @toci/client in Node with the page's Origin on every request, as a browser's would carry it.
 import { type ChildProcess, spawn } from "node:child_process";
+import http from "node:http";
 import { Client } from "@toci/client";
 import { strict } from "@toci/client/strict";
 import type { ClosableTransport, TransferEvent } from "@toci/spec-types";
@@ -170,6 +171,30 @@ describe("toci relay", () => {
     expect(second.stderr()).toBe(
       `relay listening on ${second.url} (Ctrl-C to stop)\n  ${second.url}/${plain.host}\n\nrelay: stopping\n`,
     );
+  });
+
+  it("serves requests without Origin for loopback hosts only, and once --host is given only its names (DNS rebinding)", async () => {
+    const status = (url: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const { port } = new URL(url);
+        http
+          .get({ host: "127.0.0.1", port, path: `/${plain.host}/v2/`, headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          })
+          .on("error", reject);
+      });
+    const relay = await startRelay(["--upstream", plain.host, "--allow-no-origin"]);
+    const { port } = new URL(relay.url);
+    expect(await status(relay.url, `127.0.0.1:${port}`)).toBe(200);
+    expect(await status(relay.url, `localhost:${port}`)).toBe(200);
+    // A page on a name pointed at 127.0.0.1 sends its same-origin GETs without Origin.
+    expect(await status(relay.url, `rebind.attacker.example:${port}`)).toBe(421);
+    expect(relay.stderr()).toContain("does not answer for host rebind.attacker.example");
+
+    const named = await startRelay(["--upstream", plain.host, "--allow-no-origin", "--host", "lan.example"]);
+    expect(await status(named.url, "lan.example")).toBe(200);
+    expect(await status(named.url, new URL(named.url).host)).toBe(421);
   });
 
   it("refuses a non-loopback --listen without --public, and a relay without upstreams (usage, exit 2)", async () => {

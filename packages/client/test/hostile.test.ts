@@ -30,7 +30,8 @@ describe("private addresses", () => {
     [new URL("http://[::ffff:8.8.8.8]/").hostname, false],
     ["localhost.", true],
     ["8.8.8.8", false],
-    ["[2001:db8::1]", false],
+    ["[2606:4700:4700::1111]", false],
+    ["[2001:db8::1]", true],
     ["ghcr.io", false],
   ])("%s → %s", (host, expected) => {
     expect(isPrivateHost(host)).toBe(expected);

@@ -70,13 +70,24 @@ export function serveContent(options: ServeContentOptions): ContentHandler {
     if (!segments) return text(400, "a path segment that does not decode");
     try {
       const store = await opened;
-      const found = await locate(store, segments);
-      if (!found) return text(404, "no such artifact in the store");
-      const files = await filesOf(store, found.root);
-      if (found.file === "") return listing(files);
-      const file = files.find((f) => f.name === found.file);
-      if (!file) return text(404, "no such file in the artifact");
-      return await fileResponse(store, file, request);
+      const candidates = await locate(store, segments);
+      if (candidates.length === 0) return text(404, "no such artifact in the store");
+      // Every reading of the path that names a file (or, ending with `/`, a listing) of its root: one is served;
+      // two (`a/b:c` with a file `d` and `a:b` with a file `c/d`) are refused, so that one artifact never serves
+      // its bytes at a URL of another's.
+      const hits: { files: ArtifactFile[]; file: ArtifactFile | undefined; name: string }[] = [];
+      for (const { root, repo, tag, file } of candidates) {
+        const files = await filesOf(store, root);
+        const hit = file === "" ? undefined : files.find((f) => f.name === file);
+        if (file === "" || hit) hits.push({ files, file: hit, name: `${repo}:${tag}` });
+      }
+      if (hits.length > 1) {
+        const names = hits.map((h) => h.name).join(", ");
+        return text(409, `the path names a file of more than one artifact (${names}): refused`);
+      }
+      const only = hits[0];
+      if (!only) return text(404, "no such file in the artifact");
+      return only.file ? await fileResponse(store, only.file, request) : listing(only.files);
     } catch (error) {
       if (isOciError(error) && error.code === "NOT_FOUND") return text(404, "the content is not in the store");
       return text(500, isOciError(error) ? `${error.code}: ${error.message}` : String(error));
@@ -101,21 +112,22 @@ function decodeSegments(path: string): string[] | undefined {
 }
 
 /**
- * The root and file a path names. The repository may have several segments and a file name may have slashes,
+ * The roots and files a path may name. The repository may have several segments and a file name may have slashes,
  * so every split is tried against the store's roots, the longest repository first.
  */
 async function locate(
   store: Pick<ContentStore, "list">,
   segments: string[],
-): Promise<{ root: Descriptor; file: string } | undefined> {
+): Promise<{ root: Descriptor; repo: string; tag: string; file: string }[]> {
   const roots = await store.list();
+  const found = [];
   for (let tagAt = segments.length - 2; tagAt >= 1; tagAt--) {
     const repo = segments.slice(0, tagAt).join("/");
     const tag = segments[tagAt]!;
     const root = roots.find((r) => rootMatches(r, repo, tag));
-    if (root) return { root, file: segments.slice(tagAt + 1).join("/") };
+    if (root) found.push({ root, repo, tag, file: segments.slice(tagAt + 1).join("/") });
   }
-  return undefined;
+  return found;
 }
 
 /** Whether a root is `<repo>:<tag>` (or `<repo>@<digest>`), by the full reference a pull tagged it with. */

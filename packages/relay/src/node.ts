@@ -30,7 +30,7 @@ export function toNodeListener(handler: FetchHandler): http.RequestListener {
       return;
     }
     if (!request) {
-      res.writeHead(400, { "content-type": "text/plain" }).end("bad request target");
+      res.writeHead(400, { "content-type": "text/plain" }).end("bad request target or Host");
       return;
     }
     handler(request)

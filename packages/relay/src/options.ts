@@ -1,6 +1,7 @@
 // The relay's options, documented with their defaults and normalised once, when relay() is called: a mistake in
 // them is an INVALID_ARGUMENT at start-up, never a surprise on the first request.
-import { OciError } from "@toci/spec-types";
+import { isLoopbackHost, OciError } from "@toci/spec-types";
+import { parseRealm } from "./internal/realms.js";
 
 /** A registry the relay forwards to. */
 export interface UpstreamOptions {
@@ -23,6 +24,13 @@ export interface UpstreamOptions {
    * @default []
    */
   origins?: readonly string[];
+  /**
+   * The token realms of this upstream (absolute URLs), for an upstream whose `/v2/` does not name them in its
+   * challenge. Otherwise the relay forwards token requests only to the realms the upstream announced: in a
+   * challenge it relayed, or, for an instance that has not seen one yet, at its `/v2/`.
+   * @default []
+   */
+  realms?: readonly string[];
   /**
    * Credentials the relay lends to requests for this upstream that carry no `Authorization` of their own, so a page
    * pulls private content without holding the secret: Basic and registry tokens go to the upstream's API, Basic and
@@ -80,6 +88,16 @@ export interface RelayOptions {
    */
   allowNoOrigin?: boolean;
   /**
+   * The host names the relay answers for (`relay.example`, `127.0.0.1:5080`: the `Host` a client sends, with the
+   * port unless it is the scheme's). A request naming another host is answered 421. Without this option, a
+   * request with an allowed `Origin` is served for any host, and one without `Origin` (`allowNoOrigin`) only for
+   * `publicUrl`'s host and loopback ones (`localhost`, `127.0.0.1`, `[::1]`): a page on a name its owner points
+   * at the relay's address (DNS rebinding) sends its own origin's GETs without `Origin`, and would otherwise reach
+   * the upstreams, lent credentials included, as a program does.
+   * @default any host with an allowed `Origin`; `publicUrl`'s and loopback hosts without
+   */
+  hosts?: readonly string[];
+  /**
    * The relay's URL as its clients reach it (`https://relay.example/registries/`): the base of the URLs it
    * writes into `Location`, `Link` and `WWW-Authenticate`, and of the paths it serves. Set it behind a reverse
    * proxy that changes the scheme, host or path.
@@ -115,6 +133,8 @@ export interface Upstream {
   apiRoot: string;
   /** The listed origins (see {@link UpstreamOptions.origins}), the upstream's own included. */
   origins: ReadonlySet<string>;
+  /** The listed realms' URLs (see {@link UpstreamOptions.realms}). */
+  realms: ReadonlySet<string>;
   /** See {@link UpstreamOptions.credentials}. */
   credentials: UpstreamOptions["credentials"];
 }
@@ -124,6 +144,10 @@ export interface RelayConfig {
   upstreams: ReadonlyMap<string, Upstream>;
   isAllowedOrigin: (origin: string) => boolean;
   allowNoOrigin: boolean;
+  /** The listed hosts (lower case); undefined when any host is served to requests with an allowed `Origin`. */
+  hosts: ReadonlySet<string> | undefined;
+  /** Whether a request without `Origin` may be served for this URL's host. */
+  servesNoOriginAt: (url: URL) => boolean;
   publicUrl: URL | undefined;
   fetch: typeof fetch;
   maxRedirects: number;
@@ -148,11 +172,15 @@ export function resolveRelayOptions(options: RelayOptions): RelayConfig {
   }
   const fetchFn = options.fetch ?? globalThis.fetch;
   if (typeof fetchFn !== "function") throw new OciError("INVALID_ARGUMENT", "relay() needs a fetch");
+  const publicUrl = options.publicUrl === undefined ? undefined : baseUrl(options.publicUrl, "publicUrl");
+  const hosts = options.hosts === undefined ? undefined : hostSet(options.hosts);
   return {
     upstreams,
     isAllowedOrigin: originMatcher(options.allowOrigins),
     allowNoOrigin: options.allowNoOrigin === true,
-    publicUrl: options.publicUrl === undefined ? undefined : baseUrl(options.publicUrl, "publicUrl"),
+    hosts,
+    servesNoOriginAt: (url) => isLoopbackHost(url.hostname) || url.host === publicUrl?.host || namesHost(hosts, url),
+    publicUrl,
     fetch: fetchFn,
     maxRedirects: count(options.maxRedirects, 5, "maxRedirects"),
     maxAge: count(options.maxAge, 600, "maxAge"),
@@ -171,6 +199,12 @@ function resolveUpstream(options: UpstreamOptions): Upstream {
   }
   const origins = new Set([base.origin]);
   for (const origin of options.origins ?? []) origins.add(baseUrl(origin, "an upstream origin").origin);
+  const realms = new Set<string>();
+  for (const realm of options.realms ?? []) {
+    const url = parseRealm(String(realm));
+    if (!url) throw new OciError("INVALID_ARGUMENT", `a realm of upstream ${name} is not an http(s) URL: ${realm}`);
+    realms.add(url.href);
+  }
   const credentials = options.credentials;
   if (credentials !== undefined && typeof credentials !== "function" && !isCredentials(credentials)) {
     throw new OciError(
@@ -178,7 +212,29 @@ function resolveUpstream(options: UpstreamOptions): Upstream {
       `the credentials of upstream ${name} are not basic, bearer or refresh-token`,
     );
   }
-  return { name, base, apiRoot: `${base.pathname}v2`, origins, credentials };
+  return { name, base, apiRoot: `${base.pathname}v2`, origins, realms, credentials };
+}
+
+/** `host` or `host:port` (a name, an IPv4 address or a bracketed IPv6 one), lower case. */
+const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+function hostSet(hosts: readonly string[]): ReadonlySet<string> {
+  if (!Array.isArray(hosts)) throw new OciError("INVALID_ARGUMENT", "hosts must be a list of host names");
+  const out = new Set<string>();
+  for (const entry of hosts) {
+    const host = String(entry).toLowerCase();
+    if (!HOST.test(host))
+      throw new OciError("INVALID_ARGUMENT", `a host is host or host:port: ${JSON.stringify(entry)}`);
+    out.add(host);
+  }
+  return out;
+}
+
+/** Whether `hosts` names the host of `url` (with its port, or with the scheme's when the URL has none). */
+export function namesHost(hosts: ReadonlySet<string> | undefined, url: URL): boolean {
+  if (!hosts) return false;
+  const host = url.host.toLowerCase();
+  return hosts.has(host) || (url.port === "" && hosts.has(`${host}:${url.protocol === "https:" ? 443 : 80}`));
 }
 
 function isCredentials(value: UpstreamCredentials): boolean {

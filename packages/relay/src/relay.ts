@@ -9,7 +9,7 @@ import { type ForwardContext, forwardApi } from "./internal/forward.js";
 import { Realms } from "./internal/realms.js";
 import { forwardToken } from "./internal/token.js";
 import { relayBase, route } from "./internal/urls.js";
-import { type FetchHandler, type RelayOptions, resolveRelayOptions } from "./options.js";
+import { type FetchHandler, namesHost, type RelayOptions, resolveRelayOptions } from "./options.js";
 
 /**
  * A fetch handler that relays the OCI distribution API of `options.upstreams` to pages on `options.allowOrigins`:
@@ -23,19 +23,28 @@ export function relay(options: RelayOptions): FetchHandler {
   return async (request) => {
     const url = new URL(request.url);
     const origin = request.headers.get("origin");
-    const refuse = (status: number, code: string, reason: string): Response => {
+    // `detail` goes to the log only: what the page reads must not tell it how the relay's network looks.
+    const refuse = (status: number, code: string, reason: string, detail?: string): Response => {
       config.log({
         type: code === "UNAVAILABLE" ? "failed" : "refused",
         status,
         method: request.method,
         url: url.href,
-        reason,
+        reason: detail === undefined ? reason : `${reason}: ${detail}`,
       });
       return errorResponse(status, code, reason);
     };
     if (origin === null ? !config.allowNoOrigin : !config.isAllowedOrigin(origin)) {
       // No CORS headers: the page learns nothing, not even the reason.
       return refuse(403, "DENIED", origin === null ? "a request without Origin" : `origin ${origin} is not allowed`);
+    }
+    // A name pointed at the relay's address by someone else (DNS rebinding) gets nothing, above all without Origin.
+    if (config.hosts ? !namesHost(config.hosts, url) : origin === null && !config.servesNoOriginAt(url)) {
+      return refuse(
+        421,
+        "DENIED",
+        `the relay does not answer for host ${url.host}${origin === null ? " without Origin" : ""} (list it in hosts)`,
+      );
     }
     if (origin !== null && isPreflight(request)) return preflightResponse(request, origin, config.maxAge);
     const base = relayBase(config, url);
@@ -51,7 +60,8 @@ export function relay(options: RelayOptions): FetchHandler {
             ? await forwardApi(context, target.upstream, request, target.target)
             : await forwardToken(context, target.upstream, request, target.realm);
       } catch (error) {
-        response = refuse(502, "UNAVAILABLE", `upstream ${target.upstream.name} failed: ${describe(error)}`);
+        // A network error names addresses, and whether they answer: the log's, not the page's.
+        response = refuse(502, "UNAVAILABLE", `upstream ${target.upstream.name} failed`, describe(error));
       }
     }
     if (origin !== null) addCorsHeaders(response.headers, origin);

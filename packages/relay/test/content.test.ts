@@ -142,6 +142,27 @@ describe("serveContent", () => {
     expect((await get("/content/demo/files/v1/%E0%A4%A"))!.status).toBe(400);
   });
 
+  it("refuses a path that names a file of two artifacts, and serves each where only one has it", async () => {
+    // `demo/shadow:v1` holds `data.txt/x`; a second root, `demo/shadow/v1:data.txt`, holds `x`: both read
+    // /content/demo/shadow/v1/data.txt/x. Neither may serve its bytes at a URL the other answers to.
+    const trusted = artifact({ files: [{ title: "data.txt/x", data: encode("TRUSTED"), mediaType: LAYER }] });
+    const shadow = artifact({
+      files: [
+        { title: "x", data: encode("SHADOW"), mediaType: LAYER },
+        { title: "only-here", data: encode("ONLY"), mediaType: LAYER },
+      ],
+    });
+    await put(trusted, "registry.example:5000/demo/shadow:v1");
+    await put(shadow, "registry.example:5000/demo/shadow/v1:data.txt");
+    const both = (await get("/content/demo/shadow/v1/data.txt/x"))!;
+    expect(both.status).toBe(409);
+    expect(await both.text()).toMatch(/demo\/shadow\/v1:data\.txt, demo\/shadow:v1/);
+    // Paths that only one root has a file at are served by it.
+    expect(await (await get("/content/demo/shadow/v1/data.txt/only-here"))!.text()).toBe("ONLY");
+    await store.untag("registry.example:5000/demo/shadow/v1:data.txt");
+    expect(await (await get("/content/demo/shadow/v1/data.txt/x"))!.text()).toBe("TRUSTED");
+  });
+
   it("leaves alone what is not its own: other paths, other methods, other origins", async () => {
     expect(await get("/elsewhere/demo/files/v1/hello.txt")).toBeUndefined();
     expect(await get("/content/demo/files/v1/hello.txt", { method: "POST", body: "x" })).toBeUndefined();

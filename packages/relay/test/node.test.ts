@@ -52,6 +52,25 @@ describe("nodeFetch", () => {
     });
   });
 
+  it("frames a request by its body alone: no Content-Length without one, and a stream longer than its length fails", async () => {
+    const get = await nodeFetch(`${base}/get`, { headers: { "content-length": "64", "transfer-encoding": "chunked" } });
+    await get.text();
+    expect(seen.at(-1)!.headers["content-length"]).toBeUndefined();
+    expect(seen.at(-1)!.headers["transfer-encoding"]).toBeUndefined();
+    const count = seen.length;
+    // Two bytes past the stated length would be read by the server as the start of the next request.
+    const longer = nodeFetch(`${base}/put`, {
+      method: "PUT",
+      headers: { "content-length": "4" },
+      body: new Blob(["upload"]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    await expect(longer).rejects.toThrow(TypeError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen.slice(count).map((r) => r.body)).not.toContain("ad");
+    expect(seen.slice(count).every((r) => r.url === "/put")).toBe(true);
+  });
+
   it("never follows a redirect, and a HEAD has no body", async () => {
     const redirect = await nodeFetch(`${base}/redirect`, { redirect: "manual" });
     expect([redirect.status, redirect.headers.get("location")]).toEqual([302, "/elsewhere"]);
@@ -102,10 +121,43 @@ describe("serve", () => {
           })
           .end();
       });
+    const host = (path: string, value: string) =>
+      new Promise<number>((resolve) => {
+        http
+          .request({ host: "127.0.0.1", port, path, headers: { host: value } }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          })
+          .end();
+      });
     try {
       expect(await status("GET", "http://other.example/")).toBe(400);
+      // A Host the handler would write into the URLs it sends back (realms, Location) must be a host.
+      expect(await host("/", 'a"b,realm="https://evil.example/')).toBe(400);
+      expect(await host("/", "user@evil.example")).toBe(400);
       expect(await status("TRACE", "/")).toBe(405);
       expect((await fetch(running.url)).status).toBe(500);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("gives the handler the path of a target that starts with //, on the Host the client named", async () => {
+    let url = "";
+    const running = await serve(async (request) => {
+      url = request.url;
+      return new Response("ok");
+    });
+    const { port } = new URL(running.url);
+    try {
+      await new Promise<void>((resolve) => {
+        http
+          .request({ host: "127.0.0.1", port, path: "//evil.example/hub/v2/" }, (res) =>
+            res.resume().on("end", resolve),
+          )
+          .end();
+      });
+      expect(url).toBe(`http://127.0.0.1:${port}//evil.example/hub/v2/`);
     } finally {
       await running.close();
     }

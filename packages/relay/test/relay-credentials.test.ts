@@ -1,4 +1,4 @@
-// Where credentials and requests may go through the relay: token realms (announced or listed only), redirects
+// Where credentials and requests may go through the relay: token realms (announced, exactly, or listed), redirects
 // (followed without Authorization once they leave the upstream's API, never to private or plain-HTTP origins
 // that are not listed), and nothing to another upstream.
 import { describe, expect, it } from "vitest";
@@ -75,6 +75,43 @@ describe("token realms", () => {
     );
     expect(response.status).toBe(403);
     expect(sent.map((s) => s.url)).toEqual([`${HUB}/v2/`]);
+  });
+
+  it("refuses any other URL on the upstream's own origin or a listed one: a realm is the URL announced, exactly", async () => {
+    const realm = "http://127.0.0.1:5005/token";
+    const { handler, sent } = setup(challenging(realm), ["http://127.0.0.1:5005"]);
+    await handler(request(`${RELAY}/hub/v2/`)); // the challenge, seen
+    for (const url of [`${HUB}/admin/secret`, `${HUB}/v2/`, "http://127.0.0.1:5005/any/path", `${realm}/x`]) {
+      const response = await handler(
+        request(tokenPath(url), { method: "POST", body: "x=1", headers: { authorization: "Bearer client-token" } }),
+      );
+      expect(response.status, url).toBe(403);
+    }
+    expect(sent.filter((s) => s.headers.authorization !== undefined)).toEqual([]);
+    expect(sent.map((s) => s.url)).toEqual([`${HUB}/v2/`, `${HUB}/v2/`]); // the challenge, then one probe
+  });
+
+  it("asks the upstream's /v2/ for its realms once a minute at most, however many requests it refuses", async () => {
+    const { handler, sent } = setup(challenging(AUTH));
+    for (let i = 0; i < 5; i++) await handler(request(tokenPath(`https://victim.example/${i}`)));
+    expect(sent.map((s) => s.url)).toEqual([`${HUB}/v2/`]);
+    // The realm it learnt from that probe is served at once.
+    expect((await handler(request(tokenPath(AUTH)))).status).toBe(200);
+  });
+
+  it("forwards to a realm listed in the upstream's realms when its /v2/ names none", async () => {
+    const upstream = fakeFetch((s) => (s.url === `${HUB}/v2/` ? new Response("{}") : new Response('{"token":"t"}')));
+    const handler = relay({
+      upstreams: [{ url: HUB, name: "hub", realms: [AUTH] }],
+      allowOrigins: ["https://app.example"],
+      fetch: upstream.fetch,
+    });
+    expect((await handler(request(tokenPath(AUTH)))).status).toBe(200);
+    expect((await handler(request(tokenPath(`${AUTH}2`)))).status).toBe(403);
+    expect(upstream.sent.map((s) => s.url)).toEqual([AUTH, `${HUB}/v2/`]);
+    expect(() =>
+      relay({ upstreams: [{ url: HUB, realms: ["file:///etc/passwd"] }], allowOrigins: ["https://app.example"] }),
+    ).toThrow(/realm/);
   });
 
   it("refuses another upstream's realm", async () => {

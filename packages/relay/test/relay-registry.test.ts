@@ -152,8 +152,30 @@ describe("the relay in front of a token-auth registry (Node)", () => {
     }
   });
 
-  it("logged what it refused (the stranger's origin) and nothing else", () => {
+  it("forwards token requests to the announced realm only, not to any other path of its listed origin", async () => {
+    const realm = new URL(registry.token!.realm);
+    const b64 = (url: string) => btoa(url).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const basic = `Basic ${btoa(`${registry.credentials!.username}:${registry.credentials!.password}`)}`;
+    const ask = (url: string) =>
+      fetch(`${server.url}/reg/_token/${b64(url)}?service=${registry.token!.service}`, {
+        headers: { origin: PAGE, authorization: basic },
+      });
+    registry.tokenServer!.reset();
+    // The token server answers GET /_stats with what it has seen: another application on the realm's origin.
+    const stats = await ask(`${realm.origin}/_stats`);
+    expect(stats.status).toBe(403);
+    expect(registry.tokenServer!.requests).toEqual([]);
+    // The realm it announced is still served (learnt from the pulls above, or from the registry's /v2/).
+    const token = await ask(realm.href);
+    expect(token.status).toBe(200);
+    expect(((await token.json()) as { token?: string }).token).toBeTruthy();
+    expect(registry.tokenServer!.requests).toHaveLength(1);
+  });
+
+  it("logged what it refused (the stranger's origin, the unannounced realm) and nothing else", () => {
     expect(events.length).toBeGreaterThan(0);
-    expect(events.filter((e) => !(e.type === "refused" && e.status === 403 && e.reason.includes("evil")))).toEqual([]);
+    const expected = (e: RelayEvent) =>
+      e.type === "refused" && e.status === 403 && (e.reason.includes("evil") || e.reason.includes("/_stats"));
+    expect(events.filter((e) => !expected(e))).toEqual([]);
   });
 });

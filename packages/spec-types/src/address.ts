@@ -1,8 +1,11 @@
-// Which hosts are loopback or private. Shared by the client (a public registry must not send it to a private
+// Which hosts are loopback or not public. Shared by the client (a public registry must not send it to a private
 // address: a token realm or an upload Location aimed at 169.254.169.254 turns a registry into a way into the
 // caller's own network; oras-go CVE-2026-48978, go-containerregistry#2295) and the relay (which must not become
 // a way into the network it runs in). Only literal addresses are recognised: resolving names needs DNS, which
-// runtime-neutral code does not have.
+// runtime-neutral code does not have. The ranges are IANA's special-purpose registries
+// (https://www.iana.org/assignments/iana-ipv4-special-registry/, .../iana-ipv6-special-registry/): every block
+// that is not globally reachable unicast counts, and an IPv6 address that carries an IPv4 one (mapped,
+// translated, NAT64, 6to4) is judged by the IPv4 address it reaches.
 
 /** Whether a hostname is loopback: localhost, 127.0.0.0/8 or ::1. */
 export function isLoopbackHost(hostname: string): boolean {
@@ -10,7 +13,10 @@ export function isLoopbackHost(hostname: string): boolean {
   return h === "localhost" || h.endsWith(".localhost") || /^127(?:\.\d{1,3}){3}$/.test(h) || h === "::1";
 }
 
-/** Whether a hostname is loopback, or a literal private, link-local, CGNAT or unspecified address. */
+/**
+ * Whether a hostname is loopback, or a literal address that is not public unicast: private, link-local, CGNAT,
+ * unspecified, multicast, broadcast, reserved, documentation or benchmarking ranges, in IPv4 or IPv6.
+ */
 export function isPrivateHost(hostname: string): boolean {
   // A trailing dot names the same host (`localhost.`, `10.0.0.1.` is not an address but `localhost.` resolves).
   const h = hostname
@@ -18,31 +24,84 @@ export function isPrivateHost(hostname: string): boolean {
     .replace(/^\[|\]$/g, "")
     .replace(/\.$/, "");
   if (isLoopbackHost(h)) return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127)
-    );
-  }
+  const v4 = parseIPv4(h);
+  if (v4) return !isPublicIPv4(v4);
   if (h.includes(":")) {
-    if (h === "::" || h === "::1") return true;
-    // IPv4-mapped (::ffff:a.b.c.d) reaches the IPv4 address. URL hostnames spell it in hex (new URL() turns
-    // [::ffff:169.254.169.254] into [::ffff:a9fe:a9fe]), so both spellings are read.
-    const dotted = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(h);
-    if (dotted) return isPrivateHost(dotted[1]!);
-    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
-    if (hex) {
-      const [high, low] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)];
-      return isPrivateHost(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
-    }
-    return /^f[cd]/.test(h) || /^fe[89ab]/.test(h);
+    const v6 = parseIPv6(h);
+    // Not an address a URL would hold: refused rather than guessed at.
+    return v6 === undefined || !isPublicIPv6(v6);
   }
   return false;
+}
+
+function parseIPv4(text: string): number[] | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const bytes = m.slice(1).map(Number);
+  return bytes.every((b) => b <= 255) ? bytes : undefined;
+}
+
+function isPublicIPv4([a = 0, b = 0, c = 0]: number[]): boolean {
+  return !(
+    a === 0 || // "this network"
+    a === 10 ||
+    (a === 100 && b >= 64 && b <= 127) || // CGNAT
+    a === 127 ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 0 && (c === 0 || c === 2)) || // IETF protocol assignments, TEST-NET-1
+    (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19)) || // benchmarking
+    (a === 198 && b === 51 && c === 100) || // TEST-NET-2
+    (a === 203 && b === 0 && c === 113) || // TEST-NET-3
+    a >= 224 // multicast, reserved, broadcast
+  );
+}
+
+/** Eight 16-bit groups, or undefined when `text` is not an IPv6 address. */
+function parseIPv6(text: string): number[] | undefined {
+  let head = text;
+  const tail: number[] = [];
+  // A trailing dotted IPv4 address stands for the last two groups.
+  const dotted = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+  if (dotted) {
+    const v4 = parseIPv4(dotted[2]!);
+    if (!v4) return undefined;
+    head = dotted[1]!.endsWith("::") ? dotted[1]! : dotted[1]!.slice(0, -1);
+    tail.push(((v4[0]! << 8) | v4[1]!) >>> 0, ((v4[2]! << 8) | v4[3]!) >>> 0);
+  }
+  const halves = head.split("::");
+  if (halves.length > 2) return undefined;
+  const groups = (part: string) => (part === "" ? [] : part.split(":"));
+  const [left, right] = [groups(halves[0]!), halves.length === 2 ? groups(halves[1]!) : undefined];
+  const words = [...left, ...(right ?? [])];
+  if (!words.every((w) => /^[0-9a-f]{1,4}$/.test(w))) return undefined;
+  const given = words.length + tail.length;
+  if (right === undefined ? given !== 8 : given > 7) return undefined;
+  const zeros = new Array<number>(8 - given).fill(0);
+  const parse = (list: string[]) => list.map((w) => Number.parseInt(w, 16));
+  return [...parse(left), ...(right === undefined ? [] : zeros), ...parse(right ?? []), ...tail];
+}
+
+function isPublicIPv6(g: number[]): boolean {
+  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
+  const v4 = (high: number, low: number) => [high >> 8, high & 255, low >> 8, low & 255];
+  const zeroThrough = (n: number) => g.slice(0, n).every((w) => w === 0);
+  // ::/96 (unspecified, loopback, the old IPv4-compatible form), ::ffff:0:0/96 (mapped) and ::ffff:0:0:0/96
+  // (translated): the IPv4 address is what they reach, and only a public one is public.
+  if (zeroThrough(6)) return g6 !== 0 && isPublicIPv4(v4(g6, g7));
+  if (zeroThrough(5) && g5 === 0xffff) return isPublicIPv4(v4(g6, g7));
+  if (zeroThrough(4) && g4 === 0xffff && g5 === 0) return isPublicIPv4(v4(g6, g7));
+  // NAT64 (64:ff9b::/96) reaches its IPv4 address; the local-use NAT64 prefix 64:ff9b:1::/48 is not global.
+  if (g0 === 0x64 && g1 === 0xff9b) return g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0 && isPublicIPv4(v4(g6, g7));
+  // 6to4 (2002::/16) carries its IPv4 address in the next 32 bits.
+  if (g0 === 0x2002) return isPublicIPv4(v4(g1, g2));
+  if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return false; // discard-only
+  if (g0 === 0x2001 && (g1 === 0 || g1 === 0xdb8)) return false; // Teredo, documentation
+  return !(
+    (g0 & 0xfe00) === 0xfc00 || // unique local
+    (g0 & 0xffc0) === 0xfe80 || // link-local
+    (g0 & 0xffc0) === 0xfec0 || // site-local (deprecated, still routed inside sites)
+    (g0 & 0xff00) === 0xff00 // multicast
+  );
 }

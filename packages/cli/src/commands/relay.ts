@@ -16,6 +16,7 @@ export interface RelayFlags extends GlobalOptions {
   allowNoOrigin?: boolean;
   public?: boolean;
   publicUrl?: string;
+  host?: string[];
   lendCredentials?: boolean;
 }
 
@@ -102,6 +103,7 @@ export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
     allowOrigins: flags.allowOrigin,
     allowNoOrigin: flags.allowNoOrigin === true,
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
+    ...(flags.host ? { hosts: flags.host } : {}),
     fetch: nodeFetch,
     log: (e) => log && run.out.note(`relay: ${e.type} ${e.status} ${e.method} ${e.url}: ${e.reason}`),
   });

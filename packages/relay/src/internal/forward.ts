@@ -33,7 +33,7 @@ export async function forwardApi(
 ): Promise<Response> {
   const method = request.method;
   const followable = method === "GET" || method === "HEAD";
-  const headers = upstreamRequestHeaders(request, true);
+  const headers = upstreamRequestHeaders(request, true, !followable);
   await lendToApi(upstream, headers, request.signal);
   let hop = { url: target, method, headers, keepBody: true };
   for (let hops = 0; ; hops++) {

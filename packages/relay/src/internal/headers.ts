@@ -8,8 +8,13 @@ import { isForwardableHeader } from "./cors.js";
 import { parseRealm } from "./realms.js";
 import { tokenUrl, toRelayUrl } from "./urls.js";
 
-/** The headers of a request sent upstream. `Authorization` is kept only when `withAuthorization`. */
-export function upstreamRequestHeaders(request: Request, withAuthorization: boolean): Headers {
+/**
+ * The headers of a request sent upstream. `Authorization` is kept only when `withAuthorization`; `Content-Length`
+ * only when the request sent upstream carries the client's body (`withBody`): a length without its body (a GET
+ * that says it has one) would make the upstream read the next request on the connection as that body, so a
+ * client could smuggle requests to paths and with headers the relay never allows.
+ */
+export function upstreamRequestHeaders(request: Request, withAuthorization: boolean, withBody: boolean): Headers {
   const out = new Headers();
   for (const [name, value] of request.headers) {
     if (name === "authorization" && !withAuthorization) continue;
@@ -19,7 +24,9 @@ export function upstreamRequestHeaders(request: Request, withAuthorization: bool
   // compressed answer behind the relay's back.
   out.set("accept-encoding", "identity");
   const length = request.headers.get("content-length");
-  if (length !== null && /^\d{1,16}$/.test(length)) out.set("content-length", length);
+  if (withBody && request.body !== null && length !== null && /^\d{1,16}$/.test(length)) {
+    out.set("content-length", length);
+  }
   return out;
 }
 

@@ -5,14 +5,22 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 
-/** The Request for an incoming message, or undefined when its target is not a path (`GET http://other/…`). */
+/** A `Host` header's value: a name, an IPv4 address or a bracketed IPv6 one, and a port. */
+const HOST = /^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The Request for an incoming message, or undefined when its target is not a path (`GET http://other/…`) or its
+ * `Host` is not a host: the handler builds the URLs it writes back (`WWW-Authenticate` realms, `Location`) from
+ * them, so neither may carry quotes or name another host (`GET //other.example/…` is a path here, not a URL).
+ */
 export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request | undefined {
   const target = req.url ?? "";
-  if (!target.startsWith("/")) return undefined;
+  const host = req.headers.host ?? "localhost";
+  if (!target.startsWith("/") || !HOST.test(host)) return undefined;
   const scheme = (req.socket as TLSSocket).encrypted ? "https" : "http";
   let url: URL;
   try {
-    url = new URL(target, `${scheme}://${req.headers.host ?? "localhost"}`);
+    url = new URL(`${scheme}://${host}${target}`);
   } catch {
     return undefined;
   }

@@ -27,6 +27,10 @@ export async function nodeFetch(input: RequestInfo | URL, init: RequestInit = {}
     headers[name] = value;
   });
   const body = await requestBody(init.body);
+  // The framing is the body's own: a length for bytes, none for no body (a stated length with nothing after it
+  // would have the server read the next request on this keep-alive connection as the body).
+  delete headers["transfer-encoding"];
+  if (body === undefined) delete headers["content-length"];
   if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
   const method = init.method ?? "GET";
   return new Promise<Response>((resolve, reject) => {
@@ -36,6 +40,9 @@ export async function nodeFetch(input: RequestInfo | URL, init: RequestInit = {}
       agent: agents[url.protocol as "http:" | "https:"],
       signal,
     });
+    // A stream that turns out longer or shorter than the length it was sent with fails the request
+    // (ERR_HTTP_CONTENT_LENGTH_MISMATCH) instead of desynchronising the connection.
+    (req as unknown as { strictContentLength: boolean }).strictContentLength = true;
     req.on("error", (cause) => reject(signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause })));
     req.on("response", (res) => {
       const status = res.statusCode ?? 502;

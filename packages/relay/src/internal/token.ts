@@ -2,8 +2,10 @@
 // (https://distribution.github.io/distribution/spec/auth/token/): GET with the client's Basic credentials, or the
 // OAuth2 POST form (https://distribution.github.io/distribution/spec/auth/oauth/), with the upstream's lent
 // credentials when the client sent none (lend.ts). The realm must be one the
-// upstream named, or on an origin listed with it, and reachable (reach.ts); the relay never follows a token
-// service's redirect.
+// upstream named (in a challenge the relay passed on, at its `/v2/`, or in its `realms` option), exactly: a listed
+// origin only makes a private or plain-HTTP realm reachable (reach.ts), it does not make every URL on it a realm,
+// or `_token/` would carry the client's, or the lent, credentials to any path there. The relay never follows a
+// token service's redirect.
 import type { Upstream } from "../options.js";
 import { type ForwardContext, relay } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
@@ -30,14 +32,19 @@ export async function forwardToken(
     return context.refuse(
       403,
       "DENIED",
-      `${realm.origin}${realm.pathname} is not a token realm of ${upstream.name}: list its origin in the upstream's origins`,
+      `${realm.origin}${realm.pathname} is not a token realm ${upstream.name} announced (list it in the upstream's realms if its /v2/ does not name it)`,
     );
   }
   const target = new URL(realm);
   for (const [name, value] of new URL(request.url).searchParams) target.searchParams.append(name, value);
   const sent = await lendToRealm(
     upstream,
-    { method: request.method as "GET" | "POST", url: target, headers: upstreamRequestHeaders(request, true), realm },
+    {
+      method: request.method as "GET" | "POST",
+      url: target,
+      headers: upstreamRequestHeaders(request, true, request.method === "POST"),
+      realm,
+    },
     request.signal,
   );
   const response = await context.config.fetch(sent.url, {
@@ -56,8 +63,9 @@ export async function forwardToken(
 }
 
 /**
- * Whether the upstream named this realm, or its origin is listed. An instance that never saw the challenge asks
- * the upstream's `/v2/` (anonymously) once.
+ * Whether the upstream named this realm. An instance that never saw the challenge asks the upstream's `/v2/`
+ * (anonymously), at most once per upstream in a while (realms.ts): a stream of refused requests costs the upstream
+ * no more than that.
  */
 async function announced(
   context: ForwardContext,
@@ -65,7 +73,8 @@ async function announced(
   realm: URL,
   signal: AbortSignal,
 ): Promise<boolean> {
-  if (upstream.origins.has(realm.origin) || context.realms.knows(upstream, realm)) return true;
+  if (context.realms.knows(upstream, realm)) return true;
+  if (!context.realms.mayProbe(upstream)) return false;
   const probe = await context.config.fetch(new URL("v2/", upstream.base), {
     headers: { "accept-encoding": "identity" },
     redirect: "manual",

@@ -24,6 +24,9 @@ export function route(config: RelayConfig, url: URL, base: URL): Route {
   const upstream = config.upstreams.get(name);
   if (!upstream) return { kind: "none", reason: `no upstream is named ${JSON.stringify(name.slice(0, 100))}` };
   const rest = slash === -1 ? "" : path.slice(slash + 1);
+  // An encoded slash, backslash or NUL is no part of a repository, tag, digest or upload path; an upstream (or a
+  // proxy before it) that decodes one would route the request outside `<base>/v2/`, credentials included.
+  if (/%(?:2f|5c|00)/i.test(rest)) return { kind: "none", reason: "an encoded slash, backslash or NUL in the path" };
   if (rest === "v2" || rest.startsWith("v2/")) {
     const target = new URL(`${upstream.base.href}${rest}${url.search}`);
     // `rest` comes from a parsed URL, whose dot segments are resolved already; checked again all the same.
