@@ -337,4 +337,14 @@ describe("URLs pointed at the relay", () => {
       `Basic realm="registry", Bearer realm="${RELAY}/hub/_token/${realm}",service="registry.example",scope="repository:app:pull"`,
     );
   });
+
+  it("quotes the rewritten realm: a host with a quote in it (which URLs allow) adds no parameter", async () => {
+    const challenge = 'Bearer realm="https://auth.example/token",service="registry.example"';
+    const { handler } = setup(() => new Response("{}", { status: 401, headers: { "www-authenticate": challenge } }));
+    const response = await handler(request('http://a"b,realm="evil/hub/v2/app/manifests/v1'));
+    const header = response.headers.get("www-authenticate")!;
+    expect(header).toBe(
+      `Bearer realm="http://a\\"b,realm=\\"evil/hub/_token/${b64url("https://auth.example/token")}",service="registry.example"`,
+    );
+  });
 });

@@ -70,7 +70,10 @@ export function rewriteRealms(header: string, replace: (realm: string) => string
   // From the last span to the first, so that earlier offsets stay valid.
   for (const span of bearerRealms(header).reverse()) {
     const next = replace(span.value);
-    if (next !== undefined) out = `${out.slice(0, span.start)}"${next}"${out.slice(span.end)}`;
+    // A quoted-string (https://www.rfc-editor.org/rfc/rfc9110#section-5.6.4): the relay's URL comes from the
+    // request, and a runtime may let a `"` through in its host.
+    const quoted = next?.replace(/["\\]/g, "\\$&");
+    if (quoted !== undefined) out = `${out.slice(0, span.start)}"${quoted}"${out.slice(span.end)}`;
   }
   return out;
 }
