@@ -99,6 +99,18 @@ describe("token realms", () => {
     expect((await handler(request(tokenPath(AUTH)))).status).toBe(200);
   });
 
+  it("asks again at once when the probe got no answer (a transient failure does not lock realms out)", async () => {
+    let down = true;
+    const { handler, sent } = setup((s) => {
+      if (down) throw new TypeError("fetch failed");
+      return challenging(AUTH)(s);
+    });
+    expect((await handler(request(tokenPath(AUTH)))).status).toBe(502);
+    down = false;
+    expect((await handler(request(tokenPath(AUTH)))).status).toBe(200);
+    expect(sent.map((s) => s.url)).toEqual([`${HUB}/v2/`, `${HUB}/v2/`, AUTH]);
+  });
+
   it("forwards to a realm listed in the upstream's realms when its /v2/ names none", async () => {
     const upstream = fakeFetch((s) => (s.url === `${HUB}/v2/` ? new Response("{}") : new Response('{"token":"t"}')));
     const handler = relay({

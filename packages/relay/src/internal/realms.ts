@@ -45,6 +45,11 @@ export class Realms {
     this.#probed.set(upstream.name, now);
     return true;
   }
+
+  /** The probe got no answer: it does not count against the next one. */
+  probeFailed(upstream: Upstream): void {
+    this.#probed.delete(upstream.name);
+  }
 }
 
 /** A realm value as an absolute http(s) URL, or undefined. */

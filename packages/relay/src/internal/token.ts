@@ -75,11 +75,12 @@ async function announced(
 ): Promise<boolean> {
   if (context.realms.knows(upstream, realm)) return true;
   if (!context.realms.mayProbe(upstream)) return false;
-  const probe = await context.config.fetch(new URL("v2/", upstream.base), {
-    headers: { "accept-encoding": "identity" },
-    redirect: "manual",
-    signal,
-  });
+  const probe = await context.config
+    .fetch(new URL("v2/", upstream.base), { headers: { "accept-encoding": "identity" }, redirect: "manual", signal })
+    .catch((error: unknown) => {
+      context.realms.probeFailed(upstream); // unanswered: the next token request may ask again
+      throw error;
+    });
   await probe.body?.cancel();
   context.realms.learn(upstream, probe.headers.get("www-authenticate"));
   return context.realms.knows(upstream, realm);
