@@ -43,7 +43,10 @@ export interface TransportProfile {
 
 /** What the transport under test can do; a missing flag means "yes". */
 export interface TransportCapabilities {
-  /** Request bodies from a ReadableStream (browsers need HTTP/2 for that; the suite's servers speak HTTP/1.1). */
+  /**
+   * Request bodies from a ReadableStream go out as streams (so they are never retried). Browsers stream them only
+   * over HTTP/2, so a browser's fetchTransport reads one into a Blob first, which it may send again.
+   */
   streamingRequestBody?: boolean;
   /** Small responses, consumed or retried, and HEADs reuse one connection (checked through the server's count). */
   connectionReuse?: boolean;

@@ -9,7 +9,7 @@ import {
   normalizeTransportOptions,
   OciError,
 } from "@toci/spec-types";
-import { detectRedirectMode, type RedirectMode } from "./redirect.js";
+import { detectRedirectMode, isBrowserGlobal, type RedirectMode } from "./redirect.js";
 
 /** The `fetch` function the transport calls: the global one by default, or a wrapper (an undici dispatcher, ...). */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -42,6 +42,15 @@ export interface FetchTransportOptions extends CommonTransportOptions {
    */
   redirectMode?: RedirectMode;
   /**
+   * Whether a request body that is a `ReadableStream` goes to fetch as a stream. Browsers stream uploads only over
+   * HTTP/2 or later (Chromium fails one over HTTP/1.1; Firefox and Safari stream none), so there the stream is read
+   * into a Blob first, one request's worth (a chunk, or a blob up to the client's `monolithicMax`); a Blob is also
+   * sent again on a retry. Turn it on for a registry you know speaks HTTP/2 to a browser, to upload without the
+   * wait for that read.
+   * @default false where a DOM `document` or a `WorkerGlobalScope` exists, else true
+   */
+  streamUploads?: boolean;
+  /**
    * Node only: keep the connection open after a HEAD. Node's fetch closes it after every HEAD (undici, for servers
    * that wrongly send a body on HEAD; registries do not), which costs a TCP and TLS handshake per HEAD. When on, a
    * HEAD goes through undici's global dispatcher with `reset: false`; see keep-alive-head.ts. Ignored elsewhere.
@@ -61,6 +70,7 @@ export interface FetchTransportOptions extends CommonTransportOptions {
 export interface NormalizedOptions extends NormalizedTransportOptions {
   fetch: FetchFunction;
   redirectMode: RedirectMode;
+  streamUploads: boolean;
   keepAliveHead: boolean;
 }
 
@@ -71,10 +81,12 @@ export function normalizeOptions(options: FetchTransportOptions = {}): Normalize
     throw new OciError("INVALID_ARGUMENT", "no fetch: this runtime has no global fetch and none was passed");
   }
   const redirectMode = options.redirectMode ?? detectRedirectMode(globalThis);
+  const browser = isBrowserGlobal(globalThis);
   return {
     ...normalizeTransportOptions(options, redirectMode === "follow" ? undefined : "toci"),
     fetch: fetchFunction,
     redirectMode,
+    streamUploads: options.streamUploads ?? !browser,
     keepAliveHead: options.keepAliveHead ?? options.fetch === undefined,
   };
 }

@@ -13,7 +13,11 @@ export type RedirectMode = "manual" | "follow";
  * global to decide.
  */
 export function detectRedirectMode(global: object): RedirectMode {
+  return isBrowserGlobal(global) ? "follow" : "manual";
+}
+
+/** Whether a global object is a browser's: a window (a DOM `document`) or any worker (`WorkerGlobalScope`). */
+export function isBrowserGlobal(global: object): boolean {
   const g = global as { document?: unknown; WorkerGlobalScope?: unknown };
-  const browser = typeof g.document === "object" || typeof g.WorkerGlobalScope === "function";
-  return browser ? "follow" : "manual";
+  return typeof g.document === "object" || typeof g.WorkerGlobalScope === "function";
 }

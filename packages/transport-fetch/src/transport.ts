@@ -34,6 +34,7 @@ import { keepAliveHeadDispatcher } from "#keep-alive-head";
 import { readBlob } from "./blob-body.js";
 import { type FetchTransportOptions, type NormalizedOptions, normalizeOptions } from "./options.js";
 import { discardBody, wrapBody } from "./response-body.js";
+import { uploadBody } from "./upload-body.js";
 
 /**
  * A Transport over `fetch`: streaming both ways, retries of idempotent requests with replayable bodies,
@@ -59,9 +60,9 @@ async function send(
 ): Promise<TransportResponse> {
   // Checked here, not left to fetch: its TypeError would look like a network error, and be retried.
   const { method, url, headers } = checkRequest(request, (init) => new Headers(init));
-  const body = request.body ?? null;
   const given = request.signal;
   if (given?.aborted) throw transportError(given.reason, { method, url: url.href, signal: given });
+  const body = await uploadBody(request.body ?? null, options.streamUploads, { method, url: url.href, signal: given });
   // What cuts a body read whole into a Blob past its deadline (blob-body.ts): fetch ends a body only by its signal.
   // Only for GET, whose bodies are the ones read so (blobs): no second signal joined to the caller's on the others.
   const cut = method === "GET" ? new AbortController() : undefined;

@@ -50,7 +50,8 @@ export function streaming(ctx: SuiteContext): void {
       },
     );
 
-    it.runIf(can("streamingRequestBody"))("sends a request body from a ReadableStream (8 MiB)", async () => {
+    // Every transport takes a stream body: streamed, or (a browser's fetchTransport) read into a Blob first.
+    it("sends a request body from a ReadableStream (8 MiB)", async () => {
       const size = 8 * 1024 * 1024;
       const res = await make().request({
         method: "PUT",
