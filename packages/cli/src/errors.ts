@@ -71,6 +71,9 @@ function networkHint(error: OciError): string {
   if (/certificate|self[- ]signed|SSL|TLS|UNABLE_TO_VERIFY|CERT_/i.test(text)) {
     return 'the registry\'s TLS certificate is not trusted: pass --ca-file FILE, or give its "ca" in the toci configuration file (or --insecure to skip verification)';
   }
+  // A server that could not listen (`toci relay --listen`): about this machine, not a registry.
+  if (/EADDRINUSE/.test(text)) return "that port is in use: choose another --listen port (0 picks a free one)";
+  if (/EADDRNOTAVAIL/.test(text)) return "this machine has no such address: --listen takes one of its own";
   const where = url ? url.host : "the registry";
   const plainHint = overTls ? " (a registry that speaks plain HTTP needs --plain-http)" : "";
   if (/ECONNREFUSED/.test(text)) {

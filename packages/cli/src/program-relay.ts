@@ -25,6 +25,8 @@ export function relayCommands(
       .option("--lend-credentials", "send docker config's credentials for an upstream on requests that carry none")
       .option("--public", "allow --listen on an address other than loopback (anyone who reaches it can use the relay)")
       .option("--public-url <url>", "the relay's URL as clients reach it (behind a reverse proxy)")
+      .option("--insecure", "skip the upstreams' TLS certificate verification (dangerous)")
+      .option("--ca-file <file>", "trust this PEM CA certificate as well, for every upstream")
       .option(
         "--host <host[:port]>",
         "a host name the relay answers for; once given, others get 421 (default: any with an allowed Origin, loopback and --public-url's without) (repeatable)",

@@ -28,6 +28,16 @@ describe("toci relay arguments", () => {
     expect(() => parseUpstream("http://[bad")).toThrow(UsageError);
   });
 
+  it("reads an IPv6 loopback upstream as plain HTTP, and another IPv6 address as HTTPS", () => {
+    expect(parseUpstream("v6=[::1]:5001")).toEqual({
+      url: "http://[::1]:5001",
+      host: "[::1]:5001",
+      name: "v6",
+      origins: [],
+    });
+    expect(parseUpstream("v6=[2001:db8::5]:5001")).toMatchObject({ url: "https://[2001:db8::5]:5001" });
+  });
+
   it("reads --listen as host:port or [v6]:port", () => {
     expect(parseListen("127.0.0.1:5080")).toEqual({ host: "127.0.0.1", port: 5080 });
     expect(parseListen("[::1]:0")).toEqual({ host: "::1", port: 0 });

@@ -1,7 +1,9 @@
 // `toci relay` as users run it: the built bundle in a child process in front of the run's real registries (plain
 // and token), used by @toci/client in Node with the page's Origin on every request, as a browser's would carry it.
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import http from "node:http";
+import { join } from "node:path";
 import { Client } from "@toci/client";
 import { strict } from "@toci/client/strict";
 import type { ClosableTransport, TransferEvent } from "@toci/spec-types";
@@ -9,10 +11,10 @@ import { memoryStore } from "@toci/store-memory";
 import { ociImage, pushFixture } from "@toci/testkit/fixtures";
 import { nodeTransport } from "@toci/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, dockerConfig, registries, toci } from "./helpers.js";
+import { BIN, dockerConfig, registries, tempDir, toci } from "./helpers.js";
 
 const PAGE = "http://page.example:8080";
-const { plain, token } = registries();
+const { plain, token, tls } = registries();
 const image = ociImage({ seed: "cli-relay", layerSizes: [2048, 200_000] });
 const started: ChildProcess[] = [];
 
@@ -195,6 +197,54 @@ describe("toci relay", () => {
     const named = await startRelay(["--upstream", plain.host, "--allow-no-origin", "--host", "lan.example"]);
     expect(await status(named.url, "lan.example")).toBe(200);
     expect(await status(named.url, new URL(named.url).host)).toBe(421);
+  });
+
+  it("reaches a TLS upstream with --ca-file, or with the configuration file's ca, as other commands do", async () => {
+    const through = async (relay: Relay) => {
+      const response = await fetch(`${relay.url}/${tls.host}/v2/`, { headers: { origin: PAGE } });
+      await response.body?.cancel();
+      return response.status;
+    };
+    const untrusted = await startRelay(["--upstream", `https://${tls.host}`, "--allow-origin", PAGE]);
+    expect(await through(untrusted)).toBe(502);
+    // The page learns the upstream failed; the log says why.
+    expect(untrusted.stderr()).toMatch(/failed 502 GET .*certificate/);
+    const flagged = await startRelay([
+      "--upstream",
+      `https://${tls.host}`,
+      "--allow-origin",
+      PAGE,
+      "--ca-file",
+      tls.caFile!,
+    ]);
+    expect(await through(flagged)).toBe(200);
+    const config = join(tempDir(), "config.json");
+    writeFileSync(config, JSON.stringify({ registries: { [tls.host]: { ca: tls.caFile } } }));
+    const configured = await startRelay(["--upstream", `https://${tls.host}`, "--allow-origin", PAGE], {
+      TOCI_CONFIG: config,
+    });
+    expect(await through(configured)).toBe(200);
+  });
+
+  it("says a taken --listen port is in use, and refuses an --allow-origin that is no origin (usage, exit 2)", async () => {
+    const first = await startRelay(["--upstream", plain.host, "--allow-origin", PAGE]);
+    const taken = await toci([
+      "relay",
+      "--listen",
+      new URL(first.url).host,
+      "--upstream",
+      plain.host,
+      "--allow-origin",
+      PAGE,
+    ]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain("EADDRINUSE");
+    expect(taken.stderr).toContain("that port is in use");
+    expect(taken.stderr).not.toContain("is the registry running");
+    for (const origin of ["x.example", "http://x.example/path"]) {
+      const bad = await toci(["relay", "--upstream", plain.host, "--allow-origin", origin]);
+      expect(bad.code, origin).toBe(2);
+    }
   });
 
   it("refuses a non-loopback --listen without --public, and a relay without upstreams (usage, exit 2)", async () => {

@@ -9,9 +9,15 @@ import type { FetchHandler } from "./options.js";
 /**
  * A `fetch` over node:http and node:https for `relay({ fetch: nodeFetch })` in Node: Node's own fetch keeps every
  * chunk of a streamed upload in memory until it ends (nodejs/undici#4058). Never follows redirects (the relay
- * does), never decodes bodies.
+ * does); decodes a compressed body as fetch does. `createNodeFetch({ tls })` makes one with TLS per origin (a
+ * registry's own CA, a client certificate).
  */
-export { nodeFetch } from "./internal/node-fetch.js";
+export {
+  createNodeFetch,
+  type NodeFetchOptions,
+  type NodeFetchTls,
+  nodeFetch,
+} from "./internal/node-fetch.js";
 export type { FetchHandler } from "./options.js";
 
 /** A node:http request listener that answers with `handler`. */

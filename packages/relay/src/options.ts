@@ -13,7 +13,7 @@ export interface UpstreamOptions {
   /**
    * The path segment that names the upstream in the relay's URLs: `<relay>/<name>/v2/…`. Letters, digits and
    * `. _ : -`.
-   * @default the URL's host with its port (`ghcr.io`, `127.0.0.1:5001`)
+   * @default the URL's host with its port (`ghcr.io`, `127.0.0.1:5001`); an IPv6 address needs a name
    */
   name?: string;
   /**

@@ -1,9 +1,13 @@
 // @toci/relay/node: nodeFetch (what the relay sends upstream with in Node) and serve/toNodeListener (how Node
 // serves a fetch handler), against small loopback servers.
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { testCertificates } from "@toci/testkit/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeFetch, serve } from "../src/node.js";
+import { createNodeFetch, nodeFetch, serve } from "../src/node.js";
 
 let server: http.Server;
 let base: string;
@@ -69,6 +73,49 @@ describe("nodeFetch", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(seen.slice(count).map((r) => r.body)).not.toContain("ad");
     expect(seen.slice(count).every((r) => r.url === "/put")).toBe(true);
+  });
+
+  it("decodes a body the server compressed although asked for identity, as fetch does", async () => {
+    const text = "x".repeat(10_000);
+    const gz = http.createServer((_, res) => {
+      res.writeHead(200, { "content-encoding": "gzip", "content-type": "application/json" }).end(gzipSync(text));
+    });
+    await new Promise<void>((resolve) => gz.listen(0, "127.0.0.1", resolve));
+    try {
+      const response = await nodeFetch(`http://127.0.0.1:${(gz.address() as AddressInfo).port}/`, {
+        headers: { "accept-encoding": "identity" },
+      });
+      expect(await response.text()).toBe(text);
+    } finally {
+      gz.closeAllConnections();
+      await new Promise((resolve) => gz.close(resolve));
+    }
+  });
+
+  it("takes TLS per origin (createNodeFetch): a CA trusts the server; without it, the certificate fails", async () => {
+    const certs = testCertificates();
+    const secure = https.createServer(
+      { cert: readFileSync(certs.tlsCert), key: readFileSync(certs.tlsKey) },
+      (_, res) => void res.end("over tls"),
+    );
+    await new Promise<void>((resolve) => secure.listen(0, "127.0.0.1", resolve));
+    const origin = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+    try {
+      await expect(nodeFetch(`${origin}/`)).rejects.toThrow(TypeError);
+      const asked: string[] = [];
+      const trusting = createNodeFetch({
+        tls: (o) => {
+          asked.push(o);
+          return { ca: readFileSync(certs.caFile, "utf8") };
+        },
+      });
+      expect(await (await trusting(`${origin}/`)).text()).toBe("over tls");
+      expect(await (await trusting(`${origin}/again`)).text()).toBe("over tls");
+      expect(asked).toEqual([origin]); // once per origin: its agent keeps its connections
+    } finally {
+      secure.closeAllConnections();
+      await new Promise((resolve) => secure.close(resolve));
+    }
   });
 
   it("never follows a redirect, and a HEAD has no body", async () => {

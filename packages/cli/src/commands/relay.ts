@@ -2,14 +2,21 @@
 // listed registries. It listens on loopback unless --public says otherwise (anyone who reaches the port can use
 // the upstreams: `Origin` is a browser's promise, not a program's), lends the docker config's credentials only with
 // --lend-credentials, prints where it listens, and stops cleanly (exit 0) on SIGINT or SIGTERM.
-import type { UpstreamCredentials, UpstreamOptions } from "@toci/relay";
-import { isLoopbackHost, OciError } from "@toci/spec-types";
+import { readFile } from "node:fs/promises";
+import { rootCertificates } from "node:tls";
+import type { RelayOptions, UpstreamCredentials, UpstreamOptions } from "@toci/relay";
+import type { NodeFetchTls } from "@toci/relay/node";
+import { isLoopbackHost, isOciError, OciError } from "@toci/spec-types";
+import { loadConfig } from "../config/config-file.js";
+import { transportOptions } from "../config/network.js";
 import type { GlobalOptions } from "../context.js";
 import { dockerCredentials } from "../credentials.js";
 import { UsageError } from "../errors.js";
 import type { Run } from "../run.js";
 
 export interface RelayFlags extends GlobalOptions {
+  insecure?: boolean;
+  caFile?: string;
   listen: string;
   upstream: string[];
   allowOrigin: string[];
@@ -50,7 +57,13 @@ export function parseUpstream(text: string): UpstreamOptions & { host: string } 
     name ??= "docker.io";
     url = DOCKER_HUB_API;
   } else if (!/^https?:\/\//i.test(url)) {
-    const host = url.replace(/\/+$/, "").split(":")[0]!;
+    // The host as a URL reads it: `[::1]:5001` is the IPv6 loopback, not a host named "[".
+    let host = "";
+    try {
+      host = new URL(`http://${url}`).hostname;
+    } catch {
+      // not a host: reported below
+    }
     url = `${isLoopbackHost(host) ? "http" : "https"}://${url}`;
   }
   let host: string;
@@ -77,6 +90,47 @@ function lentCredentials(host: string): () => Promise<UpstreamCredentials | unde
   };
 }
 
+/** relay() with what it refuses in its options (an origin that is not one, a bad upstream name) a usage error. */
+function makeRelay(make: typeof import("@toci/relay").relay, options: RelayOptions): ReturnType<typeof make> {
+  try {
+    return make(options);
+  } catch (error) {
+    if (isOciError(error) && error.code === "INVALID_ARGUMENT") throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The TLS of each upstream origin, as every other command has it: --ca-file and --insecure for all, and the
+ * configuration file's `ca`, `cert`, `key` and `insecure` per registry. A CA is trusted on top of Node's own.
+ */
+async function upstreamTls(run: Run, flags: RelayFlags): Promise<(origin: string) => NodeFetchTls | undefined> {
+  if (flags.insecure) {
+    run.out.warn("--insecure: the upstreams' TLS certificates are NOT verified");
+  }
+  let ca: string | undefined;
+  if (flags.caFile) {
+    try {
+      ca = await readFile(flags.caFile, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(error as Error).message}`);
+    }
+  }
+  const options = await transportOptions({ insecure: flags.insecure, ca }, await loadConfig());
+  const roots = (extra: readonly string[]) => (extra.length > 0 ? [...rootCertificates, ...extra] : undefined);
+  return (origin) => {
+    const entry = options.tls?.[origin];
+    if (entry) {
+      // PEM text (the configuration file's files as read), whatever the transport's option type allows.
+      const extra = [entry.ca ?? []].flat().map(String);
+      const pair = entry.cert && entry.key ? { cert: String(entry.cert), key: String(entry.key) } : {};
+      return { ca: roots(extra), ...pair, rejectUnauthorized: entry.insecure !== true };
+    }
+    if (ca === undefined && !flags.insecure) return undefined;
+    return { ca: roots(ca === undefined ? [] : [ca]), rejectUnauthorized: !flags.insecure };
+  };
+}
+
 export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
   const { host, port } = parseListen(flags.listen);
   if (!isLoopbackHost(host) && !flags.public) {
@@ -96,15 +150,19 @@ export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
       upstream.credentials = credentials;
     }
   }
-  const [{ relay }, { nodeFetch, serve }] = await Promise.all([import("@toci/relay"), import("@toci/relay/node")]);
+  const [{ relay }, { createNodeFetch, serve }] = await Promise.all([
+    import("@toci/relay"),
+    import("@toci/relay/node"),
+  ]);
+  const tls = await upstreamTls(run, flags);
   const log = !run.out.json || run.out.debugging;
-  const handler = relay({
+  const handler = makeRelay(relay, {
     upstreams: upstreams.map(({ host: _, ...upstream }) => upstream),
     allowOrigins: flags.allowOrigin,
     allowNoOrigin: flags.allowNoOrigin === true,
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(flags.host ? { hosts: flags.host } : {}),
-    fetch: nodeFetch,
+    fetch: createNodeFetch({ tls }),
     log: (e) => log && run.out.note(`relay: ${e.type} ${e.status} ${e.method} ${e.url}: ${e.reason}`),
   });
   const server = await serve(handler, { host, port }).catch((error: NodeJS.ErrnoException) => {

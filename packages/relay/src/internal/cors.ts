@@ -15,6 +15,8 @@ const REQUEST_HEADERS = new Set([
   "range",
   "if-match",
   "if-none-match",
+  "if-modified-since",
+  "if-unmodified-since",
   "if-range",
   "user-agent",
 ]);

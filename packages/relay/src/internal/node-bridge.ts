@@ -2,7 +2,7 @@
 // only as fast as the handler reads it, and a response body only as fast as the socket takes it, so memory stays
 // flat whatever the size of a blob. (Node only: imported by node.ts alone.)
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 
 /** A `Host` header's value: a name, an IPv4 address or a bracketed IPv6 one, and a port. */
@@ -41,7 +41,7 @@ export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request
  * A message's body as a ReadableStream that pulls from the socket. Cancelling it destroys the message (its
  * connection is not reused: draining a blob nobody wants costs more than a new connection).
  */
-export function bodyStream(message: IncomingMessage): ReadableStream<Uint8Array> {
+export function bodyStream(message: Readable): ReadableStream<Uint8Array> {
   // Settled: closed, errored or cancelled; events after that (a socket's late "data" or "end") are ignored.
   let settled = false;
   return new ReadableStream<Uint8Array>(

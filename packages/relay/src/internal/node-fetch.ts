@@ -2,22 +2,59 @@
 // every chunk of a streamed request body in memory until the request ends (nodejs/undici#4058): an upload of
 // 1 GiB reached a peak RSS of 1.09 GiB here, and 256 MiB through the relay 326 MiB. This one writes a body as the
 // socket takes it and reads a response as its reader does, on keep-alive connections. It does what the relay asks
-// of fetch and no more: redirects are never followed (the relay follows them itself), bodies are not decoded (the
-// relay asks for identity). (Node only.)
+// of fetch and no more: redirects are never followed (the relay follows them itself); a body an upstream compressed
+// although asked for identity is decoded, as fetch decodes it (the relay drops `Content-Encoding` for that reason);
+// TLS may be set per origin (a registry's own CA, a client certificate). (Node only.)
 import http from "node:http";
 import https from "node:https";
+import { pipeline, type Readable } from "node:stream";
+import zlib from "node:zlib";
 import { bodyStream, writeAll } from "./node-bridge.js";
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
-};
+/** TLS for the requests to one origin: node:tls's options of the same names. */
+export interface NodeFetchTls {
+  /** CA certificates (PEM) trusted in place of Node's own list. */
+  ca?: string | string[];
+  /** A client certificate and its key (PEM). */
+  cert?: string;
+  key?: string;
+  /** `false` skips verifying the server's certificate (dangerous). @default true */
+  rejectUnauthorized?: boolean;
+}
+
+/** Options of {@link createNodeFetch}. */
+export interface NodeFetchOptions {
+  /** The TLS of each HTTPS origin (undefined: Node's defaults). Asked once per origin. @default Node's defaults */
+  tls?: (origin: string) => NodeFetchTls | undefined;
+}
 
 /** Statuses whose responses have no body (https://fetch.spec.whatwg.org/#null-body-status). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
-/** `fetch` for the relay's upstream requests, in Node: streams both ways with back-pressure. */
-export async function nodeFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+/** A `fetch` for the relay's upstream requests, in Node: streams both ways with back-pressure. */
+export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
+  const plain = new http.Agent({ keepAlive: true });
+  const secure = new Map<string, https.Agent>();
+  const agentFor = (url: URL): http.Agent => {
+    if (url.protocol === "http:") return plain;
+    let agent = secure.get(url.origin);
+    if (!agent) {
+      agent = new https.Agent({ keepAlive: true, ...options.tls?.(url.origin) });
+      secure.set(url.origin, agent);
+    }
+    return agent;
+  };
+  return ((input: RequestInfo | URL, init?: RequestInit) => send(agentFor, input, init)) as typeof fetch;
+}
+
+/** {@link createNodeFetch} with Node's TLS defaults. */
+export const nodeFetch: typeof fetch = createNodeFetch();
+
+async function send(
+  agentFor: (url: URL) => http.Agent,
+  input: RequestInfo | URL,
+  init: RequestInit = {},
+): Promise<Response> {
   const url = new URL(input instanceof Request ? input.url : input);
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`fetch: ${url.protocol} URL`);
   const signal = init.signal ?? undefined;
@@ -37,7 +74,7 @@ export async function nodeFetch(input: RequestInfo | URL, init: RequestInit = {}
     const req = (url.protocol === "https:" ? https : http).request(url, {
       method,
       headers,
-      agent: agents[url.protocol as "http:" | "https:"],
+      agent: agentFor(url),
       signal,
     });
     // A stream that turns out longer or shorter than the length it was sent with fails the request
@@ -57,7 +94,7 @@ export async function nodeFetch(input: RequestInfo | URL, init: RequestInit = {}
       const empty = method === "HEAD" || NULL_BODY.has(status);
       if (empty) res.resume();
       resolve(
-        new Response(empty ? null : bodyStream(res), {
+        new Response(empty ? null : bodyStream(decoded(res, responseHeaders.get("content-encoding"))), {
           status,
           statusText: res.statusMessage ?? "",
           headers: responseHeaders,
@@ -77,4 +114,24 @@ async function requestBody(body: RequestInit["body"]): Promise<ReadableStream<Ui
   if (body === null || body === undefined) return undefined;
   if (body instanceof ReadableStream) return body as ReadableStream<Uint8Array>;
   return new Uint8Array(await new Response(body).arrayBuffer());
+}
+
+/**
+ * The body as fetch gives it: decoded when the upstream compressed it with one coding fetch knows
+ * (https://fetch.spec.whatwg.org/#http-network-fetch: gzip, deflate, br); other codings pass as they are.
+ */
+function decoded(res: Readable, coding: string | null): Readable {
+  const name = coding?.trim().toLowerCase();
+  const decoder =
+    name === "gzip" || name === "x-gzip"
+      ? zlib.createGunzip()
+      : name === "deflate"
+        ? zlib.createInflate()
+        : name === "br"
+          ? zlib.createBrotliDecompress()
+          : undefined;
+  if (!decoder) return res;
+  // A failure on either side ends both; the reader sees the decoder's error.
+  pipeline(res, decoder, () => {});
+  return decoder;
 }
