@@ -58,29 +58,21 @@ function isPublicIPv4([a = 0, b = 0, c = 0]: number[]): boolean {
   );
 }
 
-/** Eight 16-bit groups, or undefined when `text` is not an IPv6 address. */
+/**
+ * Eight 16-bit groups, or undefined when `text` is not an IPv6 address. The URL parser checks it and writes it
+ * canonically (lower case, `::` at most once, a dotted IPv4 tail in hex), which leaves only `::` to expand.
+ */
 function parseIPv6(text: string): number[] | undefined {
-  let head = text;
-  const tail: number[] = [];
-  // A trailing dotted IPv4 address stands for the last two groups.
-  const dotted = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
-  if (dotted) {
-    const v4 = parseIPv4(dotted[2]!);
-    if (!v4) return undefined;
-    head = dotted[1]!.endsWith("::") ? dotted[1]! : dotted[1]!.slice(0, -1);
-    tail.push(((v4[0]! << 8) | v4[1]!) >>> 0, ((v4[2]! << 8) | v4[3]!) >>> 0);
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
   }
-  const halves = head.split("::");
-  if (halves.length > 2) return undefined;
-  const groups = (part: string) => (part === "" ? [] : part.split(":"));
-  const [left, right] = [groups(halves[0]!), halves.length === 2 ? groups(halves[1]!) : undefined];
-  const words = [...left, ...(right ?? [])];
-  if (!words.every((w) => /^[0-9a-f]{1,4}$/.test(w))) return undefined;
-  const given = words.length + tail.length;
-  if (right === undefined ? given !== 8 : given > 7) return undefined;
-  const zeros = new Array<number>(8 - given).fill(0);
-  const parse = (list: string[]) => list.map((w) => Number.parseInt(w, 16));
-  return [...parse(left), ...(right === undefined ? [] : zeros), ...parse(right ?? []), ...tail];
+  const [left = "", right] = canonical.split("::");
+  const words = (part: string | undefined) => (part ? part.split(":") : []);
+  const gap = 8 - words(left).length - words(right).length;
+  return [...words(left), ...new Array<string>(gap).fill("0"), ...words(right)].map((w) => Number.parseInt(w, 16));
 }
 
 function isPublicIPv6(g: number[]): boolean {

@@ -5,7 +5,7 @@
 // (`streamUploads: false`, a browser's default), a stream body is read into a Blob first: one per request, at most
 // what the client puts in one (a monolithic blob up to its `monolithicMax`, or one chunk). A browser keeps a large
 // Blob on disk, not in the page's memory, and a Blob can be sent again: the request becomes retryable.
-import { OciError, transportError } from "@toci/spec-types";
+import { transportError } from "@toci/spec-types";
 
 /** The body to hand fetch: `body` itself, or a stream body read into a Blob when uploads do not stream. */
 export async function uploadBody<T>(
@@ -14,29 +14,22 @@ export async function uploadBody<T>(
   context: { method: string; url: string; signal?: AbortSignal },
 ): Promise<T | ReadableStream<Uint8Array> | Blob> {
   if (streamUploads || !(body instanceof ReadableStream)) return body;
+  const { signal } = context;
   const reader = body.getReader();
   const parts: Blob[] = [];
-  const { signal } = context;
   const stop = () => void reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener("abort", stop, { once: true });
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (signal?.aborted) throw transportError(signal.reason, context);
-      if (done) break;
-      // Copied now (a Blob of it): a source may reuse its buffer once the read is answered.
-      parts.push(new Blob([value as Uint8Array<ArrayBuffer>]));
+    // Each chunk copied now (a Blob of it): a source may reuse its buffer once the read is answered.
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      parts.push(new Blob([r.value as Uint8Array<ArrayBuffer>]));
     }
   } catch (error) {
-    if (signal?.aborted) throw transportError(signal.reason, context);
-    // The caller's stream failed (a store's read): its own error, or one that says whose it is.
-    throw error instanceof OciError
-      ? error
-      : new OciError("INVALID_ARGUMENT", `the body of ${context.method} ${context.url} failed: ${String(error)}`, {
-          cause: error,
-        });
+    // The caller's stream failed (a store's read): its own error, unless the caller aborted.
+    if (!signal?.aborted) throw error;
   } finally {
     signal?.removeEventListener("abort", stop);
   }
+  if (signal?.aborted) throw transportError(signal.reason, context);
   return new Blob(parts);
 }
