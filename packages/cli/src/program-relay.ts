@@ -16,7 +16,7 @@ export function relayCommands(
       .option("--listen <host:port>", "where to listen (port 0: a free one, printed)", "127.0.0.1:5080")
       .option(
         "--upstream <[name=]url[,origin...]>",
-        "a registry reachable at <relay>/<name> (default name: its host), with its other origins on private addresses or plain HTTP (repeatable)",
+        "a registry reachable at <relay>/<name> (default name: its host), with its other origins on private addresses or plain HTTP, one with a path also a token realm (repeatable)",
         repeatable,
         [],
       )

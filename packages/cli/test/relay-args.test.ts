@@ -28,6 +28,16 @@ describe("toci relay arguments", () => {
     expect(() => parseUpstream("http://[bad")).toThrow(UsageError);
   });
 
+  it("takes an origin given with a path as a token realm of the upstream too", () => {
+    expect(parseUpstream("reg=127.0.0.1:5001,http://127.0.0.1:5002/token,http://127.0.0.1:9000")).toEqual({
+      url: "http://127.0.0.1:5001",
+      host: "127.0.0.1:5001",
+      name: "reg",
+      origins: ["http://127.0.0.1:5002/token", "http://127.0.0.1:9000"],
+      realms: ["http://127.0.0.1:5002/token"],
+    });
+  });
+
   it("reads an IPv6 loopback upstream as plain HTTP, and another IPv6 address as HTTPS", () => {
     expect(parseUpstream("v6=[::1]:5001")).toEqual({
       url: "http://[::1]:5001",

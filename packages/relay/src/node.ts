@@ -9,7 +9,7 @@ import type { FetchHandler } from "./options.js";
 /**
  * A `fetch` over node:http and node:https for `relay({ fetch: nodeFetch })` in Node: Node's own fetch keeps every
  * chunk of a streamed upload in memory until it ends (nodejs/undici#4058). Never follows redirects (the relay
- * does); decodes a compressed body as fetch does. `createNodeFetch({ tls })` makes one with TLS per origin (a
+ * does); decodes an API document (JSON, text) compressed against `identity` as fetch does, and passes a blob as stored. `createNodeFetch({ tls })` makes one with TLS per origin (a
  * registry's own CA, a client certificate).
  */
 export {

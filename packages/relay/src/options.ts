@@ -25,9 +25,10 @@ export interface UpstreamOptions {
    */
   origins?: readonly string[];
   /**
-   * The token realms of this upstream (absolute URLs), for an upstream whose `/v2/` does not name them in its
-   * challenge. Otherwise the relay forwards token requests only to the realms the upstream announced: in a
-   * challenge it relayed, or, for an instance that has not seen one yet, at its `/v2/`.
+   * The token realms of this upstream (absolute URLs; matched by origin and path), for an upstream whose `/v2/`
+   * does not name them in its challenge. Otherwise the relay forwards token requests only to the realms the upstream
+   * announced: in a challenge it relayed, or, for an instance that has not seen one yet, at its `/v2/`. A realm on a
+   * private address or over plain HTTP needs its origin in `origins` as well.
    * @default []
    */
   realms?: readonly string[];
@@ -133,7 +134,7 @@ export interface Upstream {
   apiRoot: string;
   /** The listed origins (see {@link UpstreamOptions.origins}), the upstream's own included. */
   origins: ReadonlySet<string>;
-  /** The listed realms' URLs (see {@link UpstreamOptions.realms}). */
+  /** The listed realms, as origin and path (see {@link UpstreamOptions.realms}). */
   realms: ReadonlySet<string>;
   /** See {@link UpstreamOptions.credentials}. */
   credentials: UpstreamOptions["credentials"];
@@ -173,7 +174,9 @@ export function resolveRelayOptions(options: RelayOptions): RelayConfig {
   const fetchFn = options.fetch ?? globalThis.fetch;
   if (typeof fetchFn !== "function") throw new OciError("INVALID_ARGUMENT", "relay() needs a fetch");
   const publicUrl = options.publicUrl === undefined ? undefined : baseUrl(options.publicUrl, "publicUrl");
-  const hosts = options.hosts === undefined ? undefined : hostSet(options.hosts);
+  // publicUrl's host is the relay's own name: listed with the others.
+  const hosts =
+    options.hosts === undefined ? undefined : hostSet([...options.hosts, ...(publicUrl ? [publicUrl.host] : [])]);
   return {
     upstreams,
     isAllowedOrigin: originMatcher(options.allowOrigins),
@@ -203,7 +206,7 @@ function resolveUpstream(options: UpstreamOptions): Upstream {
   for (const realm of options.realms ?? []) {
     const url = parseRealm(String(realm));
     if (!url) throw new OciError("INVALID_ARGUMENT", `a realm of upstream ${name} is not an http(s) URL: ${realm}`);
-    realms.add(url.href);
+    realms.add(`${url.origin}${url.pathname}`);
   }
   const credentials = options.credentials;
   if (credentials !== undefined && typeof credentials !== "function" && !isCredentials(credentials)) {
@@ -225,7 +228,8 @@ function hostSet(hosts: readonly string[]): ReadonlySet<string> {
     const host = String(entry).toLowerCase();
     if (!HOST.test(host))
       throw new OciError("INVALID_ARGUMENT", `a host is host or host:port: ${JSON.stringify(entry)}`);
-    out.add(host);
+    // As a request URL spells it: IPv6 in canonical form, no trailing dot, no `:80`.
+    out.add(new URL(`http://${host.replace(/\.(?=:|$)/, "")}/`).host);
   }
   return out;
 }
@@ -233,7 +237,7 @@ function hostSet(hosts: readonly string[]): ReadonlySet<string> {
 /** Whether `hosts` names the host of `url` (with its port, or with the scheme's when the URL has none). */
 export function namesHost(hosts: ReadonlySet<string> | undefined, url: URL): boolean {
   if (!hosts) return false;
-  const host = url.host.toLowerCase();
+  const host = url.host.toLowerCase().replace(/\.(?=:|$)/, "");
   return hosts.has(host) || (url.port === "" && hosts.has(`${host}:${url.protocol === "https:" ? 443 : 80}`));
 }
 

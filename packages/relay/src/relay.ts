@@ -43,7 +43,7 @@ export function relay(options: RelayOptions): FetchHandler {
       return refuse(
         421,
         "DENIED",
-        `the relay does not answer for host ${url.host}${origin === null ? " without Origin" : ""} (list it in hosts)`,
+        `the relay does not answer for host ${url.host}${origin === null ? " without Origin" : ""} (list it in hosts, toci relay --host)`,
       );
     }
     if (origin !== null && isPreflight(request)) return preflightResponse(request, origin, config.maxAge);

@@ -75,17 +75,25 @@ describe("nodeFetch", () => {
     expect(seen.slice(count).every((r) => r.url === "/put")).toBe(true);
   });
 
-  it("decodes a body the server compressed although asked for identity, as fetch does", async () => {
-    const text = "x".repeat(10_000);
-    const gz = http.createServer((_, res) => {
-      res.writeHead(200, { "content-encoding": "gzip", "content-type": "application/json" }).end(gzipSync(text));
+  it("decodes an API document compressed against identity, passes a blob as stored, ends an empty one", async () => {
+    const json = JSON.stringify({ tags: ["x".repeat(10_000)] });
+    const layer = gzipSync("the layer's tar"); // a gzip layer: its digest is over these bytes
+    const gz = http.createServer((req, res) => {
+      if (req.url === "/json") {
+        res.writeHead(200, { "content-encoding": "gzip", "content-type": "application/json" }).end(gzipSync(json));
+      } else if (req.url === "/blob") {
+        res.writeHead(200, { "content-encoding": "gzip", "content-type": "application/octet-stream" }).end(layer);
+      } else {
+        res.writeHead(202, { "content-encoding": "gzip", "content-type": "application/json" }).end();
+      }
     });
     await new Promise<void>((resolve) => gz.listen(0, "127.0.0.1", resolve));
+    const at = `http://127.0.0.1:${(gz.address() as AddressInfo).port}`;
     try {
-      const response = await nodeFetch(`http://127.0.0.1:${(gz.address() as AddressInfo).port}/`, {
-        headers: { "accept-encoding": "identity" },
-      });
-      expect(await response.text()).toBe(text);
+      const init = { headers: { "accept-encoding": "identity" } };
+      expect(await (await nodeFetch(`${at}/json`, init)).text()).toBe(json);
+      expect(new Uint8Array(await (await nodeFetch(`${at}/blob`, init)).arrayBuffer())).toEqual(new Uint8Array(layer));
+      expect(await (await nodeFetch(`${at}/empty`, init)).text()).toBe("");
     } finally {
       gz.closeAllConnections();
       await new Promise((resolve) => gz.close(resolve));

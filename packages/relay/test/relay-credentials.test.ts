@@ -99,6 +99,20 @@ describe("token realms", () => {
     expect((await handler(request(tokenPath(AUTH)))).status).toBe(200);
   });
 
+  it("has concurrent token requests on a fresh instance share one probe, and matches a realm by origin and path", async () => {
+    const { handler, sent } = setup(async (s) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return challenging(AUTH)(s);
+    });
+    const statuses = await Promise.all(
+      [1, 2, 3].map(async (i) => (await handler(request(`${tokenPath(AUTH)}?scope=repository:app${i}:pull`))).status),
+    );
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(sent.filter((s) => s.url === `${HUB}/v2/`)).toHaveLength(1);
+    // The query is the client's to add anyway: the announced realm with one of its own is the same realm.
+    expect((await handler(request(tokenPath(`${AUTH}?tenant=a`)))).status).toBe(200);
+  });
+
   it("asks again at once when the probe got no answer (a transient failure does not lock realms out)", async () => {
     let down = true;
     const { handler, sent } = setup((s) => {

@@ -113,6 +113,18 @@ describe("who may use the relay", () => {
     }
     expect(sent.length).toBe(before);
     expect(() => relay({ upstreams: [HUB], allowOrigins: [PAGE], hosts: ['a"b'] })).toThrow(/host or host:port/);
+    // Entries as request URLs spell them; publicUrl's host is listed with them.
+    const spelled = setup(ok, {
+      hosts: ["[0:0:0:0:0:0:0:1]:5080", "relay.example.:8443"],
+      publicUrl: "https://public.example/",
+    });
+    for (const url of [
+      "http://[::1]:5080/hub/v2/",
+      "https://relay.example:8443/hub/v2/",
+      "https://public.example/hub/v2/",
+    ]) {
+      expect((await spelled.handler(request(url))).status, url).toBe(200);
+    }
   });
 
   it("takes a predicate for origins", async () => {

@@ -2,10 +2,11 @@
 // address: a token realm or an upload Location aimed at 169.254.169.254 turns a registry into a way into the
 // caller's own network; oras-go CVE-2026-48978, go-containerregistry#2295) and the relay (which must not become
 // a way into the network it runs in). Only literal addresses are recognised: resolving names needs DNS, which
-// runtime-neutral code does not have. The ranges are IANA's special-purpose registries
-// (https://www.iana.org/assignments/iana-ipv4-special-registry/, .../iana-ipv6-special-registry/): every block
-// that is not globally reachable unicast counts, and an IPv6 address that carries an IPv4 one (mapped,
-// translated, NAT64, 6to4) is judged by the IPv4 address it reaches.
+// runtime-neutral code does not have. The ranges come from IANA's special-purpose registries
+// (https://www.iana.org/assignments/iana-ipv4-special-registry/, .../iana-ipv6-special-registry/): the private,
+// local, multicast, reserved, documentation and benchmarking blocks a request could be aimed at (not every small
+// assignment there), and an IPv6 address that carries an IPv4 one (mapped, translated, NAT64, 6to4) is judged by
+// the IPv4 address it reaches.
 
 /** Whether a hostname is loopback: localhost, 127.0.0.0/8 or ::1. */
 export function isLoopbackHost(hostname: string): boolean {

@@ -3,8 +3,10 @@
 // https://developer.chrome.com/docs/capabilities/web-apis/fetch-streaming-requests#restrictions), and most
 // registries a page reaches, local ones and `toci relay` above all, speak HTTP/1.1. So where uploads do not stream
 // (`streamUploads: false`, a browser's default), a stream body is read into a Blob first: one per request, at most
-// what the client puts in one (a monolithic blob up to its `monolithicMax`, or one chunk). A browser keeps a large
-// Blob on disk, not in the page's memory, and a Blob can be sent again: the request becomes retryable.
+// what the client puts in one (a monolithic blob up to its `monolithicMax`, or one chunk), times the uploads under
+// way. Chromium keeps a large Blob on disk rather than in the page's memory (other browsers may not), and a Blob can
+// be sent again: the request becomes retryable. Reading it has no deadline of its own: the source is the caller's
+// (a store), not the network.
 import { transportError } from "@toci/spec-types";
 
 /** The body to hand fetch: `body` itself, or a stream body read into a Blob when uploads do not stream. */

@@ -46,7 +46,8 @@ export function parseListen(text: string): { host: string; port: number } {
 /**
  * `[name=]url[,origin...]`: a registry (`https://ghcr.io`, or a host as other commands take it: loopback hosts
  * over plain HTTP, others over HTTPS; `docker.io` is Docker Hub), the path segment that names it in the relay's
- * URLs, and its other origins on private addresses or plain HTTP (a local token server, blob storage).
+ * URLs, and its other origins on private addresses or plain HTTP (a local token server, blob storage); one given
+ * with a path (`http://127.0.0.1:5002/token`) is also a token realm of the upstream.
  */
 export function parseUpstream(text: string): UpstreamOptions & { host: string } {
   const named = /^([A-Za-z0-9][A-Za-z0-9._:-]*)=(.+)$/.exec(text);
@@ -72,7 +73,10 @@ export function parseUpstream(text: string): UpstreamOptions & { host: string } 
   } catch {
     throw new UsageError(`--upstream takes [name=]url[,origin...], got ${JSON.stringify(text)}`);
   }
-  return { url, host, origins: origins.map((o) => o.trim()).filter(Boolean), ...(name ? { name } : {}) };
+  // An origin with a path names a token realm too (for an upstream whose /v2/ does not announce it).
+  const extra = origins.map((o) => o.trim()).filter(Boolean);
+  const realms = extra.filter((o) => /^https?:\/\/[^/]+\/./i.test(o));
+  return { url, host, origins: extra, ...(realms.length > 0 ? { realms } : {}), ...(name ? { name } : {}) };
 }
 
 /** The docker config's credentials for a registry, looked up again after {@link CREDENTIALS_TTL_MS}. */
@@ -117,6 +121,13 @@ async function upstreamTls(run: Run, flags: RelayFlags): Promise<(origin: string
     }
   }
   const options = await transportOptions({ insecure: flags.insecure, ca }, await loadConfig());
+  for (const [origin, entry] of Object.entries(options.tls ?? {})) {
+    if (entry.insecure && !flags.insecure) {
+      run.out.warn(
+        `the configuration file skips TLS verification for ${origin}: NOT verified through the relay either`,
+      );
+    }
+  }
   const roots = (extra: readonly string[]) => (extra.length > 0 ? [...rootCertificates, ...extra] : undefined);
   return (origin) => {
     const entry = options.tls?.[origin];

@@ -2,9 +2,9 @@
 // every chunk of a streamed request body in memory until the request ends (nodejs/undici#4058): an upload of
 // 1 GiB reached a peak RSS of 1.09 GiB here, and 256 MiB through the relay 326 MiB. This one writes a body as the
 // socket takes it and reads a response as its reader does, on keep-alive connections. It does what the relay asks
-// of fetch and no more: redirects are never followed (the relay follows them itself); a body an upstream compressed
-// although asked for identity is decoded, as fetch decodes it (the relay drops `Content-Encoding` for that reason);
-// TLS may be set per origin (a registry's own CA, a client certificate). (Node only.)
+// of fetch and no more: redirects are never followed (the relay follows them itself); an API document an upstream
+// compressed although asked for identity is decoded, as fetch decodes it, while a blob passes as stored (`decoded`
+// below); TLS may be set per origin (a registry's own CA, a client certificate). (Node only.)
 import http from "node:http";
 import https from "node:https";
 import { pipeline, type Readable } from "node:stream";
@@ -24,7 +24,10 @@ export interface NodeFetchTls {
 
 /** Options of {@link createNodeFetch}. */
 export interface NodeFetchOptions {
-  /** The TLS of each HTTPS origin (undefined: Node's defaults). Asked once per origin. @default Node's defaults */
+  /**
+   * The TLS of each HTTPS origin (undefined: Node's defaults), asked until it gives settings for an origin, which are
+   * then kept with that origin's connections. @default Node's defaults
+   */
   tls?: (origin: string) => NodeFetchTls | undefined;
 }
 
@@ -34,14 +37,18 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 /** A `fetch` for the relay's upstream requests, in Node: streams both ways with back-pressure. */
 export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
   const plain = new http.Agent({ keepAlive: true });
-  const secure = new Map<string, https.Agent>();
+  const secure = new https.Agent({ keepAlive: true });
+  // Only origins with TLS of their own get an agent of their own, kept: the others (an upstream's redirects may name
+  // any number) share one, and nothing is kept for them.
+  const tuned = new Map<string, https.Agent>();
   const agentFor = (url: URL): http.Agent => {
     if (url.protocol === "http:") return plain;
-    let agent = secure.get(url.origin);
-    if (!agent) {
-      agent = new https.Agent({ keepAlive: true, ...options.tls?.(url.origin) });
-      secure.set(url.origin, agent);
-    }
+    let agent = tuned.get(url.origin);
+    if (agent) return agent;
+    const tls = options.tls?.(url.origin);
+    if (!tls) return secure;
+    agent = new https.Agent({ keepAlive: true, ...tls });
+    tuned.set(url.origin, agent);
     return agent;
   };
   return ((input: RequestInfo | URL, init?: RequestInit) => send(agentFor, input, init)) as typeof fetch;
@@ -94,11 +101,16 @@ async function send(
       const empty = method === "HEAD" || NULL_BODY.has(status);
       if (empty) res.resume();
       resolve(
-        new Response(empty ? null : bodyStream(decoded(res, responseHeaders.get("content-encoding"))), {
-          status,
-          statusText: res.statusMessage ?? "",
-          headers: responseHeaders,
-        }),
+        new Response(
+          empty
+            ? null
+            : bodyStream(decoded(res, responseHeaders.get("content-encoding"), responseHeaders.get("content-type"))),
+          {
+            status,
+            statusText: res.statusMessage ?? "",
+            headers: responseHeaders,
+          },
+        ),
       );
     });
     if (body instanceof ReadableStream) {
@@ -117,18 +129,27 @@ async function requestBody(body: RequestInit["body"]): Promise<ReadableStream<Ui
 }
 
 /**
- * The body as fetch gives it: decoded when the upstream compressed it with one coding fetch knows
- * (https://fetch.spec.whatwg.org/#http-network-fetch: gzip, deflate, br); other codings pass as they are.
+ * The body as the relay passes it on. An API document (JSON, text: a manifest, an error, a token) that an upstream
+ * compressed although asked for identity is decoded, as fetch would
+ * (https://fetch.spec.whatwg.org/#http-network-fetch: gzip, deflate, br). Any other body is passed as it came:
+ * a blob's bytes are what its digest is over, and storage that labels a gzip layer `Content-Encoding: gzip` sends
+ * exactly those bytes (the relay drops the label, so the client gets them as stored).
  */
-function decoded(res: Readable, coding: string | null): Readable {
+function decoded(res: Readable, coding: string | null, type: string | null): Readable {
   const name = coding?.trim().toLowerCase();
+  if (!name || !/json|^text\//i.test(type ?? "")) return res;
+  // Sync flush at the end, as undici does: an empty or truncated body ends the stream instead of failing it.
+  const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
   const decoder =
     name === "gzip" || name === "x-gzip"
-      ? zlib.createGunzip()
+      ? zlib.createGunzip(flush)
       : name === "deflate"
-        ? zlib.createInflate()
+        ? zlib.createInflate(flush)
         : name === "br"
-          ? zlib.createBrotliDecompress()
+          ? zlib.createBrotliDecompress({
+              flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+              finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+            })
           : undefined;
   if (!decoder) return res;
   // A failure on either side ends both; the reader sees the decoder's error.

@@ -1,7 +1,8 @@
-// The token realms each upstream announced. A realm the relay forwards to must be one its upstream named, exactly
-// (or one listed in its `realms` option): otherwise `<relay>/<name>/_token/<any URL>` would be an open proxy, with
-// credentials. Kept in memory, a few per upstream; an instance that has not seen the challenge (a restart, another
-// edge instance) asks the upstream's `/v2/` for it, once per PROBE_EVERY_MS at most.
+// The token realms each upstream announced. A realm the relay forwards to must be one its upstream named (its origin
+// and path; the query is the client's to add to anyway), or one listed in its `realms` option: otherwise
+// `<relay>/<name>/_token/<any URL>` would be an open proxy, with credentials. Kept in memory, a few per upstream; an
+// instance that has not seen the challenge (a restart, another edge instance) asks the upstream's `/v2/` for it:
+// concurrent token requests share one such probe, and one that was answered is not repeated for PROBE_EVERY_MS.
 import type { Upstream } from "../options.js";
 import { bearerRealms } from "./challenge.js";
 
@@ -13,11 +14,16 @@ const MAX_PER_UPSTREAM = 8;
  * request a minute, not one per request.
  */
 const PROBE_EVERY_MS = 60_000;
+/** After a probe answered 429 or 5xx (the upstream busy, not its answer about realms): a short wait only. */
+const PROBE_RETRY_MS = 5_000;
+
+/** A realm's identity: its origin and path. */
+const realmKey = (realm: URL) => `${realm.origin}${realm.pathname}`;
 
 /** The realms seen, per upstream. */
 export class Realms {
   readonly #seen = new Map<string, string[]>();
-  readonly #probed = new Map<string, number>();
+  readonly #probes = new Map<string, { until: number; running?: Promise<void> }>();
 
   /** Remembers the Bearer realms of a `WWW-Authenticate` header (absolute URLs only). */
   learn(upstream: Upstream, header: string | null): void {
@@ -26,8 +32,8 @@ export class Realms {
       const realm = parseRealm(value);
       if (!realm) continue;
       const list = this.#seen.get(upstream.name) ?? [];
-      if (list.includes(realm.href)) continue;
-      list.push(realm.href);
+      if (list.includes(realmKey(realm))) continue;
+      list.push(realmKey(realm));
       if (list.length > MAX_PER_UPSTREAM) list.shift();
       this.#seen.set(upstream.name, list);
     }
@@ -35,20 +41,32 @@ export class Realms {
 
   /** Whether an upstream announced this realm, or lists it. */
   knows(upstream: Upstream, realm: URL): boolean {
-    return upstream.realms.has(realm.href) || this.#seen.get(upstream.name)?.includes(realm.href) === true;
+    const key = realmKey(realm);
+    return upstream.realms.has(key) || this.#seen.get(upstream.name)?.includes(key) === true;
   }
 
-  /** Whether the upstream's `/v2/` may be asked for its realms now (and notes that it is). */
-  mayProbe(upstream: Upstream, now = Date.now()): boolean {
-    const last = this.#probed.get(upstream.name);
-    if (last !== undefined && now - last < PROBE_EVERY_MS) return false;
-    this.#probed.set(upstream.name, now);
-    return true;
-  }
-
-  /** The probe got no answer: it does not count against the next one. */
-  probeFailed(upstream: Upstream): void {
-    this.#probed.delete(upstream.name);
+  /**
+   * Learns the realms the upstream's `/v2/` names, through `ask` (an anonymous GET): at once, or by waiting for a
+   * probe under way, or not at all when one was answered lately. A probe that got no answer counts for nothing.
+   */
+  probe(upstream: Upstream, ask: () => Promise<Response>): Promise<void> {
+    const state = this.#probes.get(upstream.name);
+    if (state?.running) return state.running;
+    if (state && Date.now() < state.until) return Promise.resolve();
+    const running = (async () => {
+      try {
+        const answer = await ask();
+        await answer.body?.cancel();
+        this.learn(upstream, answer.headers.get("www-authenticate"));
+        const busy = answer.status === 429 || answer.status >= 500;
+        this.#probes.set(upstream.name, { until: Date.now() + (busy ? PROBE_RETRY_MS : PROBE_EVERY_MS) });
+      } catch (error) {
+        this.#probes.delete(upstream.name);
+        throw error;
+      }
+    })();
+    this.#probes.set(upstream.name, { until: 0, running });
+    return running;
   }
 }
 

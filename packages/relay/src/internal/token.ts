@@ -28,7 +28,7 @@ export async function forwardToken(
   if (!mayReach(upstream, realm)) {
     return context.refuse(403, "DENIED", `refusing a token realm: ${unreachableReason(realm)}`);
   }
-  if (!(await announced(context, upstream, realm, request.signal))) {
+  if (!(await announced(context, upstream, realm))) {
     return context.refuse(
       403,
       "DENIED",
@@ -62,26 +62,23 @@ export async function forwardToken(
   return relay(response, { upstream, url: sent.url, base: context.base });
 }
 
+/** How long a probe of `/v2/` may take: an anonymous GET that answers at once, or never. */
+const PROBE_TIMEOUT_MS = 30_000;
+
 /**
  * Whether the upstream named this realm. An instance that never saw the challenge asks the upstream's `/v2/`
- * (anonymously), at most once per upstream in a while (realms.ts): a stream of refused requests costs the upstream
- * no more than that.
+ * (anonymously; realms.ts shares and spaces out these probes): a stream of refused requests costs the upstream no
+ * more than one a minute.
  */
-async function announced(
-  context: ForwardContext,
-  upstream: Upstream,
-  realm: URL,
-  signal: AbortSignal,
-): Promise<boolean> {
+async function announced(context: ForwardContext, upstream: Upstream, realm: URL): Promise<boolean> {
   if (context.realms.knows(upstream, realm)) return true;
-  if (!context.realms.mayProbe(upstream)) return false;
-  const probe = await context.config
-    .fetch(new URL("v2/", upstream.base), { headers: { "accept-encoding": "identity" }, redirect: "manual", signal })
-    .catch((error: unknown) => {
-      context.realms.probeFailed(upstream); // unanswered: the next token request may ask again
-      throw error;
-    });
-  await probe.body?.cancel();
-  context.realms.learn(upstream, probe.headers.get("www-authenticate"));
+  await context.realms.probe(upstream, () =>
+    context.config.fetch(new URL("v2/", upstream.base), {
+      headers: { "accept-encoding": "identity" },
+      redirect: "manual",
+      // Its own bound, not the first caller's signal: other token requests wait for this probe too.
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    }),
+  );
   return context.realms.knows(upstream, realm);
 }
