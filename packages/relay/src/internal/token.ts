@@ -1,11 +1,10 @@
 // A token request, forwarded to the realm its upstream announced
 // (https://distribution.github.io/distribution/spec/auth/token/): GET with the client's Basic credentials, or the
 // OAuth2 POST form (https://distribution.github.io/distribution/spec/auth/oauth/), with the upstream's lent
-// credentials when the client sent none (lend.ts). The realm must be one the
-// upstream named (in a challenge the relay passed on, at its `/v2/`, or in its `realms` option), exactly: a listed
-// origin only makes a private or plain-HTTP realm reachable (reach.ts), it does not make every URL on it a realm,
-// or `_token/` would carry the client's, or the lent, credentials to any path there. The relay never follows a
-// token service's redirect.
+// credentials when the client sent none (lend.ts). The realm must be one the upstream named, by origin and path (in
+// a challenge the relay passed on, at its `/v2/`, or in its `realms` option): a listed origin only makes a private
+// or plain-HTTP realm reachable (reach.ts), it does not make every URL on it a realm, or `_token/` would carry the
+// client's, or the lent, credentials to any path there. The relay never follows a token service's redirect.
 import type { Upstream } from "../options.js";
 import { type ForwardContext, relay } from "./forward.js";
 import { upstreamRequestHeaders } from "./headers.js";
