@@ -27,6 +27,8 @@ export function relayCommands(
       .option("--public-url <url>", "the relay's URL as clients reach it (behind a reverse proxy)")
       .option("--insecure", "skip the upstreams' TLS certificate verification (dangerous)")
       .option("--ca-file <file>", "trust this PEM CA certificate as well, for every upstream")
+      .option("--proxy <url>", "the HTTP proxy to the upstreams (instead of HTTPS_PROXY/HTTP_PROXY; NO_PROXY applies)")
+      .option("--no-proxy", "reach the upstreams directly, whatever HTTPS_PROXY/HTTP_PROXY say")
       .option(
         "--host <host[:port]>",
         "a host name the relay answers for; once given, others get 421 (default: any with an allowed Origin, loopback and --public-url's without) (repeatable)",

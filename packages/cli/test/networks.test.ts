@@ -2,6 +2,7 @@
 // --no-proxy), a registry that demands a client certificate reached through the configuration file, a mirror from
 // the configuration file holding part of an image, and TLS verification skipped by the file, loudly. Registries are
 // named `registry.test` where the proxy must be used: only the proxy resolves that name.
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import { ociImage, pushFixture, writeLayout } from "@toci/testkit/fixtures";
 import { type FaultProxy, type ForwardProxy, startFaultProxy, startForwardProxy } from "@toci/testkit/proxy";
 import { type RunningRegistry, startRegistry } from "@toci/testkit/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerConfig, registries, tempDir, toci } from "./helpers.js";
+import { BIN, dockerConfig, registries, tempDir, toci } from "./helpers.js";
 
 const { plain, tls } = registries();
 const PROXY_USER = { username: "pu", password: "pp" };
@@ -83,6 +84,49 @@ describe("proxies", () => {
       expect(entry).toMatchObject({ kind: "connect", target: `registry.test:${tls.port}`, status: 200 });
       expect(entry.headers.authorization).toBeUndefined();
       expect(entry.headers["proxy-authorization"]).toBe(basic(PROXY_USER));
+    }
+  });
+
+  it("toci relay reaches its upstream through HTTPS_PROXY too, with the configuration file's CA", async () => {
+    const config = tociConfig({ registries: { [`registry.test:${tls.port}`]: { ca: tls.caFile } } });
+    proxy.log.length = 0;
+    const page = "http://page.example:8080";
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        "relay",
+        "--listen",
+        "127.0.0.1:0",
+        "--upstream",
+        `up=https://registry.test:${tls.port}`,
+        "--allow-origin",
+        page,
+      ],
+      {
+        env: { ...process.env, HTTPS_PROXY: proxyUrl(), TOCI_CONFIG: config, NO_COLOR: "1" },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    try {
+      let stderr = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+          stderr += d;
+          const found = /relay listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+          if (found) resolve(found);
+        });
+        child.on("close", (code) => reject(new Error(`toci relay exited ${code}: ${stderr}`)));
+      });
+      // registry.test resolves only through the proxy: a 200 here came through it.
+      const response = await fetch(`${url}/up/v2/`, { headers: { origin: page } });
+      await response.body?.cancel();
+      expect(response.status).toBe(200);
+      expect(proxy.log).toContainEqual(
+        expect.objectContaining({ kind: "connect", target: `registry.test:${tls.port}`, status: 200 }),
+      );
+    } finally {
+      child.kill("SIGTERM");
     }
   });
 

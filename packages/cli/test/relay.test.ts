@@ -6,7 +6,7 @@ import http from "node:http";
 import { join } from "node:path";
 import { Client } from "@toci/client";
 import { strict } from "@toci/client/strict";
-import type { ClosableTransport, TransferEvent } from "@toci/spec-types";
+import { type ClosableTransport, type TransferEvent, writeBlob } from "@toci/spec-types";
 import { memoryStore } from "@toci/store-memory";
 import { ociImage, pushFixture } from "@toci/testkit/fixtures";
 import { nodeTransport } from "@toci/transport-node";
@@ -154,6 +154,31 @@ describe("toci relay", () => {
     expect(lending.stderr()).toContain(`${lending.url}/reg  (lending docker credentials)`);
     expect(await catalogThrough(`${lending.url}/reg`)).toContain("cli/relay");
     expect((await pullThrough(`${lending.url}/reg`, "cli/relay")).stored).toBe(true);
+  });
+
+  it("takes a push through it, monolithic and chunked, the bodies streamed to a token registry", async () => {
+    const realm = new URL(token.token!.realm).origin;
+    const relay = await startRelay([`--upstream=reg=${token.host},${realm}`, "--allow-origin", PAGE]);
+    const pushed = ociImage({ seed: "cli-relay-push", layerSizes: [300_000, 2048] });
+    const store = memoryStore();
+    for (const blob of pushed.blobs) await writeBlob(store, blob.descriptor, blob.bytes!);
+    await using client = new Client({ transport: pageTransport(), store });
+    const auth = { type: "basic" as const, ...token.credentials! };
+    const whole = await last(
+      client.registry(`${relay.url}/reg`, { auth }).repo("cli/relay-push").push(pushed.root, { tag: "v1" }),
+    );
+    expect(whole).toMatchObject({ type: "progress", percent: 100 });
+    const chunked = client.registry(`${relay.url}/reg`, { auth, monolithicMax: 1, chunkSize: 100_000 });
+    expect(await last(chunked.repo("cli/relay-chunked").push(pushed.root, { tag: "v1" }))).toMatchObject({
+      percent: 100,
+    });
+    for (const repo of ["cli/relay-push", "cli/relay-chunked"]) {
+      await using back = new Client({ transport: nodeTransport(), store: memoryStore() });
+      expect(await last(back.registry(token.url, { auth }).repo(repo).pull("v1")), repo).toMatchObject({
+        percent: 100,
+      });
+      for (const blob of pushed.blobs) expect(await back.store.exists(blob.descriptor), repo).toBe(true);
+    }
   });
 
   it("stops on SIGTERM with exit 0; with --json, one document on stdout and nothing on stderr", async () => {

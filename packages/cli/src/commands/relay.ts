@@ -3,20 +3,22 @@
 // the upstreams: `Origin` is a browser's promise, not a program's), lends the docker config's credentials only with
 // --lend-credentials, prints where it listens, and stops cleanly (exit 0) on SIGINT or SIGTERM.
 import { readFile } from "node:fs/promises";
-import { rootCertificates } from "node:tls";
 import type { RelayOptions, UpstreamCredentials, UpstreamOptions } from "@toci/relay";
-import type { NodeFetchTls } from "@toci/relay/node";
 import { isLoopbackHost, isOciError, OciError } from "@toci/spec-types";
+import type { NodeTransportOptions } from "@toci/transport-node";
 import { loadConfig } from "../config/config-file.js";
 import { transportOptions } from "../config/network.js";
 import type { GlobalOptions } from "../context.js";
 import { dockerCredentials } from "../credentials.js";
 import { UsageError } from "../errors.js";
 import type { Run } from "../run.js";
+import { transportFetch } from "./relay-fetch.js";
 
 export interface RelayFlags extends GlobalOptions {
   insecure?: boolean;
   caFile?: string;
+  /** --proxy URL, or false for --no-proxy; undefined: the environment's. */
+  proxy?: string | false;
   listen: string;
   upstream: string[];
   allowOrigin: string[];
@@ -105,13 +107,11 @@ function makeRelay(make: typeof import("@toci/relay").relay, options: RelayOptio
 }
 
 /**
- * The TLS of each upstream origin, as every other command has it: --ca-file and --insecure for all, and the
- * configuration file's `ca`, `cert`, `key` and `insecure` per registry. A CA is trusted on top of Node's own.
+ * How the relay reaches its upstreams, as every other command reaches registries: the proxy of --proxy, --no-proxy
+ * or the environment; --ca-file and --insecure for all; the configuration file's TLS per registry.
  */
-async function upstreamTls(run: Run, flags: RelayFlags): Promise<(origin: string) => NodeFetchTls | undefined> {
-  if (flags.insecure) {
-    run.out.warn("--insecure: the upstreams' TLS certificates are NOT verified");
-  }
+async function upstreamNetwork(run: Run, flags: RelayFlags): Promise<NodeTransportOptions> {
+  if (flags.insecure) run.out.warn("--insecure: the upstreams' TLS certificates are NOT verified");
   let ca: string | undefined;
   if (flags.caFile) {
     try {
@@ -120,7 +120,7 @@ async function upstreamTls(run: Run, flags: RelayFlags): Promise<(origin: string
       throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(error as Error).message}`);
     }
   }
-  const options = await transportOptions({ insecure: flags.insecure, ca }, await loadConfig());
+  const options = await transportOptions({ insecure: flags.insecure, ca, proxy: flags.proxy }, await loadConfig());
   for (const [origin, entry] of Object.entries(options.tls ?? {})) {
     if (entry.insecure && !flags.insecure) {
       run.out.warn(
@@ -128,18 +128,7 @@ async function upstreamTls(run: Run, flags: RelayFlags): Promise<(origin: string
       );
     }
   }
-  const roots = (extra: readonly string[]) => (extra.length > 0 ? [...rootCertificates, ...extra] : undefined);
-  return (origin) => {
-    const entry = options.tls?.[origin];
-    if (entry) {
-      // PEM text (the configuration file's files as read), whatever the transport's option type allows.
-      const extra = [entry.ca ?? []].flat().map(String);
-      const pair = entry.cert && entry.key ? { cert: String(entry.cert), key: String(entry.key) } : {};
-      return { ca: roots(extra), ...pair, rejectUnauthorized: entry.insecure !== true };
-    }
-    if (ca === undefined && !flags.insecure) return undefined;
-    return { ca: roots(ca === undefined ? [] : [ca]), rejectUnauthorized: !flags.insecure };
-  };
+  return options;
 }
 
 export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
@@ -161,11 +150,14 @@ export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
       upstream.credentials = credentials;
     }
   }
-  const [{ relay }, { createNodeFetch, serve }] = await Promise.all([
+  const [{ relay }, { serve }, { nodeTransport }] = await Promise.all([
     import("@toci/relay"),
     import("@toci/relay/node"),
+    import("@toci/transport-node"),
   ]);
-  const tls = await upstreamTls(run, flags);
+  // No timeout until the headers (an upload through the relay takes as long as its blob) and no retries (the
+  // relay's client has its own); proxies and TLS as every command has them.
+  const transport = nodeTransport({ ...(await upstreamNetwork(run, flags)), timeout: 0, retry: false });
   const log = !run.out.json || run.out.debugging;
   const handler = makeRelay(relay, {
     upstreams: upstreams.map(({ host: _, ...upstream }) => upstream),
@@ -173,7 +165,7 @@ export async function relayCommand(run: Run, flags: RelayFlags): Promise<void> {
     allowNoOrigin: flags.allowNoOrigin === true,
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(flags.host ? { hosts: flags.host } : {}),
-    fetch: createNodeFetch({ tls }),
+    fetch: transportFetch(transport),
     log: (e) => log && run.out.note(`relay: ${e.type} ${e.status} ${e.method} ${e.url}: ${e.reason}`),
   });
   const server = await serve(handler, { host, port }).catch((error: NodeJS.ErrnoException) => {

@@ -1,0 +1,44 @@
+// The `fetch` `toci relay` sends upstream requests with: the node:http transport every other command uses, so the
+// relay reaches registries as they do (HTTPS_PROXY, HTTP_PROXY and NO_PROXY, or --proxy; --ca-file, --insecure and
+// the configuration file's TLS per registry), streaming both ways with back-pressure. The relay asks of fetch what
+// fetch does: no redirects followed (it follows them itself), no retries here (its client retries), and an API
+// document (JSON, text) an upstream compressed although asked for identity decoded, as fetch would; a blob passes
+// as stored (its digest is over those bytes).
+import type { HttpMethod, Transport } from "@toci/spec-types";
+
+/** Statuses whose responses have no body (https://fetch.spec.whatwg.org/#null-body-status). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** A `fetch` over `transport`, for relay({ fetch }). */
+export function transportFetch(transport: Transport): typeof fetch {
+  return (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    const method = (init.method ?? "GET").toUpperCase() as HttpMethod;
+    const response = await transport.request({
+      method,
+      url,
+      headers,
+      body: (init.body ?? null) as ReadableStream<Uint8Array> | string | Uint8Array | null,
+      signal: init.signal ?? undefined,
+      followRedirects: false,
+    });
+    const empty = method === "HEAD" || NULL_BODY.has(response.status) || !response.body;
+    if (empty) await response.body?.cancel();
+    const body = empty ? null : decoded(response.body!, response.headers);
+    return new Response(body, { status: response.status, headers: response.headers });
+  }) as typeof fetch;
+}
+
+/** A compressed API document decoded (gzip, deflate: what DecompressionStream knows); any other body as it came. */
+function decoded(body: ReadableStream<Uint8Array>, headers: Headers): ReadableStream<Uint8Array> {
+  const coding = headers.get("content-encoding")?.trim().toLowerCase();
+  if (!/json|^text\//i.test(headers.get("content-type") ?? "")) return body;
+  const format = coding === "gzip" || coding === "x-gzip" ? "gzip" : coding === "deflate" ? "deflate" : undefined;
+  if (!format) return body;
+  // DOM's stream types and Node's differ on the chunk's buffer type; the bytes are the same.
+  return body.pipeThrough(new DecompressionStream(format) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+}
