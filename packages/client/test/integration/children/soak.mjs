@@ -134,7 +134,9 @@ const worker = async () => {
 const started = Date.now();
 await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 const seconds = (Date.now() - started) / 1000;
-// Idle again, as at the baseline: what the heap holds now that it did not then is what the operations left behind.
+// Idle again, as at the baseline (the same wait: the last responses' sockets back in the pool, their timers settled):
+// what the heap holds now that it did not then is what the operations left behind.
+await sleep(100);
 const end = memory();
 samples.push(end);
 
