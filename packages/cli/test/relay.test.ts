@@ -217,7 +217,8 @@ describe("toci relay", () => {
     expect(await status(relay.url, `localhost:${port}`)).toBe(200);
     // A page on a name pointed at 127.0.0.1 sends its same-origin GETs without Origin.
     expect(await status(relay.url, `rebind.attacker.example:${port}`)).toBe(421);
-    expect(relay.stderr()).toContain("does not answer for host rebind.attacker.example");
+    // The relay logs after it answers: its line may reach stderr a moment later.
+    await expect.poll(() => relay.stderr()).toContain("does not answer for host rebind.attacker.example");
 
     const named = await startRelay(["--upstream", plain.host, "--allow-no-origin", "--host", "lan.example"]);
     expect(await status(named.url, "lan.example")).toBe(200);
@@ -233,7 +234,7 @@ describe("toci relay", () => {
     const untrusted = await startRelay(["--upstream", `https://${tls.host}`, "--allow-origin", PAGE]);
     expect(await through(untrusted)).toBe(502);
     // The page learns the upstream failed; the log says why.
-    expect(untrusted.stderr()).toMatch(/failed 502 GET .*certificate/);
+    await expect.poll(() => untrusted.stderr()).toMatch(/failed 502 GET .*certificate/);
     const flagged = await startRelay([
       "--upstream",
       `https://${tls.host}`,
