@@ -3,14 +3,13 @@
 // with), the credentials for a registry, and reference parsing that turns a bad reference into a usage error
 // (exit 2). The client and the transport are imported only when a command needs them: `toci --help` and usage
 // errors stay near bare Node start-up (docs/architecture.md, "The command's start-up").
-import { readFile } from "node:fs/promises";
 import type { Auth, Client, Logger, Registry } from "@toci/client";
 import type { strict } from "@toci/client/strict";
 import type { CredentialProvider } from "@toci/credentials";
 import type { Store } from "@toci/spec-types";
 import { isOciError, normalizeRegistry, parsePlatform, parseReference, type Reference } from "@toci/spec-types";
 import { loadConfig } from "./config/config-file.js";
-import { registryPlan, transportOptions } from "./config/network.js";
+import { readCaFile, registryPlan, transportOptions } from "./config/network.js";
 import { layoutStore } from "./deferred-layout.js";
 import { UsageError } from "./errors.js";
 import { layoutWarnings } from "./layout-warnings.js";
@@ -185,19 +184,12 @@ export async function openSession(
     import("@toci/transport-node"),
     store === "memory" ? undefined : import("@toci/store-fs"),
   ]);
-  let ca: string | undefined;
   if (flags.insecure) {
     out.warn(
       "--insecure: TLS certificates are NOT verified; anyone on the network path can read and alter this traffic",
     );
   }
-  if (flags.caFile) {
-    try {
-      ca = await readFile(flags.caFile, "utf8");
-    } catch (error) {
-      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(error as Error).message}`);
-    }
-  }
+  const ca = await readCaFile(flags.caFile);
   const network = { plainHttp: flags.plainHttp, insecure: flags.insecure, ca, proxy: flags.proxy };
   const settings = await config;
   const logger = debugLogger(out);

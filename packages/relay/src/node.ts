@@ -7,6 +7,11 @@ import { toWebRequest, writeWebResponse } from "./internal/node-bridge.js";
 import type { FetchHandler } from "./options.js";
 
 /**
+ * An API document (JSON, text) an upstream compressed although asked for identity, decoded as fetch would; any other
+ * body (a blob) as it came. For a `fetch` of your own that does not decode, before handing its response to the relay.
+ */
+export { decodeDocument } from "./internal/document-coding.js";
+/**
  * A `fetch` over node:http and node:https for `relay({ fetch: nodeFetch })` in Node: Node's own fetch keeps every
  * chunk of a streamed upload in memory until it ends (nodejs/undici#4058). Never follows redirects (the relay
  * does); decodes an API document (JSON, text) compressed against `identity` as fetch does, and passes a blob as stored. `createNodeFetch({ tls })` makes one with TLS per origin (a

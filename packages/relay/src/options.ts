@@ -218,8 +218,11 @@ function resolveUpstream(options: UpstreamOptions): Upstream {
   return { name, base, apiRoot: `${base.pathname}v2`, origins, realms, credentials };
 }
 
-/** `host` or `host:port` (a name, an IPv4 address or a bracketed IPv6 one), lower case. */
-const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+/**
+ * `host` or `host:port` (a name, an IPv4 address or a bracketed IPv6 one): a `hosts` entry, and a `Host` header the
+ * Node adapter takes (node-bridge.ts).
+ */
+export const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 function hostSet(hosts: readonly string[]): ReadonlySet<string> {
   if (!Array.isArray(hosts)) throw new OciError("INVALID_ARGUMENT", "hosts must be a list of host names");

@@ -2,8 +2,9 @@
 // relay reaches registries as they do (HTTPS_PROXY, HTTP_PROXY and NO_PROXY, or --proxy; --ca-file, --insecure and
 // the configuration file's TLS per registry), streaming both ways with back-pressure. The relay asks of fetch what
 // fetch does: no redirects followed (it follows them itself), no retries here (its client retries), and an API
-// document (JSON, text) an upstream compressed although asked for identity decoded, as fetch would; a blob passes
-// as stored (its digest is over those bytes).
+// document an upstream compressed although asked for identity decoded as fetch would (@toci/relay/node's
+// decodeDocument, as its nodeFetch does), a blob passed as stored.
+import { decodeDocument } from "@toci/relay/node";
 import type { HttpMethod, Transport } from "@toci/spec-types";
 
 /** Statuses whose responses have no body (https://fetch.spec.whatwg.org/#null-body-status). */
@@ -28,17 +29,7 @@ export function transportFetch(transport: Transport): typeof fetch {
     });
     const empty = method === "HEAD" || NULL_BODY.has(response.status) || !response.body;
     if (empty) await response.body?.cancel();
-    const body = empty ? null : decoded(response.body!, response.headers);
+    const body = empty ? null : decodeDocument(response.body!, response.headers);
     return new Response(body, { status: response.status, headers: response.headers });
   }) as typeof fetch;
-}
-
-/** A compressed API document decoded (gzip, deflate: what DecompressionStream knows); any other body as it came. */
-function decoded(body: ReadableStream<Uint8Array>, headers: Headers): ReadableStream<Uint8Array> {
-  const coding = headers.get("content-encoding")?.trim().toLowerCase();
-  if (!/json|^text\//i.test(headers.get("content-type") ?? "")) return body;
-  const format = coding === "gzip" || coding === "x-gzip" ? "gzip" : coding === "deflate" ? "deflate" : undefined;
-  if (!format) return body;
-  // DOM's stream types and Node's differ on the chunk's buffer type; the bytes are the same.
-  return body.pipeThrough(new DecompressionStream(format) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
 }

@@ -2,12 +2,11 @@
 // listed registries. It listens on loopback unless --public says otherwise (anyone who reaches the port can use
 // the upstreams: `Origin` is a browser's promise, not a program's), lends the docker config's credentials only with
 // --lend-credentials, prints where it listens, and stops cleanly (exit 0) on SIGINT or SIGTERM.
-import { readFile } from "node:fs/promises";
 import type { RelayOptions, UpstreamCredentials, UpstreamOptions } from "@toci/relay";
 import { isLoopbackHost, isOciError, OciError } from "@toci/spec-types";
 import type { NodeTransportOptions } from "@toci/transport-node";
 import { loadConfig } from "../config/config-file.js";
-import { transportOptions } from "../config/network.js";
+import { readCaFile, transportOptions } from "../config/network.js";
 import type { GlobalOptions } from "../context.js";
 import { dockerCredentials } from "../credentials.js";
 import { UsageError } from "../errors.js";
@@ -112,14 +111,7 @@ function makeRelay(make: typeof import("@toci/relay").relay, options: RelayOptio
  */
 async function upstreamNetwork(run: Run, flags: RelayFlags): Promise<NodeTransportOptions> {
   if (flags.insecure) run.out.warn("--insecure: the upstreams' TLS certificates are NOT verified");
-  let ca: string | undefined;
-  if (flags.caFile) {
-    try {
-      ca = await readFile(flags.caFile, "utf8");
-    } catch (error) {
-      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(error as Error).message}`);
-    }
-  }
+  const ca = await readCaFile(flags.caFile);
   const options = await transportOptions({ insecure: flags.insecure, ca, proxy: flags.proxy }, await loadConfig());
   for (const [origin, entry] of Object.entries(options.tls ?? {})) {
     if (entry.insecure && !flags.insecure) {

@@ -2,6 +2,7 @@
 // settings per origin, and each registry's scheme and mirrors. Flags speak for the registry a command names
 // (--plain-http, --ca-file, --insecure) and for the proxy (--proxy, --no-proxy); the file speaks per host. A
 // mirror is reached with its own entry's settings and its own docker credentials, never the registry's flags.
+import { readFile } from "node:fs/promises";
 import type { Auth, MirrorOptions } from "@toci/client";
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, isOciError, OciError } from "@toci/spec-types";
 import type { NodeTransportOptions, TlsOptions } from "@toci/transport-node";
@@ -56,6 +57,16 @@ export async function transportOptions(
   }
   if (Object.keys(tls).length > 0) options.tls = tls;
   return options;
+}
+
+/** The PEM text of `--ca-file`, read once per command; a file that cannot be read is a usage error. */
+export async function readCaFile(file: string | undefined): Promise<string | undefined> {
+  if (!file) return undefined;
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read --ca-file ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** How `client.registry()` is called for a registry: its URL, scheme options and mirrors. */

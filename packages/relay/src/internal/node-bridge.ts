@@ -4,9 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable, Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
-
-/** A `Host` header's value: a name, an IPv4 address or a bracketed IPv6 one, and a port. */
-const HOST = /^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+import { HOST } from "../options.js";
 
 /**
  * The Request for an incoming message, or undefined when its target is not a path (`GET http://other/…`) or its

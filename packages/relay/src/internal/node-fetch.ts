@@ -3,12 +3,11 @@
 // 1 GiB reached a peak RSS of 1.09 GiB here, and 256 MiB through the relay 326 MiB. This one writes a body as the
 // socket takes it and reads a response as its reader does, on keep-alive connections. It does what the relay asks
 // of fetch and no more: redirects are never followed (the relay follows them itself); an API document an upstream
-// compressed although asked for identity is decoded, as fetch decodes it, while a blob passes as stored (`decoded`
-// below); TLS may be set per origin (a registry's own CA, a client certificate). (Node only.)
+// compressed although asked for identity is decoded, as fetch decodes it, while a blob passes as stored
+// (document-coding.ts); TLS may be set per origin (a registry's own CA, a client certificate). (Node only.)
 import http from "node:http";
 import https from "node:https";
-import { pipeline, type Readable } from "node:stream";
-import zlib from "node:zlib";
+import { decodeDocument } from "./document-coding.js";
 import { bodyStream, writeAll } from "./node-bridge.js";
 
 /** TLS for the requests to one origin: node:tls's options of the same names. */
@@ -101,16 +100,11 @@ async function send(
       const empty = method === "HEAD" || NULL_BODY.has(status);
       if (empty) res.resume();
       resolve(
-        new Response(
-          empty
-            ? null
-            : bodyStream(decoded(res, responseHeaders.get("content-encoding"), responseHeaders.get("content-type"))),
-          {
-            status,
-            statusText: res.statusMessage ?? "",
-            headers: responseHeaders,
-          },
-        ),
+        new Response(empty ? null : decodeDocument(bodyStream(res), responseHeaders), {
+          status,
+          statusText: res.statusMessage ?? "",
+          headers: responseHeaders,
+        }),
       );
     });
     if (body instanceof ReadableStream) {
@@ -126,33 +120,4 @@ async function requestBody(body: RequestInit["body"]): Promise<ReadableStream<Ui
   if (body === null || body === undefined) return undefined;
   if (body instanceof ReadableStream) return body as ReadableStream<Uint8Array>;
   return new Uint8Array(await new Response(body).arrayBuffer());
-}
-
-/**
- * The body as the relay passes it on. An API document (JSON, text: a manifest, an error, a token) that an upstream
- * compressed although asked for identity is decoded, as fetch would
- * (https://fetch.spec.whatwg.org/#http-network-fetch: gzip, deflate, br). Any other body is passed as it came:
- * a blob's bytes are what its digest is over, and storage that labels a gzip layer `Content-Encoding: gzip` sends
- * exactly those bytes (the relay drops the label, so the client gets them as stored).
- */
-function decoded(res: Readable, coding: string | null, type: string | null): Readable {
-  const name = coding?.trim().toLowerCase();
-  if (!name || !/json|^text\//i.test(type ?? "")) return res;
-  // Sync flush at the end, as undici does: an empty or truncated body ends the stream instead of failing it.
-  const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  const decoder =
-    name === "gzip" || name === "x-gzip"
-      ? zlib.createGunzip(flush)
-      : name === "deflate"
-        ? zlib.createInflate(flush)
-        : name === "br"
-          ? zlib.createBrotliDecompress({
-              flush: zlib.constants.BROTLI_OPERATION_FLUSH,
-              finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
-            })
-          : undefined;
-  if (!decoder) return res;
-  // A failure on either side ends both; the reader sees the decoder's error.
-  pipeline(res, decoder, () => {});
-  return decoder;
 }
