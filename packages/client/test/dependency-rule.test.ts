@@ -60,7 +60,12 @@ const SPEC_TYPES_ONLY = ["credentials", "archive", "relay"];
 const NEUTRAL_LIBRARIES = ["archive", "relay"];
 
 /** The relay's Node-only subpath (`@toci/relay/node`); the rest of the package is runtime-neutral. */
-const RELAY_NODE = ["relay/src/node.ts", "relay/src/internal/node-bridge.ts", "relay/src/internal/node-fetch.ts"];
+const RELAY_NODE = [
+  "relay/src/node.ts",
+  "relay/src/internal/node-bridge.ts",
+  "relay/src/internal/node-fetch.ts",
+  "relay/src/internal/document-coding.ts",
+];
 
 describe("the dependency rule", () => {
   it("client depends at run time on @toci/spec-types only", () => {
